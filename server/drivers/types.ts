@@ -1,0 +1,66 @@
+// The one interface every cluster driver implements. The runner, the terminals and the site
+// talk to clusters only through it, so a lab works unchanged on embedded, kind and existing.
+
+export type DriverName = 'embedded' | 'kind' | 'existing';
+
+export interface PreflightProblem {
+  /** What is wrong, in one line. */
+  message: string;
+  /** What the user should do about it (a command, a link, a flag). */
+  fix: string;
+}
+
+export interface PreflightResult {
+  ok: boolean;
+  problems: PreflightProblem[];
+}
+
+/** Progress for long operations, shown to the user; separate from logs. */
+export interface ProgressSink {
+  start(task: string): void;
+  end(task: string, ok: boolean, detail?: string): void;
+  info(message: string): void;
+}
+
+export const silentProgress: ProgressSink = { start() {}, end() {}, info() {} };
+
+export interface IngressAddress {
+  host: string;
+  port: number;
+  /** The HTTPS (443) node port, when the gateway exposes one. */
+  securePort?: number;
+}
+
+export interface ClusterHandle {
+  readonly id: string;
+  readonly driver: DriverName;
+  /** Absolute path of a kubeconfig file for this cluster (what KUBECONFIG points at). */
+  readonly kubeconfigPath: string;
+  readonly ingress: IngressAddress;
+  /** The namespace a learner works in when the cluster is shared (existing driver); else undefined. */
+  readonly learnerNamespace?: string;
+  /**
+   * Environment a learner's shell or a runner command gets: KUBECONFIG, INGRESS_HOST,
+   * INGRESS_PORT, and whatever else the driver needs (e.g. how the embedded cluster's
+   * simulated internet is reached). Never includes the server's own environment.
+   */
+  shellEnv(): Record<string, string>;
+  /** Return the cluster to the state it had right after create(). */
+  reset(progress?: ProgressSink): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface CreateOptions {
+  /** A stable name (kind cluster name, learner id, ...). */
+  name?: string;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+}
+
+export interface ClusterDriver {
+  readonly name: DriverName;
+  /** Whether several clusters from this driver may run at once (verify runs labs in parallel then). */
+  readonly parallel: boolean;
+  preflight(): Promise<PreflightResult>;
+  create(options?: CreateOptions): Promise<ClusterHandle>;
+}
