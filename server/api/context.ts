@@ -1,0 +1,54 @@
+// What every route module of the site server receives. The app shell (app.ts) creates it:
+// one learner per browser session (httpOnly cookie), each with a home directory and a cluster
+// from the configured driver, created on first use.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Where per-learner homes, clusters and the progress database live. */
+  dataDir: string;
+  /** Directory of the built site. */
+  siteDir: string;
+  /** Directory of the labs (labs/). */
+  labsDir: string;
+  /** Origins allowed to open WebSockets; the server's own origin is always allowed. */
+  allowedOrigins: string[];
+  /** Run terminals without bubblewrap (single-user local use only). */
+  unsafeNoSandbox: boolean;
+}
+
+export interface Learner {
+  readonly id: string;
+  /** Host directory used as the learner's sandboxed home. */
+  readonly homeDir: string;
+  /** The learner's cluster, created on first call. */
+  cluster(): Promise<ClusterHandle>;
+  /** The cluster if it was created already. */
+  currentCluster(): ClusterHandle | undefined;
+}
+
+export interface Learners {
+  /** The learner of a request, from its session cookie; undefined if it has none or an unknown one. */
+  fromRequest(req: IncomingMessage): Learner | undefined;
+  get(id: string): Learner | undefined;
+}
+
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, learner: Learner) => void;
+
+export interface ServerContext {
+  config: ServerConfig;
+  driver: ClusterDriver;
+  learners: Learners;
+  logger: Logger;
+  /**
+   * Register a WebSocket endpoint. The shell has already checked the Origin and the session
+   * cookie before calling the handler; unauthenticated upgrades never reach it.
+   */
+  onUpgrade(path: string, handler: UpgradeHandler): void;
+  /** Run on shutdown, in reverse order of registration. */
+  onClose(fn: () => Promise<void> | void): void;
+}
