@@ -1,0 +1,16 @@
+// Parsers for command-line options shared by several commands; each error says what is expected.
+import { InvalidArgumentError } from 'commander';
+import type { DriverName } from '../drivers/types.ts';
+
+export const DRIVER_NAMES: DriverName[] = ['embedded', 'kind', 'existing'];
+
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port number (0-65535).`);
+  return n;
+}
+
+export function parseDriverName(value: string): DriverName {
+  if (!(DRIVER_NAMES as string[]).includes(value)) throw new InvalidArgumentError(`unknown driver "${value}"; expected one of: ${DRIVER_NAMES.join(', ')}.`);
+  return value as DriverName;
+}
