@@ -97,6 +97,9 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     if (isSessionSecret(req.cookies[SESSION_COOKIE])) return;
     const secret = newSessionSecret();
     req.cookies[SESSION_COOKIE] = secret;
+    // Route modules identify learners from the raw request (as WebSocket upgrades must): make the
+    // new session visible there too.
+    req.raw.headers.cookie = [req.raw.headers.cookie, `${SESSION_COOKIE}=${secret}`].filter(Boolean).join('; ');
     reply.setCookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 60 * 60 * 24 * 365 });
   });
 

@@ -28,12 +28,18 @@ export function learnerIdFor(secret: string): string {
 export function readCookie(req: IncomingMessage, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
+  // The last occurrence wins: the shell appends a fresh session after a malformed one.
+  let value: string | undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    try {
+      value = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      value = undefined;
+    }
   }
-  return undefined;
+  return value;
 }
 
 export interface LearnerRegistryOptions {
