@@ -1,0 +1,182 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClusterHandle } from '../drivers/types.ts';
+import { ProgressStore } from '../store/progress-store.ts';
+import type { Learner, ServerContext } from './context.ts';
+import type { RunnerLab } from './lab-reports.ts';
+import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
+
+const LAB: RunnerLab = {
+  id: 'ingress-gateway',
+  steps: [
+    { id: 'deploy-httpbin', hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }] },
+    { id: 'gateway' },
+  ],
+};
+
+const handle = { id: 'c1' } as unknown as ClusterHandle;
+
+function fakeLearner(id: string): Learner {
+  return { id, homeDir: '/tmp', cluster: async () => handle, currentCluster: () => handle };
+}
+
+interface Harness {
+  app: FastifyInstance;
+  store: ProgressStore;
+  calls: string[];
+  checkResult: { value: unknown };
+  /** While set, checks wait for it (to hold one operation in flight). */
+  gate: { wait?: Promise<void> };
+  closers: (() => unknown)[];
+}
+
+async function harness(): Promise<Harness> {
+  const calls: string[] = [];
+  const gate: { wait?: Promise<void> } = {};
+  const checkResult = { value: { passed: true, checks: [{ name: 'status 200', passed: true, expected: '200', actual: '200' }] } as unknown };
+  const runner: LabRunner = {
+    loadLabs: () => [LAB],
+    async checkStep(_h, lab, step) {
+      calls.push(`check ${lab.id}/${step}`);
+      if (gate.wait) await gate.wait;
+      calls.push(`checked ${lab.id}/${step}`);
+      if (checkResult.value instanceof Error) throw checkResult.value;
+      return checkResult.value;
+    },
+    solutionFor: (_lab, step) => (step === 'gateway' ? [] : ['kubectl create ns bookinfo', { run: 'kubectl -n bookinfo apply -f httpbin.yaml' }]),
+    async resetLab(_h, lab) {
+      calls.push(`reset ${lab.id}`);
+    },
+  };
+  const store = ProgressStore.open('', ':memory:');
+  const closers: (() => unknown)[] = [];
+  const ctx = {
+    config: { dataDir: '/nonexistent', labsDir: '/nonexistent' },
+    learners: {
+      fromRequest: (req: { headers: Record<string, string | string[] | undefined> }) => {
+        const who = req.headers['x-learner'];
+        return typeof who === 'string' ? fakeLearner(who) : undefined;
+      },
+    },
+    logger: pino({ level: 'silent' }),
+    onClose: (fn: () => unknown) => closers.push(fn),
+  } as unknown as ServerContext;
+  const app = Fastify();
+  await registerLabRoutesWith(app, ctx, { runner, store });
+  await app.ready();
+  return { app, store, calls, checkResult, gate, closers };
+}
+
+let h: Harness;
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(async () => {
+  await h.app.close();
+  for (const fn of h.closers) fn();
+});
+
+const as = (learner: string) => ({ 'x-learner': learner });
+
+describe('lab routes', () => {
+  it('starts with no progress', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('alice') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ lab: 'ingress-gateway', steps: [] });
+  });
+
+  it('records a passed check and returns it in the progress', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ lab: 'ingress-gateway', step: 'deploy-httpbin', passed: true, checks: [{ name: 'status 200', passed: true, expected: '200', actual: '200' }], hints: [] });
+    const progress = (await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('alice') })).json();
+    expect(progress.steps).toMatchObject([{ step: 'deploy-httpbin', status: 'passed', report: { passed: true } }]);
+    const other = (await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('bob') })).json();
+    expect(other.steps).toEqual([]);
+  });
+
+  it('a failed check carries expected, actual and the step hints', async () => {
+    h.checkResult.value = { passed: false, checks: [{ name: 'GET /status/200', passed: false, expected: 'status 200', actual: 'status 404' }] };
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
+    expect(res.json()).toMatchObject({
+      passed: false,
+      checks: [{ passed: false, expected: 'status 200', actual: 'status 404' }],
+      hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }],
+    });
+    expect(h.store.get('alice', 'ingress-gateway').steps[0]!.status).toBe('failed');
+  });
+
+  it('a runner error becomes a failed check with its message, not a crash', async () => {
+    h.checkResult.value = new Error('kubectl timed out');
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ passed: false, checks: [{ passed: false, message: 'the check could not run: kubectl timed out' }] });
+  });
+
+  it('a report with no checks never counts as passed', async () => {
+    h.checkResult.value = { checks: [] };
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
+    expect(res.json().passed).toBe(false);
+  });
+
+  it('returns the solution commands of a step', async () => {
+    const res = await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/solution', headers: as('alice') });
+    expect(res.json()).toEqual({ lab: 'ingress-gateway', step: 'deploy-httpbin', commands: ['kubectl create ns bookinfo', 'kubectl -n bookinfo apply -f httpbin.yaml'] });
+    const none = await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/steps/gateway/solution', headers: as('alice') });
+    expect(none.statusCode).toBe(404);
+  });
+
+  it('reset resets the cluster and clears the progress', async () => {
+    await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/reset', headers: as('alice') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ lab: 'ingress-gateway', reset: true });
+    expect(h.calls).toEqual(['check ingress-gateway/deploy-httpbin', 'checked ingress-gateway/deploy-httpbin', 'reset ingress-gateway']);
+    expect(h.store.get('alice', 'ingress-gateway').steps).toEqual([]);
+  });
+
+  it('DELETE progress clears only that learner', async () => {
+    h.store.record('alice', 'ingress-gateway', 'gateway', 'passed');
+    h.store.record('bob', 'ingress-gateway', 'gateway', 'passed');
+    const res = await h.app.inject({ method: 'DELETE', url: '/api/labs/ingress-gateway/progress', headers: as('alice') });
+    expect(res.json()).toEqual({ lab: 'ingress-gateway', cleared: 1 });
+    expect(h.store.get('bob', 'ingress-gateway').steps).toHaveLength(1);
+  });
+
+  it.each([
+    { name: 'unknown lab', method: 'GET', url: '/api/labs/nope/progress', status: 404, error: 'there is no lab "nope"' },
+    { name: 'unknown step', method: 'POST', url: '/api/labs/ingress-gateway/steps/nope/check', status: 404, error: 'lab "ingress-gateway" has no step "nope"' },
+    { name: 'uppercase lab id', method: 'GET', url: '/api/labs/Ingress/progress', status: 400, error: 'invalid path lab: must be lowercase letters, digits and dashes (at most 63)' },
+    { name: 'encoded traversal in step', method: 'POST', url: '/api/labs/ingress-gateway/steps/..%2F..%2Fetc/check', status: 400, error: 'invalid path step: must be lowercase letters, digits and dashes (at most 63)' },
+    { name: 'overlong lab id', method: 'GET', url: `/api/labs/${'a'.repeat(80)}/progress`, status: 400, error: 'invalid path lab: must be lowercase letters, digits and dashes (at most 63)' },
+  ])('rejects bad input: $name', async ({ method, url, status, error }) => {
+    const res = await h.app.inject({ method: method as 'GET', url, headers: as('alice') });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({ error });
+    expect(h.calls).toEqual([]);
+  });
+
+  it('refuses requests without a session', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/reset' });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error).toMatch(/no session/);
+    expect(h.calls).toEqual([]);
+  });
+
+  it("runs one learner's check and reset one at a time, other learners in parallel", async () => {
+    let release!: () => void;
+    h.gate.wait = new Promise<void>((r) => (release = r));
+    const check = h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
+    await new Promise((r) => setTimeout(r, 20));
+    const reset = h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/reset', headers: as('alice') });
+    const otherReset = h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/reset', headers: as('bob') });
+    await otherReset;
+    await new Promise((r) => setTimeout(r, 20));
+    // bob's reset ran while alice's check was held; alice's reset waits for her check.
+    expect(h.calls).toEqual(['check ingress-gateway/gateway', 'reset ingress-gateway']);
+    release();
+    await Promise.all([check, reset]);
+    expect(h.calls).toEqual(['check ingress-gateway/gateway', 'reset ingress-gateway', 'checked ingress-gateway/gateway', 'reset ingress-gateway']);
+  });
+});

@@ -1,0 +1,172 @@
+// The lab API: progress, Check, Solve and Reset for the learner of the request. Every answer is
+// JSON; every error is `{ error }` with a message a learner can act on.
+//   GET    /api/labs/:lab/progress              each step's status and last check report
+//   POST   /api/labs/:lab/steps/:step/check     run the step's checks on the learner's cluster
+//   GET    /api/labs/:lab/steps/:step/solution  the commands Solve types into the terminal
+//   POST   /api/labs/:lab/reset                 return the cluster to the lab's start, clear progress
+//   DELETE /api/labs/:lab/progress              forget the learner's progress in the lab
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ClusterHandle } from '../drivers/types.ts';
+import type { LabProgressView, LabResetView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
+import { ProgressStore } from '../store/progress-store.ts';
+import type { Learner, ServerContext } from './context.ts';
+import { toCheckReport, toSolutionCommands, type RunnerLab } from './lab-reports.ts';
+
+/** What the routes need of the runner (server/runner); injected in tests. */
+export interface LabRunner {
+  loadLabs(labsDir: string): Promise<RunnerLab[]> | RunnerLab[];
+  checkStep(handle: ClusterHandle, lab: RunnerLab, stepId: string): Promise<unknown>;
+  solutionFor(lab: RunnerLab, stepId: string): unknown;
+  resetLab(handle: ClusterHandle, lab: RunnerLab): Promise<unknown>;
+}
+
+const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)');
+const labParams = z.object({ lab: idSchema });
+const stepParams = z.object({ lab: idSchema, step: idSchema });
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ApiError(400, `invalid ${what}${issue?.path.length ? ` ${issue.path.join('.')}` : ''}: ${issue?.message ?? 'malformed'}`);
+  }
+  return result.data;
+}
+
+export interface LabRoutesOptions {
+  runner: LabRunner;
+  store?: ProgressStore;
+}
+
+export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerContext, options: LabRoutesOptions): Promise<void> {
+  const { runner } = options;
+  const store = options.store ?? ProgressStore.open(ctx.config.dataDir);
+  ctx.onClose(() => store.close());
+  const labs = new Map<string, RunnerLab>();
+  for (const lab of await runner.loadLabs(ctx.config.labsDir)) labs.set(lab.id, lab);
+
+  // One cluster operation at a time per learner: a Check must not race a Reset.
+  const queues = new Map<string, Promise<unknown>>();
+  function serialized<T>(learner: Learner, fn: () => Promise<T>): Promise<T> {
+    const previous = queues.get(learner.id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    queues.set(learner.id, next);
+    void next.finally(() => {
+      if (queues.get(learner.id) === next) queues.delete(learner.id);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  function learnerOf(req: FastifyRequest): Learner {
+    const learner = ctx.learners.fromRequest(req.raw);
+    if (!learner) throw new ApiError(401, 'no session: reload the page to get one');
+    return learner;
+  }
+
+  function labOf(id: string): RunnerLab {
+    const lab = labs.get(id);
+    if (!lab) throw new ApiError(404, `there is no lab "${id}"`);
+    return lab;
+  }
+
+  function assertStep(lab: RunnerLab, step: string): void {
+    if (!lab.steps.some((s) => s.id === step)) throw new ApiError(404, `lab "${lab.id}" has no step "${step}"`);
+  }
+
+  async function clusterOf(learner: Learner): Promise<ClusterHandle> {
+    try {
+      return await learner.cluster();
+    } catch (err) {
+      ctx.logger.error({ err, learner: learner.id }, 'cluster creation failed');
+      throw new ApiError(503, `could not start your cluster: ${(err as Error).message}`);
+    }
+  }
+
+  await app.register(async (scope) => {
+    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply: FastifyReply) => {
+      if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
+      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+      ctx.logger.error({ err, url: req.url }, 'lab route failed');
+      return reply.code(500).send({ error: `internal error: ${err.message}` });
+    });
+
+    scope.get('/api/labs/:lab/progress', async (req): Promise<LabProgressView> => {
+      const { lab } = parse(labParams, req.params, 'path');
+      const learner = learnerOf(req);
+      const known = labOf(lab);
+      const order = new Map(known.steps.map((s, i) => [s.id, i]));
+      const steps = store
+        .get(learner.id, lab)
+        .steps.filter((s) => order.has(s.step))
+        .sort((a, b) => order.get(a.step)! - order.get(b.step)!);
+      return { lab, steps: steps as LabProgressView['steps'] };
+    });
+
+    scope.post('/api/labs/:lab/steps/:step/check', async (req): Promise<StepCheckReport> => {
+      const { lab: labId, step } = parse(stepParams, req.params, 'path');
+      const learner = learnerOf(req);
+      const lab = labOf(labId);
+      assertStep(lab, step);
+      return serialized(learner, async () => {
+        const handle = await clusterOf(learner);
+        const started = Date.now();
+        let raw: unknown;
+        try {
+          raw = await runner.checkStep(handle, lab, step);
+        } catch (err) {
+          ctx.logger.warn({ err, lab: labId, step }, 'check could not run');
+          raw = { passed: false, checks: [{ name: 'check', passed: false, message: `the check could not run: ${(err as Error).message}` }] };
+        }
+        const report = toCheckReport(raw, lab, step, Date.now() - started);
+        store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
+        return report;
+      });
+    });
+
+    scope.get('/api/labs/:lab/steps/:step/solution', async (req): Promise<StepSolutionView> => {
+      const { lab: labId, step } = parse(stepParams, req.params, 'path');
+      learnerOf(req);
+      const lab = labOf(labId);
+      assertStep(lab, step);
+      const commands = toSolutionCommands(await runner.solutionFor(lab, step));
+      if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
+      return { lab: labId, step, commands };
+    });
+
+    scope.post('/api/labs/:lab/reset', async (req): Promise<LabResetView> => {
+      const { lab: labId } = parse(labParams, req.params, 'path');
+      const learner = learnerOf(req);
+      const lab = labOf(labId);
+      return serialized(learner, async () => {
+        const handle = await clusterOf(learner);
+        const started = Date.now();
+        await runner.resetLab(handle, lab);
+        store.clear(learner.id, labId);
+        return { lab: labId, reset: true as const, durationMs: Date.now() - started };
+      });
+    });
+
+    scope.delete('/api/labs/:lab/progress', async (req) => {
+      const { lab } = parse(labParams, req.params, 'path');
+      const learner = learnerOf(req);
+      labOf(lab);
+      return { lab, cleared: store.clear(learner.id, lab) };
+    });
+  });
+}
+
+/** The route module `meshlab serve` loads: the real runner over the project's labs. */
+export async function registerLabRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  const runner = (await import('../runner/index.ts')) as unknown as LabRunner;
+  await registerLabRoutesWith(app, ctx, { runner });
+}
