@@ -1,0 +1,158 @@
+// Events the lab runner emits while it runs a lab, a step's solution or a step's checks.
+// Shared by the server (runner, API, `meshlab verify`) and the browser (Check/Solve results):
+// plain data only, no Node imports, so it can be sent as JSON lines or over a WebSocket.
+
+/** Where a failure came from, so a report can say exactly what went wrong. */
+export type FailureKind = 'command' | 'check' | 'timeout' | 'cancelled' | 'requirement' | 'error';
+
+/** One comparison a check made; `expected` and `actual` are short human-readable strings. */
+export interface CheckDetail {
+  /** What was compared, e.g. `status`, `header server`, `body`, `jsonPath $.spec.host`, `exit code`. */
+  what: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+export interface CheckResult {
+  /** Index of the check in the step's `checks` list. */
+  index: number;
+  type: 'http' | 'k8s' | 'command';
+  /** The check's name, or a description made from its definition (`GET http://…/status/200`). */
+  name: string;
+  ok: boolean;
+  /** How many times the check ran before it passed or gave up. */
+  attempts: number;
+  durationMs: number;
+  /** The comparisons of the last attempt (the last actual values when it failed). */
+  details: CheckDetail[];
+  /** Set when the check could not be carried out (connection refused, bad JSON path, ...). */
+  error?: string;
+}
+
+interface EventBase {
+  /** Milliseconds since the Unix epoch. */
+  time: number;
+  lab: string;
+}
+
+export interface LabStartedEvent extends EventBase {
+  type: 'lab-started';
+  steps: string[];
+}
+
+export interface RequirementsEvent extends EventBase {
+  type: 'requirements';
+  ok: boolean;
+  /** What was established (`outboundTrafficPolicy=REGISTRY_ONLY`) or why it could not be. */
+  messages: string[];
+}
+
+export interface StepStartedEvent extends EventBase {
+  type: 'step-started';
+  step: string;
+  /** `run` executes commands then checks; `check` only checks; `cleanup` runs cleanup commands. */
+  mode: 'run' | 'check' | 'cleanup';
+}
+
+export interface CommandStartedEvent extends EventBase {
+  type: 'command-started';
+  step: string;
+  /** Index in the list of commands being run (the step's commands, solution or cleanup). */
+  index: number;
+  command: string;
+}
+
+export interface OutputEvent extends EventBase {
+  type: 'output';
+  step: string;
+  index: number;
+  stream: 'stdout' | 'stderr';
+  /** A chunk of text (UTF-8 decoded); chunks of one stream arrive in order. */
+  data: string;
+}
+
+export interface CommandFinishedEvent extends EventBase {
+  type: 'command-finished';
+  step: string;
+  index: number;
+  /** Exit code, or null when the command was killed (timeout, cancellation). */
+  exitCode: number | null;
+  durationMs: number;
+  ok: boolean;
+  /** Why a command that exited counts as failed (unexpected exit code, output mismatch). */
+  failure?: string;
+}
+
+export interface CheckPassedEvent extends EventBase {
+  type: 'check-passed';
+  step: string;
+  result: CheckResult;
+}
+
+export interface CheckFailedEvent extends EventBase {
+  type: 'check-failed';
+  step: string;
+  result: CheckResult;
+}
+
+export interface StepFinishedEvent extends EventBase {
+  type: 'step-finished';
+  step: string;
+  mode: 'run' | 'check' | 'cleanup';
+  ok: boolean;
+  durationMs: number;
+  failure?: { kind: FailureKind; message: string };
+}
+
+export interface LabFinishedEvent extends EventBase {
+  type: 'lab-finished';
+  ok: boolean;
+  durationMs: number;
+  passed: number;
+  failed: number;
+  /** Steps not run because an earlier one failed or the run was cancelled. */
+  skipped: number;
+}
+
+export type RunnerEvent =
+  | LabStartedEvent
+  | RequirementsEvent
+  | StepStartedEvent
+  | CommandStartedEvent
+  | OutputEvent
+  | CommandFinishedEvent
+  | CheckPassedEvent
+  | CheckFailedEvent
+  | StepFinishedEvent
+  | LabFinishedEvent;
+
+export type RunnerEventType = RunnerEvent['type'];
+
+/** The outcome of one step, as `meshlab verify`, the JSON report and the Check button give it. */
+export interface StepReport {
+  id: string;
+  title: { 'zh-Hans': string; en: string };
+  status: 'passed' | 'failed' | 'skipped';
+  durationMs: number;
+  commands: { command: string; exitCode: number | null; ok: boolean; durationMs: number; failure?: string; output: string }[];
+  checks: CheckResult[];
+  failure?: { kind: FailureKind; message: string };
+}
+
+export interface LabReport {
+  lab: string;
+  title: { 'zh-Hans': string; en: string };
+  ok: boolean;
+  durationMs: number;
+  /** Time spent in commands the lab marks as deliberate waits (`/delay/N`), included in durationMs. */
+  deliberateWaitMs: number;
+  requirements: string[];
+  steps: StepReport[];
+  cleanupErrors: string[];
+}
+
+/** One line per failed check detail: `expected 200, got 404 (status)`. */
+export function describeDetail(d: CheckDetail): string {
+  return `${d.what}: expected ${d.expected}, got ${d.actual}`;
+}
