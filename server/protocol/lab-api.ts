@@ -3,12 +3,21 @@
 
 export type StepStatus = 'pending' | 'passed' | 'failed';
 
-/** One check of a step, as the learner reads it: what was expected and what was found. */
+/** One comparison of a check: what was expected and what was found. */
+export interface CheckComparisonView {
+  what: string;
+  expected: string;
+  actual: string;
+  ok: boolean;
+}
+
+/** One check of a step, as the learner reads it. */
 export interface CheckResultView {
   name: string;
   passed: boolean;
-  expected?: string;
-  actual?: string;
+  /** The comparisons of the check's last attempt. */
+  details: CheckComparisonView[];
+  /** Why the check could not be carried out, if it could not. */
   message?: string;
 }
 
@@ -18,6 +27,8 @@ export interface StepCheckReport {
   step: string;
   passed: boolean;
   checks: CheckResultView[];
+  /** Why the step failed as a whole (a command failed, a timeout), when it did. */
+  failure?: string;
   /** Hints of the step, shown when it failed ({ 'zh-Hans', en }). */
   hints: { 'zh-Hans': string; en: string }[];
   durationMs: number;
