@@ -4,16 +4,40 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterHandle } from '../drivers/types.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
-import type { RunnerLab } from './lab-reports.ts';
+import type { CheckResult, StepReport } from '../protocol/runner-events.ts';
+import type { Lab, LabCommand } from '../runner/lab.ts';
 import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
 
-const LAB: RunnerLab = {
+const LAB = {
   id: 'ingress-gateway',
   steps: [
     { id: 'deploy-httpbin', hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }] },
-    { id: 'gateway' },
+    { id: 'gateway', hints: [] },
   ],
-};
+} as unknown as Lab;
+
+const cmd = (run: string): LabCommand => ({ run, exitCode: [0], deliberateWaitSeconds: 0 });
+
+function check(name: string, ok: boolean, details: CheckResult['details'] = [], error?: string): CheckResult {
+  const shown = details.filter((d) => !d.ok || ok);
+  return {
+    index: 0,
+    type: 'http',
+    name,
+    ok,
+    attempts: 1,
+    durationMs: 3,
+    details,
+    expected: shown.map((d) => d.expected).join('\n'),
+    actual: shown.map((d) => d.actual).join('\n'),
+    message: ok ? 'passed' : `${name} failed`,
+    error,
+  } as CheckResult;
+}
+
+function stepReport(status: 'passed' | 'failed', checks: CheckResult[], failure?: string): StepReport {
+  return { id: 's', title: { 'zh-Hans': 's', en: 's' }, status, durationMs: 5, commands: [], checks, failure: failure ? { kind: 'check', message: failure } : undefined };
+}
 
 const handle = { id: 'c1' } as unknown as ClusterHandle;
 
@@ -34,7 +58,7 @@ interface Harness {
 async function harness(): Promise<Harness> {
   const calls: string[] = [];
   const gate: { wait?: Promise<void> } = {};
-  const checkResult = { value: { passed: true, checks: [{ name: 'status 200', passed: true, expected: '200', actual: '200' }] } as unknown };
+  const checkResult = { value: stepReport('passed', [check('GET /status/200', true, [{ what: 'status', expected: '200', actual: '200', ok: true }])]) as unknown };
   const runner: LabRunner = {
     loadLabs: () => [LAB],
     async checkStep(_h, lab, step) {
@@ -42,9 +66,9 @@ async function harness(): Promise<Harness> {
       if (gate.wait) await gate.wait;
       calls.push(`checked ${lab.id}/${step}`);
       if (checkResult.value instanceof Error) throw checkResult.value;
-      return checkResult.value;
+      return checkResult.value as StepReport;
     },
-    solutionFor: (_lab, step) => (step === 'gateway' ? [] : ['kubectl create ns bookinfo', { run: 'kubectl -n bookinfo apply -f httpbin.yaml' }]),
+    solutionFor: (_lab, step) => (step === 'gateway' ? [] : [cmd('kubectl create ns bookinfo'), cmd('kubectl -n bookinfo apply -f httpbin.yaml')]),
     async resetLab(_h, lab) {
       calls.push(`reset ${lab.id}`);
     },
@@ -89,7 +113,13 @@ describe('lab routes', () => {
   it('records a passed check and returns it in the progress', async () => {
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ lab: 'ingress-gateway', step: 'deploy-httpbin', passed: true, checks: [{ name: 'status 200', passed: true, expected: '200', actual: '200' }], hints: [] });
+    expect(res.json()).toMatchObject({
+      lab: 'ingress-gateway',
+      step: 'deploy-httpbin',
+      passed: true,
+      checks: [{ name: 'GET /status/200', passed: true, details: [{ what: 'status', expected: '200', actual: '200', ok: true }] }],
+      hints: [],
+    });
     const progress = (await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('alice') })).json();
     expect(progress.steps).toMatchObject([{ step: 'deploy-httpbin', status: 'passed', report: { passed: true } }]);
     const other = (await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('bob') })).json();
@@ -97,11 +127,12 @@ describe('lab routes', () => {
   });
 
   it('a failed check carries expected, actual and the step hints', async () => {
-    h.checkResult.value = { passed: false, checks: [{ name: 'GET /status/200', passed: false, expected: 'status 200', actual: 'status 404' }] };
+    h.checkResult.value = stepReport('failed', [check('GET /status/200', false, [{ what: 'status', expected: '200', actual: '404', ok: false }])], 'check 1 failed');
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
     expect(res.json()).toMatchObject({
       passed: false,
-      checks: [{ passed: false, expected: 'status 200', actual: 'status 404' }],
+      failure: 'check 1 failed',
+      checks: [{ passed: false, details: [{ what: 'status', expected: '200', actual: '404', ok: false }], message: 'GET /status/200 failed' }],
       hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }],
     });
     expect(h.store.get('alice', 'ingress-gateway').steps[0]!.status).toBe('failed');
@@ -111,11 +142,11 @@ describe('lab routes', () => {
     h.checkResult.value = new Error('kubectl timed out');
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ passed: false, checks: [{ passed: false, message: 'the check could not run: kubectl timed out' }] });
+    expect(res.json()).toMatchObject({ passed: false, checks: [], failure: 'the check could not run: kubectl timed out' });
   });
 
   it('a report with no checks never counts as passed', async () => {
-    h.checkResult.value = { checks: [] };
+    h.checkResult.value = stepReport('passed', []);
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
     expect(res.json().passed).toBe(false);
   });

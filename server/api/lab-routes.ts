@@ -11,14 +11,16 @@ import type { ClusterHandle } from '../drivers/types.ts';
 import type { LabProgressView, LabResetView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
-import { toCheckReport, toSolutionCommands, type RunnerLab } from './lab-reports.ts';
+import type { StepReport } from '../protocol/runner-events.ts';
+import type { Lab, LabCommand } from '../runner/lab.ts';
+import { errorReport, toCheckReport, toSolutionCommands } from './lab-reports.ts';
 
 /** What the routes need of the runner (server/runner); injected in tests. */
 export interface LabRunner {
-  loadLabs(labsDir: string): Promise<RunnerLab[]> | RunnerLab[];
-  checkStep(handle: ClusterHandle, lab: RunnerLab, stepId: string): Promise<unknown>;
-  solutionFor(lab: RunnerLab, stepId: string): unknown;
-  resetLab(handle: ClusterHandle, lab: RunnerLab): Promise<unknown>;
+  loadLabs(labsDir: string): Promise<Lab[]> | Lab[];
+  checkStep(handle: ClusterHandle, lab: Lab, stepId: string): Promise<StepReport>;
+  solutionFor(lab: Lab, stepId: string): readonly LabCommand[];
+  resetLab(handle: ClusterHandle, lab: Lab): Promise<unknown>;
 }
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)');
@@ -52,7 +54,7 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
   const { runner } = options;
   const store = options.store ?? ProgressStore.open(ctx.config.dataDir);
   ctx.onClose(() => store.close());
-  const labs = new Map<string, RunnerLab>();
+  const labs = new Map<string, Lab>();
   for (const lab of await runner.loadLabs(ctx.config.labsDir)) labs.set(lab.id, lab);
 
   // One cluster operation at a time per learner: a Check must not race a Reset.
@@ -73,13 +75,13 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
     return learner;
   }
 
-  function labOf(id: string): RunnerLab {
+  function labOf(id: string): Lab {
     const lab = labs.get(id);
     if (!lab) throw new ApiError(404, `there is no lab "${id}"`);
     return lab;
   }
 
-  function assertStep(lab: RunnerLab, step: string): void {
+  function assertStep(lab: Lab, step: string): void {
     if (!lab.steps.some((s) => s.id === step)) throw new ApiError(404, `lab "${lab.id}" has no step "${step}"`);
   }
 
@@ -120,12 +122,12 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
       return serialized(learner, async () => {
         const handle = await clusterOf(learner);
         const started = Date.now();
-        let raw: unknown;
+        let raw: StepReport;
         try {
           raw = await runner.checkStep(handle, lab, step);
         } catch (err) {
           ctx.logger.warn({ err, lab: labId, step }, 'check could not run');
-          raw = { passed: false, checks: [{ name: 'check', passed: false, message: `the check could not run: ${(err as Error).message}` }] };
+          raw = errorReport(`the check could not run: ${(err as Error).message}`);
         }
         const report = toCheckReport(raw, lab, step, Date.now() - started);
         store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
@@ -138,7 +140,7 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
       learnerOf(req);
       const lab = labOf(labId);
       assertStep(lab, step);
-      const commands = toSolutionCommands(await runner.solutionFor(lab, step));
+      const commands = toSolutionCommands(runner.solutionFor(lab, step));
       if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
       return { lab: labId, step, commands };
     });
