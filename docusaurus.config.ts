@@ -1,0 +1,90 @@
+// The meshlab site: zh-Hans at `/` (default), English at `/en/`. Every docs page exists in both
+// languages; broken links, anchors and missing translations fail the build.
+import type { Config } from '@docusaurus/types';
+import type * as Preset from '@docusaurus/preset-classic';
+import { themes as prismThemes } from 'prism-react-renderer';
+
+const config: Config = {
+  title: 'meshlab',
+  tagline: '在自己的集群上动手学习 Kubernetes 与 Istio',
+  favicon: 'img/favicon.svg',
+  url: 'http://localhost:3000',
+  baseUrl: '/',
+  trailingSlash: false,
+
+  onBrokenLinks: 'throw',
+  onBrokenAnchors: 'throw',
+  onDuplicateRoutes: 'throw',
+  markdown: {
+    mermaid: true,
+    hooks: { onBrokenMarkdownLinks: 'throw', onBrokenMarkdownImages: 'throw' },
+  },
+
+  i18n: {
+    defaultLocale: 'zh-Hans',
+    locales: ['zh-Hans', 'en'],
+    localeConfigs: {
+      'zh-Hans': { label: '简体中文', htmlLang: 'zh-Hans' },
+      en: { label: 'English', htmlLang: 'en' },
+    },
+  },
+
+  presets: [
+    [
+      'classic',
+      {
+        docs: {
+          sidebarPath: './sidebars.ts',
+          routeBasePath: 'docs',
+        },
+        blog: false,
+        theme: { customCss: './src/css/custom.css' },
+      } satisfies Preset.Options,
+    ],
+  ],
+  themes: ['@docusaurus/theme-mermaid'],
+  plugins: ['./plugins/labs/index.ts', './plugins/translations/index.ts'],
+
+  themeConfig: {
+    colorMode: { respectPrefersColorScheme: true },
+    mermaid: { theme: { light: 'neutral', dark: 'dark' } },
+    navbar: {
+      title: 'meshlab',
+      logo: { alt: 'meshlab', src: 'img/logo.svg' },
+      items: [
+        { type: 'docSidebar', sidebarId: 'labs', position: 'left', label: '实验' },
+        { to: '/docs/ingress-gateway', label: '入口网关', position: 'left' },
+        { to: '/docs/egress-gateway', label: '出口网关', position: 'left' },
+        { type: 'localeDropdown', position: 'right' },
+      ],
+    },
+    footer: {
+      style: 'dark',
+      links: [
+        {
+          title: '实验',
+          items: [
+            { label: '入口网关', to: '/docs/ingress-gateway' },
+            { label: '出口网关', to: '/docs/egress-gateway' },
+          ],
+        },
+        {
+          title: '参考',
+          items: [
+            { label: 'Istio 流量管理', href: 'https://istio.io/latest/docs/concepts/traffic-management/' },
+            { label: 'Kubernetes', href: 'https://kubernetes.io/docs/home/' },
+          ],
+        },
+      ],
+      copyright: 'meshlab · Apache-2.0',
+    },
+    prism: {
+      theme: prismThemes.github,
+      darkTheme: prismThemes.dracula,
+      additionalLanguages: ['bash', 'yaml', 'nginx'],
+    },
+    docs: { sidebar: { hideable: true } },
+  } satisfies Preset.ThemeConfig,
+};
+
+export default config;

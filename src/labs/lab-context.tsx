@@ -1,0 +1,132 @@
+// Per-page lab state: each step's status and last report, loaded from and saved by the server,
+// plus the actions the step buttons call. <LabPage> provides it; <LabStep> uses it.
+import React, { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import type { StepCheckReport, StepStatus } from '@site/server/protocol/lab-api.ts';
+import type { LabView } from '@site/plugins/labs/lab-view.ts';
+import { labApi } from './lab-api.ts';
+import { typeIntoTerminal } from './terminal-bridge.ts';
+
+export interface StepState {
+  status: StepStatus;
+  report: StepCheckReport | null;
+  /** An operation on this step is in flight. */
+  busy?: 'check' | 'solve';
+  /** Why the last operation could not run (network, server), not a failed check. */
+  error?: string;
+}
+
+export interface LabState {
+  lab: LabView;
+  loaded: boolean;
+  steps: Record<string, StepState>;
+  resetting: boolean;
+  pageError?: string;
+  check(step: string): Promise<void>;
+  solve(step: string): Promise<void>;
+  reset(): Promise<void>;
+  clear(): Promise<void>;
+  run(command: string): void;
+}
+
+const LabContext = createContext<LabState | null>(null);
+
+export function useLabState(): LabState {
+  const state = useContext(LabContext);
+  if (!state) throw new Error('<LabStep> must be placed inside <LabPage lab="...">');
+  return state;
+}
+
+/** The context if any: lets <LabStep> render read-only outside a lab page. */
+export function useOptionalLabState(): LabState | null {
+  return useContext(LabContext);
+}
+
+const pending = (): StepState => ({ status: 'pending', report: null });
+
+export function LabProvider({ lab, children }: { lab: LabView; children: ReactNode }) {
+  const [steps, setSteps] = useState<Record<string, StepState>>({});
+  const [loaded, setLoaded] = useState(false);
+  const [resetting, setResetting] = useState(false);
+  const [pageError, setPageError] = useState<string>();
+
+  const patch = useCallback((step: string, update: Partial<StepState>) => {
+    setSteps((prev) => ({ ...prev, [step]: { ...(prev[step] ?? pending()), ...update } }));
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    labApi.progress(lab.id).then(
+      (progress) => {
+        if (cancelled) return;
+        const next: Record<string, StepState> = {};
+        for (const s of progress.steps) next[s.step] = { status: s.status, report: s.report };
+        setSteps(next);
+        setLoaded(true);
+      },
+      (err: Error) => {
+        if (cancelled) return;
+        setPageError(err.message);
+        setLoaded(true);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [lab.id]);
+
+  const check = useCallback(
+    async (step: string) => {
+      patch(step, { busy: 'check', error: undefined });
+      try {
+        const report = await labApi.check(lab.id, step);
+        patch(step, { status: report.passed ? 'passed' : 'failed', report, busy: undefined });
+      } catch (err) {
+        patch(step, { busy: undefined, error: (err as Error).message });
+      }
+    },
+    [lab.id, patch],
+  );
+
+  const solve = useCallback(
+    async (step: string) => {
+      patch(step, { busy: 'solve', error: undefined });
+      try {
+        const { commands } = await labApi.solution(lab.id, step);
+        for (const c of commands) typeIntoTerminal(c);
+        patch(step, { busy: undefined });
+      } catch (err) {
+        patch(step, { busy: undefined, error: (err as Error).message });
+      }
+    },
+    [lab.id, patch],
+  );
+
+  const reset = useCallback(async () => {
+    setResetting(true);
+    setPageError(undefined);
+    try {
+      await labApi.reset(lab.id);
+      setSteps({});
+    } catch (err) {
+      setPageError((err as Error).message);
+    } finally {
+      setResetting(false);
+    }
+  }, [lab.id]);
+
+  const clear = useCallback(async () => {
+    setPageError(undefined);
+    try {
+      await labApi.clear(lab.id);
+      setSteps({});
+    } catch (err) {
+      setPageError((err as Error).message);
+    }
+  }, [lab.id]);
+
+  const value = useMemo<LabState>(
+    () => ({ lab, loaded, steps, resetting, pageError, check, solve, reset, clear, run: typeIntoTerminal }),
+    [lab, loaded, steps, resetting, pageError, check, solve, reset, clear],
+  );
+  return <LabContext.Provider value={value}>{children}</LabContext.Provider>;
+}

@@ -1,0 +1,28 @@
+// Lab data published at build time by plugins/labs (one source: labs/).
+import { usePluginData } from '@docusaurus/useGlobalData';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
+import type { LabStepView, LabView, Locale, Localized } from '@site/plugins/labs/lab-view.ts';
+
+export function useLabs(): LabView[] {
+  const data = usePluginData('meshlab-labs') as { labs?: LabView[] } | undefined;
+  return data?.labs ?? [];
+}
+
+export function useLab(id: string): LabView | undefined {
+  return useLabs().find((l) => l.id === id);
+}
+
+export function useStep(lab: string, step: string): LabStepView | undefined {
+  return useLab(lab)?.steps.find((s) => s.id === step);
+}
+
+export function useLocale(): Locale {
+  const { i18n } = useDocusaurusContext();
+  return i18n.currentLocale === 'en' ? 'en' : 'zh-Hans';
+}
+
+/** Picks the current locale's text. */
+export function useText(): (text: Localized | undefined) => string {
+  const locale = useLocale();
+  return (text) => (text ? text[locale] || text['zh-Hans'] || text.en : '');
+}

@@ -1,0 +1,68 @@
+// Landing page: what meshlab is, and one click into the first lab.
+import React, { type ReactNode } from 'react';
+import Link from '@docusaurus/Link';
+import Translate, { translate } from '@docusaurus/Translate';
+import Layout from '@theme/Layout';
+import styles from './index.module.css';
+
+const FEATURES = [
+  {
+    title: <Translate id="home.feature.terminal.title">真正的终端</Translate>,
+    text: (
+      <Translate id="home.feature.terminal.text">
+        每个实验步骤旁边都有一个浏览器终端，连着属于你自己的集群：kubectl、helm 和 curl 都是真的。
+      </Translate>
+    ),
+  },
+  {
+    title: <Translate id="home.feature.check.title">检查每一步</Translate>,
+    text: (
+      <Translate id="home.feature.check.text">
+        “检查”按钮在你的集群上验证结果，并告诉你期望什么、实际看到了什么，以及下一步该怎么做。
+      </Translate>
+    ),
+  },
+  {
+    title: <Translate id="home.feature.verified.title">不会过时的教程</Translate>,
+    text: (
+      <Translate id="home.feature.verified.text">
+        页面上的命令和清单来自与持续集成相同的实验文件，每次提交都由 meshlab verify 执行一遍。
+      </Translate>
+    ),
+  },
+];
+
+export default function Home(): ReactNode {
+  return (
+    <Layout
+      title={translate({ id: 'home.title', message: '动手学习服务网格' })}
+      description={translate({ id: 'home.description', message: 'meshlab：在自己的集群上动手练习 Kubernetes 与 Istio 的交互式实验。' })}>
+      <header className={styles.hero}>
+        <div className="container">
+          <h1 className={styles.title}>meshlab</h1>
+          <p className={styles.tagline}>
+            <Translate id="home.tagline">在自己的集群上，一步一步学会 Istio 如何管理进出网格的流量。</Translate>
+          </p>
+          <div className={styles.buttons}>
+            <Link className="button button--primary button--lg" to="/docs/ingress-gateway">
+              <Translate id="home.start">开始第一个实验：入口网关</Translate>
+            </Link>
+            <Link className="button button--secondary button--lg" to="/docs/traffic-overview">
+              <Translate id="home.overview">先读概览</Translate>
+            </Link>
+          </div>
+        </div>
+      </header>
+      <main className="container margin-vert--lg">
+        <div className="row">
+          {FEATURES.map((f, i) => (
+            <section key={i} className="col col--4 margin-bottom--lg">
+              <h2 className={styles.featureTitle}>{f.title}</h2>
+              <p>{f.text}</p>
+            </section>
+          ))}
+        </div>
+      </main>
+    </Layout>
+  );
+}

@@ -1,0 +1,3 @@
+// Types of Docusaurus' module aliases (@theme/*, @docusaurus/*, CSS modules) for tsc.
+/// <reference types="@docusaurus/module-type-aliases" />
+/// <reference types="@docusaurus/theme-classic" />

@@ -1,0 +1,73 @@
+// A lab page: the steps (MDX children) on the left, the learner's live terminal on the right
+// (sticky); on a narrow screen the terminal goes below the text. Shows overall progress.
+import React, { type ReactNode } from 'react';
+import Translate, { translate } from '@docusaurus/Translate';
+import Terminal from '@theme/Terminal';
+import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
+import { useLab } from '@site/src/labs/use-labs.ts';
+import styles from './styles.module.css';
+
+export interface LabPageProps {
+  lab: string;
+  children: ReactNode;
+}
+
+function LabProgress() {
+  const { lab, steps, clear, loaded, pageError, resetting } = useLabState();
+  const total = lab.steps.length;
+  const passed = lab.steps.filter((s) => steps[s.id]?.status === 'passed').length;
+  const label = translate({ id: 'lab.progress.label', message: '实验进度' });
+  return (
+    <div className={styles.progress} data-lab-progress={`${passed}/${total}`} data-loaded={loaded ? 'true' : 'false'}>
+      <div className={styles.progressRow}>
+        <span id={`progress-${lab.id}`}>
+          <Translate id="lab.progress.text" values={{ passed, total }}>
+            {'已完成 {passed} / {total} 步'}
+          </Translate>
+        </span>
+        <button type="button" className="button button--sm button--secondary" onClick={() => void clear()} disabled={!loaded || resetting}>
+          <Translate id="lab.progress.clear">清除进度</Translate>
+        </button>
+      </div>
+      <progress className={styles.bar} max={total || 1} value={passed} aria-label={label} aria-describedby={`progress-${lab.id}`} />
+      {resetting && (
+        <p role="status" className={styles.note}>
+          <Translate id="lab.reset.running">正在把集群恢复到实验开始时的状态……</Translate>
+        </p>
+      )}
+      {pageError && (
+        <p role="alert" className={styles.error}>
+          {pageError}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export default function LabPage({ lab: labId, children }: LabPageProps): ReactNode {
+  const lab = useLab(labId);
+  if (!lab) {
+    return (
+      <div role="alert" className="alert alert--danger">
+        <Translate id="lab.missing" values={{ lab: labId }}>
+          {'找不到实验 {lab}：它应当在 labs/ 中。'}
+        </Translate>
+      </div>
+    );
+  }
+  return (
+    <LabProvider lab={lab}>
+      <div className={styles.layout} data-lab={lab.id}>
+        <div className={styles.steps}>
+          <LabProgress />
+          {children}
+        </div>
+        <aside className={styles.terminalColumn} aria-label={translate({ id: 'lab.terminal.region', message: '实验终端' })}>
+          <div className={styles.terminalSticky}>
+            <Terminal lab={lab.id} />
+          </div>
+        </aside>
+      </div>
+    </LabProvider>
+  );
+}

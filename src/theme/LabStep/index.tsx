@@ -1,0 +1,216 @@
+// One lab step, rendered from labs/ (never retyped in the docs): title, text, commands with Run
+// and copy, manifests in collapsible code blocks, and the step's Check / Solve / Reset buttons.
+// Hooks for tests and assistive technology: data-step, data-status, buttons named
+// Run, Check, Solve, Reset (zh: 运行, 检查, 解答, 重置).
+import React, { useId, useState, type ReactNode } from 'react';
+import Translate, { translate } from '@docusaurus/Translate';
+import CodeBlock from '@theme/CodeBlock';
+import Details from '@theme/Details';
+import clsx from 'clsx';
+import type { StepCheckReport } from '@site/server/protocol/lab-api.ts';
+import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
+import { useStep, useText } from '@site/src/labs/use-labs.ts';
+import { InlineText } from './InlineText.tsx';
+import styles from './styles.module.css';
+
+export interface LabStepProps {
+  lab: string;
+  step: string;
+}
+
+const STATUS_TEXT = {
+  pending: () => translate({ id: 'lab.step.status.pending', message: '未开始' }),
+  passed: () => translate({ id: 'lab.step.status.passed', message: '已通过' }),
+  failed: () => translate({ id: 'lab.step.status.failed', message: '未通过' }),
+};
+
+function Report({ report }: { report: StepCheckReport }) {
+  const t = useText();
+  return (
+    <div className={clsx(styles.report, report.passed ? styles.reportPassed : styles.reportFailed)} data-report={report.passed ? 'passed' : 'failed'}>
+      <p className={styles.reportTitle}>
+        {report.passed ? (
+          <Translate id="lab.check.passed">✓ 检查通过</Translate>
+        ) : (
+          <Translate id="lab.check.failed">✗ 检查未通过</Translate>
+        )}
+      </p>
+      <ul className={styles.checks}>
+        {report.checks.map((c, i) => (
+          <li key={i} className={c.passed ? styles.checkPassed : styles.checkFailed}>
+            <span aria-hidden="true">{c.passed ? '✓ ' : '✗ '}</span>
+            <span className={styles.checkName}>{c.name}</span>
+            {!c.passed && c.details.some((d) => !d.ok) && (
+              <dl className={styles.expectedActual}>
+                {c.details
+                  .filter((d) => !d.ok)
+                  .map((d, j) => (
+                    <React.Fragment key={j}>
+                      <dt className={styles.what}>{d.what}</dt>
+                      <dd>
+                        <span className={styles.label}>
+                          <Translate id="lab.check.expected">期望</Translate>
+                        </span>
+                        <pre>{d.expected}</pre>
+                        <span className={styles.label}>
+                          <Translate id="lab.check.actual">实际</Translate>
+                        </span>
+                        <pre>{d.actual}</pre>
+                      </dd>
+                    </React.Fragment>
+                  ))}
+              </dl>
+            )}
+            {c.message && <p className={styles.checkMessage}>{c.message}</p>}
+          </li>
+        ))}
+      </ul>
+      {report.failure && <p className={styles.checkMessage}>{report.failure}</p>}
+      {report.hints.length > 0 && (
+        <div className={styles.hints}>
+          <strong>
+            <Translate id="lab.check.hints">提示</Translate>
+          </strong>
+          <ul>
+            {report.hints.map((h, i) => (
+              <li key={i}>
+                <InlineText text={t(h)} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function StepButtons({ step, state }: { step: string; state: StepState }) {
+  const lab = useOptionalLabState()!;
+  const [confirming, setConfirming] = useState(false);
+  const busy = state.busy !== undefined || lab.resetting;
+  const confirmId = useId();
+  return (
+    <div className={styles.actions}>
+      <button type="button" className="button button--primary button--sm" onClick={() => void lab.check(step)} disabled={busy} aria-busy={state.busy === 'check'}>
+        {state.busy === 'check' ? <Translate id="lab.step.checking">检查中…</Translate> : <Translate id="lab.step.check">检查</Translate>}
+      </button>
+      <button type="button" className="button button--secondary button--sm" onClick={() => void lab.solve(step)} disabled={busy}>
+        <Translate id="lab.step.solve">解答</Translate>
+      </button>
+      <button
+        type="button"
+        className="button button--outline button--danger button--sm"
+        onClick={() => setConfirming(true)}
+        disabled={busy}
+        aria-expanded={confirming}
+        aria-controls={confirmId}>
+        <Translate id="lab.step.reset">重置</Translate>
+      </button>
+      {confirming && (
+        <div id={confirmId} role="alertdialog" aria-labelledby={`${confirmId}-text`} className={styles.confirm}>
+          <p id={`${confirmId}-text`}>
+            <Translate id="lab.reset.confirm">重置会删除你在集群中为本实验创建的一切，并清除本实验的进度。确定吗？</Translate>
+          </p>
+          <button
+            type="button"
+            className="button button--danger button--sm"
+            onClick={() => {
+              setConfirming(false);
+              void lab.reset();
+            }}>
+            <Translate id="lab.reset.yes">确定重置</Translate>
+          </button>
+          <button type="button" className="button button--secondary button--sm" onClick={() => setConfirming(false)} autoFocus>
+            <Translate id="lab.reset.cancel">取消</Translate>
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export default function LabStep({ lab: labId, step: stepId }: LabStepProps): ReactNode {
+  const step = useStep(labId, stepId);
+  const t = useText();
+  const lab = useOptionalLabState();
+  const headingId = useId();
+  if (!step) {
+    return (
+      <div role="alert" className="alert alert--danger" data-step={stepId} data-status="pending">
+        <Translate id="lab.step.missing" values={{ lab: labId, step: stepId }}>
+          {'实验 {lab} 中没有步骤 {step}。'}
+        </Translate>
+      </div>
+    );
+  }
+  const state: StepState = lab?.steps[stepId] ?? { status: 'pending', report: null };
+  const runLabel = translate({ id: 'lab.step.run', message: '运行' });
+  const index = lab ? lab.lab.steps.findIndex((s) => s.id === stepId) + 1 : 0;
+  return (
+    <section className={clsx(styles.step, styles[state.status])} data-step={stepId} data-status={state.status} aria-labelledby={headingId}>
+      <header className={styles.header}>
+        <h3 id={headingId} className={styles.title}>
+          {index > 0 && <span className={styles.number}>{index}. </span>}
+          {t(step.title)}
+        </h3>
+        <span className={clsx('badge', state.status === 'passed' ? 'badge--success' : state.status === 'failed' ? 'badge--danger' : 'badge--secondary')} data-status-badge>
+          {STATUS_TEXT[state.status]()}
+        </span>
+      </header>
+      {t(step.text)
+        .split(/\n\s*\n/)
+        .filter((p) => p.trim())
+        .map((p, i) => (
+          <p key={i}>
+            <InlineText text={p} />
+          </p>
+        ))}
+      {step.files.map((f) => (
+        <Details key={f.path} summary={<summary>{f.path}</summary>} className={styles.file}>
+          <CodeBlock language={f.language} title={f.path}>
+            {f.content}
+          </CodeBlock>
+        </Details>
+      ))}
+      {step.alternatives.map((a, i) => (
+        <Details key={`alt-${i}`} summary={<summary>{t(a.title)}</summary>} className={styles.file}>
+          {t(a.text)
+            .split(/\n\s*\n/)
+            .filter((p) => p.trim())
+            .map((p, j) => (
+              <p key={j}>
+                <InlineText text={p} />
+              </p>
+            ))}
+          {a.files.map((f) => (
+            <CodeBlock key={f.path} language={f.language} title={f.path}>
+              {f.content}
+            </CodeBlock>
+          ))}
+        </Details>
+      ))}
+      {step.commands.map((c, i) => (
+        <div key={i} className={styles.command}>
+          <div className={styles.commandCode}>
+            <CodeBlock language="bash">{c}</CodeBlock>
+          </div>
+          {lab && (
+            <button type="button" className={clsx('button button--success button--sm', styles.run)} aria-label={runLabel} title={runLabel} onClick={() => lab.run(c)}>
+              <span aria-hidden="true">▶ </span>
+              {runLabel}
+            </button>
+          )}
+        </div>
+      ))}
+      {lab && <StepButtons step={stepId} state={state} />}
+      <div aria-live="polite" className={styles.live}>
+        {state.error && (
+          <p role="alert" className={styles.opError}>
+            {state.error}
+          </p>
+        )}
+        {state.report && <Report report={state.report} />}
+      </div>
+    </section>
+  );
+}
