@@ -1,0 +1,340 @@
+// The scheduler and the kubelet of the embedded cluster's single node. A pod's life is a list
+// of stages (data below): each stage says when it applies (from the pod object alone), how long
+// after the previous one it happens, and what it writes. One generic engine runs them, so
+// reset, restarts and tests see the same behaviour.
+import type { LogBook } from '../logs/log-book.ts';
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
+import type { EventRecorder } from './events.ts';
+import { randomHex } from './names.ts';
+import { PodIPAllocator } from './pod-ip-allocator.ts';
+import type { PodRuntime } from './pod-runtime.ts';
+import {
+  NODE_NAME,
+  containersOf,
+  creatingStatus,
+  isPodReady,
+  podIPOf,
+  runningStatus,
+  scheduledStatus,
+  timestamp,
+  type RunningFacts,
+} from './pod-status.ts';
+import type { Timers } from './timers.ts';
+import { WorkQueue } from './work-queue.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface LifecycleTiming {
+  /** Creation → bound to the node (PodScheduled). */
+  podScheduleMs: number;
+  /** Bound → containers running (ContainerCreating meanwhile). */
+  podStartMs: number;
+  /** Running → Ready (after the runtime's startPod resolved). */
+  podReadyMs: number;
+}
+
+export const defaultTiming: LifecycleTiming = { podScheduleMs: 50, podStartMs: 150, podReadyMs: 100 };
+
+export type PodStage = 'unscheduled' | 'scheduled' | 'creating' | 'running' | 'ready' | 'terminating';
+
+/** Where a pod is in its life, read from the object only. */
+export function stageOf(pod: KubeObject): PodStage {
+  if (pod.metadata.deletionTimestamp) return 'terminating';
+  const spec = (pod.spec ?? {}) as Obj;
+  const status = (pod.status ?? {}) as Obj;
+  if (!spec.nodeName) return 'unscheduled';
+  if (!Array.isArray(status.containerStatuses)) return 'scheduled';
+  if (status.phase !== 'Running') return 'creating';
+  return isPodReady(pod) ? 'ready' : 'running';
+}
+
+interface PodState {
+  uid: string;
+  cancel?: () => void;
+  runtime?: Promise<boolean>;
+  runtimeStarted: boolean;
+  terminating?: boolean;
+  /** startPod rejected: the pod stays Running but never Ready. */
+  runtimeFailed?: boolean;
+  ip?: string;
+  facts?: RunningFacts;
+}
+
+export interface PodLifecycleOptions {
+  store: ObjectStore;
+  timers: Timers;
+  timing: LifecycleTiming;
+  runtime: PodRuntime;
+  events: EventRecorder;
+  logs?: LogBook;
+  ips?: PodIPAllocator;
+}
+
+const KUBELET = { component: 'kubelet', host: NODE_NAME };
+const SCHEDULER = { component: 'default-scheduler' };
+
+function keyOf(pod: KubeObject): string {
+  return `${pod.metadata.namespace}/${pod.metadata.name}`;
+}
+
+export class PodLifecycleController {
+  private readonly pods = new Map<string, PodState>();
+  private readonly queue = new WorkQueue((key) => this.reconcile(key));
+  private readonly ips: PodIPAllocator;
+  private unwatch?: () => void;
+
+  constructor(private readonly o: PodLifecycleOptions) {
+    this.ips = o.ips ?? new PodIPAllocator();
+  }
+
+  start(): void {
+    for (const pod of this.o.store.list('pods').items) {
+      const ip = podIPOf(pod);
+      if (ip) this.ips.claim(ip);
+      this.queue.add(keyOf(pod));
+    }
+    this.unwatch = this.o.store.watch('pods', (ev) => {
+      if (ev.type === 'DELETED') this.forget(ev.object);
+      else this.queue.add(keyOf(ev.object));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    this.queue.stop();
+    const stops: Promise<unknown>[] = [];
+    for (const [key, state] of this.pods) {
+      state.cancel?.();
+      if (state.runtimeStarted) {
+        const [namespace, name] = key.split('/');
+        stops.push(this.o.runtime.stopPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: name!, namespace, uid: state.uid } }).catch(() => {}));
+      }
+    }
+    this.pods.clear();
+    await Promise.all(stops);
+  }
+
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private state(pod: KubeObject): PodState {
+    const key = keyOf(pod);
+    let s = this.pods.get(key);
+    if (s && s.uid !== pod.metadata.uid) {
+      // Same name, new pod: the old one is gone.
+      this.forget({ ...pod, metadata: { ...pod.metadata, uid: s.uid } });
+      s = undefined;
+    }
+    if (!s) {
+      s = { uid: pod.metadata.uid!, runtimeStarted: false };
+      this.pods.set(key, s);
+    }
+    return s;
+  }
+
+  private forget(pod: KubeObject): void {
+    const key = keyOf(pod);
+    const s = this.pods.get(key);
+    if (!s || s.uid !== pod.metadata.uid) return;
+    s.cancel?.();
+    this.pods.delete(key);
+    this.ips.release(s.ip ?? podIPOf(pod));
+    if (s.runtimeStarted) void this.o.runtime.stopPod(pod).catch(() => {});
+    this.o.logs?.dropPod(pod.metadata.namespace ?? 'default', pod.metadata.name);
+  }
+
+  /** Schedule the next stage of a pod, once: a pending step is never doubled. */
+  private later(key: string, state: PodState, ms: number, step: () => void | Promise<void>): void {
+    if (state.cancel) return;
+    state.cancel = this.o.timers.after(ms, () => {
+      state.cancel = undefined;
+      void Promise.resolve()
+        .then(step)
+        .catch(() => {})
+        // Look again: the pod may have moved on (or been changed) while the step was pending.
+        .then(() => this.queue.add(key));
+    });
+  }
+
+  private current(key: string, uid: string): KubeObject | undefined {
+    const [namespace, name] = key.split('/');
+    const pod = this.o.store.get('pods', namespace, name!);
+    return pod && pod.metadata.uid === uid ? pod : undefined;
+  }
+
+  private reconcile(key: string): void {
+    const [namespace, name] = key.split('/');
+    const pod = this.o.store.get('pods', namespace, name!);
+    if (!pod) return;
+    const state = this.state(pod);
+    const uid = pod.metadata.uid!;
+    const { timing } = this.o;
+    switch (stageOf(pod)) {
+      case 'unscheduled':
+        this.later(key, state, timing.podScheduleMs, () => this.schedule(key, uid));
+        break;
+      case 'scheduled':
+        this.later(key, state, 0, () => this.accept(key, uid));
+        break;
+      case 'creating':
+        this.later(key, state, timing.podStartMs, () => this.startContainers(key, uid));
+        break;
+      case 'running':
+        this.ensureRuntime(pod, state);
+        if (state.runtimeFailed) break;
+        this.later(key, state, timing.podReadyMs, () => this.markReady(key, uid));
+        break;
+      case 'ready':
+        // Pods that arrive Ready (bootstrap, reset) still need their containers running.
+        this.ensureRuntime(pod, state);
+        break;
+      case 'terminating':
+        if (!state.terminating) {
+          state.terminating = true;
+          state.cancel?.();
+          state.cancel = undefined;
+        }
+        this.later(key, state, 0, () => this.terminate(key, uid));
+        break;
+    }
+  }
+
+  private schedule(key: string, uid: string): void {
+    const pod = this.current(key, uid);
+    if (!pod || stageOf(pod) !== 'unscheduled') return;
+    const now = this.o.timers.now();
+    const bound = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      (p.spec as Obj).nodeName = NODE_NAME;
+      p.status = scheduledStatus(p, now);
+    });
+    if (bound) {
+      this.o.events.record(SCHEDULER, bound, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`, { action: 'Binding' });
+    }
+  }
+
+  private accept(key: string, uid: string): void {
+    const pod = this.current(key, uid);
+    if (!pod || stageOf(pod) !== 'scheduled') return;
+    const now = this.o.timers.now();
+    const scheduled = (((pod.status as Obj)?.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled');
+    this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      p.status = creatingStatus(p, now, (scheduled?.lastTransitionTime as string) ?? timestamp(now));
+    });
+  }
+
+  private startContainers(key: string, uid: string): void {
+    const pod = this.current(key, uid);
+    if (!pod || stageOf(pod) !== 'creating') return;
+    const state = this.state(pod);
+    const now = timestamp(this.o.timers.now());
+    const status = pod.status as Obj;
+    const scheduled = ((status.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled');
+    state.ip ??= this.ips.allocate();
+    const { init, main } = containersOf(pod);
+    const containerIds: Record<string, string> = {};
+    for (const c of [...init, ...main]) containerIds[c.name] = randomHex(32);
+    state.facts = {
+      podIP: state.ip,
+      startedAt: now,
+      containerIds,
+      ready: false,
+      readyAt: (status.startTime as string) ?? now,
+      initializedAt: now,
+      sandboxAt: (status.startTime as string) ?? now,
+      scheduledAt: (scheduled?.lastTransitionTime as string) ?? now,
+    };
+    const facts = state.facts;
+    const running = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      p.status = runningStatus(p, facts);
+    });
+    if (!running) return;
+    const spec = pod.spec as Obj;
+    for (const [list, path] of [
+      [init, 'initContainers'],
+      [main, 'containers'],
+    ] as const) {
+      for (const c of list) {
+        const fieldPath = `spec.${path}{${c.name}}`;
+        const declared = ((spec[path] as Obj[]) ?? []).find((x) => x.name === c.name) ?? {};
+        if (declared.imagePullPolicy === 'Always') {
+          this.o.events.record(KUBELET, running, 'Normal', 'Pulling', `Pulling image "${c.image}"`, { fieldPath });
+          this.o.events.record(KUBELET, running, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 1.021s (1.021s including waiting). Image size: 18250496 bytes.`, { fieldPath });
+        } else {
+          this.o.events.record(KUBELET, running, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine and can be accessed by the pod`, { fieldPath });
+        }
+        this.o.events.record(KUBELET, running, 'Normal', 'Created', `Created container: ${c.name}`, { fieldPath });
+        this.o.events.record(KUBELET, running, 'Normal', 'Started', `Started container ${c.name}`, { fieldPath });
+      }
+    }
+  }
+
+  private ensureRuntime(pod: KubeObject, state: PodState): void {
+    if (state.runtime) return;
+    const ip = podIPOf(pod);
+    if (ip) {
+      state.ip = ip;
+      this.ips.claim(ip);
+    }
+    state.runtimeStarted = true;
+    state.runtime = this.o.runtime.startPod(pod).then(
+      () => true,
+      (err: unknown) => {
+        state.runtimeFailed = true;
+        this.o.events.record(KUBELET, pod, 'Warning', 'Failed', `Error: ${err instanceof Error ? err.message : String(err)}`);
+        return false;
+      },
+    );
+  }
+
+  private async markReady(key: string, uid: string): Promise<void> {
+    const pod = this.current(key, uid);
+    if (!pod || stageOf(pod) !== 'running') return;
+    const state = this.state(pod);
+    const ok = await (state.runtime ?? Promise.resolve(true));
+    if (!ok) return;
+    const again = this.current(key, uid);
+    if (!again || stageOf(again) !== 'running') return;
+    const status = again.status as Obj;
+    const cs = ((status.containerStatuses as Obj[]) ?? [])[0];
+    const conds = (status.conditions as Obj[]) ?? [];
+    const at = (t: string) => (conds.find((c) => c.type === t)?.lastTransitionTime as string) ?? timestamp(this.o.timers.now());
+    const ids: Record<string, string> = {};
+    for (const s of [...((status.containerStatuses as Obj[]) ?? []), ...((status.initContainerStatuses as Obj[]) ?? [])]) {
+      ids[s.name as string] = String(s.containerID ?? '').replace(/^containerd:\/\//, '');
+    }
+    const facts: RunningFacts = state.facts ?? {
+      podIP: podIPOf(again)!,
+      startedAt: ((cs?.state as Obj)?.running as Obj)?.startedAt as string,
+      containerIds: ids,
+      ready: false,
+      readyAt: '',
+      initializedAt: at('Initialized'),
+      sandboxAt: at('PodReadyToStartContainers'),
+      scheduledAt: at('PodScheduled'),
+    };
+    const readyFacts = { ...facts, containerIds: ids, ready: true, readyAt: timestamp(this.o.timers.now()) };
+    this.o.store.mutate('pods', again.metadata.namespace, again.metadata.name, (p) => {
+      p.status = runningStatus(p, readyFacts);
+    });
+  }
+
+  /** Graceful deletion: stop the containers, then remove the object (the kubelet's final delete). */
+  private async terminate(key: string, uid: string): Promise<void> {
+    const pod = this.current(key, uid);
+    if (!pod) return;
+    const state = this.state(pod);
+    if (state.runtimeStarted) {
+      state.runtimeStarted = false;
+      await this.o.runtime.stopPod(pod).catch(() => {});
+    }
+    const still = this.current(key, uid);
+    if (!still) return;
+    if (still.metadata.finalizers?.length) return;
+    try {
+      this.o.store.delete('pods', still.metadata.namespace, still.metadata.name);
+    } catch {
+      // Already gone.
+    }
+  }
+}
