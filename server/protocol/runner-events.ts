@@ -26,6 +26,12 @@ export interface CheckResult {
   durationMs: number;
   /** The comparisons of the last attempt (the last actual values when it failed). */
   details: CheckDetail[];
+  /** The failing comparisons (or all, when it passed) as one line each: what was expected ... */
+  expected: string;
+  /** ... and what was found, in the same order. */
+  actual: string;
+  /** One readable sentence: why it failed, or that it passed. */
+  message: string;
   /** Set when the check could not be carried out (connection refused, bad JSON path, ...). */
   error?: string;
 }

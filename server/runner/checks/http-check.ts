@@ -1,0 +1,157 @@
+// The `http` check: one request with real curl, from the learner's environment or from inside a
+// pod (`kubectl exec ... -- curl`), compared with the expected status, headers, body and latency.
+import { JSONPath } from 'jsonpath-plus';
+import type { HttpCheckSpec } from '../lab-schema.ts';
+import { currentEnv, expandVariables, runProcess } from '../shell.ts';
+import { asList, detail, show, type AttemptResult, type CheckContext } from './check-context.ts';
+
+const MARKER = '__MESHLAB_CURL__';
+
+export interface HttpResponse {
+  status: number;
+  headers: Map<string, string[]>;
+  body: string;
+  latencyMs: number;
+}
+
+/** curl's arguments for a check (the URL already expanded). */
+export function curlArgs(check: HttpCheckSpec, url: string, maxSeconds: number): string[] {
+  const args = ['-sS', '--max-time', String(maxSeconds), '-w', `\n${MARKER} %{http_code} %{time_total}\n`];
+  const method = check.method ?? 'GET';
+  // -I already writes the headers to stdout; -D - would write them twice.
+  if (method === 'HEAD') args.push('-I');
+  else args.push('-D', '-');
+  if (method !== 'GET' && method !== 'HEAD') args.push('-X', method);
+  for (const [k, v] of Object.entries(check.headers ?? {})) args.push('-H', `${k}: ${v}`);
+  if (check.body !== undefined) args.push('--data-binary', check.body);
+  args.push('--', url);
+  return args;
+}
+
+/** Parses `curl -sS -D - -w MARKER` output: header blocks, body, then the marker line. */
+export function parseCurlOutput(stdout: string): HttpResponse | undefined {
+  const m = new RegExp(`\\n?${MARKER} (\\d{3}) ([0-9.]+)\\n?$`).exec(stdout);
+  if (!m) return undefined;
+  let rest = stdout.slice(0, m.index);
+  let headers = new Map<string, string[]>();
+  // Skip interim responses (100 Continue): take the last header block that starts the text.
+  for (;;) {
+    const end = rest.search(/\r?\n\r?\n/);
+    if (!/^HTTP\/[0-9.]+ \d{3}/.test(rest) || end < 0) break;
+    const block = rest.slice(0, end);
+    rest = rest.slice(end).replace(/^\r?\n\r?\n/, '');
+    headers = new Map();
+    for (const line of block.split(/\r?\n/).slice(1)) {
+      const i = line.indexOf(':');
+      if (i <= 0) continue;
+      const name = line.slice(0, i).trim().toLowerCase();
+      headers.set(name, [...(headers.get(name) ?? []), line.slice(i + 1).trim()]);
+    }
+    const code = Number(/^HTTP\/[0-9.]+ (\d{3})/.exec(block)![1]);
+    if (code >= 200 || !/^HTTP\//.test(rest)) break;
+  }
+  return { status: Number(m[1]), headers, body: rest, latencyMs: Math.round(Number(m[2]) * 1000) };
+}
+
+function podArgv(from: Exclude<HttpCheckSpec['from'], 'terminal' | undefined>): string[] {
+  const argv = ['exec'];
+  if (from.namespace) argv.push('-n', from.namespace);
+  argv.push(from.target ?? '');
+  if (from.container) argv.push('-c', from.container);
+  return argv;
+}
+
+async function resolveTarget(check: HttpCheckSpec, ctx: CheckContext): Promise<string | { error: string }> {
+  const from = check.from;
+  if (!from || from === 'terminal' || from.target) return from && from !== 'terminal' ? from.target! : '';
+  if (!from.selector) return { error: 'the check\'s "from" names no target or selector' };
+  const list = await ctx.kube().core.listNamespacedPod({ namespace: from.namespace ?? 'default', labelSelector: from.selector });
+  const pod = list.items.find((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
+  if (!pod?.metadata?.name) return { error: `no running pod matches ${from.selector} in namespace ${from.namespace ?? 'default'}` };
+  return `pod/${pod.metadata.name}`;
+}
+
+export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeoutSeconds: number): Promise<AttemptResult> {
+  const env = currentEnv(ctx.ws);
+  const url = expandVariables(check.url, env);
+  const maxSeconds = Math.max(1, Math.ceil(check.requestTimeoutSeconds ?? timeoutSeconds));
+  const args = curlArgs(check, url, maxSeconds);
+  let file = 'curl';
+  let argv = args;
+  if (check.from && check.from !== 'terminal') {
+    const target = await resolveTarget(check, ctx);
+    if (typeof target !== 'string') return { details: [], error: target.error };
+    file = 'kubectl';
+    argv = [...podArgv({ ...check.from, target }), '--', 'curl', ...args];
+  }
+  const r = await runProcess(file, argv, { dir: ctx.ws.dir, env }, { timeoutMs: (maxSeconds + 5) * 1000, signal: ctx.signal });
+  const res = parseCurlOutput(r.stdout);
+  if (!res || res.status === 0) {
+    const why = r.timedOut ? `no answer within ${maxSeconds + 5} s` : (r.stderr.trim().split('\n').pop() ?? '') || `exit code ${r.exitCode}`;
+    return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
+  }
+  return { details: compareResponse(check, res) };
+}
+
+/** Every comparison the check asks for, against one response. */
+export function compareResponse(check: HttpCheckSpec, res: HttpResponse): AttemptResult['details'] {
+  const e = check.expect;
+  const out: AttemptResult['details'] = [];
+  if (e.status !== undefined) {
+    const want = asList(e.status);
+    out.push(detail('status', want.join(' or '), String(res.status), want.includes(res.status)));
+  }
+  for (const [rawName, exp] of Object.entries(e.headers ?? {})) {
+    const name = rawName.toLowerCase();
+    const values = res.headers.get(name);
+    const actual = values ? values.join(', ') : 'absent';
+    if (typeof exp === 'string') {
+      out.push(detail(`header ${name}`, show(exp), values ? show(actual) : actual, values?.includes(exp) ?? false));
+      continue;
+    }
+    if (exp.present !== undefined) out.push(detail(`header ${name}`, exp.present ? 'present' : 'absent', values ? show(actual) : 'absent', Boolean(values) === exp.present));
+    if (exp.equals !== undefined) out.push(detail(`header ${name}`, show(exp.equals), values ? show(actual) : actual, values?.includes(exp.equals) ?? false));
+    if (exp.contains !== undefined) out.push(detail(`header ${name}`, `containing ${show(exp.contains)}`, values ? show(actual) : actual, actual.includes(exp.contains) && Boolean(values)));
+    if (exp.matches !== undefined) out.push(detail(`header ${name}`, `matching /${exp.matches}/`, values ? show(actual) : actual, Boolean(values) && new RegExp(exp.matches).test(actual)));
+  }
+  const b = e.body;
+  if (b) {
+    for (const s of asList(b.contains)) out.push(detail('body', `containing ${show(s)}`, show(res.body), res.body.includes(s)));
+    for (const s of asList(b.notContains)) out.push(detail('body', `not containing ${show(s)}`, show(res.body), !res.body.includes(s)));
+    if (b.matches !== undefined) out.push(detail('body', `matching /${b.matches}/`, show(res.body), new RegExp(b.matches).test(res.body)));
+    if (b.equals !== undefined) out.push(detail('body', show(b.equals), show(res.body), res.body === b.equals));
+    if (b.json) {
+      let json: unknown;
+      let parsed = true;
+      try {
+        json = JSON.parse(res.body);
+      } catch {
+        parsed = false;
+      }
+      for (const j of b.json) {
+        if (!parsed) {
+          out.push(detail(`JSON ${j.path}`, show(j.equals), `a body that is not JSON: ${show(res.body, 120)}`, false));
+          continue;
+        }
+        out.push(jsonPathDetail(json, j.path, j.equals));
+      }
+    }
+  }
+  if (out.length === 0) out.push(detail('response', 'any HTTP response', `status ${res.status}`, true));
+  if (e.minLatencyMs !== undefined) out.push(detail('latency', `at least ${e.minLatencyMs} ms`, `${res.latencyMs} ms`, res.latencyMs >= e.minLatencyMs));
+  if (e.maxLatencyMs !== undefined) out.push(detail('latency', `at most ${e.maxLatencyMs} ms`, `${res.latencyMs} ms`, res.latencyMs <= e.maxLatencyMs));
+  return out;
+}
+
+/** Compares the first value at a JSON path with an expected value. */
+export function jsonPathDetail(json: unknown, path: string, expected: unknown) {
+  let values: unknown[];
+  try {
+    values = JSONPath({ path, json: json as object, wrap: true }) as unknown[];
+  } catch (err) {
+    return detail(`JSON ${path}`, show(expected), `an invalid JSON path: ${(err as Error).message}`, false);
+  }
+  if (values.length === 0) return detail(`JSON ${path}`, show(expected), 'nothing at that path', false);
+  const actual = values.length === 1 ? values[0] : values;
+  return detail(`JSON ${path}`, show(expected), show(actual), JSON.stringify(actual) === JSON.stringify(expected));
+}

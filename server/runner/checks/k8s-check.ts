@@ -1,0 +1,64 @@
+// The `k8s` check: an object exists or is absent, has conditions, has values at JSON paths; or
+// pods matching a selector are Ready. Read through @kubernetes/client-node with the cluster's kubeconfig.
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { K8sCheckSpec } from '../lab-schema.ts';
+import { detail, type AttemptResult, type CheckContext } from './check-context.ts';
+import { jsonPathDetail } from './http-check.ts';
+import { messageOf, statusOf } from './kube-clients.ts';
+
+function isPodReady(p: V1Pod): boolean {
+  if (p.metadata?.deletionTimestamp || p.status?.phase !== 'Running') return false;
+  return (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+async function podsAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<AttemptResult> {
+  const { namespace, selector } = check.pods!;
+  const want = check.expect?.readyPods ?? 1;
+  let pods: V1Pod[];
+  try {
+    pods = (await ctx.kube().core.listNamespacedPod({ namespace, labelSelector: selector })).items;
+  } catch (err) {
+    return { details: [], error: `listing pods ${selector} in ${namespace}: ${messageOf(err)}` };
+  }
+  const ready = pods.filter(isPodReady);
+  const notReady = pods.filter((p) => !isPodReady(p)).map((p) => `${p.metadata?.name} (${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase ?? 'no status'})`);
+  const actual = pods.length === 0 ? `no pods match ${selector} in ${namespace}` : `${ready.length} of ${pods.length} Ready${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`;
+  const ok = want === 0 ? pods.length === 0 : ready.length >= want && ready.length === pods.length;
+  return { details: [detail(`pods ${selector} in ${namespace}`, want === 0 ? 'none' : `at least ${want} Ready, none unready`, actual, ok)] };
+}
+
+async function objectAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<AttemptResult> {
+  const ref = check.object!;
+  const e = check.expect ?? {};
+  const wantExists = e.exists ?? true;
+  const label = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+  let obj: KubernetesObject | undefined;
+  try {
+    obj = await ctx.kube().objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } });
+  } catch (err) {
+    if (statusOf(err) !== 404) return { details: [], error: `reading ${label}: ${messageOf(err)}` };
+  }
+  const details: AttemptResult['details'] = [detail(label, wantExists ? 'exists' : 'absent', obj ? 'exists' : 'absent', Boolean(obj) === wantExists)];
+  if (!obj || !wantExists) return { details };
+  const conditions = ((obj as { status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } }).status?.conditions ?? []);
+  for (const c of e.conditions ?? []) {
+    const want = c.status ?? 'True';
+    const found = conditions.find((x) => x.type === c.type);
+    const actual = found ? `${found.status}${found.reason ? ` (${found.reason}${found.message ? `: ${found.message}` : ''})` : ''}` : 'no such condition';
+    details.push(detail(`condition ${c.type}`, want, actual, found?.status === want));
+  }
+  for (const j of e.jsonPath ?? []) details.push(jsonPathDetail(obj, j.path, j.equals));
+  return { details };
+}
+
+export function k8sAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<AttemptResult> {
+  return check.pods ? podsAttempt(check, ctx) : objectAttempt(check, ctx);
+}
+
+export function describeK8sCheck(check: K8sCheckSpec): string {
+  if (check.pods) return `pods ${check.pods.selector} in ${check.pods.namespace} ready`;
+  const r = check.object!;
+  const what = check.expect?.exists === false ? 'absent' : 'exists';
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} ${what}`;
+}
+

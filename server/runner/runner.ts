@@ -1,0 +1,274 @@
+// The lab runner: runs a lab's steps in order on a cluster (through the driver interface only),
+// checks each step, streams typed events, and always runs cleanup. Also the Check button
+// (checkStep), what Solve types (solutionFor) and Reset (resetLab).
+import { statSync } from 'node:fs';
+import type { ClusterHandle } from '../drivers/types.ts';
+import type { CheckResult, FailureKind, LabReport, RunnerEvent, StepReport } from '../protocol/runner-events.ts';
+import type { CheckContext } from './checks/check-context.ts';
+import { kubeClients, type KubeClients } from './checks/kube-clients.ts';
+import { runCheck } from './checks/run-check.ts';
+import { compareOutput, normalizeOutput, VERIFY_DESCRIPTIONS } from './compare-output.ts';
+import { findStep, type Lab, type LabCommand, type LabStep } from './lab.ts';
+import { establishRequirements, type RequirementsResult } from './requirements.ts';
+import { createWorkspace, runShell, type Workspace } from './shell.ts';
+
+export interface RunLabOptions {
+  onEvent?: (event: RunnerEvent) => void;
+  signal?: AbortSignal;
+  /** Keep the working directory (for debugging a failed run). */
+  keepWorkspace?: boolean;
+}
+
+function kubeFor(handle: ClusterHandle): () => KubeClients {
+  let clients: KubeClients | undefined;
+  return () => {
+    if (!clients) {
+      let mtime = 0;
+      try {
+        mtime = statSync(handle.kubeconfigPath).mtimeMs;
+      } catch {
+        /* a missing kubeconfig fails on first use, with client-node's message */
+      }
+      clients = kubeClients(handle.kubeconfigPath, mtime);
+    }
+    return clients;
+  };
+}
+
+/** Why a finished command counts as failed, or undefined when it succeeded. */
+export function commandFailure(cmd: LabCommand, exitCode: number | null, output: string, timedOut: boolean, timeoutMs: number): string | undefined {
+  if (timedOut) return `did not finish within ${Math.round(timeoutMs / 1000)} s`;
+  if (exitCode === null) return 'was stopped';
+  if (!cmd.exitCode.includes(exitCode)) {
+    const tail = normalizeOutput(output).split('\n').slice(-5).join('\n');
+    return `exit code ${exitCode}, expected ${cmd.exitCode.join(' or ')}${tail ? `; last output:\n${tail}` : ''}`;
+  }
+  if (cmd.output !== undefined) {
+    const mode = cmd.verify ?? 'same';
+    if (!compareOutput(mode, output, cmd.output))
+      return `expected ${VERIFY_DESCRIPTIONS[mode]}:\n${cmd.output}\ngot:\n${normalizeOutput(output)}`;
+  }
+  return undefined;
+}
+
+const MAX_REPORTED_OUTPUT = 16 * 1024;
+
+export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOptions = {}): Promise<LabReport> {
+  const emit = (e: RunnerEvent) => {
+    try {
+      opts.onEvent?.(e);
+    } catch {
+      /* a listener's error must not stop the run */
+    }
+  };
+  const started = Date.now();
+  const labId = lab.id;
+  emit({ type: 'lab-started', time: started, lab: labId, steps: lab.steps.map((s) => s.id) });
+  const ws = createWorkspace(lab.dir, handle.shellEnv());
+  const kube = kubeFor(handle);
+  const report: LabReport = {
+    lab: labId,
+    title: lab.title,
+    ok: false,
+    durationMs: 0,
+    deliberateWaitMs: 0,
+    requirements: [],
+    steps: [],
+    cleanupErrors: [],
+  };
+  const ran: LabStep[] = [];
+  try {
+    let requirements: RequirementsResult;
+    try {
+      requirements = await establishRequirements(lab.requires, kube);
+    } catch (err) {
+      requirements = { ok: false, messages: [(err as Error).message] };
+    }
+    report.requirements = requirements.messages;
+    emit({ type: 'requirements', time: Date.now(), lab: labId, ok: requirements.ok, messages: requirements.messages });
+
+    let blocked: { kind: FailureKind; message: string } | undefined = requirements.ok
+      ? undefined
+      : { kind: 'requirement', message: `the cluster does not meet the lab's requirements: ${requirements.messages.join('; ')}` };
+    for (const step of lab.steps) {
+      if (blocked || opts.signal?.aborted) {
+        report.steps.push({ id: step.id, title: step.title, status: 'skipped', durationMs: 0, commands: [], checks: [], failure: blocked });
+        continue;
+      }
+      ran.push(step);
+      const r = await runStep(step, ws, kube, labId, emit, opts.signal);
+      report.steps.push(r.report);
+      report.deliberateWaitMs += r.deliberateWaitMs;
+      if (r.report.status === 'failed') {
+        blocked = { kind: 'error', message: `not run: step "${step.id}" failed` };
+        if (r.report.failure?.kind === 'requirement') blocked = r.report.failure;
+      }
+    }
+  } finally {
+    report.cleanupErrors = await runCleanup(lab, ran, ws, labId, emit);
+    if (!opts.keepWorkspace) ws.dispose();
+  }
+  report.ok = report.steps.every((s) => s.status === 'passed');
+  report.durationMs = Date.now() - started;
+  emit({
+    type: 'lab-finished',
+    time: Date.now(),
+    lab: labId,
+    ok: report.ok,
+    durationMs: report.durationMs,
+    passed: report.steps.filter((s) => s.status === 'passed').length,
+    failed: report.steps.filter((s) => s.status === 'failed').length,
+    skipped: report.steps.filter((s) => s.status === 'skipped').length,
+  });
+  return report;
+}
+
+async function runStep(
+  step: LabStep,
+  ws: Workspace,
+  kube: () => KubeClients,
+  lab: string,
+  emit: (e: RunnerEvent) => void,
+  signal: AbortSignal | undefined,
+): Promise<{ report: StepReport; deliberateWaitMs: number }> {
+  const started = Date.now();
+  const deadline = started + step.timeoutSeconds * 1000;
+  emit({ type: 'step-started', time: started, lab, step: step.id, mode: 'run' });
+  const report: StepReport = { id: step.id, title: step.title, status: 'passed', durationMs: 0, commands: [], checks: [] };
+  let deliberateWaitMs = 0;
+  let failure: { kind: FailureKind; message: string } | undefined;
+
+  for (const [index, cmd] of step.solution.entries()) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      failure = { kind: 'timeout', message: `step "${step.id}" ran out of time (${step.timeoutSeconds} s) before command ${index + 1}` };
+      break;
+    }
+    const timeoutMs = Math.min(remaining, (cmd.timeoutSeconds ?? step.timeoutSeconds) * 1000);
+    emit({ type: 'command-started', time: Date.now(), lab, step: step.id, index, command: cmd.run });
+    const r = await runShell(ws, cmd.run, {
+      timeoutMs,
+      signal,
+      persistExports: true,
+      onOutput: (stream, data) => emit({ type: 'output', time: Date.now(), lab, step: step.id, index, stream, data }),
+    });
+    deliberateWaitMs += Math.min(r.durationMs, cmd.deliberateWaitSeconds * 1000);
+    const why = r.cancelled ? 'was cancelled' : commandFailure(cmd, r.exitCode, r.output, r.timedOut, timeoutMs);
+    emit({ type: 'command-finished', time: Date.now(), lab, step: step.id, index, exitCode: r.exitCode, durationMs: r.durationMs, ok: !why, failure: why });
+    const output = r.output.length > MAX_REPORTED_OUTPUT ? `…${r.output.slice(-MAX_REPORTED_OUTPUT)}` : r.output;
+    report.commands.push({ command: cmd.run, exitCode: r.exitCode, ok: !why, durationMs: r.durationMs, failure: why, output });
+    if (why) {
+      const kind: FailureKind = r.cancelled ? 'cancelled' : r.timedOut ? 'timeout' : 'command';
+      failure = { kind, message: `command ${index + 1} \`${firstLine(cmd.run)}\` ${why}` };
+      break;
+    }
+  }
+
+  if (!failure) {
+    const ctx: CheckContext = { ws, kube, signal };
+    for (const [index, check] of step.checks.entries()) {
+      const result = await runCheck(check, index, ctx, { deadline: Math.max(deadline, Date.now() + 1000) });
+      if (check.type === 'http' && check.expect.minLatencyMs) deliberateWaitMs += Math.min(result.durationMs, check.expect.minLatencyMs);
+      report.checks.push(result);
+      emit({ type: result.ok ? 'check-passed' : 'check-failed', time: Date.now(), lab, step: step.id, result });
+      if (!result.ok && !failure) failure = { kind: signal?.aborted ? 'cancelled' : 'check', message: `check ${index + 1} failed: ${result.message}` };
+    }
+  }
+  report.failure = failure;
+  report.status = failure ? 'failed' : 'passed';
+  report.durationMs = Date.now() - started;
+  emit({ type: 'step-finished', time: Date.now(), lab, step: step.id, mode: 'run', ok: !failure, durationMs: report.durationMs, failure });
+  return { report, deliberateWaitMs };
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0]!;
+  return s.includes('\n') ? `${line} …` : line;
+}
+
+const CLEANUP_TIMEOUT_MS = 60_000;
+
+/** Each run step's cleanup in reverse order, then the lab's; errors are collected, never thrown. */
+async function runCleanup(lab: Lab, ran: LabStep[], ws: Workspace, labId: string, emit: (e: RunnerEvent) => void): Promise<string[]> {
+  const errors: string[] = [];
+  const commands = [...ran.reverse().flatMap((s) => s.cleanup.map((c) => ({ step: s.id, c }))), ...lab.cleanup.map((c) => ({ step: 'lab', c }))];
+  if (commands.length === 0) return errors;
+  const started = Date.now();
+  emit({ type: 'step-started', time: started, lab: labId, step: 'cleanup', mode: 'cleanup' });
+  for (const [index, { step, c }] of commands.entries()) {
+    emit({ type: 'command-started', time: Date.now(), lab: labId, step: 'cleanup', index, command: c });
+    const r = await runShell(ws, c, {
+      timeoutMs: CLEANUP_TIMEOUT_MS,
+      onOutput: (stream, data) => emit({ type: 'output', time: Date.now(), lab: labId, step: 'cleanup', index, stream, data }),
+    });
+    const ok = r.exitCode === 0;
+    if (!ok) errors.push(`cleanup of ${step}: \`${firstLine(c)}\` ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}: ${normalizeOutput(r.output).split('\n').slice(-3).join(' ')}`);
+    emit({ type: 'command-finished', time: Date.now(), lab: labId, step: 'cleanup', index, exitCode: r.exitCode, durationMs: r.durationMs, ok });
+  }
+  emit({ type: 'step-finished', time: Date.now(), lab: labId, step: 'cleanup', mode: 'cleanup', ok: errors.length === 0, durationMs: Date.now() - started });
+  return errors;
+}
+
+export interface CheckStepResult {
+  lab: string;
+  step: string;
+  ok: boolean;
+  passed: boolean;
+  checks: CheckResult[];
+  hints: Lab['steps'][number]['hints'];
+  durationMs: number;
+}
+
+export interface CheckStepOptions {
+  onEvent?: (event: RunnerEvent) => void;
+  signal?: AbortSignal;
+  /** How long each check keeps retrying (default: the check's own timeout, at most 5 s: a learner is waiting). */
+  timeoutSeconds?: number;
+}
+
+/** The Check button: runs one step's checks against the learner's cluster. */
+export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string, opts: CheckStepOptions = {}): Promise<CheckStepResult> {
+  const step = findStep(lab, stepId);
+  const started = Date.now();
+  opts.onEvent?.({ type: 'step-started', time: started, lab: lab.id, step: step.id, mode: 'check' });
+  const ws = createWorkspace(lab.dir, handle.shellEnv());
+  const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal };
+  const checks: CheckResult[] = [];
+  try {
+    for (const [index, check] of step.checks.entries()) {
+      const timeoutSeconds = opts.timeoutSeconds ?? Math.min(check.timeoutSeconds ?? 5, 5);
+      const result = await runCheck(check, index, ctx, { timeoutSeconds });
+      checks.push(result);
+      opts.onEvent?.({ type: result.ok ? 'check-passed' : 'check-failed', time: Date.now(), lab: lab.id, step: step.id, result });
+    }
+  } finally {
+    ws.dispose();
+  }
+  const ok = checks.every((c) => c.ok);
+  const durationMs = Date.now() - started;
+  const failed = checks.find((c) => !c.ok);
+  opts.onEvent?.({
+    type: 'step-finished',
+    time: Date.now(),
+    lab: lab.id,
+    step: step.id,
+    mode: 'check',
+    ok,
+    durationMs,
+    failure: failed ? { kind: 'check', message: failed.message } : undefined,
+  });
+  return { lab: lab.id, step: step.id, ok, passed: ok, checks, hints: step.hints, durationMs };
+}
+
+/** What Solve types into the learner's terminal, one command (possibly multi-line) each. */
+export function solutionFor(lab: Lab, stepId: string): string[] {
+  return findStep(lab, stepId).solution.map((c) => c.run);
+}
+
+/** Returns the cluster to the lab's start: the driver's reset, then the lab's requirements. */
+export async function resetLab(handle: ClusterHandle, lab: Lab): Promise<RequirementsResult> {
+  await handle.reset();
+  const result = await establishRequirements(lab.requires, kubeFor(handle));
+  if (!result.ok) throw new Error(`the cluster was reset but the lab's requirements could not be established: ${result.messages.join('; ')}`);
+  return result;
+}
