@@ -209,16 +209,6 @@ async function runCleanup(lab: Lab, ran: LabStep[], ws: Workspace, labId: string
   return errors;
 }
 
-export interface CheckStepResult {
-  lab: string;
-  step: string;
-  ok: boolean;
-  passed: boolean;
-  checks: CheckResult[];
-  hints: Lab['steps'][number]['hints'];
-  durationMs: number;
-}
-
 export interface CheckStepOptions {
   onEvent?: (event: RunnerEvent) => void;
   signal?: AbortSignal;
@@ -227,7 +217,7 @@ export interface CheckStepOptions {
 }
 
 /** The Check button: runs one step's checks against the learner's cluster. */
-export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string, opts: CheckStepOptions = {}): Promise<CheckStepResult> {
+export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string, opts: CheckStepOptions = {}): Promise<StepReport> {
   const step = findStep(lab, stepId);
   const started = Date.now();
   opts.onEvent?.({ type: 'step-started', time: started, lab: lab.id, step: step.id, mode: 'check' });
@@ -244,9 +234,12 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
   } finally {
     ws.dispose();
   }
-  const ok = checks.every((c) => c.ok);
+  const ok = checks.length > 0 && checks.every((c) => c.ok);
   const durationMs = Date.now() - started;
   const failed = checks.find((c) => !c.ok);
+  const failure = ok
+    ? undefined
+    : { kind: 'check' as const, message: failed ? failed.message : `step "${step.id}" has no checks: nothing can be verified` };
   opts.onEvent?.({
     type: 'step-finished',
     time: Date.now(),
@@ -255,14 +248,14 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
     mode: 'check',
     ok,
     durationMs,
-    failure: failed ? { kind: 'check', message: failed.message } : undefined,
+    failure,
   });
-  return { lab: lab.id, step: step.id, ok, passed: ok, checks, hints: step.hints, durationMs };
+  return { id: step.id, title: step.title, status: ok ? 'passed' : 'failed', durationMs, commands: [], checks, failure };
 }
 
-/** What Solve types into the learner's terminal, one command (possibly multi-line) each. */
-export function solutionFor(lab: Lab, stepId: string): string[] {
-  return findStep(lab, stepId).solution.map((c) => c.run);
+/** What Solve types into the learner's terminal, in order (each `run` may span lines). */
+export function solutionFor(lab: Lab, stepId: string): readonly LabCommand[] {
+  return findStep(lab, stepId).solution;
 }
 
 /** Returns the cluster to the lab's start: the driver's reset, then the lab's requirements. */

@@ -1,0 +1,221 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CheckSpecT } from '../lab-schema.ts';
+import { CheckSpec } from '../lab-schema.ts';
+import { createWorkspace, type Workspace } from '../shell.ts';
+import type { CheckContext } from './check-context.ts';
+import { parseCurlOutput } from './http-check.ts';
+import type { KubeClients } from './kube-clients.ts';
+import { runCheck } from './run-check.ts';
+
+let server: Server;
+let port = 0;
+let flipAt = 0;
+let ws: Workspace;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname.startsWith('/status/')) {
+      res.writeHead(Number(url.pathname.split('/')[2]), { server: 'istio-envoy', 'content-type': 'text/plain' });
+      res.end(url.pathname === '/status/418' ? "I'm a teapot!" : '');
+    } else if (url.pathname === '/headers') {
+      res.writeHead(200, { 'content-type': 'application/json', server: 'istio-envoy' });
+      res.end(JSON.stringify({ headers: { Host: [req.headers.host], 'X-Test': [req.headers['x-test'] ?? ''] } }));
+    } else if (url.pathname.startsWith('/delay/')) {
+      setTimeout(() => res.end('{}'), Number(url.pathname.split('/')[2]) * 1000);
+    } else if (url.pathname === '/eventually') {
+      res.writeHead(Date.now() >= flipAt ? 200 : 404);
+      res.end();
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+  ws = createWorkspace(mkdtempSync(join(tmpdir(), 'meshlab-check-lab-')), { INGRESS_HOST: '127.0.0.1', INGRESS_PORT: String(port) });
+});
+afterAll(() => {
+  server.close();
+  ws.dispose();
+});
+
+const noKube = (): KubeClients => {
+  throw new Error('no cluster in this test');
+};
+const ctx = (kube: () => KubeClients = noKube): CheckContext => ({ ws, kube });
+const check = (c: unknown): CheckSpecT => CheckSpec.parse(c);
+
+describe('http check', () => {
+  const url = (p: string) => `http://$INGRESS_HOST:$INGRESS_PORT${p}`;
+  const cases: { name: string; spec: unknown; ok: boolean; failing?: { what: string; expected: string; actual: string } }[] = [
+    { name: 'status matches', spec: { type: 'http', url: url('/status/200'), expect: { status: 200 } }, ok: true },
+    { name: 'status in a list', spec: { type: 'http', url: url('/status/418'), expect: { status: [200, 418] } }, ok: true },
+    {
+      name: 'status differs: expected vs actual',
+      spec: { type: 'http', url: url('/status/404'), expect: { status: 200 } },
+      ok: false,
+      failing: { what: 'status', expected: '200', actual: '404' },
+    },
+    { name: 'header equals', spec: { type: 'http', url: url('/status/200'), expect: { headers: { Server: 'istio-envoy' } } }, ok: true },
+    {
+      name: 'header absent',
+      spec: { type: 'http', url: url('/status/200'), expect: { headers: { 'x-envoy-upstream-service-time': { present: true } } } },
+      ok: false,
+      failing: { what: 'header x-envoy-upstream-service-time', expected: 'present', actual: 'absent' },
+    },
+    { name: 'header matches', spec: { type: 'http', url: url('/status/200'), expect: { headers: { server: { matches: '^istio-' } } } }, ok: true },
+    { name: 'body contains', spec: { type: 'http', url: url('/status/418'), expect: { body: { contains: 'teapot' } } }, ok: true },
+    {
+      name: 'body does not contain',
+      spec: { type: 'http', url: url('/status/418'), expect: { body: { contains: 'coffee' } } },
+      ok: false,
+      failing: { what: 'body', expected: 'containing "coffee"', actual: '"I\'m a teapot!"' },
+    },
+    {
+      name: 'Host and other headers sent, JSON path equals',
+      spec: {
+        type: 'http',
+        url: url('/headers'),
+        headers: { Host: 'httpbin.example.com', 'X-Test': 'yes' },
+        expect: { body: { json: [{ path: '$.headers.Host[0]', equals: 'httpbin.example.com' }, { path: '$.headers.X-Test[0]', equals: 'yes' }] } },
+      },
+      ok: true,
+    },
+    {
+      name: 'JSON path with nothing there',
+      spec: { type: 'http', url: url('/headers'), expect: { body: { json: [{ path: '$.nope', equals: 1 }] } } },
+      ok: false,
+      failing: { what: 'JSON $.nope', expected: '1', actual: 'nothing at that path' },
+    },
+    { name: 'regex on body', spec: { type: 'http', url: url('/status/418'), expect: { body: { matches: 'tea.ot' } } }, ok: true },
+    { name: 'HEAD request', spec: { type: 'http', method: 'HEAD', url: url('/status/200'), expect: { status: 200, headers: { server: 'istio-envoy' } } }, ok: true },
+    { name: 'minimum latency met', spec: { type: 'http', url: url('/delay/1'), expect: { status: 200, minLatencyMs: 900 } }, ok: true },
+    {
+      name: 'maximum latency exceeded',
+      spec: { type: 'http', url: url('/delay/1'), timeoutSeconds: 1, expect: { maxLatencyMs: 200 } },
+      ok: false,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCheck(check(c.spec), 0, ctx(), { timeoutSeconds: c.ok ? 5 : 0.3 });
+      expect(r.ok, r.message).toBe(c.ok);
+      if (c.failing) {
+        expect(r.details.find((d) => !d.ok)).toMatchObject({ ...c.failing, ok: false });
+        expect(r.message).toContain(`expected ${c.failing.expected}, got ${c.failing.actual}`);
+      }
+    });
+  }
+
+  it('retries until configuration has propagated', async () => {
+    flipAt = Date.now() + 600;
+    const r = await runCheck(check({ type: 'http', url: url('/eventually'), expect: { status: 200 } }), 0, ctx(), { timeoutSeconds: 5 });
+    expect(r.ok).toBe(true);
+    expect(r.attempts).toBeGreaterThan(1);
+  });
+
+  it('gives up after its timeout and reports the last actual value', async () => {
+    flipAt = Date.now() + 60_000;
+    const started = Date.now();
+    const r = await runCheck(check({ type: 'http', url: url('/eventually'), timeoutSeconds: 0.8, expect: { status: 200 } }), 0, ctx());
+    expect(r.ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(r.actual).toBe('status: 404');
+    expect(r.expected).toBe('status: 200');
+  });
+
+  it('reports a connection failure as an error with curl\'s message', async () => {
+    const r = await runCheck(check({ type: 'http', url: 'http://127.0.0.1:1/x', expect: { status: 200 } }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/request failed: curl: \(7\)/);
+  });
+});
+
+describe('parseCurlOutput', () => {
+  it('skips interim responses and keeps repeated headers', () => {
+    const out = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\nbody\n__MESHLAB_CURL__ 201 0.012\n';
+    const r = parseCurlOutput(out)!;
+    expect(r.status).toBe(201);
+    expect(r.headers.get('set-cookie')).toEqual(['a', 'b']);
+    expect(r.body).toBe('body');
+    expect(r.latencyMs).toBe(12);
+  });
+  it('returns undefined without the marker', () => expect(parseCurlOutput('garbage')).toBeUndefined());
+});
+
+describe('command check', () => {
+  const cases: { name: string; spec: unknown; ok: boolean; failing?: string }[] = [
+    { name: 'exit code 0 and stdout contains', spec: { type: 'command', run: 'echo hello world', expect: { stdoutContains: 'hello' } }, ok: true },
+    { name: 'expected non-zero exit code', spec: { type: 'command', run: 'exit 35', expect: { exitCode: 35 } }, ok: true },
+    { name: 'unexpected exit code', spec: { type: 'command', run: 'echo oops >&2; exit 3', expect: {} }, ok: false, failing: 'exit code: expected 0, got 3' },
+    { name: 'stderr matches', spec: { type: 'command', run: 'echo "command terminated with exit code 35" >&2; exit 35', expect: { exitCode: 35, stderrMatches: 'exit code \\d+' } }, ok: true },
+    {
+      name: 'istio-style elided output',
+      spec: { type: 'command', run: 'printf "HTTP/1.1 200 OK\\nserver: envoy\\ndate: now\\n"', expect: { output: 'HTTP/1.1 200 OK\n...', verify: 'elided' } },
+      ok: true,
+    },
+    { name: 'output same fails on difference', spec: { type: 'command', run: 'echo a', expect: { output: 'b' } }, ok: false, failing: 'output: expected output equal to "b", got "a"' },
+    { name: 'sees the environment', spec: { type: 'command', run: 'echo $INGRESS_HOST', expect: { stdoutContains: '127.0.0.1' } }, ok: true },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCheck(check(c.spec), 0, ctx(), { timeoutSeconds: 0.2 });
+      expect(r.ok, r.message).toBe(c.ok);
+      if (c.failing) expect(r.message).toContain(c.failing);
+    });
+  }
+});
+
+describe('k8s check (fake client)', () => {
+  const objects = new Map<string, Record<string, unknown>>([
+    [
+      'Deployment/bookinfo/httpbin',
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'httpbin', namespace: 'bookinfo' }, spec: { replicas: 1 }, status: { conditions: [{ type: 'Available', status: 'True' }] } },
+    ],
+  ]);
+  const pods = [
+    { metadata: { name: 'httpbin-1' }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+    { metadata: { name: 'httpbin-2' }, status: { phase: 'Pending', conditions: [] } },
+  ];
+  const fake = (): KubeClients =>
+    ({
+      objects: {
+        read: async (o: { kind: string; metadata: { name: string; namespace?: string } }) => {
+          const found = objects.get(`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`);
+          if (!found) throw Object.assign(new Error('HTTP-Code: 404'), { code: 404 });
+          return found;
+        },
+      },
+      core: { listNamespacedPod: async ({ labelSelector }: { labelSelector: string }) => ({ items: labelSelector === 'app=httpbin' ? pods : pods.slice(0, 1) }) },
+    }) as unknown as KubeClients;
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'bookinfo', name: 'httpbin' };
+  const cases: { name: string; spec: unknown; ok: boolean; failing?: string }[] = [
+    { name: 'object exists', spec: { type: 'k8s', object: deploy }, ok: true },
+    { name: 'object absent as expected', spec: { type: 'k8s', object: { ...deploy, name: 'gone' }, expect: { exists: false } }, ok: true },
+    { name: 'object missing', spec: { type: 'k8s', object: { ...deploy, name: 'gone' } }, ok: false, failing: 'Deployment bookinfo/gone: expected exists, got absent' },
+    { name: 'condition true', spec: { type: 'k8s', object: deploy, expect: { conditions: [{ type: 'Available' }] } }, ok: true },
+    { name: 'condition missing', spec: { type: 'k8s', object: deploy, expect: { conditions: [{ type: 'Progressing' }] } }, ok: false, failing: 'condition Progressing: expected True, got no such condition' },
+    { name: 'JSON path equals', spec: { type: 'k8s', object: deploy, expect: { jsonPath: [{ path: '$.spec.replicas', equals: 1 }] } }, ok: true },
+    { name: 'JSON path differs', spec: { type: 'k8s', object: deploy, expect: { jsonPath: [{ path: '$.spec.replicas', equals: 2 }] } }, ok: false, failing: 'JSON $.spec.replicas: expected 2, got 1' },
+    { name: 'pods ready', spec: { type: 'k8s', pods: { namespace: 'bookinfo', selector: 'app=ready' } }, ok: true },
+    {
+      name: 'a pod not ready',
+      spec: { type: 'k8s', pods: { namespace: 'bookinfo', selector: 'app=httpbin' } },
+      ok: false,
+      failing: 'got 1 of 2 Ready; not ready: httpbin-2 (Pending)',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const r = await runCheck(check(c.spec), 0, ctx(fake), { timeoutSeconds: 0.1 });
+      expect(r.ok, r.message).toBe(c.ok);
+      if (c.failing) expect(r.message).toContain(c.failing);
+    });
+  }
+});
