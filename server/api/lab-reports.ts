@@ -29,8 +29,8 @@ function checkView(c: CheckResult): CheckResultView {
 
 export function toCheckReport(report: StepReport, lab: RunnerLab, stepId: string, durationMs: number, at = new Date()): StepCheckReport {
   const checks = (report.checks ?? []).slice(0, MAX_CHECKS).map(checkView);
-  // A report that checked nothing never counts as passed.
-  const passed = report.status === 'passed' && checks.length > 0 && checks.every((c) => c.passed);
+  // Passed only when the runner says so and no check it reports disagrees.
+  const passed = report.status === 'passed' && checks.every((c) => c.passed);
   const step = lab.steps.find((s) => s.id === stepId);
   return {
     lab: lab.id,

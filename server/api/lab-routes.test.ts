@@ -72,6 +72,9 @@ async function harness(): Promise<Harness> {
     async resetLab(_h, lab) {
       calls.push(`reset ${lab.id}`);
     },
+    async prepareLab(_h, lab) {
+      calls.push(`prepare ${lab.id}`);
+    },
   };
   const store = ProgressStore.open('', ':memory:');
   const closers: (() => unknown)[] = [];
@@ -145,10 +148,24 @@ describe('lab routes', () => {
     expect(res.json()).toMatchObject({ passed: false, checks: [], failure: 'the check could not run: kubectl timed out' });
   });
 
-  it('a report with no checks never counts as passed', async () => {
-    h.checkResult.value = stepReport('passed', []);
+  it.each([
+    { name: 'runner passed, all checks ok', status: 'passed' as const, oks: [true, true], passed: true },
+    { name: 'runner passed, no checks (a step of commands only)', status: 'passed' as const, oks: [], passed: true },
+    { name: 'runner failed, no checks (a command failed)', status: 'failed' as const, oks: [], passed: false },
+    { name: 'runner passed but a check failed', status: 'passed' as const, oks: [true, false], passed: false },
+  ])('decides pass or fail: $name', async ({ status, oks, passed }) => {
+    h.checkResult.value = stepReport(status, oks.map((ok, i) => check(`c${i}`, ok)));
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/gateway/check', headers: as('alice') });
-    expect(res.json().passed).toBe(false);
+    expect(res.json().passed).toBe(passed);
+    expect(h.store.get('alice', 'ingress-gateway').steps[0]!.status).toBe(passed ? 'passed' : 'failed');
+  });
+
+  it('prepares a lab once per cluster', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/prepare', headers: as('alice') });
+      expect(res.json()).toEqual({ lab: 'ingress-gateway', prepared: true });
+    }
+    expect(h.calls).toEqual(['prepare ingress-gateway']);
   });
 
   it('returns the solution commands of a step', async () => {

@@ -5,6 +5,7 @@
 //   GET    /api/labs/:lab/steps/:step/solution  the commands Solve types into the terminal
 //   POST   /api/labs/:lab/reset                 return the cluster to the lab's start, clear progress
 //   DELETE /api/labs/:lab/progress              forget the learner's progress in the lab
+//   POST   /api/labs/:lab/prepare               establish what the lab requires on the learner's cluster
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClusterHandle } from '../drivers/types.ts';
@@ -21,6 +22,8 @@ export interface LabRunner {
   checkStep(handle: ClusterHandle, lab: Lab, stepId: string): Promise<StepReport>;
   solutionFor(lab: Lab, stepId: string): readonly LabCommand[];
   resetLab(handle: ClusterHandle, lab: Lab): Promise<unknown>;
+  /** Establishes what the lab requires (e.g. REGISTRY_ONLY) without resetting the cluster. */
+  prepareLab?(handle: ClusterHandle, lab: Lab): Promise<unknown>;
 }
 
 const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)');
@@ -153,8 +156,31 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
         const handle = await clusterOf(learner);
         const started = Date.now();
         await runner.resetLab(handle, lab);
+        prepared.add(`${handle.id}/${labId}`);
         store.clear(learner.id, labId);
         return { lab: labId, reset: true as const, durationMs: Date.now() - started };
+      });
+    });
+
+    // A lab page calls this when it opens: a cluster that served another lab (or none) gets what
+    // this lab requires, once per cluster and lab.
+    const prepared = new Set<string>();
+    scope.post('/api/labs/:lab/prepare', async (req) => {
+      const { lab: labId } = parse(labParams, req.params, 'path');
+      const learner = learnerOf(req);
+      const lab = labOf(labId);
+      return serialized(learner, async () => {
+        const handle = await clusterOf(learner);
+        const key = `${handle.id}/${labId}`;
+        if (!prepared.has(key) && runner.prepareLab) {
+          try {
+            await runner.prepareLab(handle, lab);
+          } catch (err) {
+            throw new ApiError(503, `could not prepare your cluster for this lab: ${(err as Error).message}`);
+          }
+          prepared.add(key);
+        }
+        return { lab: labId, prepared: true };
       });
     });
 

@@ -23,5 +23,6 @@ export const labApi = {
   check: (lab: string, step: string) => call<StepCheckReport>('POST', `/api/labs/${enc(lab)}/steps/${enc(step)}/check`),
   solution: (lab: string, step: string) => call<StepSolutionView>('GET', `/api/labs/${enc(lab)}/steps/${enc(step)}/solution`),
   reset: (lab: string) => call<LabResetView>('POST', `/api/labs/${enc(lab)}/reset`),
+  prepare: (lab: string) => call<{ lab: string; prepared: true }>('POST', `/api/labs/${enc(lab)}/prepare`),
   clear: (lab: string) => call<{ lab: string; cleared: number }>('DELETE', `/api/labs/${enc(lab)}/progress`),
 };

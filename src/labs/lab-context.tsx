@@ -55,6 +55,10 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
 
   useEffect(() => {
     let cancelled = false;
+    // Give the learner's cluster what this lab requires (e.g. REGISTRY_ONLY) as the page opens.
+    labApi.prepare(lab.id).catch((err: Error) => {
+      if (!cancelled) setPageError(err.message);
+    });
     labApi.progress(lab.id).then(
       (progress) => {
         if (cancelled) return;
