@@ -1,0 +1,123 @@
+// `meshlab verify [LAB...]`: runs every lab (or the named ones) on a fresh cluster each, solving
+// each step with its own commands and checking it. Exit code 0 when every lab passed, 1 when
+// one failed, 2 when the labs or the driver could not be used at all.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { ClusterDriver, DriverName } from '../../drivers/types.ts';
+import { loadLabs, LabLoadError } from '../../runner/load-lab.ts';
+import { verifyJson } from '../../runner/reporters/json.ts';
+import { junitXml } from '../../runner/reporters/junit.ts';
+import { plainProgress, taskListProgress } from '../../runner/reporters/progress.ts';
+import { summaryText } from '../../runner/reporters/summary.ts';
+import { selectLabs, verifyLabs, type VerifyProgress } from '../../runner/verify.ts';
+import { PROJECT_ROOT } from '../../tools/binaries.ts';
+import { parseDriverName } from '../options.ts';
+
+export interface VerifyCliOptions {
+  labs: string[];
+  driver: DriverName;
+  junit?: string;
+  /** true: JSON to stdout (human output goes to stderr); a string: JSON to that file. */
+  json?: string | boolean;
+  bail?: boolean;
+  labsDir: string;
+  /** Live task list (default: when stderr is a terminal and CI is not set). */
+  tty?: boolean;
+}
+
+export interface VerifyDeps {
+  createDriver(name: DriverName): Promise<ClusterDriver>;
+  out(text: string): void;
+  err(text: string): void;
+  signal?: AbortSignal;
+}
+
+function writeFile(path: string, content: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, content);
+}
+
+/** Runs verify and returns the exit code. */
+export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps): Promise<number> {
+  // With --json and no file, stdout carries only the JSON document.
+  const say = opts.json === true ? deps.err : deps.out;
+  let labs;
+  try {
+    labs = selectLabs(loadLabs(opts.labsDir), opts.labs);
+  } catch (err) {
+    deps.err(err instanceof LabLoadError ? `meshlab verify: the labs have problems:\n${err.message}` : `meshlab verify: ${(err as Error).message}`);
+    return 2;
+  }
+  if (labs.length === 0) {
+    deps.err(`meshlab verify: no labs in ${opts.labsDir}`);
+    return 2;
+  }
+  let driver: ClusterDriver;
+  try {
+    driver = await deps.createDriver(opts.driver);
+    const pre = await driver.preflight();
+    if (!pre.ok) {
+      deps.err(`meshlab verify: the ${opts.driver} driver cannot run here:\n${pre.problems.map((p) => `  ${p.message}\n    fix: ${p.fix}`).join('\n')}`);
+      return 2;
+    }
+  } catch (err) {
+    deps.err(`meshlab verify: could not use the ${opts.driver} driver: ${(err as Error).message}`);
+    return 2;
+  }
+  say(`Verifying ${labs.length} lab${labs.length === 1 ? '' : 's'} (${labs.map((l) => l.id).join(', ')}) on the ${driver.name} driver${driver.parallel && labs.length > 1 ? ', in parallel' : ''}`);
+  const list = opts.tty ? taskListProgress(labs) : undefined;
+  const progress: VerifyProgress = list ?? plainProgress(say);
+  const result = await verifyLabs({ labs, driver, bail: opts.bail, progress, signal: deps.signal });
+  await list?.done();
+  say(summaryText(result.reports, result.durationMs));
+  if (opts.junit) {
+    writeFile(opts.junit, junitXml(result.reports));
+    say(`JUnit report: ${opts.junit}`);
+  }
+  if (opts.json !== undefined && opts.json !== false) {
+    const doc = JSON.stringify(verifyJson(result.reports, driver.name, result.durationMs), null, 2);
+    if (opts.json === true) deps.out(doc);
+    else {
+      writeFile(opts.json, `${doc}\n`);
+      say(`JSON report: ${opts.json}`);
+    }
+  }
+  return result.ok ? 0 : 1;
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('run every lab (or the named ones) on a fresh cluster, solving and checking each step')
+    .argument('[labs...]', 'lab ids (directories under --labs-dir); default: all')
+    .option('--driver <name>', 'cluster driver: embedded, kind or existing', parseDriverName, 'embedded' as DriverName)
+    .option('--junit <file>', 'write a JUnit XML report (one testsuite per lab, one testcase per step)')
+    .option('--json [file]', 'write the JSON report to a file, or to stdout when no file is given')
+    .option('--bail', 'stop after the first lab that fails', false)
+    .option('--labs-dir <dir>', 'where the labs are', join(PROJECT_ROOT, 'labs'))
+    .action(async (labIds: string[], o: { driver: DriverName; junit?: string; json?: string | boolean; bail: boolean; labsDir: string }) => {
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
+      try {
+        process.exitCode = await runVerifyCommand(
+          { labs: labIds, driver: o.driver, junit: o.junit, json: o.json, bail: o.bail, labsDir: resolve(o.labsDir), tty: Boolean(process.stderr.isTTY && process.stdout.isTTY) && !ci && o.json !== true },
+          {
+            createDriver: async (name) => {
+              const { createDriver } = await import('../../drivers/registry.ts');
+              return createDriver(name, {});
+            },
+            out: (t) => process.stdout.write(`${t}\n`),
+            err: (t) => process.stderr.write(`${t}\n`),
+            signal: ac.signal,
+          },
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

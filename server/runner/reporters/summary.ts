@@ -1,0 +1,27 @@
+// The plain-text summary `meshlab verify` prints at the end: one line per lab and per step, and
+// for every failure the lab, step, check, expected and actual.
+import { describeDetail, type LabReport } from '../../protocol/runner-events.ts';
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function summaryText(reports: LabReport[], durationMs: number): string {
+  const lines: string[] = ['', 'Summary'];
+  for (const r of reports) {
+    const waits = r.deliberateWaitMs ? `, ${secs(r.deliberateWaitMs)} of it deliberate waits` : '';
+    lines.push(`  ${r.ok ? 'PASS' : 'FAIL'} ${r.lab} (${secs(r.durationMs)}${waits})`);
+    for (const s of r.steps) {
+      lines.push(`    ${s.status === 'passed' ? 'ok  ' : s.status === 'failed' ? 'FAIL' : 'skip'} ${s.id.padEnd(32)} ${secs(s.durationMs).padStart(7)}`);
+      if (s.status !== 'failed') continue;
+      lines.push(`         ${s.failure?.message.split('\n').join('\n         ') ?? 'failed'}`);
+      for (const c of s.checks.filter((x) => !x.ok)) {
+        lines.push(`         check ${c.index + 1} (${c.type}): ${c.name}${c.error ? `: ${c.error}` : ''}`);
+        for (const d of c.details.filter((x) => !x.ok)) lines.push(`           ${describeDetail(d)}`);
+      }
+    }
+    for (const e of r.cleanupErrors) lines.push(`    cleanup problem: ${e}`);
+  }
+  const passed = reports.filter((r) => r.ok).length;
+  const waits = reports.reduce((n, r) => n + r.deliberateWaitMs, 0);
+  lines.push('', `${passed} of ${reports.length} labs passed in ${secs(durationMs)} (deliberate waits: ${secs(waits)})`);
+  return lines.join('\n');
+}
