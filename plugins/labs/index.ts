@@ -2,6 +2,7 @@
 // global data, so <LabStep> renders commands and manifests from the same files `meshlab verify`
 // runs (one source for docs and CI).
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 import type { LabView } from './lab-view.ts';
@@ -36,6 +37,11 @@ export default function labsPlugin(context: LoadContext): Plugin<LabView[]> {
     },
     async contentLoaded({ content, actions }) {
       actions.setGlobalData({ labs: content });
+    },
+    configureWebpack() {
+      const terminal = ['index.tsx', 'index.ts', 'index.jsx', 'index.js'].some((f) => existsSync(join(context.siteDir, 'src', 'theme', 'Terminal', f)));
+      if (terminal) return {};
+      return { resolve: { alias: { '@theme/Terminal$': join(context.siteDir, 'plugins', 'labs', 'TerminalUnavailable.tsx') } } };
     },
   };
 }
