@@ -3,7 +3,41 @@
 // or environment, and resource limits. Shared by server/terminals and the embedded cluster's
 // exec backend so both confine the same way.
 //
-// First version; server/terminals owns and hardens it (limits, unsafe mode, detection).
+// Identity: RLIMIT_NPROC does not bind root (the kernel exempts uid 0 and CAP_SYS_RESOURCE),
+// so the learner's processes must run as an unprivileged uid on the host:
+// - server running as root: bubblewrap sets up the mounts as root, then `prlimit` lowers the
+//   limits and `setpriv` switches to the learner's own host uid (derived from the learner),
+//   clears supplementary groups, drops every capability and sets no_new_privs;
+// - server running unprivileged: bubblewrap creates a user namespace (uid 1000 inside, the
+//   server's uid outside) and `prlimit` lowers the limits.
+// Network is shared with the host on purpose: the shell reaches the cluster's API server and
+// ingress on loopback.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+
+export interface SandboxLimits {
+  /** Processes (and threads) of the learner's uid. */
+  processes: number;
+  /** Open files per process. */
+  openFiles: number;
+  /** Address space per process, bytes (Go binaries such as kubectl reserve a few hundred MB). */
+  addressSpace: number;
+  /** Largest file a process may write, bytes. */
+  fileSize: number;
+  /** Size of the sandbox's /tmp (tmpfs), bytes. */
+  tmpSize: number;
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = {
+  processes: 256,
+  openFiles: 1024,
+  addressSpace: 4 * 1024 ** 3,
+  fileSize: 1024 ** 3,
+  tmpSize: 256 * 1024 ** 2,
+};
 
 export interface SandboxSpec {
   /** Host directory mounted read-write as the learner's home (/home/learner). */
@@ -16,6 +50,9 @@ export interface SandboxSpec {
   binds?: { source: string; target: string; writable?: boolean }[];
   /** Interactive shells keep the controlling terminal; one-shot commands get a new session. */
   interactive?: boolean;
+  /** Host uid (and gid) the learner's processes run as when the server is root; default derived from homeDir. */
+  uid?: number;
+  limits?: Partial<SandboxLimits>;
 }
 
 export interface SandboxedCommand {
@@ -25,15 +62,59 @@ export interface SandboxedCommand {
 }
 
 export const SANDBOX_HOME = '/home/learner';
+export const SANDBOX_USER = 'learner';
+/** uid of the learner inside a user-namespace sandbox (server not root). */
+export const NAMESPACE_UID = 1000;
+
+const UID_BASE = 200_000;
+const UID_SPAN = 1_000_000;
+
+/** The host uid for a learner: stable, unprivileged, distinct per learner (per home). */
+export function learnerUid(key: string): number {
+  const h = createHash('sha256').update(`meshlab-uid:${key}`).digest();
+  return UID_BASE + (h.readUInt32BE(0) % UID_SPAN);
+}
+
+function runningAsRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Directory of generated files bound into sandboxes (passwd, group, bashrc). */
+export function sandboxFilesDir(): string {
+  return join(tmpdir(), 'meshlab-sandbox');
+}
+
+/** The parent directories of `path` (excluding `/`), outermost first. */
+function parentsOf(path: string): string[] {
+  const out: string[] = [];
+  let dir = dirname(path);
+  while (dir !== '/' && dir !== '.') {
+    out.unshift(dir);
+    dir = dirname(dir);
+  }
+  return out;
+}
+
+function checkedPath(path: string, what: string): string {
+  if (!isAbsolute(path) || path.includes('\0')) throw new Error(`${what} must be an absolute path: ${JSON.stringify(path)}`);
+  return normalize(path);
+}
 
 /** Wrap `argv` so it runs inside the sandbox described by `spec`. */
 export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedCommand {
+  if (argv.length === 0) throw new Error('sandboxCommand needs a command');
+  const limits = { ...DEFAULT_LIMITS, ...spec.limits };
+  const homeDir = checkedPath(spec.homeDir, 'homeDir');
+  const asRoot = runningAsRoot();
+  const uid = asRoot ? (spec.uid ?? learnerUid(homeDir)) : NAMESPACE_UID;
+  const files = sandboxFilesDir();
   const args = [
     '--ro-bind', '/usr', '/usr',
     '--symlink', 'usr/bin', '/bin',
     '--symlink', 'usr/sbin', '/sbin',
     '--symlink', 'usr/lib', '/lib',
     '--symlink', 'usr/lib64', '/lib64',
+    '--dir', '/etc',
     '--ro-bind-try', '/etc/ssl', '/etc/ssl',
     '--ro-bind-try', '/etc/ca-certificates', '/etc/ca-certificates',
     '--ro-bind-try', '/etc/alternatives', '/etc/alternatives',
@@ -42,18 +123,135 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
     '--ro-bind-try', '/etc/hosts', '/etc/hosts',
     '--ro-bind-try', '/etc/resolv.conf', '/etc/resolv.conf',
     '--ro-bind-try', '/etc/nsswitch.conf', '/etc/nsswitch.conf',
+    '--ro-bind-try', '/etc/localtime', '/etc/localtime',
+    '--ro-bind-try', '/etc/proxychains4.conf', '/etc/proxychains4.conf',
+    '--ro-bind-try', join(files, `passwd-${uid}`), '/etc/passwd',
+    '--ro-bind-try', join(files, `group-${uid}`), '/etc/group',
+    '--ro-bind-try', join(files, 'bashrc'), '/etc/meshlab.bashrc',
     '--proc', '/proc',
     '--dev', '/dev',
-    '--tmpfs', '/tmp',
-    '--bind', spec.homeDir, SANDBOX_HOME,
+    '--size', String(limits.tmpSize), '--perms', '1777', '--tmpfs', '/tmp',
+    '--perms', '0755', '--dir', '/home',
+    '--bind', homeDir, SANDBOX_HOME,
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     '--hostname', 'meshlab',
     '--die-with-parent',
     '--clearenv',
   ];
-  for (const b of spec.binds ?? []) args.push(b.writable ? '--bind' : '--ro-bind', b.source, b.target);
+  if (!asRoot) args.push('--unshare-user', '--uid', String(NAMESPACE_UID), '--gid', String(NAMESPACE_UID));
+  const made = new Set<string>(['/etc', '/home', '/tmp', '/usr', '/proc', '/dev']);
+  for (const b of spec.binds ?? []) {
+    const source = checkedPath(b.source, 'bind source');
+    const target = checkedPath(b.target, 'bind target');
+    // Parents bubblewrap would create are root-only (0700): make them traversable.
+    for (const parent of parentsOf(target)) {
+      if (made.has(parent) || [...made].some((m) => parent.startsWith(`${m}/`))) continue;
+      made.add(parent);
+      args.push('--perms', '0755', '--dir', parent);
+    }
+    args.push(b.writable ? '--bind' : '--ro-bind', source, target);
+  }
   for (const [k, v] of Object.entries(spec.env)) args.push('--setenv', k, v);
   if (!spec.interactive) args.push('--new-session');
-  args.push('--chdir', spec.cwd ?? SANDBOX_HOME, '--', ...argv);
+  args.push('--chdir', spec.cwd ?? SANDBOX_HOME, '--');
+  args.push(
+    'prlimit',
+    `--nproc=${limits.processes}`,
+    `--nofile=${limits.openFiles}`,
+    `--as=${limits.addressSpace}`,
+    `--fsize=${limits.fileSize}`,
+    '--core=0',
+    '--',
+  );
+  if (asRoot) {
+    args.push(
+      'setpriv',
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      '--clear-groups',
+      '--inh-caps=-all',
+      '--ambient-caps=-all',
+      '--bounding-set=-all',
+      '--no-new-privs',
+      '--',
+    );
+  }
+  args.push(...argv);
   return { file: 'bwrap', args, env: {} };
+}
+
+export interface PreparedSandbox {
+  uid: number;
+}
+
+/**
+ * Create what a sandbox for `spec` needs on the host: the home directory owned by the learner's
+ * uid, and the passwd/group entries and bashrc bound into it. Idempotent.
+ */
+export function prepareSandbox(spec: SandboxSpec): PreparedSandbox {
+  const homeDir = checkedPath(spec.homeDir, 'homeDir');
+  const asRoot = runningAsRoot();
+  const uid = asRoot ? (spec.uid ?? learnerUid(homeDir)) : NAMESPACE_UID;
+  mkdirSync(homeDir, { recursive: true, mode: 0o700 });
+  if (asRoot && statSync(homeDir).uid !== uid) chownSync(homeDir, uid, uid);
+  const files = sandboxFilesDir();
+  mkdirSync(files, { recursive: true, mode: 0o755 });
+  writeIfChanged(join(files, `passwd-${uid}`), `root:x:0:0:root:/root:/usr/sbin/nologin\n${SANDBOX_USER}:x:${uid}:${uid}:meshlab learner:${SANDBOX_HOME}:/bin/bash\n`);
+  writeIfChanged(join(files, `group-${uid}`), `root:x:0:\n${SANDBOX_USER}:x:${uid}:\n`);
+  writeIfChanged(join(files, 'bashrc'), BASHRC);
+  return { uid };
+}
+
+function writeIfChanged(path: string, content: string): void {
+  try {
+    if (existsSync(path) && readFileSync(path, 'utf8') === content) return;
+  } catch {
+    // rewrite it
+  }
+  writeFileSync(path, content, { mode: 0o644 });
+  chmodSync(path, 0o644);
+}
+
+// The shell's startup file: a prompt naming the lab and the cluster, then the learner's own
+// ~/.bashrc (so they can customise), with completion for kubectl when available.
+const BASHRC = `# meshlab: generated, read-only
+[ -f /usr/share/bash-completion/bash_completion ] && . /usr/share/bash-completion/bash_completion
+command -v kubectl >/dev/null 2>&1 && source <(kubectl completion bash 2>/dev/null) && complete -o default -F __start_kubectl k
+alias k=kubectl
+alias ls='ls --color=auto'
+alias grep='grep --color=auto'
+__meshlab_tag=\${MESHLAB_LAB:+ [\${MESHLAB_LAB}]}
+PS1='\\[\\e[1;32m\\]\\u@meshlab\\[\\e[0m\\]\\[\\e[0;36m\\]'"\${__meshlab_tag}"'\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ '
+[ -f ~/.bashrc ] && . ~/.bashrc
+`;
+
+export interface SandboxAvailability {
+  ok: boolean;
+  /** Why sandboxes cannot be used, with what to do. */
+  problem?: string;
+}
+
+let availability: SandboxAvailability | undefined;
+
+/** Whether bubblewrap is installed and can create a sandbox here (checked once, by running one). */
+export function checkSandbox(): SandboxAvailability {
+  if (availability) return availability;
+  const probeHome = join(sandboxFilesDir(), 'probe-home');
+  try {
+    const spec: SandboxSpec = { homeDir: probeHome, env: { PATH: '/usr/bin' } };
+    prepareSandbox(spec);
+    const cmd = sandboxCommand(spec, ['id', '-u']);
+    const out = execFileSync(cmd.file, cmd.args, { encoding: 'utf8', env: {}, timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    const uid = Number(out.trim());
+    if (!Number.isInteger(uid) || uid === 0) availability = { ok: false, problem: 'the sandbox ran as root; refusing to use it' };
+    else availability = { ok: true };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: string };
+    const detail = e.code === 'ENOENT' ? 'bubblewrap (bwrap) is not installed' : `bubblewrap failed: ${(e.stderr || e.message).trim().split('\n')[0]}`;
+    availability = {
+      ok: false,
+      problem: `${detail}. Install it (\`apt-get install -y bubblewrap\`, and allow unprivileged user namespaces when not running as root), or start meshlab with --unsafe-no-sandbox on a single-user machine.`,
+    };
+  }
+  return availability;
 }

@@ -1,0 +1,127 @@
+// Starting a learner's shell: node-pty running bash inside the learner's sandbox, with only
+// the environment the lab needs. Paths the cluster's environment refers to (kubeconfig, CA
+// bundle, network configuration) are bound read-only at the same path.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as nodePty from 'node-pty';
+import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
+import { describeTool, toolDirs } from '../tools/binaries.ts';
+import type { PtyLike } from './terminal.ts';
+
+export interface ShellRequest {
+  learnerId: string;
+  homeDir: string;
+  /** From ClusterHandle.shellEnv(). */
+  clusterEnv: Record<string, string>;
+  lab?: string;
+  cols: number;
+  rows: number;
+}
+
+export interface ShellSpawnerOptions {
+  unsafeNoSandbox: boolean;
+  /** Directories that must never be bound whole (a learner would see everyone's files): bind single files instead. */
+  protectedDirs: string[];
+  limits?: Partial<SandboxLimits>;
+  /** Override tool directories on PATH (tests). */
+  toolDirs?: string[];
+}
+
+export class SandboxUnavailableError extends Error {}
+
+const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The environment of a learner's shell: nothing from the server's own environment. */
+export function shellEnvironment(req: ShellRequest, home: string, tools: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.clusterEnv)) {
+    if (ENV_NAME.test(k) && typeof v === 'string' && !v.includes('\0')) env[k] = v;
+  }
+  const extraPath = env.PATH ? `${env.PATH}:` : '';
+  return {
+    ...env,
+    PATH: `${tools.join(':')}${tools.length ? ':' : ''}${extraPath}${SYSTEM_PATH}`,
+    HOME: home,
+    USER: 'learner',
+    LOGNAME: 'learner',
+    SHELL: '/bin/bash',
+    TERM: 'xterm-256color',
+    COLORTERM: 'truecolor',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    ...(req.lab ? { MESHLAB_LAB: req.lab } : {}),
+  };
+}
+
+function isWithinOrEqual(dir: string, other: string): boolean {
+  return other === dir || other.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
+
+/**
+ * Host paths to bind for an environment: for every absolute path in a value (single paths and
+ * colon lists), its directory, or the file alone when its directory would expose a protected one.
+ */
+export function bindsFor(env: Record<string, string>, protectedDirs: string[]): string[] {
+  const out = new Set<string>();
+  for (const value of Object.values(env)) {
+    for (const part of value.split(':')) {
+      if (!isAbsolute(part) || part.length > 4096) continue;
+      const path = resolve(part);
+      if (path === '/' || !existsSync(path)) continue;
+      if (['/usr', '/etc', '/proc', '/dev', '/tmp', '/home'].some((d) => isWithinOrEqual(d, path))) continue;
+      let candidate: string;
+      try {
+        candidate = statSync(path).isDirectory() ? path : dirname(path);
+      } catch {
+        continue;
+      }
+      // Binding a directory that contains a protected one (the data dir, the project) would expose it.
+      if (protectedDirs.some((p) => isWithinOrEqual(candidate, p))) candidate = path;
+      if (protectedDirs.some((p) => isWithinOrEqual(candidate, p))) continue;
+      out.add(candidate);
+    }
+  }
+  // Drop entries already covered by a bound parent.
+  const sorted = [...out].sort((a, b) => a.length - b.length);
+  return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => isWithinOrEqual(q, p)));
+}
+
+export type SpawnShell = (req: ShellRequest) => PtyLike;
+
+export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
+  return (req) => {
+    const tools = options.toolDirs ?? toolDirs();
+    if (options.unsafeNoSandbox) {
+      const env = shellEnvironment(req, req.homeDir, tools);
+      return spawnPty('/bin/bash', ['--rcfile', '/dev/null', '-i'], env, req.homeDir, req);
+    }
+    const availability = checkSandbox();
+    if (!availability.ok) throw new SandboxUnavailableError(availability.problem);
+    const env = shellEnvironment(req, SANDBOX_HOME, tools);
+    const binds = bindsFor({ ...req.clusterEnv, __tools: tools.join(':') }, [...options.protectedDirs, req.homeDir]);
+    const spec: SandboxSpec = {
+      homeDir: req.homeDir,
+      env,
+      interactive: true,
+      binds: binds.map((p) => ({ source: p, target: p })),
+      limits: options.limits,
+    };
+    prepareSandbox(spec);
+    const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
+    const bwrap = describeTool('bwrap').path ?? cmd.file;
+    return spawnPty(bwrap, cmd.args, cmd.env, '/', req);
+  };
+}
+
+function spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, req: ShellRequest): PtyLike {
+  const pty = nodePty.spawn(file, args, {
+    name: 'xterm-256color',
+    cols: req.cols,
+    rows: req.rows,
+    cwd: existsSync(cwd) ? cwd : '/',
+    env,
+    encoding: null,
+  });
+  return pty as unknown as PtyLike;
+}
