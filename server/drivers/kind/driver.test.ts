@@ -1,0 +1,92 @@
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeRunner, type FakeAnswer } from './fake-runner.ts';
+import { KindDriver, KindPreflightError } from './driver.ts';
+import { labImages } from './lab-images.ts';
+
+const healthy: Record<string, FakeAnswer> = {
+  'docker info': { stdout: JSON.stringify({ ServerVersion: '29.1.0', MemTotal: 16 * 1024 ** 3 }) },
+  'kind version': { stdout: 'kind v0.33.0\n' },
+  'kind get clusters': { stdout: '' },
+};
+const kubectlNs = (argv: string[]) => (argv.includes('namespaces') ? { stdout: 'default istio-system kube-system' } : {});
+
+function driver(answers: Record<string, FakeAnswer>, extra: Partial<ConstructorParameters<typeof KindDriver>[0]> = {}) {
+  const runner = new FakeRunner({ ...healthy, ...answers });
+  const dataDir = mkdtempSync(join(tmpdir(), 'meshlab-kind-'));
+  const d = new KindDriver({ name: 'meshlab', dataDir, runner, portFree: async () => true, images: [], ...extra });
+  return { d, runner, dataDir };
+}
+const words = (runner: FakeRunner) => runner.calls.map((c) => c.slice(0, 3).map((w) => w.split('/').pop()).join(' '));
+
+describe('KindDriver', () => {
+  it('creates a new cluster, writes its files, and gives the shell env', async () => {
+    const { d, runner, dataDir } = driver({ kubectl: kubectlNs, '': kubectlNs });
+    const handle = await d.create();
+    expect(words(runner)).toContain('kind create cluster');
+    expect(words(runner)).not.toContain('kind export kubeconfig');
+    expect(readFileSync(join(dataDir, 'clusters/kind-meshlab/kind-config.yaml'), 'utf8')).toContain('name: meshlab');
+    expect(handle.shellEnv()).toEqual({
+      KUBECONFIG: join(dataDir, 'clusters/kind-meshlab/kubeconfig'),
+      INGRESS_HOST: '127.0.0.1',
+      INGRESS_PORT: '30080',
+      SECURE_INGRESS_PORT: '30443',
+    });
+  });
+
+  it('reuses a cluster of the same name and does not delete it on destroy', async () => {
+    const { d, runner } = driver({ 'kind get clusters': { stdout: 'meshlab\n' }, '': kubectlNs });
+    const handle = await d.create();
+    expect(words(runner)).toContain('kind export kubeconfig');
+    expect(words(runner)).not.toContain('kind create cluster');
+    await handle.destroy();
+    expect(words(runner)).not.toContain('kind delete cluster');
+  });
+
+  it('deletes a cluster it created on destroy, once', async () => {
+    const { d, runner } = driver({ '': kubectlNs });
+    const handle = await d.create();
+    await handle.destroy();
+    await handle.destroy();
+    expect(words(runner).filter((w) => w === 'kind delete cluster')).toHaveLength(1);
+  });
+
+  it('fails before running anything when preflight fails, naming the Docker engine', async () => {
+    const { d, runner } = driver({ 'docker info': { code: 127, notFound: true } });
+    const err = await d.create().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KindPreflightError);
+    expect(String((err as Error).message)).toContain('Docker engine not found');
+    expect(words(runner)).not.toContain('kind create cluster');
+  });
+
+  it('deletes a half-made cluster when a required step fails, keeping the error output', async () => {
+    const { d, runner } = driver({ '': kubectlNs, 'helm upgrade --install istiod': { code: 1, stderr: 'Error: context deadline exceeded\n' } });
+    const err = await d.create().catch((e: unknown) => e);
+    expect(String((err as Error)?.message ?? err)).toMatch(/failed \(exit 1\):\nError: context deadline exceeded/);
+    expect(words(runner)).toContain('kind delete cluster');
+  });
+
+  it('goes on when an optional image pull fails', async () => {
+    const { d } = driver({ '': kubectlNs, 'docker pull': { code: 1, stderr: 'toomanyrequests' } }, { images: ['docker.io/library/nginx:1.29'] });
+    await expect(d.create()).resolves.toBeDefined();
+  });
+
+  it('rejects a cluster name that is not a DNS label', () => {
+    expect(() => new KindDriver({ name: 'Bad Name' })).toThrow(/not a valid kind cluster name/);
+  });
+});
+
+describe('labImages', () => {
+  it('collects image fields from manifests and inline heredocs, once each, sorted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshlab-labs-'));
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', 'httpbin.yaml'), 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: h\n        image: docker.io/mccutchen/go-httpbin:v2.15.0\n---\nkind: Service\n');
+    writeFileSync(join(dir, 'a', 'lab.yaml'), 'steps:\n- run: |\n    kubectl apply -f - <<EOF\n    spec:\n      containers:\n      - image: curlimages/curl:8.16.0\n    EOF\n');
+    writeFileSync(join(dir, 'a', 'broken.yaml'), 'image: [unclosed');
+    expect(labImages(dir)).toEqual(['curlimages/curl:8.16.0', 'docker.io/mccutchen/go-httpbin:v2.15.0']);
+  });
+
+  it('gives nothing for a missing directory', () => expect(labImages('/nonexistent/meshlab')).toEqual([]));
+});
