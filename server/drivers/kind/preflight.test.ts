@@ -18,7 +18,7 @@ const healthy: Record<string, FakeAnswer> = {
   'kind version': { stdout: 'kind v0.33.0 go1.25.1 linux/amd64\n' },
   'kind get clusters': { stdout: '', stderr: 'No kind clusters found.\n' },
 };
-const allFree = async () => true;
+const allFree = async (_port: number, _host: string) => true;
 
 async function check(answers: Record<string, FakeAnswer>, portFree = allFree, o: Partial<KindPreflightOptions> = {}) {
   return kindPreflight({ ...options, ...o }, { runner: new FakeRunner({ ...healthy, ...answers }), portFree });
