@@ -1,0 +1,324 @@
+// The embedded cluster's Kubernetes API server: HTTPS on 127.0.0.1 with a bearer token, serving
+// discovery, OpenAPI, resource verbs, watch and the pods/log and pods/exec subresources over one
+// ObjectStore. Many can run in one process; each has its own store and token.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { timingSafeEqual } from 'node:crypto';
+import { stringify as toYaml } from 'yaml';
+import type { ObjectStore, Clock } from '../store/object-store.ts';
+import { systemClock } from '../store/object-store.ts';
+import type { LogBook } from '../logs/log-book.ts';
+import type { ExecBackend } from '../exec/exec-backend.ts';
+import type { AdmissionPlugin } from './admission.ts';
+import { AGGREGATED_V2BETA1_CONTENT_TYPE, AGGREGATED_V2_CONTENT_TYPE, SERVER_VERSION, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.ts';
+import { MAX_BODY_BYTES, mediaType, readBody, sendError, sendJson, wantsTable } from './http-io.ts';
+import { OpenApiDocs } from './openapi.ts';
+import { parseResourcePath } from './request-info.ts';
+import { ResourceRegistry, apiVersionOf, storeKey, type ResourceType } from './resources.ts';
+import { RestHandlers, type RestRequest, type RestResult } from './rest-handlers.ts';
+import { ServiceAllocations } from './service-allocations.ts';
+import { ApiError, errors } from './status.ts';
+import { toTable, type IncludeObject } from './tables.ts';
+import { newToken, tlsMaterial } from './tls.ts';
+import { serveWatch } from './watch.ts';
+import { servePodLog } from './pod-log.ts';
+import { handleExecUpgrade } from './pod-exec.ts';
+import { GarbageCollector } from './garbage-collector.ts';
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  logs: LogBook;
+  exec?: ExecBackend;
+  admission?: AdmissionPlugin[];
+  clock?: Clock;
+  clusterName: string;
+  /** Run the built-in garbage collector and namespace finalizer (default true). */
+  garbageCollector?: boolean;
+}
+
+const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+const ENDPOINTS_WARNING = '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"';
+
+function warningHeader(warnings: string[] | undefined): Record<string, string> {
+  if (!warnings || warnings.length === 0) return {};
+  // Several Warning values are sent comma-separated in one header here.
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}
+
+export class ApiServer {
+  readonly token = newToken();
+  readonly registry = new ResourceRegistry();
+  readonly admission: AdmissionPlugin[];
+  private readonly clock: Clock;
+  private readonly handlers: RestHandlers;
+  private readonly openapi: OpenApiDocs;
+  private readonly services: ServiceAllocations;
+  private readonly gc: GarbageCollector | undefined;
+  private server: Server | undefined;
+  private address: string | undefined;
+  private readonly unwatchServices: () => void;
+  private readonly sockets = new Set<Duplex>();
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.admission = options.admission ?? [];
+    this.services = new ServiceAllocations(options.store);
+    this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services });
+    this.openapi = new OpenApiDocs(this.registry);
+    this.unwatchServices = options.store.watch('services', (ev) => {
+      if (ev.type === 'DELETED') this.services.release('services', ev.object);
+    });
+    this.gc = options.garbageCollector === false ? undefined : new GarbageCollector(options.store, this.registry);
+  }
+
+  get caPem(): string {
+    return tlsMaterial().caPem;
+  }
+
+  get url(): string {
+    if (!this.address) throw new Error('ApiServer is not listening');
+    return `https://${this.address}`;
+  }
+
+  async listen(): Promise<{ url: string }> {
+    if (this.server) return { url: this.url };
+    const tls = tlsMaterial();
+    const server = createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, maxHeaderSize: 64 * 1024 }, (req, res) => {
+      this.handle(req, res).catch((err) => sendError(res, err));
+    });
+    server.keepAliveTimeout = 60_000;
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 0;
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('upgrade', (req, socket, head) => {
+      this.handleUpgrade(req, socket, head).catch(() => socket.destroy());
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    const addr = server.address() as AddressInfo;
+    this.address = `127.0.0.1:${addr.port}`;
+    return { url: this.url };
+  }
+
+  async close(): Promise<void> {
+    this.unwatchServices();
+    this.gc?.stop();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** A kubeconfig for this cluster (CA data and bearer token inline). */
+  kubeconfig(): string {
+    const name = this.options.clusterName;
+    return toYaml({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name, cluster: { server: this.url, 'certificate-authority-data': Buffer.from(this.caPem).toString('base64') } }],
+      users: [{ name, user: { token: this.token } }],
+      contexts: [{ name, context: { cluster: name, user: name, namespace: 'default' } }],
+      'current-context': name,
+      preferences: {},
+    });
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) return false;
+    const given = Buffer.from(m[1]!);
+    const want = Buffer.from(this.token);
+    return given.length === want.length && timingSafeEqual(given, want);
+  }
+
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const fail = (err: ApiError): void => {
+      const body = JSON.stringify(err.toStatus());
+      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    if (!this.authorized(req)) return fail(errors.unauthorized());
+    const info = parseResourcePath(url.pathname);
+    if (!info || info.group !== '' || info.resource !== 'pods' || !info.name || !['exec', 'attach'].includes(info.subresource ?? '') || !info.namespace) {
+      return fail(errors.pathNotFound());
+    }
+    const pod = this.options.store.get('pods', info.namespace, info.name);
+    if (!pod) return fail(errors.notFound('', 'pods', info.name));
+    await handleExecUpgrade({ req, socket, head, url, pod, backend: this.options.exec, subresource: info.subresource! }).catch((err) => {
+      if (err instanceof ApiError) fail(err);
+      else socket.destroy();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && (path === '/version' || path === '/version/')) return sendJson(res, 200, SERVER_VERSION);
+    if (method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(path)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('ok');
+      return;
+    }
+    if (!this.authorized(req)) {
+      req.resume();
+      return sendJson(res, 401, errors.unauthorized().toStatus());
+    }
+    if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.discovery(req, res, path.startsWith('/api/') || path === '/api');
+    if (path === '/openapi/v3' || path === '/openapi/v3/') return this.sendText(res, 200, this.openapi.indexJson(), 'application/json');
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = this.openapi.groupVersionJson(path.slice('/openapi/v3/'.length));
+      if (!doc) return sendJson(res, 404, errors.pathNotFound().toStatus());
+      return this.sendText(res, 200, doc, 'application/json');
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (method === 'GET' && parts[0] === 'api' && parts.length === 2) {
+      const list = apiResourceList(this.registry, '', parts[1]!);
+      return list ? sendJson(res, 200, list) : sendJson(res, 404, errors.pathNotFound().toStatus());
+    }
+    if (method === 'GET' && parts[0] === 'apis' && parts.length === 2) {
+      const g = apiGroup(this.registry, parts[1]!);
+      return g ? sendJson(res, 200, g) : sendJson(res, 404, errors.pathNotFound().toStatus());
+    }
+    if (method === 'GET' && parts[0] === 'apis' && parts.length === 3) {
+      const list = apiResourceList(this.registry, parts[1]!, parts[2]!);
+      return list ? sendJson(res, 200, list) : sendJson(res, 404, errors.pathNotFound().toStatus());
+    }
+    const info = parseResourcePath(path);
+    const type = info?.resource ? this.registry.lookup(info.group, info.version, info.resource) : undefined;
+    if (!info || !type) {
+      req.resume();
+      return sendJson(res, 404, errors.pathNotFound().toStatus());
+    }
+    if (!type.namespaced && info.namespace !== undefined) return sendJson(res, 404, errors.pathNotFound().toStatus());
+    if (info.subresource && !type.subresources.includes(info.subresource)) return sendJson(res, 404, errors.pathNotFound().toStatus());
+
+    let body: Buffer | undefined;
+    if (method === 'POST' || method === 'PUT' || method === 'PATCH' || method === 'DELETE') body = await readBody(req, MAX_BODY_BYTES);
+    const rest: RestRequest = {
+      type,
+      version: info.version,
+      namespace: info.namespace,
+      name: info.name,
+      subresource: info.subresource,
+      query: url.searchParams,
+      contentType: mediaType(req.headers['content-type']),
+      userAgent: req.headers['user-agent'],
+      body,
+    };
+    const accept = req.headers.accept;
+    const table = wantsTable(accept);
+    const include = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
+    if (!['None', 'Metadata', 'Object'].includes(include)) throw errors.badRequest(`includeObject: Unsupported value: "${include}"`);
+    const extraHeaders: Record<string, string> = type.group === '' && type.resource === 'endpoints' ? { Warning: ENDPOINTS_WARNING } : {};
+
+    if (info.subresource === 'log') {
+      if (method !== 'GET') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      return servePodLog(this.options.store, this.options.logs, this.clock, rest, req, res);
+    }
+    if (info.subresource === 'exec' || info.subresource === 'attach') {
+      throw errors.badRequest('Upgrade request required: pods/exec is served over WebSocket (v5.channel.k8s.io); SPDY is not supported by this cluster, use kubectl 1.30 or newer');
+    }
+    if (info.subresource === 'scale') return this.scale(method, rest, res);
+
+    const isWatch = info.watchPrefix || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    const send = (result: RestResult): void => {
+      let out = result.body;
+      let contentType = 'application/json';
+      if (table && out && typeof out === 'object' && (out as { kind?: string }).kind === type.kind) {
+        out = toTable(type, [out as never], this.clock.now(), { include });
+        contentType = TABLE_CONTENT_TYPE;
+      }
+      sendJson(res, result.code, out, contentType, { ...extraHeaders, ...warningHeader(result.warnings) });
+    };
+
+    switch (method) {
+      case 'GET': {
+        if (isWatch) {
+          if (info.name && !info.watchPrefix) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+          return serveWatch(this.options.store, this.clock, this.handlers, rest, req, res, { table, include });
+        }
+        if (info.name) return send(this.handlers.get(rest));
+        if (rest.namespace && type.namespaced) {
+          // Listing in a missing namespace is not an error in Kubernetes: it is just empty.
+        }
+        const { items, resourceVersion } = this.handlers.list(rest);
+        if (table) {
+          return sendJson(res, 200, toTable(type, items, this.clock.now(), { resourceVersion, include }), TABLE_CONTENT_TYPE, extraHeaders);
+        }
+        return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, info.version), metadata: { resourceVersion }, items }, 'application/json', extraHeaders);
+      }
+      case 'POST':
+        if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        return send(this.handlers.create(rest));
+      case 'PUT':
+        if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        if (info.subresource === 'finalize') return send(this.handlers.update({ ...rest, subresource: undefined }));
+        return send(this.handlers.update(rest));
+      case 'PATCH':
+        if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        return send(this.handlers.patch(rest));
+      case 'DELETE':
+        if (!info.name) return send(this.handlers.deleteCollection(rest));
+        return send(this.handlers.delete(rest));
+      default:
+        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
+  }
+
+  /** deployments/scale and replicasets/scale as autoscaling/v1 Scale. */
+  private scale(method: string, rest: RestRequest, res: ServerResponse): void {
+    const type = rest.type;
+    const toScale = (o: Record<string, any>) => ({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
+      spec: { replicas: o.spec?.replicas ?? 0 },
+      status: { replicas: o.status?.replicas ?? 0, selector: Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') },
+    });
+    const current = this.handlers.get({ ...rest, subresource: undefined }).body as Record<string, any>;
+    if (method === 'GET') return sendJson(res, 200, toScale(current));
+    if (method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    let replicas: unknown;
+    const body = rest.body ? JSON.parse(rest.body.toString('utf8') || '{}') : {};
+    if (method === 'PUT') replicas = body?.spec?.replicas;
+    else if (rest.contentType === 'application/json-patch+json') {
+      const op = Array.isArray(body) ? body.find((o: any) => o?.path === '/spec/replicas') : undefined;
+      replicas = op?.value;
+    } else replicas = body?.spec?.replicas;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid('autoscaling', 'Scale', rest.name!, [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' }]);
+    }
+    const patch: RestRequest = { ...rest, subresource: undefined, contentType: 'application/merge-patch+json', body: Buffer.from(JSON.stringify({ spec: { replicas } })) };
+    const updated = this.handlers.patch(patch).body as Record<string, any>;
+    sendJson(res, 200, toScale(updated));
+  }
+
+  private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
+    const agg = wantsAggregated(req.headers.accept);
+    if (agg) {
+      const doc = aggregatedDiscovery(this.registry, core, agg);
+      const ct = agg === 'v2' ? AGGREGATED_V2_CONTENT_TYPE : AGGREGATED_V2BETA1_CONTENT_TYPE;
+      return sendJson(res, 200, doc, ct, { Vary: 'Accept' });
+    }
+    sendJson(res, 200, core ? apiVersions(this.address ?? '127.0.0.1') : apiGroupList(this.registry), 'application/json', { Vary: 'Accept' });
+  }
+
+  private sendText(res: ServerResponse, code: number, text: string, contentType: string): void {
+    res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  }
+}
+
+export { storeKey, type ResourceType };

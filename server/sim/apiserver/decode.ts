@@ -1,0 +1,36 @@
+// Request bodies → objects. JSON and YAML for everything; protobuf for the few kinds kubectl
+// sends that way (see protobuf.ts). Errors read like the real decoder's.
+import { parse as parseYaml } from 'yaml';
+import { errors } from './status.ts';
+import { decodeProtobufObject } from './protobuf.ts';
+
+export type Decoded = Record<string, unknown>;
+
+export function decodeJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+  }
+}
+
+export function decodeYaml(body: Buffer): unknown {
+  try {
+    return parseYaml(body.toString('utf8'), { maxAliasCount: 50, uniqueKeys: false });
+  } catch (err) {
+    throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Decodes a create/update body by its media type into a plain object. */
+export function decodeObject(body: Buffer, mediaType: string): Decoded {
+  let value: unknown;
+  if (mediaType === 'application/vnd.kubernetes.protobuf') value = decodeProtobufObject(body);
+  else if (mediaType === 'application/yaml' || mediaType === 'application/apply-patch+yaml') value = decodeYaml(body);
+  else if (mediaType === 'application/json' || mediaType === '' || mediaType.endsWith('+json')) value = decodeJson(body);
+  else throw errors.unsupportedMediaType(mediaType);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
+  }
+  return value as Decoded;
+}

@@ -1,0 +1,99 @@
+// Garbage collection driven by the store's watch, as kube-controller-manager's garbage collector
+// and namespace controller do: dependents of a deleted owner (ownerReferences by uid) are
+// deleted in the background; a namespace marked for deletion (phase Terminating) is emptied,
+// then removed; an object whose last finalizer was removed while it was being deleted goes away.
+import type { KubeObject, ObjectStore, StoreEvent } from '../store/object-store.ts';
+import type { ResourceRegistry } from './resources.ts';
+
+export class GarbageCollector {
+  private readonly unwatch: () => void;
+  private readonly queue: (() => void)[] = [];
+  private scheduled = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly registry: ResourceRegistry,
+  ) {
+    this.unwatch = store.watch('*', (ev) => this.observe(ev));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unwatch();
+  }
+
+  private enqueue(work: () => void): void {
+    this.queue.push(work);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // Work runs after the write that triggered it, never inside the store's listener loop.
+    setImmediate(() => {
+      this.scheduled = false;
+      while (!this.stopped && this.queue.length) {
+        try {
+          this.queue.shift()!();
+        } catch {
+          // An object that vanished meanwhile is fine.
+        }
+      }
+    });
+  }
+
+  private observe(ev: StoreEvent): void {
+    const obj = ev.object;
+    if (ev.type === 'DELETED') {
+      const uid = obj.metadata.uid;
+      if (uid) this.enqueue(() => this.deleteDependents(uid));
+      if (ev.resource === 'namespaces') return;
+      if (obj.metadata.namespace) this.enqueue(() => this.finishNamespace(obj.metadata.namespace!));
+      return;
+    }
+    if (!obj.metadata.deletionTimestamp) return;
+    if (ev.resource === 'namespaces') {
+      this.enqueue(() => this.emptyNamespace(obj.metadata.name));
+      return;
+    }
+    if ((obj.metadata.finalizers ?? []).length === 0) {
+      this.enqueue(() => this.remove(ev.resource, obj));
+    }
+  }
+
+  private remove(resource: string, obj: KubeObject): void {
+    const current = this.store.get(resource, obj.metadata.namespace, obj.metadata.name);
+    if (!current || current.metadata.uid !== obj.metadata.uid) return;
+    this.store.delete(resource, obj.metadata.namespace, obj.metadata.name);
+  }
+
+  private deleteDependents(uid: string): void {
+    for (const resource of this.store.resources()) {
+      for (const o of this.store.list(resource).items) {
+        if (!(o.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) continue;
+        if ((o.metadata.finalizers ?? []).length) this.store.markDeleting(resource, o.metadata.namespace, o.metadata.name);
+        else this.store.delete(resource, o.metadata.namespace, o.metadata.name);
+      }
+    }
+  }
+
+  private emptyNamespace(namespace: string): void {
+    for (const resource of this.store.resources()) {
+      const type = this.registry.byStoreKey(resource);
+      if (resource === 'namespaces' || (type && !type.namespaced)) continue;
+      for (const o of this.store.list(resource, namespace).items) {
+        // The namespace controller removes content regardless of owner order.
+        this.store.delete(resource, namespace, o.metadata.name);
+      }
+    }
+    this.finishNamespace(namespace);
+  }
+
+  private finishNamespace(namespace: string): void {
+    const ns = this.store.get('namespaces', undefined, namespace);
+    if (!ns?.metadata.deletionTimestamp) return;
+    for (const resource of this.store.resources()) {
+      if (resource === 'namespaces') continue;
+      if (this.store.list(resource, namespace).items.length) return;
+    }
+    this.store.delete('namespaces', undefined, namespace);
+  }
+}

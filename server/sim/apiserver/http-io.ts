@@ -1,0 +1,52 @@
+// Small HTTP helpers: bounded body reading, JSON answers, Status errors, media types.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, errors } from './status.ts';
+
+/** etcd's default request limit; a real API server rejects bigger bodies with 413. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > limit) throw errors.tooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw errors.tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const apiErr = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
+  sendJson(res, apiErr.code, apiErr.toStatus());
+}
+
+/** The media type without parameters, lower-cased. */
+export function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export interface TableRequest {
+  include: 'None' | 'Metadata' | 'Object';
+}
+
+/** Whether the client asked for a meta.k8s.io Table (what `kubectl get` does). */
+export function wantsTable(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((p) => {
+    const s = p.replace(/\s+/g, '');
+    return s.includes('as=Table') && s.includes('g=meta.k8s.io') && (s.includes('v=v1;') || s.endsWith('v=v1') || s.includes('v=v1beta1'));
+  });
+}

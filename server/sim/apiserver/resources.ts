@@ -1,0 +1,131 @@
+// The resource types the embedded API server serves: what discovery advertises, how URLs map to
+// store keys, and which kinds are namespaced. Data only; behaviour lives with the handlers.
+
+export interface ResourceType {
+  group: string;
+  /** Served versions, preferred first. Objects are stored at `storageVersion`. */
+  versions: string[];
+  storageVersion: string;
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+  /** Subresources served, e.g. status, scale, log, exec. */
+  subresources: string[];
+  /** Kinds defined by a CustomResourceDefinition (merge patch instead of strategic merge). */
+  custom?: boolean;
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function core(resource: string, kind: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
+  return {
+    group: '',
+    versions: ['v1'],
+    storageVersion: 'v1',
+    resource,
+    singular: kind.toLowerCase(),
+    kind,
+    namespaced,
+    shortNames: [],
+    categories: [],
+    verbs: ALL_VERBS,
+    subresources: [],
+    ...extra,
+  };
+}
+
+function grouped(group: string, version: string, resource: string, kind: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
+  return { ...core(resource, kind, namespaced), group, versions: [version], storageVersion: version, ...extra };
+}
+
+function istio(resource: string, kind: string, shortNames: string[]): ResourceType {
+  return grouped('networking.istio.io', 'v1', resource, kind, true, {
+    versions: ['v1', 'v1beta1', 'v1alpha3'],
+    storageVersion: 'v1',
+    shortNames,
+    categories: ['istio-io', 'networking-istio-io'],
+    subresources: ['status'],
+    custom: true,
+  });
+}
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  core('namespaces', 'Namespace', false, { shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status', 'finalize'] }),
+  core('nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
+  core('pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec'] }),
+  core('services', 'Service', true, { shortNames: ['svc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'] }),
+  core('endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
+  core('serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  core('configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
+  core('secrets', 'Secret', true),
+  core('events', 'Event', true, { shortNames: ['ev'] }),
+  grouped('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
+  grouped('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  grouped('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
+  grouped('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] }),
+  grouped('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+  grouped('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
+  istio('gateways', 'Gateway', ['gw']),
+  istio('virtualservices', 'VirtualService', ['vs']),
+  istio('destinationrules', 'DestinationRule', ['dr']),
+  istio('serviceentries', 'ServiceEntry', ['se']),
+  istio('sidecars', 'Sidecar', []),
+];
+
+/** The ObjectStore key: "pods", "apps/deployments", "networking.istio.io/gateways". */
+export function storeKey(type: ResourceType): string {
+  return type.group ? `${type.group}/${type.resource}` : type.resource;
+}
+
+export function apiVersionOf(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+export class ResourceRegistry {
+  private readonly byPath = new Map<string, ResourceType>();
+  private readonly byKey = new Map<string, ResourceType>();
+
+  constructor(readonly types: readonly ResourceType[] = RESOURCE_TYPES) {
+    for (const t of types) {
+      this.byKey.set(storeKey(t), t);
+      for (const v of t.versions) this.byPath.set(`${t.group}/${v}/${t.resource}`, t);
+    }
+  }
+
+  /** The type served at /api(s)/GROUP/VERSION/RESOURCE, if any. */
+  lookup(group: string, version: string, resource: string): ResourceType | undefined {
+    return this.byPath.get(`${group}/${version}/${resource}`);
+  }
+
+  byStoreKey(key: string): ResourceType | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The type for an object's apiVersion + kind. */
+  forKind(apiVersion: string, kind: string): ResourceType | undefined {
+    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
+    return this.types.find((t) => t.group === group && t.kind === kind && t.versions.includes(version));
+  }
+
+  /** Group → versions (preferred first), in registry order; the core group is "". */
+  groups(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const t of this.types) {
+      const versions = out.get(t.group) ?? [];
+      for (const v of t.versions) if (!versions.includes(v)) versions.push(v);
+      out.set(t.group, versions);
+    }
+    return out;
+  }
+
+  inGroupVersion(group: string, version: string): ResourceType[] {
+    return this.types.filter((t) => t.group === group && t.versions.includes(version));
+  }
+}

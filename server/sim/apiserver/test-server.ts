@@ -1,0 +1,53 @@
+// A ready API server over a fresh store, for tests of this and other parts: namespaces
+// default/kube-system/istio-system exist, and a kubeconfig file is written to a temp dir.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ObjectStore, type Clock } from '../store/object-store.ts';
+import { LogBook } from '../logs/log-book.ts';
+import type { ExecBackend } from '../exec/exec-backend.ts';
+import type { AdmissionPlugin } from './admission.ts';
+import { ApiServer } from './api-server.ts';
+
+export interface TestApiServer {
+  api: ApiServer;
+  store: ObjectStore;
+  logs: LogBook;
+  /** A kubeconfig file for this server. */
+  kubeconfigPath: string;
+  /** A fresh directory (e.g. for kubectl --cache-dir); removed by close(). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
+
+export async function startTestApiServer(options: { exec?: ExecBackend; admission?: AdmissionPlugin[]; clock?: Clock; namespaces?: string[] } = {}): Promise<TestApiServer> {
+  const store = new ObjectStore(options.clock);
+  const logs = new LogBook();
+  for (const name of options.namespaces ?? BASE_NAMESPACES) {
+    store.create('namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name, labels: { 'kubernetes.io/metadata.name': name } },
+      spec: { finalizers: ['kubernetes'] },
+      status: { phase: 'Active' },
+    });
+  }
+  const api = new ApiServer({ store, logs, exec: options.exec, admission: options.admission, clock: options.clock, clusterName: 'meshlab-test' });
+  await api.listen();
+  const dir = mkdtempSync(join(tmpdir(), 'meshlab-api-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, api.kubeconfig(), { mode: 0o600 });
+  return {
+    api,
+    store,
+    logs,
+    kubeconfigPath,
+    dir,
+    async close() {
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
