@@ -62,11 +62,12 @@ export default function LabPage({ lab: labId, children }: LabPageProps): ReactNo
           <LabProgress />
           {children}
         </div>
-        <aside className={styles.terminalColumn} aria-label={translate({ id: 'lab.terminal.region', message: '实验终端' })}>
+        {/* No label of its own: the terminal inside is labelled "Terminal"/"终端" by its component. */}
+        <div className={styles.terminalColumn}>
           <div className={styles.terminalSticky}>
             <Terminal lab={lab.id} />
           </div>
-        </aside>
+        </div>
       </div>
     </LabProvider>
   );

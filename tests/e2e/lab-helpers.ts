@@ -1,0 +1,67 @@
+// Shared steps of the lab specs: open a lab page in a language, run a step's commands with its
+// Run buttons, and press Check until the step passes (checks are eventually consistent, and a
+// command typed into the terminal may still be running when Check is first pressed).
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type Locale = 'zh-Hans' | 'en';
+
+export const LABELS: Record<Locale, { run: string; check: string; solve: string; reset: string; terminal: string; prefix: string }> = {
+  'zh-Hans': { run: '运行', check: '检查', solve: '解答', reset: '重置', terminal: '终端', prefix: '' },
+  en: { run: 'Run', check: 'Check', solve: 'Solve', reset: 'Reset', terminal: 'Terminal', prefix: '/en' },
+};
+
+export async function openLab(page: Page, locale: Locale, lab: string): Promise<void> {
+  await page.goto(`${LABELS[locale].prefix}/docs/${lab}`);
+  await expect(page.locator(`[data-lab="${lab}"]`)).toBeVisible();
+  await expect(page.locator('[data-lab-progress][data-loaded="true"]')).toBeVisible();
+}
+
+export async function stepIds(page: Page): Promise<string[]> {
+  return page.locator('[data-step]').evaluateAll((els) => els.map((e) => e.getAttribute('data-step')!));
+}
+
+export function step(page: Page, id: string): Locator {
+  return page.locator(`[data-step="${id}"]`);
+}
+
+export function terminal(page: Page, locale: Locale): Locator {
+  return page.getByLabel(LABELS[locale].terminal, { exact: true });
+}
+
+/** Waits until the page's terminal is connected (its component shows a state the tests can read). */
+export async function waitForTerminal(page: Page, locale: Locale): Promise<void> {
+  await expect(terminal(page, locale).first()).toBeVisible({ timeout: 60_000 });
+}
+
+/** Clicks Check until the step passes or the attempts run out; returns the last status. */
+export async function checkUntilPassed(page: Page, locale: Locale, id: string, attempts = 8): Promise<string | null> {
+  const section = step(page, id);
+  const check = section.getByRole('button', { name: LABELS[locale].check, exact: true });
+  let status: string | null = null;
+  for (let i = 0; i < attempts; i++) {
+    await expect(check).toBeEnabled({ timeout: 60_000 });
+    await check.click();
+    await expect(check).toBeEnabled({ timeout: 60_000 });
+    status = await section.getAttribute('data-status');
+    if (status === 'passed') return status;
+    await page.waitForTimeout(1000);
+  }
+  return status;
+}
+
+/** Runs every command of a step with its Run button, then checks it until it passes. */
+export async function completeStep(page: Page, locale: Locale, id: string): Promise<void> {
+  const section = step(page, id);
+  await section.scrollIntoViewIfNeeded();
+  const runs = section.getByRole('button', { name: LABELS[locale].run, exact: true });
+  const n = await runs.count();
+  for (let i = 0; i < n; i++) {
+    await runs.nth(i).click();
+    // Commands reach the shell in order; give each a moment before typing the next.
+    await page.waitForTimeout(300);
+  }
+  const status = await checkUntilPassed(page, locale, id);
+  const report = (await section.locator('[data-report]').textContent().catch(() => '')) ?? '';
+  expect(status, `step ${id} should pass; last report: ${report}`).toBe('passed');
+  await expect(section).toHaveAttribute('data-status', 'passed');
+}
