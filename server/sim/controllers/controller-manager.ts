@@ -1,6 +1,7 @@
 // All of the embedded cluster's controllers, started and stopped together: what
 // kube-controller-manager, kube-scheduler and the node's kubelet do for a real cluster.
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
+import { applyDefaults } from '../apiserver/defaults.ts';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { DeploymentController } from './deployment-controller.ts';
@@ -24,8 +25,12 @@ export interface ControllerManagerOptions {
   admission?: AdmissionPlugin[];
   /** The cluster CA, published in every namespace's kube-root-ca.crt ConfigMap. */
   caPem?: string;
+  /** istiod's root certificate for the istio-ca-root-cert ConfigMaps; unset = not published. */
+  istioCaPem?: string;
   /** Turn off when the API server collects garbage itself. */
   garbageCollector?: boolean;
+  /** Empty and remove Terminating namespaces; turn off when the API server does it. */
+  namespaceFinalizer?: boolean;
 }
 
 export class ControllerManager {
@@ -39,16 +44,19 @@ export class ControllerManager {
     this.events = new EventRecorder(o.store, this.timers);
     const timing = { ...defaultTiming, ...(o.timing ?? {}) };
     const admit = (pod: KubeObject, namespace: KubeObject | undefined) => {
+      // Decoding defaults first, admission next, and defaults again for containers a webhook added.
+      applyDefaults('pods', pod);
       for (const plugin of o.admission ?? []) {
         plugin.mutate?.({ resource: 'pods', operation: 'CREATE', object: pod, namespaceObject: namespace, dryRun: false });
       }
+      applyDefaults('pods', pod);
       for (const plugin of o.admission ?? []) {
         const denial = plugin.validate?.({ resource: 'pods', operation: 'CREATE', object: pod, namespaceObject: namespace, dryRun: false });
         if (denial) throw new Error(`admission webhook "${denial.webhook}" denied the request: ${denial.message}`);
       }
     };
     this.parts.push(
-      new NamespaceController(o.store, this.timers, o.caPem ?? ''),
+      new NamespaceController(o.store, this.timers, o.caPem ?? '', o.istioCaPem, o.namespaceFinalizer !== false),
       new DeploymentController(o.store, this.events, this.timers),
       new ReplicaSetController(o.store, this.events, admit),
       new PodLifecycleController({

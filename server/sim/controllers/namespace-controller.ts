@@ -12,6 +12,9 @@ type Obj = Record<string, unknown>;
 export const ROOT_CA_DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
+/** istiod does not publish its root certificate into these (IgnoredNamespaces). */
+const ISTIO_IGNORED_NAMESPACES = new Set(['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage']);
+
 /** How often a Terminating namespace is looked at again while content remains. */
 const RECHECK_MS = 25;
 
@@ -28,6 +31,10 @@ export class NamespaceController {
     private readonly store: ObjectStore,
     private readonly timers: Timers & Clock,
     private readonly caPem: string,
+    /** istiod's root certificate, published as istio-ca-root-cert (istiod's namespace controller); none when unset. */
+    private readonly istioCaPem?: string,
+    /** Whether this controller empties and removes Terminating namespaces (else someone else does). */
+    private readonly finalizes = true,
   ) {}
 
   start(): void {
@@ -41,7 +48,7 @@ export class NamespaceController {
         if (ev.type === 'DELETED' && ev.object.metadata.name === 'default') this.queue.add(ev.object.metadata.namespace!);
       }),
       this.store.watch('configmaps', (ev) => {
-        if (ev.object.metadata.name === 'kube-root-ca.crt') this.queue.add(ev.object.metadata.namespace!);
+        if (ev.object.metadata.name === 'kube-root-ca.crt' || ev.object.metadata.name === 'istio-ca-root-cert') this.queue.add(ev.object.metadata.namespace!);
       }),
     );
   }
@@ -60,8 +67,9 @@ export class NamespaceController {
   private reconcile(name: string): void {
     const ns = this.store.get('namespaces', undefined, name);
     if (!ns) return;
-    if (ns.metadata.deletionTimestamp) this.finalize(ns);
-    else this.populate(ns);
+    if (ns.metadata.deletionTimestamp) {
+      if (this.finalizes) this.finalize(ns);
+    } else this.populate(ns);
   }
 
   private populate(ns: KubeObject): void {
@@ -74,17 +82,18 @@ export class NamespaceController {
     if (!this.store.get('serviceaccounts', name, 'default')) {
       this.tryCreate('serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
     }
-    const cm = this.store.get('configmaps', name, 'kube-root-ca.crt');
-    const want = { 'ca.crt': this.caPem };
+    this.publish(name, 'kube-root-ca.crt', { 'ca.crt': this.caPem }, { annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } });
+    if (this.istioCaPem !== undefined && !ISTIO_IGNORED_NAMESPACES.has(name)) {
+      this.publish(name, 'istio-ca-root-cert', { 'root-cert.pem': this.istioCaPem }, { labels: { 'istio.io/config': 'true' } });
+    }
+  }
+
+  private publish(namespace: string, name: string, data: Record<string, string>, meta: { labels?: Record<string, string>; annotations?: Record<string, string> }): void {
+    const cm = this.store.get('configmaps', namespace, name);
     if (!cm) {
-      this.tryCreate('configmaps', {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'kube-root-ca.crt', namespace: name, annotations: { 'kubernetes.io/description': ROOT_CA_DESCRIPTION } },
-        data: want,
-      });
-    } else if (JSON.stringify(cm.data) !== JSON.stringify(want)) {
-      cm.data = want;
+      this.tryCreate('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, ...meta }, data });
+    } else if (JSON.stringify(cm.data) !== JSON.stringify(data)) {
+      cm.data = data;
       this.store.update('configmaps', cm);
     }
   }
