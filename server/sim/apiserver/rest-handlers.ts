@@ -47,6 +47,18 @@ export interface RestResult {
   warnings?: string[];
 }
 
+/** Kinds whose registry strategy tracks metadata.generation; the rest never show it. */
+const GENERATION_KINDS = new Set(['pods', 'apps/deployments', 'apps/replicasets', 'apiextensions.k8s.io/customresourcedefinitions']);
+
+/** An object as served at a version: apiVersion/kind set, fields the real type lacks removed. */
+export function servedAs(obj: KubeObject, type: ResourceType, version: string): KubeObject {
+  obj.apiVersion = apiVersionOf(type.group, version);
+  obj.kind = type.kind;
+  const key = storeKey(type);
+  if (!GENERATION_KINDS.has(key) && !type.custom) delete obj.metadata.generation;
+  return obj;
+}
+
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 function generateSuffix(): string {
@@ -84,9 +96,7 @@ export class RestHandlers {
 
   /** The object as served at the requested version. */
   private served(obj: KubeObject, req: RestRequest): KubeObject {
-    obj.apiVersion = apiVersionOf(req.type.group, req.version);
-    obj.kind = req.type.kind;
-    return obj;
+    return servedAs(obj, req.type, req.version);
   }
 
   private requireNamespace(req: RestRequest, forCreate: boolean): void {

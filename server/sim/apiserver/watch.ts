@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, ObjectStore, StoreEvent } from '../store/object-store.ts';
 import { StoreError } from '../store/object-store.ts';
-import type { RestHandlers, RestRequest } from './rest-handlers.ts';
+import { servedAs, type RestHandlers, type RestRequest } from './rest-handlers.ts';
 import { apiVersionOf, storeKey } from './resources.ts';
 import { errors } from './status.ts';
 import { toTable, type IncludeObject } from './tables.ts';
@@ -63,8 +63,7 @@ export function serveWatch(store: ObjectStore, clock: Clock, handlers: RestHandl
     res.write(`${JSON.stringify({ type, object })}\n`);
   };
   const send = (type: string, obj: KubeObject): void => {
-    obj.apiVersion = apiVersion;
-    obj.kind = req.type.kind;
+    servedAs(obj, req.type, req.version);
     if (settings.table) {
       const table = toTable(req.type, [obj], clock.now(), { include: settings.include, noHeaders: !firstTable });
       firstTable = false;
