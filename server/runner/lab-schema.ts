@@ -169,6 +169,8 @@ export const Requirements = z.strictObject({
   istio: z.boolean().optional(),
   /** The mesh's outbound traffic policy (ConfigMap istio in istio-system), set by the runner before step 1. */
   outboundTrafficPolicy: z.enum(['ALLOW_ANY', 'REGISTRY_ONLY']).optional(),
+  /** Where proxies write access logs (mesh config accessLogFile, e.g. /dev/stdout), set by the runner. */
+  accessLogFile: z.string().min(1).optional(),
   /** Commands the learner's environment must have. */
   tools: z.array(z.enum(['kubectl', 'helm', 'curl'])).optional(),
 });

@@ -171,7 +171,10 @@ function issueToProblems(issue: z.core.$ZodIssue, data: unknown, doc: Document, 
         file,
         ...at(path, k),
         path: formatPath([...path, k]),
-        message: `unknown field "${k}"${known.length ? `; expected one of ${known.join(', ')}` : ''}`,
+        message:
+          `unknown field "${k}"${known.length ? `; expected one of ${known.join(', ')}` : ''}` +
+          // `- curl -H "Host: x"` parses as a mapping: the usual YAML trap with commands.
+          (/\s/.test(k) ? '; a command containing ": " must be quoted or written as a block (- |-)' : ''),
       }));
     }
     case 'invalid_union': {

@@ -15,16 +15,30 @@ export interface RequirementsResult {
   messages: string[];
 }
 
-/** Returns the mesh config text with outboundTrafficPolicy.mode set, or undefined when already so. */
-export function withOutboundPolicy(meshText: string | undefined, mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'): string | undefined {
-  const mesh = (meshText ? parseYaml(meshText) : {}) as Record<string, unknown> | null;
-  const config = mesh && typeof mesh === 'object' ? mesh : {};
-  const policy = (config.outboundTrafficPolicy ?? {}) as Record<string, unknown>;
-  // ALLOW_ANY is Istio's default: an absent policy already is ALLOW_ANY.
-  const current = typeof policy.mode === 'string' ? policy.mode : 'ALLOW_ANY';
-  if (current === mode) return undefined;
-  config.outboundTrafficPolicy = { ...policy, mode };
-  return stringifyYaml(config);
+export interface MeshSettings {
+  outboundTrafficPolicy?: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  accessLogFile?: string;
+}
+
+/** Returns the mesh config text with the settings applied, or undefined when it already has them. */
+export function withMeshSettings(meshText: string | undefined, want: MeshSettings): { text: string; changed: string[] } | undefined {
+  const parsed = (meshText ? parseYaml(meshText) : {}) as Record<string, unknown> | null;
+  const config: Record<string, unknown> = parsed && typeof parsed === 'object' ? parsed : {};
+  const changed: string[] = [];
+  if (want.outboundTrafficPolicy) {
+    const policy = (config.outboundTrafficPolicy ?? {}) as Record<string, unknown>;
+    // ALLOW_ANY is Istio's default: an absent policy already is ALLOW_ANY.
+    const current = typeof policy.mode === 'string' ? policy.mode : 'ALLOW_ANY';
+    if (current !== want.outboundTrafficPolicy) {
+      config.outboundTrafficPolicy = { ...policy, mode: want.outboundTrafficPolicy };
+      changed.push(`outboundTrafficPolicy.mode=${want.outboundTrafficPolicy}`);
+    }
+  }
+  if (want.accessLogFile && config.accessLogFile !== want.accessLogFile) {
+    config.accessLogFile = want.accessLogFile;
+    changed.push(`accessLogFile=${want.accessLogFile}`);
+  }
+  return changed.length ? { text: stringifyYaml(config), changed } : undefined;
 }
 
 export async function establishRequirements(requires: LabRequirements, kube: () => KubeClients): Promise<RequirementsResult> {
@@ -50,20 +64,20 @@ export async function establishRequirements(requires: LabRequirements, kube: () 
       );
     }
   }
-  if (requires.outboundTrafficPolicy) {
-    const mode = requires.outboundTrafficPolicy;
+  if (requires.outboundTrafficPolicy || requires.accessLogFile) {
+    const want: MeshSettings = { outboundTrafficPolicy: requires.outboundTrafficPolicy, accessLogFile: requires.accessLogFile };
     try {
       const core = kube().core;
       const cm = await core.readNamespacedConfigMap({ name: MESH_CONFIGMAP, namespace: ISTIO_NAMESPACE });
-      const next = withOutboundPolicy(cm.data?.mesh, mode);
-      if (next !== undefined) {
-        cm.data = { ...(cm.data ?? {}), mesh: next };
+      const next = withMeshSettings(cm.data?.mesh, want);
+      if (next) {
+        cm.data = { ...(cm.data ?? {}), mesh: next.text };
         await core.replaceNamespacedConfigMap({ name: MESH_CONFIGMAP, namespace: ISTIO_NAMESPACE, body: cm });
-        messages.push(`outboundTrafficPolicy: set to ${mode} in ConfigMap istio-system/istio`);
-      } else messages.push(`outboundTrafficPolicy: already ${mode}`);
+        messages.push(`mesh config: set ${next.changed.join(', ')} in ConfigMap istio-system/istio`);
+      } else messages.push('mesh config: already as the lab requires');
     } catch (err) {
       ok = false;
-      messages.push(`could not set outboundTrafficPolicy ${mode} in ConfigMap istio-system/istio: ${messageOf(err)}`);
+      messages.push(`could not update the mesh config in ConfigMap istio-system/istio: ${messageOf(err)}`);
     }
   }
   return { ok, messages };
