@@ -1,0 +1,232 @@
+// The chapter's flow with the real kubectl against an EmbeddedCluster, compared with what a real
+// cluster prints (shared reference outputs: kubectl tables, messages, describe layout).
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findTool } from '../tools/binaries.ts';
+import { EmbeddedCluster } from './cluster.ts';
+
+const run = promisify(execFile);
+
+const HTTPBIN = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: httpbin
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: httpbin
+  labels:
+    app: httpbin
+    service: httpbin
+spec:
+  ports:
+  - name: http
+    port: 8000
+    targetPort: 80
+  selector:
+    app: httpbin
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: httpbin
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: httpbin
+      version: v1
+  template:
+    metadata:
+      labels:
+        app: httpbin
+        version: v1
+    spec:
+      serviceAccountName: httpbin
+      containers:
+      - image: docker.io/kennethreitz/httpbin
+        imagePullPolicy: IfNotPresent
+        name: httpbin
+        ports:
+        - containerPort: 80
+`;
+
+let cluster: EmbeddedCluster;
+let work: string;
+let kubectlPath: string;
+
+async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(kubectlPath, args, {
+      env: { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: join(work, 'cache') },
+      timeout: 30_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** Split a kubectl table into cells by its column starts (the header's words). */
+function table(out: string): Record<string, string>[] {
+  const lines = out.trimEnd().split('\n');
+  const header = lines[0]!;
+  const starts = [...header.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index! }));
+  return lines.slice(1).map((line) => {
+    const row: Record<string, string> = {};
+    starts.forEach((col, i) => {
+      row[col.name] = line.slice(col.at, starts[i + 1]?.at ?? undefined).trim();
+    });
+    return row;
+  });
+}
+
+beforeAll(async () => {
+  kubectlPath = findTool('kubectl');
+  work = await mkdtemp(join(tmpdir(), 'meshlab-cluster-int-'));
+  await writeFile(join(work, 'httpbin.yaml'), HTTPBIN);
+  cluster = await EmbeddedCluster.start({ dataDir: work, timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 } });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('a fresh embedded cluster', () => {
+  it('lists the namespaces of kind plus istio-system, all Active', async () => {
+    const r = await kubectl('get', 'ns');
+    expect(r.code).toBe(0);
+    const rows = table(r.stdout);
+    expect(Object.keys(rows[0]!)).toEqual(['NAME', 'STATUS', 'AGE']);
+    expect(rows.map((x) => x.NAME)).toEqual(['default', 'istio-system', 'kube-node-lease', 'kube-public', 'kube-system']);
+    expect(new Set(rows.map((x) => x.STATUS))).toEqual(new Set(['Active']));
+  });
+
+  it('shows the ingress gateway Service as LoadBalancer with <pending> and node ports (reference §5)', async () => {
+    const r = await kubectl('get', 'svc', 'istio-ingressgateway', '-n', 'istio-system');
+    expect(r.code).toBe(0);
+    const [row] = table(r.stdout);
+    expect(Object.keys(row!)).toEqual(['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
+    expect(row).toMatchObject({ NAME: 'istio-ingressgateway', TYPE: 'LoadBalancer', 'EXTERNAL-IP': '<pending>' });
+    expect(row!['CLUSTER-IP']).toMatch(/^10\.96\.\d+\.\d+$/);
+    expect(row!['PORT(S)']).toMatch(/^15021:\d{5}\/TCP,80:(\d{5})\/TCP,443:(\d{5})\/TCP$/);
+    expect(row!['PORT(S)']).toContain(`80:${cluster.ingress.port}/TCP`);
+    expect(row!['PORT(S)']).toContain(`443:${cluster.ingress.securePort}/TCP`);
+  });
+
+  it('runs istiod and the ingress gateway, 1/1 each (kubectl get all -n istio-system)', async () => {
+    const r = await kubectl('get', 'all', '-n', 'istio-system');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^pod\/istio-ingressgateway-[a-z0-9]{8,10}-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+/m);
+    expect(r.stdout).toMatch(/^pod\/istiod-[a-z0-9]{8,10}-[a-z0-9]{5}\s+1\/1\s+Running\s+0\s+/m);
+    expect(r.stdout).toMatch(/^service\/istiod\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+15010\/TCP,15012\/TCP,443\/TCP,15014\/TCP\s+/m);
+    expect(r.stdout).toMatch(/^deployment\.apps\/istiod\s+1\/1\s+1\s+1\s+/m);
+    expect(r.stdout).toMatch(/^replicaset\.apps\/istio-ingressgateway-[a-z0-9]{8,10}\s+1\s+1\s+1\s+/m);
+    expect(r.stdout).not.toContain('egressgateway');
+    const wide = await kubectl('get', 'deploy', 'istiod', '-n', 'istio-system', '-o', 'wide');
+    expect(wide.stdout).toMatch(/istiod\s+1\/1\s+1\s+1\s+\S+\s+discovery\s+docker\.io\/istio\/pilot:1\.28\.\d+\s+istio=pilot/);
+  });
+
+  it('has a Ready control-plane node with kind-like labels', async () => {
+    const r = await kubectl('get', 'nodes');
+    const [row] = table(r.stdout);
+    expect(row).toMatchObject({ NAME: 'meshlab-control-plane', STATUS: 'Ready', ROLES: 'control-plane', VERSION: 'v1.35.0' });
+  });
+
+  it('lists the Istio CRDs', async () => {
+    const r = await kubectl('get', 'crd', '-o', 'name');
+    for (const crd of ['gateways', 'virtualservices', 'destinationrules', 'serviceentries', 'sidecars']) {
+      expect(r.stdout).toContain(`customresourcedefinition.apiextensions.k8s.io/${crd}.networking.istio.io`);
+    }
+  });
+
+  it('holds the mesh config with ALLOW_ANY and access logs on stdout', async () => {
+    const r = await kubectl('get', 'cm', 'istio', '-n', 'istio-system', '-o', 'jsonpath={.data.mesh}');
+    expect(r.stdout).toContain('accessLogFile: /dev/stdout');
+    expect(r.stdout).toMatch(/outboundTrafficPolicy:\n\s+mode: ALLOW_ANY/);
+  });
+});
+
+describe('the chapter flow', () => {
+  it('creates and labels the namespace, applies httpbin, and gets 2/2 Running', async () => {
+    expect((await kubectl('create', 'ns', 'bookinfo')).stdout).toBe('namespace/bookinfo created\n');
+    expect((await kubectl('label', 'ns', 'bookinfo', 'istio-injection=enabled')).stdout).toBe('namespace/bookinfo labeled\n');
+    const apply = await kubectl('-n', 'bookinfo', 'apply', '-f', join(work, 'httpbin.yaml'));
+    expect(apply.stdout).toBe('serviceaccount/httpbin created\nservice/httpbin created\ndeployment.apps/httpbin created\n');
+    const rollout = await kubectl('rollout', 'status', 'deploy/httpbin', '-n', 'bookinfo', '--timeout=20s');
+    expect(rollout.code).toBe(0);
+    expect(rollout.stdout).toMatch(/deployment "httpbin" successfully rolled out\n$/);
+    const wait = await kubectl('wait', '--for=condition=available', 'deploy/httpbin', '-n', 'bookinfo', '--timeout=20s');
+    expect(wait.stdout).toBe('deployment.apps/httpbin condition met\n');
+    const pods = table((await kubectl('-n', 'bookinfo', 'get', 'pods')).stdout);
+    expect(pods).toHaveLength(1);
+    expect(pods[0]!.NAME).toMatch(/^httpbin-[bcdfghjklmnpqrstvwxz2456789]{8,10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(pods[0]).toMatchObject({ READY: '2/2', STATUS: 'Running', RESTARTS: '0' });
+    const again = await kubectl('-n', 'bookinfo', 'apply', '-f', join(work, 'httpbin.yaml'));
+    expect(again.stdout).toBe('serviceaccount/httpbin unchanged\nservice/httpbin unchanged\ndeployment.apps/httpbin unchanged\n');
+  });
+
+  it('describes the pod with its scheduling and kubelet events', async () => {
+    const r = await kubectl('describe', 'pod', '-n', 'bookinfo', '-l', 'app=httpbin');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Node:\s+meshlab-control-plane\/172\.18\.0\.2$/m);
+    expect(r.stdout).toMatch(/^Controlled By:\s+ReplicaSet\/httpbin-\w+$/m);
+    expect(r.stdout).toMatch(/^Status:\s+Running$/m);
+    expect(r.stdout).toMatch(/^Init Containers:\n  istio-init:$/m);
+    expect(r.stdout).toMatch(/^  istio-proxy:$/m);
+    expect(r.stdout).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned bookinfo\/httpbin-\S+ to meshlab-control-plane/);
+    expect(r.stdout).toMatch(/Normal\s+Started\s+\S+\s+kubelet\s+.*Started container httpbin/);
+    expect(r.stdout).toMatch(/^  Ready\s+True $/m);
+  });
+
+  it('describes the deployment with its scaling event and conditions', async () => {
+    const r = await kubectl('describe', 'deploy', 'httpbin', '-n', 'bookinfo');
+    expect(r.stdout).toMatch(/^Replicas:\s+1 desired \| 1 updated \| 1 total \| 1 available \| 0 unavailable$/m);
+    expect(r.stdout).toMatch(/^\s+Available\s+True\s+MinimumReplicasAvailable$/m);
+    expect(r.stdout).toMatch(/^\s+Progressing\s+True\s+NewReplicaSetAvailable$/m);
+    expect(r.stdout).toMatch(/ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set httpbin-\w+ from 0 to 1/);
+  });
+
+  it('describes the service with the ready pod as endpoint', async () => {
+    const r = await kubectl('describe', 'svc', 'httpbin', '-n', 'bookinfo');
+    expect(r.stdout).toMatch(/^Port:\s+http\s+8000\/TCP$/m);
+    expect(r.stdout).toMatch(/^TargetPort:\s+80\/TCP$/m);
+    expect(r.stdout).toMatch(/^Endpoints:\s+10\.244\.\d+\.\d+:80$/m);
+  });
+
+  it('deletes the namespace and everything in it', async () => {
+    const r = await kubectl('delete', 'ns', 'bookinfo');
+    expect(r.stdout).toBe('namespace "bookinfo" deleted\n');
+    const get = await kubectl('get', 'ns', 'bookinfo');
+    expect(get.code).toBe(1);
+    expect(get.stderr).toContain('Error from server (NotFound): namespaces "bookinfo" not found');
+    const left = [...cluster.store.snapshot()].flatMap(([res, items]) => items.filter((i) => i.metadata.namespace === 'bookinfo').map((i) => `${res}/${i.metadata.name}`));
+    expect(left).toEqual([]);
+  });
+});
+
+describe('reset', () => {
+  it('removes what the learner created and restores what they changed or deleted', async () => {
+    const before = (await kubectl('get', 'all,cm,sa', '-A', '-o', 'name')).stdout;
+    const mesh = (await kubectl('get', 'cm', 'istio', '-n', 'istio-system', '-o', 'jsonpath={.data.mesh}')).stdout;
+    await kubectl('create', 'ns', 'scratch');
+    await kubectl('-n', 'scratch', 'apply', '-f', join(work, 'httpbin.yaml'));
+    await kubectl('rollout', 'status', 'deploy/httpbin', '-n', 'scratch', '--timeout=20s');
+    await kubectl('delete', 'deploy', 'istiod', '-n', 'istio-system');
+    await kubectl('patch', 'cm', 'istio', '-n', 'istio-system', '--type=merge', '-p', '{"data":{"mesh":"outboundTrafficPolicy:\\n  mode: REGISTRY_ONLY\\n"}}');
+    await kubectl('scale', 'deploy', 'istio-ingressgateway', '-n', 'istio-system', '--replicas=2');
+    await cluster.reset();
+    expect((await kubectl('get', 'all,cm,sa', '-A', '-o', 'name')).stdout).toBe(before);
+    expect((await kubectl('get', 'cm', 'istio', '-n', 'istio-system', '-o', 'jsonpath={.data.mesh}')).stdout).toBe(mesh);
+    expect((await kubectl('get', 'ns', 'scratch')).code).toBe(1);
+    const pods = table((await kubectl('get', 'pods', '-n', 'istio-system')).stdout);
+    expect(pods.map((p) => `${p.READY} ${p.STATUS}`)).toEqual(['1/1 Running', '1/1 Running']);
+  });
+});
