@@ -66,6 +66,9 @@ export const SANDBOX_USER = 'learner';
 /** uid of the learner inside a user-namespace sandbox (server not root). */
 export const NAMESPACE_UID = 1000;
 
+/** Read-only system mounts: directories below them exist already and cannot be created. */
+const SYSTEM_MOUNTS = ['/usr', '/etc', '/proc', '/dev'];
+
 const UID_BASE = 200_000;
 const UID_SPAN = 1_000_000;
 
@@ -145,7 +148,7 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
     const target = checkedPath(b.target, 'bind target');
     // Parents bubblewrap would create are root-only (0700): make them traversable.
     for (const parent of parentsOf(target)) {
-      if (made.has(parent) || [...made].some((m) => parent.startsWith(`${m}/`))) continue;
+      if (made.has(parent) || SYSTEM_MOUNTS.some((m) => parent.startsWith(`${m}/`))) continue;
       made.add(parent);
       args.push('--perms', '0755', '--dir', parent);
     }

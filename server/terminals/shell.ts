@@ -69,7 +69,8 @@ export function bindsFor(env: Record<string, string>, protectedDirs: string[]): 
       if (!isAbsolute(part) || part.length > 4096) continue;
       const path = resolve(part);
       if (path === '/' || !existsSync(path)) continue;
-      if (['/usr', '/etc', '/proc', '/dev', '/tmp', '/home'].some((d) => isWithinOrEqual(d, path))) continue;
+      // System paths are in the sandbox already (or must not be shadowed whole).
+      if (['/usr', '/etc', '/proc', '/dev', '/sys', '/run'].some((d) => isWithinOrEqual(d, path)) || path === '/tmp' || path === '/home') continue;
       let candidate: string;
       try {
         candidate = statSync(path).isDirectory() ? path : dirname(path);
