@@ -142,7 +142,7 @@ export class KindDriver implements ClusterDriver {
   }
 
   /** `meshlab cluster down --driver kind`: delete the cluster and its files. */
-  async down(progress: ProgressSink = silentProgress): Promise<void> {
+  async down(_name?: string, progress: ProgressSink = silentProgress): Promise<void> {
     await executePlan(kindDownPlan(this.planOptions()), { runner: this.runner, progress, clusterExists: true });
     await rm(this.workDir, { recursive: true, force: true });
   }
