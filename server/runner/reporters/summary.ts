@@ -12,10 +12,12 @@ export function summaryText(reports: LabReport[], durationMs: number): string {
     for (const s of r.steps) {
       lines.push(`    ${s.status === 'passed' ? 'ok  ' : s.status === 'failed' ? 'FAIL' : 'skip'} ${s.id.padEnd(32)} ${secs(s.durationMs).padStart(7)}`);
       if (s.status !== 'failed') continue;
-      lines.push(`         ${s.failure?.message.split('\n').join('\n         ') ?? 'failed'}`);
-      for (const c of s.checks.filter((x) => !x.ok)) {
-        lines.push(`         check ${c.index + 1} (${c.type}): ${c.name}${c.error ? `: ${c.error}` : ''}`);
-        for (const d of c.details.filter((x) => !x.ok)) lines.push(`           ${describeDetail(d)}`);
+      const failedChecks = s.checks.filter((x) => !x.ok);
+      if (s.failure?.kind !== 'check' || failedChecks.length === 0) lines.push(`         ${s.failure?.message.split('\n').join('\n         ') ?? 'failed'}`);
+      for (const c of failedChecks) {
+        const failing = c.details.filter((x) => !x.ok);
+        lines.push(`         check ${c.index + 1} (${c.type}): ${c.name}${c.error && failing.length === 0 ? `: ${c.error}` : ''}`);
+        for (const d of failing) lines.push(`           ${describeDetail(d)}`);
       }
     }
     for (const e of r.cleanupErrors) lines.push(`    cleanup problem: ${e}`);
