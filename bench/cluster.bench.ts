@@ -1,0 +1,60 @@
+// Embedded cluster: time from start() to ready (API listening, bootstrap pods Running), and
+// memory per idle cluster. Targets (issue 4): ready <= 300 ms median, <= 20 MB per idle cluster.
+// Run with --expose-gc (npm run bench does) so memory is measured after a collection.
+//   node --expose-gc bin/run-ts.mjs bench/cluster.bench.ts [runs] [idle-clusters]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedCluster } from '../server/sim/cluster.ts';
+
+const runs = Number(process.argv[2] ?? 15);
+const idle = Number(process.argv[3] ?? 20);
+const dataDir = await mkdtemp(join(tmpdir(), 'meshlab-bench-'));
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function settleMemory(): Promise<{ heap: number; rss: number }> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, rss: m.rss };
+}
+
+const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+
+try {
+  // The first start pays for TLS material and module loading; report it apart.
+  let t = performance.now();
+  await (await EmbeddedCluster.start({ dataDir })).stop();
+  const cold = performance.now() - t;
+
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    t = performance.now();
+    const c = await EmbeddedCluster.start({ dataDir });
+    times.push(performance.now() - t);
+    await c.stop();
+  }
+  console.log(`start → ready, first cluster (cold):  ${cold.toFixed(0)} ms`);
+  console.log(`start → ready, median of ${runs}:        ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}; target <= 300 ms)`);
+
+  if (!gc) console.log('(run with --expose-gc for memory numbers after collection)');
+  const base = await settleMemory();
+  const clusters: EmbeddedCluster[] = [];
+  for (let i = 0; i < idle; i++) clusters.push(await EmbeddedCluster.start({ dataDir }));
+  await new Promise((r) => setTimeout(r, 500));
+  const loaded = await settleMemory();
+  console.log(`idle clusters: ${idle}`);
+  console.log(`heap per idle cluster:  ${mb((loaded.heap - base.heap) / idle)} MB`);
+  console.log(`RSS per idle cluster:   ${mb((loaded.rss - base.rss) / idle)} MB (target <= 20 MB)`);
+  console.log(`objects per cluster:    ${[...clusters[0]!.store.snapshot().values()].reduce((n, items) => n + items.length, 0)}`);
+  await Promise.all(clusters.map((c) => c.stop()));
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
