@@ -140,6 +140,14 @@ describe('loadLab', () => {
       expected: ['lab.yaml:18:9: steps[1].commands[0].exitcode: unknown field "exitcode"; expected one of run, exitCode, output, verify'],
     },
     {
+      name: 'a command that YAML reads as a mapping gets a hint',
+      yaml: GOOD.replace('      - kubectl create namespace demo', '      - curl -H "Host: x" http://example.com'),
+      expected: [
+        'lab.yaml:9:9: steps[0].commands[0].run: missing; expected a string',
+        'lab.yaml:9:9: steps[0].commands[0].curl -H "Host: unknown field "curl -H "Host"; expected one of run, exitCode, output, verify, deliberateWaitSeconds, timeoutSeconds; a command containing ": " must be quoted or written as a block (- |-)',
+      ],
+    },
+    {
       name: 'invalid regular expression',
       yaml: GOOD.replace('expect: { status: 418 }', 'expect: { status: 418, body: { matches: "([a-z" } }'),
       expected: ['lab.yaml:22:49: steps[1].checks[0].expect.body.matches: not a valid regular expression'],
