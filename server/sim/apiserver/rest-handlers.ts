@@ -11,7 +11,7 @@ import { applyDefaults, initialStatus } from './defaults.ts';
 import { recordUpdate } from './managed-fields.ts';
 import type { ResourceRegistry, ResourceType } from './resources.ts';
 import { apiVersionOf, storeKey } from './resources.ts';
-import { unknownFields } from './schema.ts';
+import { pruneUnknown, unknownFields } from './schema.ts';
 import { checkFieldSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { serverSideApply } from './server-side-apply.ts';
 import { ApiError, errors, type StatusCause } from './status.ts';
@@ -158,6 +158,7 @@ export class RestHandlers {
     if (unknown.length && mode === 'Strict') {
       throw errors.badRequest(`${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
+    if (unknown.length) pruneUnknown(storeKey(req.type), obj);
     return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
   }
 
@@ -378,7 +379,9 @@ export class RestHandlers {
     if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw errors.badRequest('patch produced a non-object');
     patched.metadata ??= {};
     if (patched.metadata.name !== undefined && patched.metadata.name !== old.metadata.name) throw errors.badRequest('metadata.name: Invalid value: the name of the object does not match the name on the URL');
-    const warnings = this.checkTypeAndFields(req, { ...patched, apiVersion: patched.apiVersion ?? current.apiVersion, kind: patched.kind ?? current.kind });
+    patched.apiVersion ??= current.apiVersion;
+    patched.kind ??= current.kind;
+    const warnings = this.checkTypeAndFields(req, patched);
     const rv = patched.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
       throw errors.conflict(req.type.group, req.type.resource, req.name!, 'the object has been modified; please apply your changes to the latest version and try again');

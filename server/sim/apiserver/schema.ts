@@ -1,5 +1,263 @@
-// placeholder, replaced below
-export function unknownFields(_resourceKey: string, _obj: Record<string, unknown>): string[] {
-  return [];
+// The fields each served kind knows, for strict field validation (fieldValidation=Strict →
+// `strict decoding error: unknown field "spec.replica"`) and for dropping unknown fields
+// otherwise. Data only: an object schema lists its fields; ANY accepts anything below it.
+// Built from k8s.io/api types and Istio's networking/v1 API (reasonably complete for what
+// learners write; free-form where detail is not worth the risk of false rejections).
+
+export const ANY = 'any' as const;
+export const LEAF = 'leaf' as const;
+export const MAP = 'map' as const;
+
+export type Schema = typeof ANY | typeof LEAF | typeof MAP | { [field: string]: Schema } | [Schema];
+
+function fields(names: string): Record<string, Schema> {
+  return Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, LEAF]));
 }
-export function pruneUnknown(_resourceKey: string, _obj: Record<string, unknown>): void {}
+
+const ownerReference = fields('apiVersion kind name uid controller blockOwnerDeletion');
+const objectMeta: Schema = {
+  ...fields('name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp deletionGracePeriodSeconds'),
+  labels: MAP,
+  annotations: MAP,
+  ownerReferences: [ownerReference],
+  finalizers: [LEAF],
+  managedFields: ANY,
+};
+const labelSelector: Schema = { matchLabels: MAP, matchExpressions: [fields('key operator values')] };
+
+const container: Schema = {
+  ...fields('name image workingDir terminationMessagePath terminationMessagePolicy imagePullPolicy stdin stdinOnce tty restartPolicy'),
+  command: [LEAF],
+  args: [LEAF],
+  ports: [fields('name hostPort containerPort protocol hostIP')],
+  envFrom: ANY,
+  env: [{ ...fields('name value'), valueFrom: ANY }],
+  resources: { limits: MAP, requests: MAP, claims: ANY },
+  resizePolicy: ANY,
+  restartPolicyRules: ANY,
+  volumeMounts: [fields('name readOnly recursiveReadOnly mountPath subPath mountPropagation subPathExpr')],
+  volumeDevices: ANY,
+  livenessProbe: ANY,
+  readinessProbe: ANY,
+  startupProbe: ANY,
+  lifecycle: ANY,
+  securityContext: ANY,
+  targetContainerName: LEAF,
+};
+
+const podSpec: Schema = {
+  ...fields('restartPolicy terminationGracePeriodSeconds activeDeadlineSeconds dnsPolicy serviceAccountName serviceAccount automountServiceAccountToken nodeName hostNetwork hostPID hostIPC shareProcessNamespace hostname subdomain schedulerName priorityClassName priority runtimeClassName enableServiceLinks preemptionPolicy setHostnameAsFQDN hostUsers hostnameOverride'),
+  volumes: ANY,
+  initContainers: [container],
+  containers: [container],
+  ephemeralContainers: ANY,
+  nodeSelector: MAP,
+  securityContext: ANY,
+  imagePullSecrets: [fields('name')],
+  affinity: ANY,
+  tolerations: [fields('key operator value effect tolerationSeconds')],
+  hostAliases: ANY,
+  dnsConfig: ANY,
+  readinessGates: ANY,
+  overhead: ANY,
+  topologySpreadConstraints: ANY,
+  os: ANY,
+  schedulingGates: ANY,
+  resourceClaims: ANY,
+  resources: ANY,
+};
+
+const podTemplate: Schema = { metadata: objectMeta, spec: podSpec };
+
+function kind(spec: Schema | undefined, extra: Record<string, Schema> = {}, status: Schema = ANY): Schema {
+  const s: Record<string, Schema> = { apiVersion: LEAF, kind: LEAF, metadata: objectMeta, ...extra };
+  if (spec !== undefined) s.spec = spec;
+  s.status = status;
+  return s;
+}
+
+// Istio networking/v1 (istio/api networking/v1alpha3/*.proto, served as v1 and v1beta1).
+const stringMatch = fields('exact prefix regex');
+const portSelector = fields('number');
+const destination: Schema = { ...fields('host subset'), port: portSelector };
+const headerOps: Schema = { set: MAP, add: MAP, remove: [LEAF] };
+const headers: Schema = { request: headerOps, response: headerOps };
+const percent = fields('value');
+const httpMatch: Schema = {
+  ...fields('name port ignoreUriCase sourceNamespace statPrefix'),
+  uri: stringMatch,
+  scheme: stringMatch,
+  method: stringMatch,
+  authority: stringMatch,
+  headers: ANY,
+  queryParams: ANY,
+  withoutHeaders: ANY,
+  sourceLabels: MAP,
+  gateways: [LEAF],
+};
+const httpRoute: Schema = {
+  ...fields('name timeout mirrorPercent mirror_percent'),
+  match: [httpMatch],
+  route: [{ destination, weight: LEAF, headers }],
+  redirect: fields('uri authority port derivePort scheme redirectCode'),
+  directResponse: { status: LEAF, body: fields('string bytes') },
+  delegate: fields('name namespace'),
+  rewrite: { ...fields('uri authority'), uriRegexRewrite: fields('match rewrite') },
+  retries: { ...fields('attempts perTryTimeout retryOn retryRemoteLocalities'), backoff: LEAF, retryIgnorePreviousHosts: LEAF },
+  fault: {
+    delay: { ...fields('fixedDelay exponentialDelay percent'), percentage: percent },
+    abort: { ...fields('httpStatus grpcStatus http2Error'), percentage: percent },
+  },
+  mirror: destination,
+  mirrorPercentage: percent,
+  mirrors: [{ destination, percentage: percent }],
+  corsPolicy: { allowOrigins: [stringMatch], allowOrigin: [LEAF], allowMethods: [LEAF], allowHeaders: [LEAF], exposeHeaders: [LEAF], ...fields('maxAge allowCredentials unmatchedPreflights') },
+  headers,
+};
+const l4Match = { ...fields('port sourceSubnet sourceNamespace'), destinationSubnets: [LEAF], sourceLabels: MAP, gateways: [LEAF] };
+const l4Route: Schema = [{ destination, weight: LEAF }];
+const virtualService: Schema = {
+  hosts: [LEAF],
+  gateways: [LEAF],
+  http: [httpRoute],
+  tls: [{ match: [{ ...l4Match, sniHosts: [LEAF] }], route: l4Route }],
+  tcp: [{ match: [l4Match], route: l4Route }],
+  exportTo: [LEAF],
+};
+const clientTls: Schema = { ...fields('mode clientCertificate privateKey caCertificates credentialName sni insecureSkipVerify caCrl'), subjectAltNames: [LEAF] };
+const trafficPolicyFields: Record<string, Schema> = {
+  loadBalancer: { ...fields('simple warmupDurationSecs'), consistentHash: ANY, localityLbSetting: ANY, warmup: ANY },
+  connectionPool: { tcp: ANY, http: ANY },
+  outlierDetection: fields('consecutiveErrors consecutive5xxErrors consecutiveGatewayErrors consecutiveLocalOriginFailures interval baseEjectionTime maxEjectionPercent minHealthPercent splitExternalLocalOriginErrors'),
+  tls: clientTls,
+  tunnel: ANY,
+  proxyProtocol: ANY,
+  retryBudget: ANY,
+};
+const trafficPolicy: Schema = { ...trafficPolicyFields, portLevelSettings: [{ port: portSelector, ...trafficPolicyFields }] };
+const destinationRule: Schema = {
+  host: LEAF,
+  trafficPolicy,
+  subsets: [{ name: LEAF, labels: MAP, trafficPolicy }],
+  exportTo: [LEAF],
+  workloadSelector: { matchLabels: MAP },
+};
+const serverTls: Schema = {
+  ...fields('httpsRedirect mode serverCertificate privateKey caCertificates credentialName minProtocolVersion maxProtocolVersion caCrl'),
+  credentialNames: [LEAF],
+  subjectAltNames: [LEAF],
+  verifyCertificateSpki: [LEAF],
+  verifyCertificateHash: [LEAF],
+  cipherSuites: [LEAF],
+  tlsCertificates: ANY,
+};
+const gateway: Schema = {
+  selector: MAP,
+  servers: [{ port: fields('number protocol name targetPort'), ...fields('bind defaultEndpoint name'), hosts: [LEAF], tls: serverTls }],
+};
+const serviceEntry: Schema = {
+  hosts: [LEAF],
+  addresses: [LEAF],
+  ports: [fields('number protocol name targetPort')],
+  location: LEAF,
+  resolution: LEAF,
+  endpoints: [{ ...fields('address network locality weight serviceAccount'), ports: MAP, labels: MAP }],
+  workloadSelector: { labels: MAP },
+  exportTo: [LEAF],
+  subjectAltNames: [LEAF],
+};
+const sidecar: Schema = {
+  workloadSelector: { labels: MAP },
+  ingress: ANY,
+  egress: [{ port: fields('number protocol name targetPort'), ...fields('bind captureMode'), hosts: [LEAF] }],
+  outboundTrafficPolicy: { mode: LEAF, egressProxy: ANY },
+  inboundConnectionPool: ANY,
+};
+
+const SCHEMAS: Record<string, Schema> = {
+  namespaces: kind({ finalizers: [LEAF] }),
+  nodes: kind(ANY),
+  pods: kind(podSpec),
+  services: kind({
+    ports: [fields('name protocol appProtocol port targetPort nodePort')],
+    selector: MAP,
+    clusterIPs: [LEAF],
+    externalIPs: [LEAF],
+    loadBalancerSourceRanges: [LEAF],
+    sessionAffinityConfig: ANY,
+    ipFamilies: [LEAF],
+    ...fields('clusterIP type sessionAffinity loadBalancerIP externalName externalTrafficPolicy healthCheckNodePort publishNotReadyAddresses ipFamilyPolicy allocateLoadBalancerNodePorts loadBalancerClass internalTrafficPolicy trafficDistribution'),
+  }),
+  endpoints: kind(undefined, { subsets: ANY }),
+  'discovery.k8s.io/endpointslices': kind(undefined, { addressType: LEAF, endpoints: ANY, ports: ANY }),
+  serviceaccounts: kind(undefined, { secrets: ANY, imagePullSecrets: ANY, automountServiceAccountToken: LEAF }),
+  configmaps: kind(undefined, { data: MAP, binaryData: MAP, immutable: LEAF }),
+  secrets: kind(undefined, { data: MAP, stringData: MAP, type: LEAF, immutable: LEAF }),
+  events: ANY,
+  'events.k8s.io/events': ANY,
+  'apps/deployments': kind({
+    ...fields('replicas minReadySeconds revisionHistoryLimit paused progressDeadlineSeconds'),
+    selector: labelSelector,
+    template: podTemplate,
+    strategy: { type: LEAF, rollingUpdate: fields('maxUnavailable maxSurge') },
+  }),
+  'apps/replicasets': kind({ ...fields('replicas minReadySeconds'), selector: labelSelector, template: podTemplate }),
+  'apiextensions.k8s.io/customresourcedefinitions': kind(ANY),
+  'rbac.authorization.k8s.io/roles': kind(undefined, { rules: ANY }),
+  'rbac.authorization.k8s.io/clusterroles': kind(undefined, { rules: ANY, aggregationRule: ANY }),
+  'rbac.authorization.k8s.io/rolebindings': kind(undefined, { roleRef: ANY, subjects: ANY }),
+  'rbac.authorization.k8s.io/clusterrolebindings': kind(undefined, { roleRef: ANY, subjects: ANY }),
+  'networking.istio.io/virtualservices': kind(virtualService),
+  'networking.istio.io/destinationrules': kind(destinationRule),
+  'networking.istio.io/gateways': kind(gateway),
+  'networking.istio.io/serviceentries': kind(serviceEntry),
+  'networking.istio.io/sidecars': kind(sidecar),
+};
+
+// Status is read-only for clients but kubectl sends it back; rbac kinds have no status field.
+for (const k of Object.keys(SCHEMAS)) {
+  const s = SCHEMAS[k];
+  if (k.startsWith('rbac.') && s && typeof s === 'object' && !Array.isArray(s)) delete (s as Record<string, Schema>).status;
+}
+
+export function schemaFor(resourceKey: string): Schema | undefined {
+  return SCHEMAS[resourceKey];
+}
+
+/** Walks value against schema, calling `found` for every unknown field path; `drop` removes it. */
+function walk(value: unknown, schema: Schema, path: string, found: (p: string) => void, drop: boolean, budget: { n: number }): void {
+  if (--budget.n < 0) return;
+  if (schema === ANY || schema === LEAF || schema === MAP) return;
+  if (Array.isArray(schema)) {
+    if (!Array.isArray(value)) return;
+    value.forEach((item, i) => walk(item, schema[0], `${path}[${i}]`, found, drop, budget));
+    return;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    const child = schema[key];
+    const p = path ? `${path}.${key}` : key;
+    if (child === undefined) {
+      found(p);
+      if (drop) delete obj[key];
+      continue;
+    }
+    walk(obj[key], child, p, found, drop, budget);
+  }
+}
+
+/** Unknown field paths in an object (`spec.replica`, `spec.template.spec.containers[0].imagee`). */
+export function unknownFields(resourceKey: string, obj: Record<string, unknown>): string[] {
+  const schema = SCHEMAS[resourceKey];
+  if (!schema) return [];
+  const out: string[] = [];
+  walk(obj, schema, '', (p) => out.push(p), false, { n: 100_000 });
+  return out;
+}
+
+/** Removes unknown fields in place, as decoding into the Go types or CRD pruning does. */
+export function pruneUnknown(resourceKey: string, obj: Record<string, unknown>): void {
+  const schema = SCHEMAS[resourceKey];
+  if (schema) walk(obj, schema, '', () => {}, true, { n: 100_000 });
+}
