@@ -2,5 +2,7 @@
 // The `meshlab` command: runs the TypeScript CLI through tsx (no separate build step).
 import { register } from 'tsx/esm/api';
 
+// bin/meshlab passes `--` first so that node leaves options such as --env-file to us.
+if (process.argv[2] === '--') process.argv.splice(2, 1);
 register();
 await import('../server/cli/main.ts');
