@@ -1,0 +1,135 @@
+// Name resolution as a process in a pod sees it (kube-dns with the pod's resolv.conf: search
+// `<ns>.svc.cluster.local svc.cluster.local cluster.local`, ndots 5) and as the learner's laptop
+// sees it (only the outside world). Services resolve to their cluster IPs, ExternalName services
+// to the name they point at, ServiceEntries with `addresses` to their first IPv4 address, the
+// simulated internet's hosts to stand-in 10.255.x.y addresses (remembered, so the interceptor
+// learns the name back); anything else does not resolve.
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
+import type { NameTable } from './remote-dns.ts';
+
+export interface OutsideWorld {
+  /** Whether the simulated internet knows this host. */
+  resolves(host: string): boolean;
+}
+
+const CLUSTER_DOMAIN = 'cluster.local';
+const NDOTS = 5;
+const MAX_NAME = 253;
+const SERVICE_FQDN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/;
+
+function isIPv4(s: string): boolean {
+  const p = s.split('.');
+  return p.length === 4 && p.every((x) => /^\d{1,3}$/.test(x) && Number(x) <= 255);
+}
+
+/** Stand-in addresses for outside hosts, shared by all tables of the process so they stay stable. */
+class OutsideAddresses {
+  private readonly byName = new Map<string, string>();
+  private readonly byAddress = new Map<string, string>();
+
+  addressFor(host: string): string {
+    let ip = this.byName.get(host);
+    if (!ip) {
+      const n = this.byName.size + 1;
+      if (n > 65_000) throw new Error('too many outside hosts');
+      ip = `10.255.${n >> 8}.${n & 255}`;
+      this.byName.set(host, ip);
+      this.byAddress.set(ip, host);
+    }
+    return ip;
+  }
+
+  nameFor(ip: string): string | undefined {
+    return this.byAddress.get(ip);
+  }
+}
+
+const outside = new OutsideAddresses();
+
+function normalize(name: string): string | undefined {
+  const n = name.trim().toLowerCase();
+  if (!n || n.length > MAX_NAME + 1 || !/^[a-z0-9_.-]+$/.test(n)) return undefined;
+  return n;
+}
+
+/** What the learner's laptop resolves: only the simulated internet (and literal addresses). */
+export class LaptopNames implements NameTable {
+  constructor(private readonly world: OutsideWorld) {}
+
+  addressOf(name: string): string | undefined {
+    const n = normalize(name)?.replace(/\.$/, '');
+    if (!n) return undefined;
+    if (isIPv4(n)) return n;
+    return this.world.resolves(n) ? outside.addressFor(n) : undefined;
+  }
+
+  nameOf(address: string): string | undefined {
+    return outside.nameFor(address) ?? address;
+  }
+}
+
+/** What a process in a pod of `namespace` resolves, from the cluster's objects. */
+export class PodNames implements NameTable {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly namespace: string,
+    private readonly world: OutsideWorld,
+  ) {}
+
+  /** The candidates glibc tries for `name`: the search list first when it has fewer than ndots dots. */
+  candidates(name: string): string[] {
+    if (name.endsWith('.')) return [name.slice(0, -1)];
+    const search = [`${this.namespace}.svc.${CLUSTER_DOMAIN}`, `svc.${CLUSTER_DOMAIN}`, CLUSTER_DOMAIN].map((d) => `${name}.${d}`);
+    const dots = name.split('.').length - 1;
+    return dots >= NDOTS ? [name, ...search] : [...search, name];
+  }
+
+  addressOf(name: string): string | undefined {
+    const n = normalize(name);
+    if (!n) return undefined;
+    if (isIPv4(n)) return n;
+    for (const candidate of this.candidates(n)) {
+      const ip = this.lookupFqdn(candidate, 0);
+      if (ip) return ip;
+    }
+    return undefined;
+  }
+
+  nameOf(address: string): string | undefined {
+    const fromOutside = outside.nameFor(address);
+    if (fromOutside) return fromOutside;
+    for (const svc of this.store.list('services').items) {
+      const spec = svc.spec as { clusterIP?: string } | undefined;
+      if (spec?.clusterIP === address) return `${svc.metadata.name}.${svc.metadata.namespace}.svc.${CLUSTER_DOMAIN}`;
+    }
+    const entry = this.serviceEntries().find((se) => se.addresses.includes(address));
+    return entry?.hosts[0] ?? address;
+  }
+
+  private lookupFqdn(fqdn: string, depth: number): string | undefined {
+    if (depth > 4) return undefined;
+    const m = SERVICE_FQDN.exec(fqdn);
+    if (m) {
+      const svc = this.store.get('services', m[3], m[1]!);
+      if (!svc) return undefined;
+      const spec = (svc.spec ?? {}) as { type?: string; clusterIP?: string; externalName?: string };
+      if (spec.type === 'ExternalName' && spec.externalName) {
+        const target = normalize(spec.externalName)?.replace(/\.$/, '');
+        return target ? this.lookupFqdn(target, depth + 1) : undefined;
+      }
+      return spec.clusterIP && isIPv4(spec.clusterIP) ? spec.clusterIP : undefined;
+    }
+    if (fqdn.endsWith(`.${CLUSTER_DOMAIN}`)) return undefined;
+    const entry = this.serviceEntries().find((se) => se.hosts.includes(fqdn) && se.addresses.length > 0);
+    if (entry) return entry.addresses[0];
+    return this.world.resolves(fqdn) ? outside.addressFor(fqdn) : undefined;
+  }
+
+  private serviceEntries(): { hosts: string[]; addresses: string[] }[] {
+    return this.store.list('networking.istio.io/serviceentries').items.map((se: KubeObject) => {
+      const spec = (se.spec ?? {}) as { hosts?: unknown; addresses?: unknown };
+      const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+      return { hosts: strings(spec.hosts).map((h) => h.toLowerCase()), addresses: strings(spec.addresses).filter(isIPv4) };
+    });
+  }
+}

@@ -1,0 +1,207 @@
+// The transparent interception point of one pod's processes: proxychains turns every TCP
+// connect() into `CONNECT host:port` to this loopback listener, and its remote DNS daemon (also
+// here) answers name lookups with the pod's view of DNS. Each tunnelled connection is then
+// handled as Istio's sidecar would: plain HTTP ports are parsed and each request handed to the
+// mesh (`handleOutboundHttp`); other ports (TLS, opaque TCP) are routed as a whole
+// (`routeOutboundTcp`, with the TLS server name when there is one) and piped or reset.
+// `pod` null means a pod without a sidecar: same transport, the mesh routes it directly.
+import { createServer as createHttpServer } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { KubeObject } from '../store/object-store.ts';
+import type { OutboundTarget, SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
+import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
+import { serverNameOf, looksLikeTls } from './tls-client-hello.ts';
+
+const MAX_CONNECT_HEAD = 8 * 1024;
+const HEAD_TIMEOUT_MS = 10_000;
+/** How long to wait for a client's first bytes (a TLS ClientHello) before routing without them. */
+const FIRST_BYTES_TIMEOUT_MS = 1_000;
+const MAX_CONNECTIONS = 256;
+
+export interface InterceptorOptions {
+  /** The pod whose sidecar this is, or null for a pod without one. */
+  pod: KubeObject | null;
+  dataPlane: SidecarDataPlane;
+  names: NameTable;
+}
+
+export interface Interceptor {
+  proxyPort: number;
+  dnsPort: number;
+  close(): Promise<void>;
+}
+
+/** Parse `CONNECT host:port HTTP/1.x`; undefined when malformed. */
+export function parseConnectLine(line: string): OutboundTarget | undefined {
+  const m = /^CONNECT (\S+) HTTP\/1\.[01]$/.exec(line);
+  if (!m) return undefined;
+  const authority = m[1]!;
+  const hp = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9_.-]{1,253})):(\d{1,5})$/.exec(authority);
+  if (!hp) return undefined;
+  const port = Number(hp[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (hp[1] ?? hp[2]!).toLowerCase(), port };
+}
+
+/** Read the CONNECT request head; resolves with the target and any bytes after the head. */
+function readConnectHead(socket: Socket): Promise<{ target: OutboundTarget; rest: Buffer } | undefined> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const done = (v: { target: OutboundTarget; rest: Buffer } | undefined) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('close', onClose);
+      // Without a data listener a flowing socket would drop bytes: hold them for the next reader.
+      socket.pause();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done(undefined), HEAD_TIMEOUT_MS);
+    const onClose = () => done(undefined);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end === -1) {
+        if (buf.length > MAX_CONNECT_HEAD) done(undefined);
+        return;
+      }
+      const line = buf.subarray(0, end).toString('latin1').split('\r\n')[0] ?? '';
+      const target = parseConnectLine(line);
+      done(target ? { target, rest: buf.subarray(end + 4) } : undefined);
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
+}
+
+/** The client's first bytes (or an empty buffer after the timeout or on close). */
+function firstBytes(socket: Socket, already: Buffer): Promise<Buffer> {
+  if (already.length > 0) return Promise.resolve(already);
+  return new Promise((resolve) => {
+    const done = (b: Buffer) => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('close', onClose);
+      socket.pause();
+      resolve(b);
+    };
+    const timer = setTimeout(() => done(Buffer.alloc(0)), FIRST_BYTES_TIMEOUT_MS);
+    const onData = (b: Buffer) => done(b);
+    const onClose = () => done(Buffer.alloc(0));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.resume();
+  });
+}
+
+function reset(socket: Socket): void {
+  if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
+  else socket.destroy();
+}
+
+export async function startInterceptor(options: InterceptorOptions): Promise<Interceptor> {
+  const { pod, dataPlane } = options;
+  const targets = new WeakMap<Socket, OutboundTarget>();
+  const sockets = new Set<Socket>();
+
+  // Requests read from tunnelled plain-HTTP connections; never listens itself.
+  const http = createHttpServer((req, res) => {
+    const target = targets.get(req.socket as Socket);
+    if (!target) {
+      res.destroy();
+      return;
+    }
+    try {
+      dataPlane.handleOutboundHttp(pod, target, req, res);
+    } catch {
+      if (!res.headersSent) {
+        res.statusCode = 503;
+        res.setHeader('server', 'envoy');
+        res.setHeader('content-length', '0');
+        res.end();
+      } else res.destroy();
+    }
+  });
+  http.on('clientError', (_err, socket) => socket.destroy());
+
+  const handle = async (socket: Socket) => {
+    socket.on('error', () => {});
+    const head = await readConnectHead(socket);
+    if (!head) {
+      if (!socket.destroyed) socket.end('HTTP/1.0 400 Bad Request\r\n\r\n');
+      return;
+    }
+    const { target, rest } = head;
+    socket.write('HTTP/1.0 200 Connection established\r\n\r\n');
+    let isHttp = false;
+    try {
+      isHttp = dataPlane.isHttpPort(pod, target);
+    } catch {
+      isHttp = false;
+    }
+    if (isHttp) {
+      targets.set(socket, target);
+      if (rest.length > 0) socket.unshift(rest);
+      http.emit('connection', socket);
+      socket.resume();
+      return;
+    }
+    socket.pause();
+    const first = await firstBytes(socket, rest);
+    if (socket.destroyed) return;
+    const sni = looksLikeTls(first) ? serverNameOf(first) : undefined;
+    let decision: ReturnType<SidecarDataPlane['routeOutboundTcp']>;
+    try {
+      decision = dataPlane.routeOutboundTcp(pod, sni ? { ...target, sni } : target);
+    } catch (err) {
+      decision = { kind: 'deny', reason: String(err) };
+    }
+    if (decision.kind === 'deny') {
+      reset(socket);
+      return;
+    }
+    const upstream = connect(decision.address.port, decision.address.host);
+    sockets.add(upstream);
+    upstream.once('close', () => sockets.delete(upstream));
+    upstream.on('error', () => reset(socket));
+    socket.on('close', () => upstream.destroy());
+    upstream.once('connect', () => {
+      if (first.length > 0) upstream.write(first);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+      socket.resume();
+    });
+  };
+
+  const server: Server = createServer((socket) => {
+    if (sockets.size >= MAX_CONNECTIONS) {
+      socket.destroy();
+      return;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    handle(socket).catch(() => socket.destroy());
+  });
+  server.on('error', () => {});
+
+  const proxyPort = await new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+  let dns: RemoteDnsServer;
+  try {
+    dns = await startRemoteDns(options.names);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+
+  return {
+    proxyPort,
+    dnsPort: dns.port,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all([new Promise<void>((r) => server.close(() => r())), dns.close()]);
+      http.close();
+    },
+  };
+}
