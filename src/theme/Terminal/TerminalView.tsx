@@ -1,0 +1,256 @@
+// The client-only part of the terminal: xterm.js with fit, web links and search, wired to a
+// TerminalConnection. Loaded by index.tsx inside BrowserOnly (xterm needs the DOM).
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import { translate } from '@docusaurus/Translate';
+import { useColorMode } from '@docusaurus/theme-common';
+import { Terminal as XTerm, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+import '@xterm/xterm/css/xterm.css';
+import type { ErrorMessage, ExitMessage, WarningMessage } from '@site/server/protocol/terminal.ts';
+import { onTerminalInput } from './bus.ts';
+import { TerminalConnection, type ConnectionState } from './connection.ts';
+import styles from './styles.module.css';
+
+export interface TerminalViewProps {
+  name: string;
+  lab?: string;
+}
+
+const LIGHT: ITheme = {
+  background: '#fbfbfd',
+  foreground: '#1c1e21',
+  cursor: '#1c1e21',
+  selectionBackground: '#b4d5fe',
+  black: '#1c1e21', red: '#c62828', green: '#2e7d32', yellow: '#8d6e00', blue: '#1565c0', magenta: '#8e24aa', cyan: '#00838f', white: '#9e9e9e',
+  brightBlack: '#616161', brightRed: '#e53935', brightGreen: '#43a047', brightYellow: '#a67c00', brightBlue: '#1e88e5', brightMagenta: '#ab47bc', brightCyan: '#0097a7', brightWhite: '#bdbdbd',
+};
+
+const DARK: ITheme = {
+  background: '#1b1b1d',
+  foreground: '#e3e3e3',
+  cursor: '#e3e3e3',
+  selectionBackground: '#3a4a63',
+  black: '#1b1b1d', red: '#ef5350', green: '#66bb6a', yellow: '#fdd835', blue: '#64b5f6', magenta: '#ce93d8', cyan: '#4dd0e1', white: '#e0e0e0',
+  brightBlack: '#757575', brightRed: '#ff7961', brightGreen: '#98ee99', brightYellow: '#ffff6b', brightBlue: '#9be7ff', brightMagenta: '#f3c6ff', brightCyan: '#88ffff', brightWhite: '#ffffff',
+};
+
+function stateText(state: ConnectionState): string {
+  switch (state) {
+    case 'connecting':
+      return translate({ id: 'terminal.state.connecting', message: '正在连接…' });
+    case 'connected':
+      return translate({ id: 'terminal.state.connected', message: '已连接' });
+    case 'reconnecting':
+      return translate({ id: 'terminal.state.reconnecting', message: '正在重新连接…' });
+    case 'ended':
+      return translate({ id: 'terminal.state.ended', message: '已结束' });
+  }
+}
+
+function endText(exit?: ExitMessage, error?: ErrorMessage): string {
+  if (error) {
+    switch (error.code) {
+      case 'taken-over':
+        return translate({ id: 'terminal.error.takenOver', message: '这个终端已在另一个标签页中打开。' });
+      case 'limit':
+        return translate({ id: 'terminal.error.limit', message: '打开的终端太多了，请先关闭一个。' });
+      case 'sandbox-unavailable':
+        return translate({ id: 'terminal.error.sandbox', message: '此服务器未启用终端（没有沙箱）。' });
+      default:
+        return error.message;
+    }
+  }
+  switch (exit?.reason) {
+    case 'exited':
+      return translate({ id: 'terminal.exit.exited', message: 'Shell 已退出（退出码 {code}）。' }, { code: String(exit.code ?? '?') });
+    case 'grace-expired':
+      return translate({ id: 'terminal.exit.graceExpired', message: '连接断开太久，Shell 已结束。' });
+    case 'idle':
+      return translate({ id: 'terminal.exit.idle', message: '长时间没有输入，Shell 已结束。' });
+    case 'closed':
+      return translate({ id: 'terminal.exit.closed', message: '终端已关闭。' });
+    case 'server-shutdown':
+      return translate({ id: 'terminal.exit.serverShutdown', message: '服务器已停止。' });
+    case 'spawn-failed':
+      return translate({ id: 'terminal.exit.spawnFailed', message: 'Shell 无法启动。' });
+    default:
+      return '';
+  }
+}
+
+export default function TerminalView({ name, lab }: TerminalViewProps): React.JSX.Element {
+  const { colorMode } = useColorMode();
+  const hostRef = useRef<HTMLDivElement>(null);
+  const termRef = useRef<XTerm>(null);
+  const connRef = useRef<TerminalConnection>(null);
+  const searchRef = useRef<SearchAddon>(null);
+  const [state, setState] = useState<ConnectionState>('connecting');
+  const [ended, setEnded] = useState<string>('');
+  const [warning, setWarning] = useState<WarningMessage | undefined>();
+  const [searching, setSearching] = useState(false);
+  const [query, setQuery] = useState('');
+  const label = translate({ id: 'terminal.label', message: '终端' });
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    const term = new XTerm({
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+      fontSize: 14,
+      scrollback: 5000,
+      allowProposedApi: true,
+      theme: document.documentElement.dataset.theme === 'dark' ? DARK : LIGHT,
+    });
+    const fit = new FitAddon();
+    const search = new SearchAddon();
+    term.loadAddon(fit);
+    term.loadAddon(search);
+    term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener,noreferrer')));
+    term.open(host);
+    term.textarea?.setAttribute('aria-label', label);
+    termRef.current = term;
+    searchRef.current = search;
+    try {
+      fit.fit();
+    } catch {
+      // not laid out yet
+    }
+
+    const conn = new TerminalConnection({
+      name,
+      lab,
+      size: () => ({ cols: term.cols, rows: term.rows }),
+      events: {
+        write: (data, done) => term.write(data, done),
+        reset: () => term.reset(),
+        state: (s, detail) => {
+          setState(s);
+          setEnded(s === 'ended' ? endText(detail?.exit, detail?.error) : '');
+        },
+        warning: setWarning,
+      },
+    });
+    connRef.current = conn;
+    const typed = term.onData((d) => conn.input(d));
+    const resized = term.onResize(({ cols, rows }) => conn.resize(cols, rows));
+
+    // Copy: Ctrl-C with a selection copies (without one it interrupts, as in a shell);
+    // Ctrl-Shift-C/V copy and paste; Ctrl-Shift-F searches.
+    term.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown') return true;
+      const key = e.key.toLowerCase();
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && key === 'c' && (e.shiftKey || term.hasSelection()) && term.hasSelection()) {
+        void navigator.clipboard?.writeText(term.getSelection()).catch(() => {});
+        term.clearSelection();
+        return false;
+      }
+      if (mod && e.shiftKey && key === 'v') {
+        void navigator.clipboard?.readText().then((t) => t && term.paste(t)).catch(() => {});
+        return false;
+      }
+      if (mod && e.shiftKey && key === 'f') {
+        setSearching(true);
+        return false;
+      }
+      return true;
+    });
+
+    let frame = 0;
+    const observer = new ResizeObserver(() => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() => {
+        try {
+          fit.fit();
+        } catch {
+          // hidden
+        }
+      });
+    });
+    observer.observe(host);
+    const unsubscribe = onTerminalInput(name, (text) => {
+      conn.input(text);
+      term.focus();
+    });
+    conn.connect();
+    return () => {
+      unsubscribe();
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+      typed.dispose();
+      resized.dispose();
+      conn.dispose();
+      term.dispose();
+      termRef.current = null;
+      connRef.current = null;
+    };
+    // The terminal lives as long as the component; label changes do not restart it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [name, lab]);
+
+  useEffect(() => {
+    if (termRef.current) termRef.current.options.theme = colorMode === 'dark' ? DARK : LIGHT;
+  }, [colorMode]);
+
+  const reconnect = useCallback(() => connRef.current?.reconnectNow(), []);
+  const find = useCallback(
+    (backwards: boolean) => {
+      if (!query) return;
+      if (backwards) searchRef.current?.findPrevious(query);
+      else searchRef.current?.findNext(query);
+    },
+    [query],
+  );
+
+  return (
+    <section className={styles.terminal} role="region" aria-label={label} data-terminal={name} data-state={state}>
+      <div className={styles.toolbar}>
+        <span className={styles.state} data-state={state} role="status" aria-live="polite">
+          <span className={styles.dot} aria-hidden="true" />
+          {stateText(state)}
+        </span>
+        {searching && (
+          <span className={styles.search}>
+            <input
+              type="search"
+              value={query}
+              autoFocus
+              aria-label={translate({ id: 'terminal.search.label', message: '在终端中搜索' })}
+              placeholder={translate({ id: 'terminal.search.placeholder', message: '搜索…' })}
+              onChange={(e) => setQuery(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') find(e.shiftKey);
+                if (e.key === 'Escape') {
+                  setSearching(false);
+                  searchRef.current?.clearDecorations();
+                  termRef.current?.focus();
+                }
+              }}
+            />
+          </span>
+        )}
+        <span className={styles.actions}>
+          <button type="button" className={styles.button} onClick={() => setSearching((s) => !s)} title="Ctrl+Shift+F">
+            {translate({ id: 'terminal.search.button', message: '搜索' })}
+          </button>
+          {state !== 'connected' && (
+            <button type="button" className={styles.button} onClick={reconnect} data-action="reconnect">
+              {state === 'ended'
+                ? translate({ id: 'terminal.button.newShell', message: '新建 Shell' })
+                : translate({ id: 'terminal.button.reconnect', message: '重新连接' })}
+            </button>
+          )}
+        </span>
+      </div>
+      {(ended || warning) && (
+        <div className={styles.notice} role="alert">
+          {ended || warning?.message}
+        </div>
+      )}
+      <div className={styles.screen} ref={hostRef} style={{ background: (colorMode === 'dark' ? DARK : LIGHT).background }} onClick={() => termRef.current?.focus()} />
+    </section>
+  );
+}
