@@ -110,7 +110,8 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
     term.loadAddon(search);
     term.loadAddon(new WebLinksAddon((_e, uri) => window.open(uri, '_blank', 'noopener,noreferrer')));
     term.open(host);
-    term.textarea?.setAttribute('aria-label', label);
+    // The region carries the "Terminal" label; the input gets its own, distinct one.
+    term.textarea?.setAttribute('aria-label', translate({ id: 'terminal.input.label', message: '终端输入' }));
     termRef.current = term;
     searchRef.current = search;
     try {
@@ -247,7 +248,12 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
       </div>
       {(ended || warning) && (
         <div className={styles.notice} role="alert">
-          {ended || warning?.message}
+          {ended ||
+            (warning &&
+              translate(
+                { id: 'terminal.warning.idle', message: '这个 Shell 很久没有输入了，约 {minutes} 分钟后将结束；输入任意内容即可保留。' },
+                { minutes: String(Math.max(1, Math.round((warning.at - Date.now()) / 60_000))) },
+              ))}
         </div>
       )}
       <div className={styles.screen} ref={hostRef} style={{ background: (colorMode === 'dark' ? DARK : LIGHT).background }} onClick={() => termRef.current?.focus()} />
