@@ -81,6 +81,9 @@ message ServiceSpec {
   optional string internalTrafficPolicy = 22;
 }
 message Service { optional ObjectMeta metadata = 1; optional ServiceSpec spec = 2; }
+
+message Preconditions { optional string uid = 1; optional string resourceVersion = 2; }
+message DeleteOptions { optional int64 gracePeriodSeconds = 1; optional Preconditions preconditions = 2; optional bool orphanDependents = 3; optional string propagationPolicy = 4; repeated string dryRun = 5; }
 `;
 
 const root = protobuf.parse(PROTO, { keepCase: true }).root;
@@ -95,6 +98,9 @@ const MESSAGES: Record<string, string> = {
   'v1/Pod': 'k8s.Pod',
   'v1/Service': 'k8s.Service',
   'apps/v1/Deployment': 'k8s.Deployment',
+  // DELETE bodies (helm sends these as protobuf).
+  'meta.k8s.io/v1/DeleteOptions': 'k8s.DeleteOptions',
+  'v1/DeleteOptions': 'k8s.DeleteOptions',
 };
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -126,7 +132,7 @@ function toJsonShape(v: unknown, key = ''): unknown {
 }
 
 /** Pointer fields in the Go types, where zero and false are real values and must survive. */
-const POINTER_FIELDS = new Set(['replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds']);
+const POINTER_FIELDS = new Set(['gracePeriodSeconds', 'orphanDependents', 'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds']);
 
 /** gogo-protobuf writes every non-pointer scalar; JSON's omitempty drops zero values. */
 function isOmittedZero(key: string, v: unknown): boolean {

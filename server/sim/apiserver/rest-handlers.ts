@@ -424,7 +424,7 @@ export class RestHandlers {
     const ns = req.type.namespaced ? req.namespace : undefined;
     let opts: Obj = {};
     if (req.body && req.body.length) {
-      const parsed = req.contentType === 'application/yaml' ? decodeYaml(req.body) : decodeJson(req.body);
+      const parsed = req.contentType === 'application/vnd.kubernetes.protobuf' ? decodeObject(req.body, req.contentType) : req.contentType === 'application/yaml' ? decodeYaml(req.body) : decodeJson(req.body);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) opts = parsed as Obj;
     }
     const policy = (opts.propagationPolicy ?? req.query.get('propagationPolicy') ?? undefined) as string | undefined;

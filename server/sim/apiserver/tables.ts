@@ -382,7 +382,7 @@ function bindingPrinter(): Printer {
     columns: [NAME, col('Role', 'string', 0, '', 'RoleRef is the Role being referenced'), AGE, col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
     cells: (o, now) => {
       const subjects = arr(o.subjects);
-      const names = (kind: string): string => subjects.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' ? `${s.namespace ?? ''}/${s.name}` : s.name)).join(', ');
+      const names = (kind: string): string => subjects.filter((s) => s.kind === kind).map((s) => (kind === 'ServiceAccount' && s.namespace ? `${s.namespace}:${s.name}` : s.name)).join(', ');
       return [o.metadata.name, `${o.roleRef?.kind ?? ''}/${o.roleRef?.name ?? ''}`, age(o, now), names('User'), names('Group'), names('ServiceAccount')];
     },
   };
