@@ -139,10 +139,10 @@ export class EndpointsController {
       metadata: {
         name: svc.metadata.name,
         namespace: svc.metadata.namespace,
-        labels: { ...(svc.metadata.labels ?? {}) },
+        // The Service's labels, plus the marker the endpoints controller adds since 1.33.
+        labels: { ...(svc.metadata.labels ?? {}), 'endpoints.kubernetes.io/managed-by': 'endpoint-controller' },
       },
     };
-    if (!Object.keys(body.metadata.labels!).length) delete body.metadata.labels;
     const list = [...subsets.values()].map((s) => {
       const out: Obj = {};
       if (s.addresses.length) out.addresses = s.addresses;
@@ -231,7 +231,7 @@ export class EndpointsController {
 
   private removeManaged(namespace: string, name: string): void {
     const ep = this.store.get('endpoints', namespace, name);
-    if (ep && !ep.metadata.labels?.['endpointslice.kubernetes.io/skip-mirror']) this.safeDelete('endpoints', namespace, name);
+    if (ep?.metadata.labels?.['endpoints.kubernetes.io/managed-by'] === 'endpoint-controller') this.safeDelete('endpoints', namespace, name);
     for (const s of this.store.list('discovery.k8s.io/endpointslices', namespace).items) {
       if (s.metadata.labels?.['kubernetes.io/service-name'] === name && s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === MANAGED_BY) {
         this.safeDelete('discovery.k8s.io/endpointslices', namespace, s.metadata.name);
