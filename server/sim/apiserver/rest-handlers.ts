@@ -141,7 +141,11 @@ export class RestHandlers {
   /** Checks apiVersion/kind against the URL, and unknown fields per fieldValidation. */
   private checkTypeAndFields(req: RestRequest, obj: Obj): string[] {
     const expected = apiVersionOf(req.type.group, req.version);
-    if (obj.kind === undefined || obj.kind === '') throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
+    if (obj.kind === undefined || obj.kind === '') {
+      // Built-in kinds decode with the URL's kind as default; custom resources need it spelled out.
+      if (req.type.custom) throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);
+      obj.kind = req.type.kind;
+    }
     if (typeof obj.kind !== 'string' || typeof (obj.apiVersion ?? '') !== 'string') throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal into Go struct field .kind of type string`);
     if (obj.apiVersion !== undefined && obj.apiVersion !== expected) {
       const t = this.ctx.registry.forKind(obj.apiVersion, obj.kind);
