@@ -1,0 +1,248 @@
+// `kubectl exec` for the embedded cluster: the command runs as a real process in the learner's
+// sandbox (bubblewrap), with the container's environment and the pod's network: every TCP
+// connection it makes goes through a per-exec interceptor that plays the pod's sidecar (or, for a
+// pod without one, its plain network), and names resolve as kube-dns would answer that pod.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import * as nodePty from 'node-pty';
+import { describeTool } from '../../tools/binaries.ts';
+import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '../../sandbox/sandbox.ts';
+import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
+import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
+import { podEnvironment } from './pod-environment.ts';
+import { PodNames, type OutsideWorld } from './pod-names.ts';
+import { proxychainsConfig, proxychainsEnv } from './proxychains-config.ts';
+import { startInterceptor } from './sidecar-interceptor.ts';
+
+export interface ExecWorld extends OutsideWorld {
+  /** PEM bundle (system CAs + the simulated internet's CA) that clients in pods trust. */
+  caBundle(): string;
+}
+
+export interface SandboxExecBackendOptions {
+  store: ObjectStore;
+  /** The mesh's sidecar routing (MeshDataPlane.sidecar). */
+  dataPlane: SidecarDataPlane;
+  world: ExecWorld;
+  /** The cluster's directory (<dataDir>/clusters/<id>); exec files live under it. */
+  clusterDir: string;
+  /** Run without bubblewrap (only for `--unsafe-no-sandbox` on a single-user machine). */
+  unsafeNoSandbox?: boolean;
+}
+
+const MAX_ARGV = 256;
+const MAX_ARG_BYTES = 128 * 1024;
+
+/** What a container runtime (runc via containerd) reports for a command it cannot find. */
+export function notFoundMessage(command: string): string {
+  return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command}": executable file not found in $PATH: unknown`;
+}
+
+/** Whether the pod runs Istio's sidecar (legacy container or native sidecar init container). */
+export function hasSidecar(pod: KubeObject): boolean {
+  const spec = (pod.spec ?? {}) as { containers?: { name?: string }[]; initContainers?: { name?: string }[] };
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c) => c.name === 'istio-proxy');
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The host path of a path inside the sandbox, for the directories the sandbox shows (the system
+ * under /usr and its /bin, /sbin links, and the home); undefined for anything else.
+ */
+function hostPathOf(sandboxPath: string, homeDir: string): string | undefined {
+  const p = posix.normalize(sandboxPath);
+  if (p.startsWith('/usr/')) return p;
+  if (p.startsWith('/bin/')) return `/usr${p}`;
+  if (p.startsWith('/sbin/')) return `/usr${p}`;
+  if (p.startsWith(`${SANDBOX_HOME}/`)) return join(homeDir, p.slice(SANDBOX_HOME.length + 1));
+  return undefined;
+}
+
+/** Resolve argv[0] the way execvp would inside the sandbox; undefined when it cannot be run. */
+export function findCommand(command: string, path: string, homeDir: string, cwd = SANDBOX_HOME): string | undefined {
+  if (!command) return undefined;
+  if (command.includes('/')) {
+    const absolute = posix.isAbsolute(command) ? command : posix.join(cwd, command);
+    const host = hostPathOf(absolute, homeDir);
+    return host && executable(host) ? absolute : undefined;
+  }
+  for (const dir of path.split(':')) {
+    if (!dir || !posix.isAbsolute(dir)) continue;
+    const candidate = posix.join(dir, command);
+    const host = hostPathOf(candidate, homeDir);
+    if (host && executable(host)) return candidate;
+  }
+  return undefined;
+}
+
+function validArgv(command: string[]): boolean {
+  if (command.length === 0 || command.length > MAX_ARGV) return false;
+  let bytes = 0;
+  for (const a of command) {
+    if (typeof a !== 'string' || a.includes('\0')) return false;
+    bytes += Buffer.byteLength(a);
+  }
+  return bytes <= MAX_ARG_BYTES && command[0]!.length > 0;
+}
+
+export class SandboxExecBackend implements ExecBackend {
+  private readonly networkDir: string;
+  private readonly homeDir: string;
+  private readonly caBundlePath: string;
+
+  constructor(private readonly options: SandboxExecBackendOptions) {
+    this.networkDir = join(options.clusterDir, 'network');
+    this.homeDir = join(options.clusterDir, 'exec-home');
+    this.caBundlePath = join(this.networkDir, 'ca-bundle.pem');
+  }
+
+  private prepareFiles(): void {
+    mkdirSync(this.networkDir, { recursive: true, mode: 0o755 });
+    writeFileSync(this.caBundlePath, this.options.world.caBundle(), { mode: 0o644 });
+  }
+
+  async exec(request: ExecRequest, io: ExecIO): Promise<ExecResult> {
+    const { pod } = request;
+    if (!validArgv(request.command)) return { kind: 'failed', message: 'invalid command' };
+    const { store, dataPlane, world } = this.options;
+    const namespace = pod.metadata.namespace ?? 'default';
+    const podEnv = podEnvironment(pod, request.container, store);
+
+    this.prepareFiles();
+    const sandboxed = !this.options.unsafeNoSandbox;
+    const spec: SandboxSpec = { homeDir: this.homeDir, env: {}, interactive: request.tty };
+    if (sandboxed) prepareSandbox(spec);
+    else mkdirSync(this.homeDir, { recursive: true, mode: 0o700 });
+
+    const command = request.command[0]!;
+    const found = findCommand(command, podEnv.PATH ?? '', this.homeDir);
+    if (!found) {
+      io.stdout(Buffer.from(`${notFoundMessage(command)}\r\n`));
+      return { kind: 'exited', exitCode: 127 };
+    }
+
+    const interceptor = await startInterceptor({ pod: hasSidecar(pod) ? pod : null, dataPlane, names: new PodNames(store, namespace, world) });
+    const configPath = join(this.networkDir, `exec-${randomBytes(6).toString('hex')}.conf`);
+    try {
+      writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort }), { mode: 0o644 });
+      const env: Record<string, string> = {
+        ...podEnv,
+        HOME: sandboxed ? SANDBOX_HOME : this.homeDir,
+        ...(request.tty ? { TERM: 'xterm' } : {}),
+        ...proxychainsEnv(configPath),
+        CURL_CA_BUNDLE: this.caBundlePath,
+        SSL_CERT_FILE: this.caBundlePath,
+      };
+      let file: string;
+      let args: string[];
+      let spawnEnv: Record<string, string>;
+      if (sandboxed) {
+        const cmd = sandboxCommand({ ...spec, env, binds: [{ source: this.networkDir, target: this.networkDir }] }, request.command);
+        // The container's host name is the pod's (the sandbox's default is "meshlab").
+        const h = cmd.args.indexOf('--hostname');
+        if (h !== -1) cmd.args[h + 1] = env.HOSTNAME ?? pod.metadata.name;
+        file = describeTool('bwrap').path ?? cmd.file;
+        args = cmd.args;
+        spawnEnv = cmd.env;
+      } else {
+        file = found;
+        args = request.command.slice(1);
+        spawnEnv = env;
+      }
+      return await (request.tty ? runPty(file, args, spawnEnv, io) : runPipes(file, args, spawnEnv, io));
+    } finally {
+      rmSync(configPath, { force: true });
+      await interceptor.close();
+    }
+  }
+}
+
+function exitResult(code: number | null, signal: NodeJS.Signals | number | null): ExecResult {
+  if (typeof code === 'number') return { kind: 'exited', exitCode: code };
+  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+  const n = typeof signal === 'number' ? signal : signal ? (signals[signal] ?? 9) : 9;
+  return { kind: 'exited', exitCode: 128 + n };
+}
+
+async function pumpStdin(stdin: AsyncIterable<Buffer> | null, write: (b: Buffer) => void, end: () => void): Promise<void> {
+  if (!stdin) return end();
+  try {
+    for await (const chunk of stdin) write(chunk);
+  } catch {
+    // The client went away: end input.
+  }
+  end();
+}
+
+function runPipes(file: string, args: string[], env: Record<string, string>, io: ExecIO): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: [io.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: false });
+    const kill = () => child.kill('SIGKILL');
+    if (io.signal.aborted) kill();
+    io.signal.addEventListener('abort', kill, { once: true });
+    child.stdout!.on('data', (b: Buffer) => io.stdout(b));
+    child.stderr!.on('data', (b: Buffer) => io.stderr(b));
+    if (child.stdin) {
+      child.stdin.on('error', () => {});
+      void pumpStdin(io.stdin, (b) => child.stdin!.write(b), () => child.stdin!.end());
+    }
+    child.once('error', (err) => {
+      io.signal.removeEventListener('abort', kill);
+      resolve({ kind: 'failed', message: err.message });
+    });
+    child.once('close', (code, signal) => {
+      io.signal.removeEventListener('abort', kill);
+      resolve(exitResult(code, signal));
+    });
+  });
+}
+
+function runPty(file: string, args: string[], env: Record<string, string>, io: ExecIO): Promise<ExecResult> {
+  return new Promise((resolve) => {
+    let pty: nodePty.IPty;
+    try {
+      pty = nodePty.spawn(file, args, { name: 'xterm', cols: 80, rows: 24, cwd: '/', env, encoding: null });
+    } catch (err) {
+      resolve({ kind: 'failed', message: (err as Error).message });
+      return;
+    }
+    const kill = () => {
+      try {
+        pty.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    if (io.signal.aborted) kill();
+    io.signal.addEventListener('abort', kill, { once: true });
+    pty.onData((d: string | Buffer) => io.stdout(typeof d === 'string' ? Buffer.from(d) : d));
+    io.onResize(({ width, height }) => {
+      if (Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width <= 1000 && height <= 1000) {
+        try {
+          pty.resize(width, height);
+        } catch {
+          // exited meanwhile
+        }
+      }
+    });
+    let exited = false;
+    // EOF on a terminal is ^D, as a real runtime's tty does when the client closes stdin.
+    void pumpStdin(io.stdin, (b) => !exited && pty.write(b), () => {});
+    pty.onExit(({ exitCode, signal }) => {
+      exited = true;
+      io.signal.removeEventListener('abort', kill);
+      resolve(signal ? exitResult(null, signal) : { kind: 'exited', exitCode });
+    });
+  });
+}
