@@ -212,6 +212,47 @@ describe('the chapter flow', () => {
   });
 });
 
+describe('workload operations', () => {
+  it('rolls out a new image: a second ReplicaSet takes over, revision 2', async () => {
+    expect((await kubectl('create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=3')).stdout).toBe('deployment.apps/web created\n');
+    expect((await kubectl('rollout', 'status', 'deploy/web', '--timeout=20s')).code).toBe(0);
+    expect((await kubectl('set', 'image', 'deploy/web', 'nginx=nginx:1.27')).stdout).toBe('deployment.apps/web image updated\n');
+    const r = await kubectl('rollout', 'status', 'deploy/web', '--timeout=20s');
+    expect(r.stdout).toMatch(/deployment "web" successfully rolled out\n$/);
+    const rs = table((await kubectl('get', 'rs', '-l', 'app=web')).stdout);
+    expect(rs.map((x) => `${x.DESIRED}/${x.CURRENT}/${x.READY}`).sort()).toEqual(['0/0/0', '3/3/3']);
+    expect((await kubectl('rollout', 'history', 'deploy/web')).stdout).toMatch(/^1\s+<none>\n2\s+<none>$/m);
+    const pods = table((await kubectl('get', 'pods', '-l', 'app=web')).stdout);
+    expect(pods).toHaveLength(3);
+  });
+
+  it('scales down and back up', async () => {
+    expect((await kubectl('scale', 'deploy/web', '--replicas=1')).stdout).toBe('deployment.apps/web scaled\n');
+    await kubectl('rollout', 'status', 'deploy/web', '--timeout=20s');
+    expect(table((await kubectl('get', 'deploy', 'web')).stdout)[0]).toMatchObject({ READY: '1/1', 'UP-TO-DATE': '1', AVAILABLE: '1' });
+    const events = (await kubectl('get', 'events', '--field-selector', 'reason=ScalingReplicaSet', '-o', 'jsonpath={range .items[*]}{.message}{"\\n"}{end}')).stdout;
+    expect(events).toMatch(/^Scaled down replica set web-\w+ from 3 to 1$/m);
+  });
+
+  it('exposes the deployment: the EndpointSlice lists the ready pod', async () => {
+    expect((await kubectl('expose', 'deploy/web', '--port=80')).stdout).toBe('service/web exposed\n');
+    await new Promise((r) => setTimeout(r, 200));
+    const slices = table((await kubectl('get', 'endpointslices', '-l', 'kubernetes.io/service-name=web')).stdout);
+    expect(slices).toHaveLength(1);
+    expect(slices[0]!.NAME).toMatch(/^web-[a-z0-9]{5}$/);
+    expect(slices[0]).toMatchObject({ ADDRESSTYPE: 'IPv4', PORTS: '80' });
+    expect(slices[0]!.ENDPOINTS).toMatch(/^10\.244\.\d+\.\d+$/);
+    await kubectl('delete', 'svc', 'web');
+    await kubectl('delete', 'deploy', 'web');
+  });
+
+  it('starts a bare pod from kubectl run and reports it Ready', async () => {
+    expect((await kubectl('run', 'tmp', '--image=curlimages/curl', '--', 'sleep', '3600')).stdout).toBe('pod/tmp created\n');
+    expect((await kubectl('wait', '--for=condition=Ready', 'pod/tmp', '--timeout=20s')).stdout).toBe('pod/tmp condition met\n');
+    await kubectl('delete', 'pod', 'tmp', '--wait=false');
+  });
+});
+
 describe('reset', () => {
   it('removes what the learner created and restores what they changed or deleted', async () => {
     const before = (await kubectl('get', 'all,cm,sa', '-A', '-o', 'name')).stdout;
