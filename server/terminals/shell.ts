@@ -1,7 +1,7 @@
 // Starting a learner's shell: node-pty running bash inside the learner's sandbox, with only
 // the environment the lab needs. Paths the cluster's environment refers to (kubeconfig, CA
 // bundle, network configuration) are bound read-only at the same path.
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
 import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
@@ -108,11 +108,42 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
       binds: binds.map((p) => ({ source: p, target: p })),
       limits: options.limits,
     };
-    prepareSandbox(spec);
+    const { uid } = prepareSandbox(spec);
+    if (process.getuid?.() === 0) grantGroupRead(binds, req.clusterEnv, uid);
     const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
     const bwrap = describeTool('bwrap').path ?? cmd.file;
     return spawnPty(bwrap, cmd.args, cmd.env, '/', req);
   };
+}
+
+/**
+ * The learner's shell runs as its own uid/gid: let that group read what its cluster's
+ * environment names (the kubeconfig, a CA bundle) and traverse the bound directories, and
+ * nothing else in them (other files keep their modes). Each cluster belongs to one learner.
+ */
+export function grantGroupRead(boundDirs: string[], env: Record<string, string>, gid: number): void {
+  const grant = (path: string, bits: number) => {
+    try {
+      const st = statSync(path);
+      if ((st.mode & 0o004 && (!st.isDirectory() || st.mode & 0o001)) || (st.gid === gid && (st.mode & bits) === bits)) return;
+      if (st.gid !== gid) chownSync(path, st.uid, gid);
+      chmodSync(path, (st.mode & 0o7777) | bits);
+    } catch {
+      // not ours to change, or gone: the shell will report what it cannot read
+    }
+  };
+  for (const dir of boundDirs) grant(dir, 0o050);
+  for (const value of Object.values(env)) {
+    for (const part of value.split(':')) {
+      if (!isAbsolute(part) || !boundDirs.some((d) => isWithinOrEqual(d, resolve(part)))) continue;
+      const path = resolve(part);
+      try {
+        if (statSync(path).isFile()) grant(path, 0o040);
+      } catch {
+        // missing
+      }
+    }
+  }
 }
 
 function spawnPty(file: string, args: string[], env: Record<string, string>, cwd: string, req: ShellRequest): PtyLike {

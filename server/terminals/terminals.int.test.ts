@@ -174,6 +174,8 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     const out = await run(c, 'echo "K=$KUBECONFIG H=$INGRESS_HOST P=$INGRESS_PORT"; head -c 40 "$KUBECONFIG"; echo; command -v kubectl helm curl; ulimit -u; ulimit -n; touch /usr/x 2>&1; touch /tmp/t && echo tmp-ok');
     expect(out).toMatch(/K=\/.*kubeconfig H=127\.0\.0\.1 P=31080/);
     expect(out).toContain('apiVersion: v1');
+    // the cluster's other files stay unreadable
+    expect(await run(c, 'cat "$(dirname "$KUBECONFIG")/ca.key" 2>&1')).toContain('Permission denied');
     expect(out).toMatch(/\/kubectl\r\n.*\/helm\r\n.*\/curl\r\n256\r\n1024\r\n/s);
     expect(out).toContain('Read-only file system');
     expect(out).toContain('tmp-ok');

@@ -34,9 +34,11 @@ function fakeDriver(dir: string): ClusterDriver {
     async create(): Promise<ClusterHandle> {
       n++;
       const clusterDir = join(dir, 'clusters', `c${n}`);
-      mkdirSync(clusterDir, { recursive: true, mode: 0o755 });
+      // Modes as the embedded cluster writes them: only the server can read them by default.
+      mkdirSync(clusterDir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(clusterDir, 'ca.key'), 'private\n', { mode: 0o600 });
       const kubeconfig = join(clusterDir, 'kubeconfig');
-      writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: []\n# cluster c${n}\n`, { mode: 0o644 });
+      writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: []\n# cluster c${n}\n`, { mode: 0o600 });
       return {
         id: `c${n}`,
         driver: 'embedded',
