@@ -52,7 +52,13 @@ function fakeDriver(dir: string): ClusterDriver {
   };
 }
 
-export async function startHarness(options: TerminalRouteOptions & { unsafeNoSandbox?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions extends TerminalRouteOptions {
+  unsafeNoSandbox?: boolean;
+  /** A real driver instead of the fake one (its clusters live under the harness's data dir). */
+  driver?: (dataDir: string) => Promise<ClusterDriver>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'meshlab-terminals-'));
   const dataDir = join(dir, 'data');
   const server = await createSiteServer({
@@ -65,7 +71,7 @@ export async function startHarness(options: TerminalRouteOptions & { unsafeNoSan
       allowedOrigins: [],
       unsafeNoSandbox: options.unsafeNoSandbox ?? false,
     },
-    driver: fakeDriver(dir),
+    driver: options.driver ? await options.driver(dataDir) : fakeDriver(dir),
     logger: pino({ level: process.env.MESHLAB_TEST_LOG ?? 'silent' }),
     routes: [createTerminalRoutes(options)],
   });
