@@ -253,6 +253,41 @@ describe('workload operations', () => {
   });
 });
 
+describe('gateway injection', () => {
+  it('turns a Deployment with image: auto and the gateway template into a running proxyv2 router', async () => {
+    const manifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: istio-egressgateway
+  namespace: istio-system
+spec:
+  selector:
+    matchLabels:
+      istio: egressgateway
+  template:
+    metadata:
+      annotations:
+        inject.istio.io/templates: gateway
+      labels:
+        app: istio-egressgateway
+        istio: egressgateway
+        sidecar.istio.io/inject: "true"
+    spec:
+      containers:
+      - name: istio-proxy
+        image: auto
+`;
+    await writeFile(join(work, 'egress.yaml'), manifest);
+    expect((await kubectl('apply', '-f', join(work, 'egress.yaml'))).stdout).toBe('deployment.apps/istio-egressgateway created\n');
+    expect((await kubectl('-n', 'istio-system', 'rollout', 'status', 'deployment/istio-egressgateway', '--timeout=20s')).code).toBe(0);
+    const pods = table((await kubectl('get', 'pod', '-l', 'istio=egressgateway', '-n', 'istio-system')).stdout);
+    expect(pods.map((p) => `${p.READY} ${p.STATUS}`)).toEqual(['1/1 Running']);
+    const image = (await kubectl('get', 'pod', '-l', 'istio=egressgateway', '-n', 'istio-system', '-o', 'jsonpath={.items[0].spec.containers[*].image}')).stdout;
+    expect(image).toMatch(/^docker\.io\/istio\/proxyv2:1\.28\.\d+$/);
+    await kubectl('delete', '-f', join(work, 'egress.yaml'));
+  });
+});
+
 describe('reset', () => {
   it('removes what the learner created and restores what they changed or deleted', async () => {
     const before = (await kubectl('get', 'all,cm,sa', '-A', '-o', 'name')).stdout;
