@@ -4,7 +4,7 @@
 // pod without one, its plain network), and names resolve as kube-dns would answer that pod.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import * as nodePty from 'node-pty';
 import { describeTool } from '../../tools/binaries.ts';
@@ -24,9 +24,10 @@ export interface ExecWorld extends OutsideWorld {
 
 export interface SandboxExecBackendOptions {
   store: ObjectStore;
-  /** The mesh's sidecar routing (MeshDataPlane.sidecar). */
-  dataPlane: SidecarDataPlane;
-  world: ExecWorld;
+  /** The mesh's sidecar routing (MeshDataPlane.sidecar), or a getter when the mesh starts later. */
+  dataPlane: SidecarDataPlane | (() => SidecarDataPlane | undefined);
+  /** The simulated internet, or a getter when it starts later. */
+  world: ExecWorld | (() => ExecWorld | undefined);
   /** The cluster's directory (<dataDir>/clusters/<id>); exec files live under it. */
   clusterDir: string;
   /** Run without bubblewrap (only for `--unsafe-no-sandbox` on a single-user machine). */
@@ -107,19 +108,26 @@ export class SandboxExecBackend implements ExecBackend {
     this.caBundlePath = join(this.networkDir, 'ca-bundle.pem');
   }
 
-  private prepareFiles(): void {
+  private written = false;
+
+  private prepareFiles(world: ExecWorld): void {
+    if (this.written && existsSync(this.caBundlePath)) return;
     mkdirSync(this.networkDir, { recursive: true, mode: 0o755 });
-    writeFileSync(this.caBundlePath, this.options.world.caBundle(), { mode: 0o644 });
+    writeFileSync(this.caBundlePath, world.caBundle(), { mode: 0o644 });
+    this.written = true;
   }
 
   async exec(request: ExecRequest, io: ExecIO): Promise<ExecResult> {
     const { pod } = request;
     if (!validArgv(request.command)) return { kind: 'failed', message: 'invalid command' };
-    const { store, dataPlane, world } = this.options;
+    const { store } = this.options;
+    const dataPlane = typeof this.options.dataPlane === 'function' ? this.options.dataPlane() : this.options.dataPlane;
+    const world = typeof this.options.world === 'function' ? this.options.world() : this.options.world;
+    if (!dataPlane || !world) return { kind: 'failed', message: 'the pod network is not ready yet' };
     const namespace = pod.metadata.namespace ?? 'default';
     const podEnv = podEnvironment(pod, request.container, store);
 
-    this.prepareFiles();
+    this.prepareFiles(world);
     const sandboxed = !this.options.unsafeNoSandbox;
     const spec: SandboxSpec = { homeDir: this.homeDir, env: {}, interactive: request.tty };
     if (sandboxed) prepareSandbox(spec);

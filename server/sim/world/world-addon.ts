@@ -1,0 +1,32 @@
+// The simulated internet as an embedded cluster's addon: takes a lease on the process's shared
+// world and starts the cluster's laptop uplink (server/sim/exec/host-network.ts), whose variables
+// go into the learner's shell environment. Stopping releases the lease (the last one stops the world).
+import type { ClusterAddon, ClusterContext } from '../cluster.ts';
+import { startHostNetwork, type HostNetwork } from '../exec/host-network.ts';
+import { findTool } from '../../tools/binaries.ts';
+import { acquireSimulatedInternet, type SimulatedInternet } from './simulated-internet.ts';
+
+export interface WorldAddon extends ClusterAddon {
+  world: SimulatedInternet;
+  hostNetwork: HostNetwork;
+}
+
+export async function startWorldAddon(ctx: Pick<ClusterContext, 'dir'>, helmPath = findTool('helm')): Promise<WorldAddon> {
+  const lease = await acquireSimulatedInternet();
+  let hostNetwork: HostNetwork;
+  try {
+    hostNetwork = await startHostNetwork({ clusterDir: ctx.dir, world: lease.world, helmPath });
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  return {
+    world: lease.world,
+    hostNetwork,
+    shellEnv: () => hostNetwork.env(),
+    async stop() {
+      await hostNetwork.stop();
+      await lease.release();
+    },
+  };
+}
