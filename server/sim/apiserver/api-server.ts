@@ -98,7 +98,11 @@ export class ApiServer {
     server.on('upgrade', (req, socket, head) => {
       this.handleUpgrade(req, socket, head).catch(() => socket.destroy());
     });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    server.on('clientError', (_err, socket) => {
+      // Malformed HTTP gets a plain 400, as Go's net/http answers it.
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request');
+      else socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -163,7 +167,8 @@ export class ApiServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname;
+    // The raw path, not URL's normalized one: "%2e%2e" must stay a name, never become "..".
+    const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
     if (method === 'GET' && (path === '/version' || path === '/version/')) return sendJson(res, 200, SERVER_VERSION);
     if (method === 'GET' && ['/healthz', '/livez', '/readyz'].includes(path)) {

@@ -65,11 +65,11 @@ export function servePodLog(store: ObjectStore, logs: LogBook, clock: Clock, req
   const pod = store.get('pods', ns, req.name!) as KubeObject | undefined;
   if (!pod) throw errors.notFound('', 'pods', req.name!);
   const q = req.query;
-  const container = pickContainer(pod as Obj, q.get('container'));
-  checkStarted(pod as Obj, container);
   const tailLines = nonNegativeInt(q, 'tailLines');
   const sinceSeconds = nonNegativeInt(q, 'sinceSeconds');
   const limitBytes = nonNegativeInt(q, 'limitBytes');
+  const container = pickContainer(pod as Obj, q.get('container'));
+  checkStarted(pod as Obj, container);
   const sinceTimeParam = q.get('sinceTime');
   let since: Date | undefined;
   if (sinceSeconds !== undefined) since = new Date(clock.now().getTime() - sinceSeconds * 1000);

@@ -156,6 +156,7 @@ export class RestHandlers {
       throw errors.badRequest(`${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: json: cannot unmarshal ${Array.isArray(obj.metadata) ? 'array' : typeof obj.metadata} into Go struct field ${req.type.kind}.metadata of type v1.ObjectMeta`);
     }
     obj.metadata ??= {};
+    this.checkMetaTypes(req, obj.metadata);
     const unknown = unknownFields(storeKey(req.type), obj);
     const mode = req.query.get('fieldValidation') ?? 'Warn';
     if (!['Strict', 'Warn', 'Ignore'].includes(mode)) throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);
@@ -164,6 +165,25 @@ export class RestHandlers {
     }
     if (unknown.length) pruneUnknown(storeKey(req.type), obj);
     return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
+  }
+
+  /** ObjectMeta's scalar and string-map fields must have their Go types, or decoding fails. */
+  private checkMetaTypes(req: RestRequest, meta: Obj): void {
+    const fail = (field: string, got: string, want: string): never => {
+      throw errors.badRequest(`${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: json: cannot unmarshal ${got} into Go struct field ObjectMeta.metadata.${field} of type ${want}`);
+    };
+    const kindOf = (v: unknown): string => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);
+    for (const f of ['name', 'generateName', 'namespace', 'resourceVersion', 'uid']) {
+      if (meta[f] !== undefined && meta[f] !== null && typeof meta[f] !== 'string') fail(f, kindOf(meta[f]), 'string');
+    }
+    for (const f of ['labels', 'annotations']) {
+      const m = meta[f];
+      if (m === undefined || m === null) continue;
+      if (kindOf(m) !== 'object') fail(f, kindOf(m), 'map[string]string');
+      for (const v of Object.values(m)) if (typeof v !== 'string' && v !== null) fail(f, kindOf(v), 'string');
+    }
+    if (meta.finalizers !== undefined && meta.finalizers !== null && (!Array.isArray(meta.finalizers) || meta.finalizers.some((x: unknown) => typeof x !== 'string'))) fail('finalizers', kindOf(meta.finalizers), '[]string');
+    if (meta.ownerReferences !== undefined && meta.ownerReferences !== null && !Array.isArray(meta.ownerReferences)) fail('ownerReferences', kindOf(meta.ownerReferences), '[]v1.OwnerReference');
   }
 
   /** Checks the body's namespace against the URL's. */
