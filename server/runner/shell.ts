@@ -28,7 +28,9 @@ export function createWorkspace(labDir: string, shellEnv: Record<string, string>
   const home = join(root, 'home');
   cpSync(labDir, dir, { recursive: true, dereference: false, filter: (src) => !src.endsWith('/lab.yaml') });
   mkdirSync(home, { recursive: true });
-  const path = shellEnv.PATH ?? [...toolDirs(), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
+  // The driver's PATH entries first (e.g. a helm wrapper that reaches the simulated internet),
+  // then kubectl/helm as meshlab found them, then the system's.
+  const path = [...new Set([...(shellEnv.PATH ?? '').split(':'), ...toolDirs(), '/usr/local/bin', '/usr/bin', '/bin'].filter(Boolean))].join(':');
   const env: Record<string, string> = {
     HOME: home,
     LANG: 'C.UTF-8',
