@@ -34,6 +34,12 @@ export interface ExistingDriverOptions {
   namespacePrefix?: string;
   /** Lifetime of each learner token (TokenRequest). */
   tokenSeconds?: number;
+  /**
+   * 'serviceaccount' (default): each learner acts as their own ServiceAccount, confined by RBAC.
+   * 'operator': learners use the operator's own credentials with their namespace as default; only
+   * for a cluster of one's own (no isolation), or clusters that issue no ServiceAccount tokens.
+   */
+  learnerCredentials?: 'serviceaccount' | 'operator';
 }
 
 /** Istio CRDs the labs apply. */
@@ -175,14 +181,17 @@ export class ExistingDriver implements ClusterDriver {
     progress.end(`Creating namespace ${plan.namespace} and its RBAC`, true);
 
     progress.start('Writing the learner kubeconfig');
-    const token = await learnerToken(kc, plan, this.options.tokenSeconds ?? 12 * 3600);
     const cluster = kc.getCurrentCluster()!;
     let caData = cluster.caData;
     if (!caData && cluster.caFile) caData = readFileSync(cluster.caFile).toString('base64');
     const dir = this.learnerDir(learner);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const kubeconfigPath = join(dir, 'kubeconfig');
-    const config = learnerKubeconfig({ clusterName: cluster.name, server: cluster.server, caData, insecure: cluster.skipTLSVerify, token, namespace: plan.namespace, user: `${plan.serviceAccount}-${learner}` });
+    const common = { clusterName: cluster.name, server: cluster.server, caData, insecure: cluster.skipTLSVerify, namespace: plan.namespace };
+    const config =
+      this.options.learnerCredentials === 'operator'
+        ? learnerKubeconfig({ ...common, user: kc.getCurrentUser()?.name ?? 'operator', credentials: operatorCredentials(kc) })
+        : learnerKubeconfig({ ...common, user: `${plan.serviceAccount}-${learner}`, credentials: { token: await learnerToken(kc, plan, this.options.tokenSeconds ?? 12 * 3600) } });
     await writeFile(kubeconfigPath, stringify(config), { mode: 0o600 });
     progress.end('Writing the learner kubeconfig', true, kubeconfigPath);
     return new ExistingClusterHandle(kc, plan, ingress.address, kubeconfigPath, dir);
@@ -197,6 +206,23 @@ export class ExistingDriver implements ClusterDriver {
     await rm(this.learnerDir(learner), { recursive: true, force: true });
     progress.end(`Removing ${plan.namespace}`, true);
   }
+}
+
+/** The operator's user entry in kubeconfig form (token, client certificate, exec plugin, ...). */
+function operatorCredentials(kc: KubeConfig): Record<string, unknown> {
+  const u = kc.getCurrentUser();
+  if (!u) throw new Error('the kubeconfig context has no user');
+  const out: Record<string, unknown> = {};
+  const file = (path: string | undefined) => (path ? readFileSync(path).toString('base64') : undefined);
+  if (u.token) out.token = u.token;
+  const cert = u.certData ?? file(u.certFile);
+  const key = u.keyData ?? file(u.keyFile);
+  if (cert) out['client-certificate-data'] = cert;
+  if (key) out['client-key-data'] = key;
+  if (u.username) out.username = u.username;
+  if (u.password) out.password = u.password;
+  if (u.exec) out.exec = u.exec;
+  return out;
 }
 
 /** Create, or bring an existing object to the planned spec (labels, rules, subjects). */
@@ -297,7 +323,8 @@ class ExistingClusterHandle implements ClusterHandle {
       try {
         items = (await api.list(apiVersion, kind, this.plan.namespace)).items;
       } catch (err) {
-        if (statusOf(err) === 404) continue;
+        // A kind the cluster does not serve (no CRD, or not in discovery) has nothing to delete.
+        if (statusOf(err) === 404 || /Unrecognized API version and kind/.test(String((err as Error)?.message))) continue;
         throw err;
       }
       for (const item of items) {

@@ -102,7 +102,16 @@ export function learnerPlan(o: LearnerPlanOptions): LearnerPlan {
 }
 
 /** A kubeconfig that acts as the learner's ServiceAccount, defaulting to the learner's namespace. */
-export function learnerKubeconfig(o: { clusterName: string; server: string; caData?: string; insecure?: boolean; token: string; namespace: string; user: string }): Record<string, unknown> {
+export function learnerKubeconfig(o: {
+  clusterName: string;
+  server: string;
+  caData?: string;
+  insecure?: boolean;
+  /** The user entry: `{ token }` for a ServiceAccount. */
+  credentials: Record<string, unknown>;
+  namespace: string;
+  user: string;
+}): Record<string, unknown> {
   const cluster: Record<string, unknown> = { server: o.server };
   if (o.caData) cluster['certificate-authority-data'] = o.caData;
   if (o.insecure) cluster['insecure-skip-tls-verify'] = true;
@@ -111,7 +120,7 @@ export function learnerKubeconfig(o: { clusterName: string; server: string; caDa
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: o.clusterName, cluster }],
-    users: [{ name: o.user, user: { token: o.token } }],
+    users: [{ name: o.user, user: o.credentials }],
     contexts: [{ name: context, context: { cluster: o.clusterName, user: o.user, namespace: o.namespace } }],
     'current-context': context,
     preferences: {},
