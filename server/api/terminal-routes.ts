@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, TERMINAL_WS_PATH, type ErrorCode, type HelloMessage } from '../protocol/terminal.ts';
-import { checkSandbox } from '../sandbox/sandbox.ts';
+import { checkSandbox, type SandboxAvailability } from '../sandbox/sandbox.ts';
 import { LimitError, TerminalManager, type ManagerOptions } from '../terminals/manager.ts';
 import { SandboxUnavailableError, createShellSpawner, type SpawnShell } from '../terminals/shell.ts';
 import { serveTerminalSocket } from '../terminals/socket.ts';
@@ -24,6 +24,8 @@ export interface TerminalRouteOptions extends ManagerOptions {
   /** Replace the shell (tests). */
   spawnShell?: SpawnShell;
   heartbeatMs?: number;
+  /** Whether sandboxes work here (default: run one once, cached). */
+  sandboxCheck?: () => SandboxAvailability;
 }
 
 class ClusterUnavailableError extends Error {}
@@ -73,14 +75,16 @@ export function terminalErrorCode(err: unknown): ErrorCode {
 export function createTerminalRoutes(options: TerminalRouteOptions = terminalOptionsFromEnv()) {
   return async function registerTerminalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
     const manager = new TerminalManager(options);
+    const sandboxCheck = options.sandboxCheck ?? checkSandbox;
     const spawnShell =
       options.spawnShell ??
       createShellSpawner({
         unsafeNoSandbox: ctx.config.unsafeNoSandbox,
         protectedDirs: [ctx.config.dataDir, PROJECT_ROOT, ctx.config.siteDir, ctx.config.labsDir],
+        sandboxCheck,
       });
     if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
-      const sandbox = checkSandbox();
+      const sandbox = sandboxCheck();
       if (!sandbox.ok) ctx.logger.warn({ problem: sandbox.problem }, 'terminals are disabled: no sandbox');
     } else if (ctx.config.unsafeNoSandbox) {
       ctx.logger.warn('terminals run WITHOUT a sandbox (--unsafe-no-sandbox): single-user local use only');
@@ -88,7 +92,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
 
     async function openTerminal(learner: Learner, hello: Pick<HelloMessage, 'cols' | 'rows' | 'lab'>): Promise<Terminal> {
       if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
-        const sandbox = checkSandbox();
+        const sandbox = sandboxCheck();
         if (!sandbox.ok) throw new SandboxUnavailableError(`Terminals are disabled on this server: ${sandbox.problem}`);
       }
       const slot = manager.reserve(learner.id);
@@ -126,10 +130,10 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
     app.get('/api/terminals', async (req, reply) => {
       const learner = ctx.learners.fromRequest(req.raw);
       if (!learner) return reply.code(401).send({ error: 'no session' });
-      const sandbox = ctx.config.unsafeNoSandbox || options.spawnShell ? { ok: true } : checkSandbox();
+      const sandbox: SandboxAvailability = ctx.config.unsafeNoSandbox || options.spawnShell ? { ok: true } : sandboxCheck();
       return {
         available: sandbox.ok,
-        ...(sandbox.ok ? {} : { problem: (sandbox as { problem?: string }).problem }),
+        ...(sandbox.ok ? {} : { problem: sandbox.problem }),
         sandboxed: !ctx.config.unsafeNoSandbox,
         terminals: manager.listFor(learner.id).map(describe),
       };

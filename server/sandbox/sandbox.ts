@@ -205,6 +205,14 @@ export function prepareSandbox(spec: SandboxSpec): PreparedSandbox {
   return { uid };
 }
 
+/** The shell startup file (prompt with the lab tag), written if needed; for shells outside a sandbox. */
+export function shellRcPath(): string {
+  const files = sandboxFilesDir();
+  mkdirSync(files, { recursive: true, mode: 0o755 });
+  writeIfChanged(join(files, 'bashrc'), BASHRC);
+  return join(files, 'bashrc');
+}
+
 function writeIfChanged(path: string, content: string): void {
   try {
     if (existsSync(path) && readFileSync(path, 'utf8') === content) return;

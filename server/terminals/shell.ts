@@ -1,10 +1,10 @@
 // Starting a learner's shell: node-pty running bash inside the learner's sandbox, with only
 // the environment the lab needs. Paths the cluster's environment refers to (kubeconfig, CA
 // bundle, network configuration) are bound read-only at the same path.
-import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
-import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
+import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, shellRcPath, type SandboxAvailability, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
 import { describeTool, toolDirs } from '../tools/binaries.ts';
 import type { PtyLike } from './terminal.ts';
 
@@ -25,6 +25,8 @@ export interface ShellSpawnerOptions {
   limits?: Partial<SandboxLimits>;
   /** Override tool directories on PATH (tests). */
   toolDirs?: string[];
+  /** Whether sandboxes work here (default: run one once). */
+  sandboxCheck?: () => SandboxAvailability;
 }
 
 export class SandboxUnavailableError extends Error {}
@@ -95,9 +97,10 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
     const tools = options.toolDirs ?? toolDirs();
     if (options.unsafeNoSandbox) {
       const env = shellEnvironment(req, req.homeDir, tools);
-      return spawnPty('/bin/bash', ['--rcfile', '/dev/null', '-i'], env, req.homeDir, req);
+      mkdirSync(req.homeDir, { recursive: true, mode: 0o700 });
+      return spawnPty('/bin/bash', ['--rcfile', shellRcPath(), '-i'], env, req.homeDir, req);
     }
-    const availability = checkSandbox();
+    const availability = (options.sandboxCheck ?? checkSandbox)();
     if (!availability.ok) throw new SandboxUnavailableError(availability.problem);
     const env = shellEnvironment(req, SANDBOX_HOME, tools);
     const binds = bindsFor({ ...req.clusterEnv, __tools: tools.join(':') }, [...options.protectedDirs, req.homeDir]);
