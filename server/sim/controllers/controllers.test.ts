@@ -183,4 +183,35 @@ describe('controllers', () => {
     const msgs = (store.list('events', 'demo').items as Obj[]).filter((e) => e.reason === 'ScalingReplicaSet').map((e) => e.message);
     expect(msgs.some((m) => / from 3 to 1$/.test(m) && m.startsWith('Scaled down replica set httpbin-'))).toBe(true);
   });
+
+  it('bound a runaway deployment: at most 500 pods, 110 on the node, the rest Pending with the scheduler’s reason', async () => {
+    const { store, manager } = setup();
+    store.create('namespaces', namespace('demo'));
+    store.create('apps/deployments', deployment('many', 600));
+    await until('pods created', () => store.list('pods', 'demo').items.length === 500, 20_000);
+    await until('node full', () => (store.list('pods', 'demo').items as Obj[]).filter((p) => p.spec.nodeName).length === 110, 20_000);
+    await manager.idle();
+    const pending = (store.list('pods', 'demo').items as Obj[]).filter((p) => !p.spec.nodeName);
+    expect(pending).toHaveLength(390);
+    expect(pending[0]!.status.conditions[0]).toMatchObject({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' });
+    const events = store.list('events', 'demo').items as Obj[];
+    expect(events.some((e) => e.reason === 'FailedCreate' && /at most 500 pods/.test(e.message))).toBe(true);
+    expect(events.some((e) => e.reason === 'FailedScheduling' && e.message.startsWith('0/1 nodes are available: 1 Too many pods.'))).toBe(true);
+    // Room on the node lets a waiting pod in.
+    const running = (store.list('pods', 'demo').items as Obj[]).find((p) => p.spec.nodeName)!;
+    store.delete('pods', 'demo', running.metadata.name);
+    await until('a waiting pod scheduled', () => (store.list('pods', 'demo').items as Obj[]).filter((p) => p.spec.nodeName).length === 110, 20_000);
+  }, 60_000);
+
+  it('treat nonsense replica counts as zero', async () => {
+    const { store, manager } = setup();
+    store.create('namespaces', namespace('demo'));
+    const d = deployment('odd', 1) as Obj;
+    d.spec.replicas = -3;
+    store.create('apps/deployments', d);
+    await manager.idle();
+    await new Promise((r) => setTimeout(r, 50));
+    await manager.idle();
+    expect(store.list('pods', 'demo').items).toEqual([]);
+  });
 });

@@ -5,7 +5,7 @@ import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { Clock } from '../store/object-store.ts';
 import type { EventRecorder } from './events.ts';
 import { canonicalJson, podTemplateHash } from './names.ts';
-import { controllerRef, isOwnedBy, ownerRefTo } from './owners.ts';
+import { controllerRef, isOwnedBy, ownerRefTo, replicasOf } from './owners.ts';
 import { timestamp } from './pod-status.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -19,10 +19,6 @@ function keyOf(ns: string | undefined, name: string): string {
   return `${ns}/${name}`;
 }
 
-function replicasOf(obj: KubeObject): number {
-  const r = (obj.spec as Obj | undefined)?.replicas;
-  return typeof r === 'number' ? r : 1;
-}
 
 function statusNum(obj: KubeObject, field: string): number {
   const v = (obj.status as Obj | undefined)?.[field];

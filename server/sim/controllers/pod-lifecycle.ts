@@ -35,14 +35,22 @@ export interface LifecycleTiming {
 
 export const defaultTiming: LifecycleTiming = { podScheduleMs: 50, podStartMs: 150, podReadyMs: 100 };
 
-export type PodStage = 'unscheduled' | 'scheduled' | 'creating' | 'running' | 'ready' | 'terminating';
+export type PodStage = 'unscheduled' | 'unschedulable' | 'scheduled' | 'creating' | 'running' | 'ready' | 'terminating';
+
+/** The node's pod capacity (kubelet maxPods default, as status.capacity.pods says). */
+export const NODE_MAX_PODS = 110;
+
+const TOO_MANY_PODS = '0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
 
 /** Where a pod is in its life, read from the object only. */
 export function stageOf(pod: KubeObject): PodStage {
   if (pod.metadata.deletionTimestamp) return 'terminating';
   const spec = (pod.spec ?? {}) as Obj;
   const status = (pod.status ?? {}) as Obj;
-  if (!spec.nodeName) return 'unscheduled';
+  if (!spec.nodeName) {
+    const scheduled = ((status.conditions as Obj[] | undefined) ?? []).find((c) => c.type === 'PodScheduled');
+    return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? 'unschedulable' : 'unscheduled';
+  }
   if (!Array.isArray(status.containerStatuses)) return 'scheduled';
   if (status.phase !== 'Running') return 'creating';
   return isPodReady(pod) ? 'ready' : 'running';
@@ -54,6 +62,8 @@ interface PodState {
   runtime?: Promise<boolean>;
   runtimeStarted: boolean;
   terminating?: boolean;
+  /** Waiting for room on the node. */
+  unschedulable?: boolean;
   /** startPod rejected: the pod stays Running but never Ready. */
   runtimeFailed?: boolean;
   ip?: string;
@@ -79,6 +89,8 @@ function keyOf(pod: KubeObject): string {
 
 export class PodLifecycleController {
   private readonly pods = new Map<string, PodState>();
+  /** Pods bound to the node and not being deleted (the scheduler's view of node capacity). */
+  private readonly bound = new Set<string>();
   private readonly queue = new WorkQueue((key) => this.reconcile(key));
   private readonly ips: PodIPAllocator;
   private unwatch?: () => void;
@@ -89,13 +101,20 @@ export class PodLifecycleController {
 
   start(): void {
     for (const pod of this.o.store.list('pods').items) {
+      if ((pod.spec as Obj | undefined)?.nodeName && !pod.metadata.deletionTimestamp) this.bound.add(keyOf(pod));
       const ip = podIPOf(pod);
       if (ip) this.ips.claim(ip);
       this.queue.add(keyOf(pod));
     }
     this.unwatch = this.o.store.watch('pods', (ev) => {
-      if (ev.type === 'DELETED') this.forget(ev.object);
-      else this.queue.add(keyOf(ev.object));
+      const key = keyOf(ev.object);
+      if (ev.type !== 'DELETED' && (ev.object.spec as Obj | undefined)?.nodeName && !ev.object.metadata.deletionTimestamp) this.bound.add(key);
+      else this.bound.delete(key);
+      if (ev.type === 'DELETED') {
+        this.forget(ev.object);
+        // Room on the node: pods waiting for it get another try.
+        for (const [key, state] of this.pods) if (state.unschedulable) this.retry(key, state);
+      } else this.queue.add(keyOf(ev.object));
     });
   }
 
@@ -111,6 +130,7 @@ export class PodLifecycleController {
       }
     }
     this.pods.clear();
+    this.bound.clear();
     await Promise.all(stops);
   }
 
@@ -174,6 +194,9 @@ export class PodLifecycleController {
       case 'unscheduled':
         this.later(key, state, timing.podScheduleMs, () => this.schedule(key, uid));
         break;
+      case 'unschedulable':
+        state.unschedulable = true;
+        break;
       case 'scheduled':
         this.later(key, state, 0, () => this.accept(key, uid));
         break;
@@ -200,10 +223,28 @@ export class PodLifecycleController {
     }
   }
 
+  private retry(key: string, state: PodState): void {
+    state.unschedulable = false;
+    this.later(key, state, 0, () => this.schedule(key, state.uid));
+  }
+
   private schedule(key: string, uid: string): void {
     const pod = this.current(key, uid);
-    if (!pod || stageOf(pod) !== 'unscheduled') return;
+    if (!pod) return;
+    const stage = stageOf(pod);
+    if (stage !== 'unscheduled' && stage !== 'unschedulable') return;
     const now = this.o.timers.now();
+    if (this.bound.size >= NODE_MAX_PODS) {
+      if (stage === 'unschedulable') return;
+      const waiting = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+        p.status = {
+          ...((p.status as Obj) ?? {}),
+          conditions: [{ lastProbeTime: null, lastTransitionTime: timestamp(now), message: TOO_MANY_PODS, reason: 'Unschedulable', status: 'False', type: 'PodScheduled' }],
+        };
+      });
+      if (waiting) this.o.events.record(SCHEDULER, waiting, 'Warning', 'FailedScheduling', TOO_MANY_PODS, { action: 'Scheduling' });
+      return;
+    }
     const bound = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
       (p.spec as Obj).nodeName = NODE_NAME;
       p.status = scheduledStatus(p, now);

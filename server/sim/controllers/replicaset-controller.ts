@@ -3,7 +3,7 @@
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { EventRecorder } from './events.ts';
 import { randomSuffix } from './names.ts';
-import { controllerRef, isOwnedBy, ownerRefTo, selectorMatches } from './owners.ts';
+import { MAX_PODS_PER_CLUSTER, controllerRef, isOwnedBy, ownerRefTo, replicasOf, selectorMatches } from './owners.ts';
 import { isPodReady, pendingStatus } from './pod-status.ts';
 import { WorkQueue } from './work-queue.ts';
 
@@ -56,13 +56,18 @@ export class ReplicaSetController {
     if (!rs || rs.metadata.deletionTimestamp) return;
     const ns = this.store.get('namespaces', undefined, namespace);
     if (!ns || ns.metadata.deletionTimestamp) return;
-    const spec = (rs.spec ?? {}) as Obj;
-    const desired = typeof spec.replicas === 'number' ? spec.replicas : 1;
+    const desired = replicasOf(rs);
     const owned = this.store.list('pods', namespace).items.filter((p) => isOwnedBy(p, rs));
     const active = owned.filter((p) => !p.metadata.deletionTimestamp && !['Succeeded', 'Failed'].includes(String((p.status as Obj)?.phase)));
 
     if (active.length < desired) {
+      let room = MAX_PODS_PER_CLUSTER - this.store.list('pods').items.length;
       for (let i = active.length; i < desired; i++) {
+        if (room-- <= 0) {
+          const name = `${rs.metadata.name}-${randomSuffix(5)}`;
+          this.events.record(SOURCE, rs, 'Warning', 'FailedCreate', `Error creating: pods "${name}" is forbidden: the embedded cluster runs at most ${MAX_PODS_PER_CLUSTER} pods`);
+          break;
+        }
         const pod = this.createPod(rs, ns);
         if (pod) active.push(pod);
       }
