@@ -29,7 +29,16 @@ function LabProgress() {
           <Translate id="lab.progress.clear">清除进度</Translate>
         </button>
       </div>
-      <progress className={styles.bar} max={total || 1} value={passed} aria-label={label} aria-describedby={`progress-${lab.id}`} />
+      <div
+        className={styles.bar}
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={passed}
+        aria-describedby={`progress-${lab.id}`}>
+        <div className={styles.barFill} style={{ width: `${total ? (100 * passed) / total : 0}%` }} />
+      </div>
       {resetting && (
         <p role="status" className={styles.note}>
           <Translate id="lab.reset.running">正在把集群恢复到实验开始时的状态……</Translate>

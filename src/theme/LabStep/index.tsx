@@ -61,11 +61,12 @@ function Report({ report }: { report: StepCheckReport }) {
                   ))}
               </dl>
             )}
-            {c.message && <p className={styles.checkMessage}>{c.message}</p>}
+            {/* The message repeats the comparisons above; show it when there are none (the check could not run). */}
+            {c.message && !c.details.some((d) => !d.ok) && <p className={styles.checkMessage}>{c.message}</p>}
           </li>
         ))}
       </ul>
-      {report.failure && <p className={styles.checkMessage}>{report.failure}</p>}
+      {report.failure && !report.checks.some((c) => c.message === report.failure) && <p className={styles.checkMessage}>{report.failure}</p>}
       {report.hints.length > 0 && (
         <div className={styles.hints}>
           <strong>
