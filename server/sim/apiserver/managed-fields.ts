@@ -42,6 +42,8 @@ export function fieldSetOf(value: Obj, path: string[] = []): FieldSet {
     const childPath = [...path, k];
     if (isObj(v)) {
       const inner = fieldSetOf(v, childPath);
+      // metadata holding only name/namespace owns nothing.
+      if (path.length === 0 && k === 'metadata' && Object.keys(inner).length === 0) continue;
       out[`f:${k}`] = Object.keys(inner).length ? inner : {};
     } else if (Array.isArray(v)) {
       const mk = mergeKeyFor(childPath);

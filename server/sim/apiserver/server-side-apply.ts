@@ -113,9 +113,14 @@ export const serverSideApply = {
     const others = new Set(entries.filter((e) => e !== mine).flatMap((e) => flattenFieldSet(e.fieldsV1 ?? {})));
     const merged = structuredClone(live);
     if (mine) {
-      const stale = flattenFieldSet(mine.fieldsV1 ?? {}).filter((p) => !newPaths.has(p) && !others.has(p));
-      stale.sort((a, b) => b.split('\u0000').length - a.split('\u0000').length);
-      for (const p of stale) removePath(merged, p.split('\u0000'));
+      const stale = new Set(flattenFieldSet(mine.fieldsV1 ?? {}).filter((p) => !newPaths.has(p) && !others.has(p)));
+      // Remove only the outermost stale fields: a list item must still carry its key when it goes.
+      const hasStaleParent = (p: string): boolean => {
+        const parts = p.split('\u0000');
+        for (let i = 1; i < parts.length; i++) if (stale.has(parts.slice(0, i).join('\u0000'))) return true;
+        return false;
+      };
+      for (const p of stale) if (!hasStaleParent(p)) removePath(merged, p.split('\u0000'));
     }
     const body = structuredClone(config);
     delete body.apiVersion;
