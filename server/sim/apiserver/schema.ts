@@ -114,7 +114,7 @@ const httpRoute: Schema = {
   corsPolicy: { allowOrigins: [stringMatch], allowOrigin: [LEAF], allowMethods: [LEAF], allowHeaders: [LEAF], exposeHeaders: [LEAF], ...fields('maxAge allowCredentials unmatchedPreflights') },
   headers,
 };
-const l4Match = { ...fields('port sourceSubnet sourceNamespace'), destinationSubnets: [LEAF], sourceLabels: MAP, gateways: [LEAF] };
+const l4Match: Record<string, Schema> = { ...fields('port sourceSubnet sourceNamespace'), destinationSubnets: [LEAF], sourceLabels: MAP, gateways: [LEAF] };
 const l4Route: Schema = [{ destination, weight: LEAF }];
 const virtualService: Schema = {
   hosts: [LEAF],
