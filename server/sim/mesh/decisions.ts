@@ -1,0 +1,70 @@
+// What the mesh decided for each request, kept as data (a bounded ring per cluster) so a future
+// "explain this request" view can show the gateway server, VirtualService rule, subset and
+// upstream cluster without parsing logs.
+export interface RouteDecision {
+  id: number;
+  time: string;
+  requestId: string;
+  proxy: { kind: 'gateway' | 'sidecar'; namespace: string; pod: string };
+  listener: { port: number; address?: string };
+  request: { method: string; authority: string; path: string };
+  gatewayServers?: { gateway: string; serverIndex: number }[];
+  virtualHost?: string;
+  virtualService?: { name: string; namespace: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string };
+  destination?: { host: string; port?: number; subset?: string };
+  upstreamCluster?: string;
+  upstreamHost?: string;
+  attempts?: number;
+  /** What the client got and why, in Envoy's words (response flags and code details). */
+  response: { status: number; kind: ResponseKind; flags: string; details: string };
+}
+
+export type ResponseKind =
+  | 'upstream'
+  | 'no_route'
+  | 'cluster_not_found'
+  | 'no_healthy_upstream'
+  | 'timeout'
+  | 'connection_failure'
+  | 'overflow'
+  | 'fault_abort'
+  | 'redirect'
+  | 'direct_response'
+  | 'registry_only_blocked'
+  | 'passthrough';
+
+export const DECISIONS_KEPT = 1000;
+
+export class DecisionLog {
+  private readonly ring: RouteDecision[] = [];
+  private next = 1;
+  private readonly listeners = new Set<(d: RouteDecision) => void>();
+
+  constructor(readonly capacity = DECISIONS_KEPT) {}
+
+  record(d: Omit<RouteDecision, 'id'>): RouteDecision {
+    const full = { ...d, id: this.next++ } as RouteDecision;
+    this.ring.push(full);
+    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    for (const l of this.listeners) l(full);
+    return full;
+  }
+
+  /** Most recent last; `limit` newest entries. */
+  list(limit = this.capacity): RouteDecision[] {
+    return this.ring.slice(-Math.max(0, limit));
+  }
+
+  find(requestId: string): RouteDecision[] {
+    return this.ring.filter((d) => d.requestId === requestId);
+  }
+
+  subscribe(fn: (d: RouteDecision) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  clear(): void {
+    this.ring.length = 0;
+  }
+}

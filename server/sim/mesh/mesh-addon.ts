@@ -1,0 +1,48 @@
+// How an EmbeddedCluster gets its data plane: `podRuntime: workloadRuntime` runs the containers,
+// `addons: [meshAddon()]` starts the mesh, `admission: [istioValidationPlugin]` validates config.
+// All three share the cluster's ClusterNetwork through clusterNetworkFor(store).
+import type { ClusterAddon, ClusterContext } from '../cluster.ts';
+import { clusterNetworkFor } from '../network/cluster-network.ts';
+import type { ExternalNetwork } from '../world/external-network.ts';
+import { noExternalNetwork } from '../world/external-network.ts';
+import { WorkloadRuntime } from '../workloads/workload-runtime.ts';
+import { MeshDataPlane } from './mesh-data-plane.ts';
+
+export interface MeshAddon extends ClusterAddon {
+  mesh: MeshDataPlane;
+}
+
+const meshes = new WeakMap<object, MeshDataPlane>();
+
+/** The running data plane of a cluster (by its store), e.g. for the exec backend's sidecars. */
+export function meshOf(store: object): MeshDataPlane | undefined {
+  return meshes.get(store);
+}
+
+export function workloadRuntime(ctx: ClusterContext): WorkloadRuntime {
+  return new WorkloadRuntime({ network: clusterNetworkFor(ctx.store), logs: ctx.logs, now: () => ctx.timers.now() });
+}
+
+export function meshAddon(options: { external?: ExternalNetwork | ((ctx: ClusterContext) => ExternalNetwork) } = {}): (ctx: ClusterContext) => Promise<MeshAddon> {
+  return async (ctx) => {
+    const external = typeof options.external === 'function' ? options.external(ctx) : (options.external ?? noExternalNetwork);
+    const mesh = new MeshDataPlane({
+      store: ctx.store,
+      logs: ctx.logs,
+      network: clusterNetworkFor(ctx.store),
+      external,
+      clock: { now: () => ctx.timers.now() },
+      propagationDelayMs: ctx.meshPropagationMs,
+    });
+    await mesh.start();
+    meshes.set(ctx.store, mesh);
+    return {
+      mesh,
+      reset: () => mesh.decisions.clear(),
+      stop: async () => {
+        meshes.delete(ctx.store);
+        await mesh.stop();
+      },
+    };
+  };
+}

@@ -1,0 +1,299 @@
+// The embedded cluster's Istio data plane: watches the store, turns config into route tables
+// after a propagation delay (as istiod's push would), serves the gateways' listeners, routes
+// sidecars' outbound traffic (SidecarDataPlane), records decisions, and validates Istio config.
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LogBook } from '../logs/log-book.ts';
+import type { AdmissionPlugin } from '../apiserver/admission.ts';
+import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
+import type { ClusterNetwork } from '../network/cluster-network.ts';
+import { servicePorts } from '../network/cluster-network.ts';
+import type { ExternalNetwork } from '../world/external-network.ts';
+import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
+import { DecisionLog } from './decisions.ts';
+import { authorityHost, pickVirtualHost } from './hosts.ts';
+import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget } from './proxies.ts';
+import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
+import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
+import { buildGatewayTable, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { UpstreamDirectory } from './upstreams.ts';
+import { istioValidationPlugin } from './validation.ts';
+
+type Obj = Record<string, unknown>;
+
+/** How long config takes to reach the proxies (real Istio: about a second). */
+export const DEFAULT_PROPAGATION_DELAY_MS = 100;
+
+export interface MeshDataPlaneOptions {
+  store: ObjectStore;
+  logs: LogBook;
+  network: ClusterNetwork;
+  external: ExternalNetwork;
+  clock?: Clock;
+  propagationDelayMs?: number;
+}
+
+const CONFIG_RESOURCES = new Set([
+  'networking.istio.io/gateways',
+  'networking.istio.io/virtualservices',
+  'networking.istio.io/destinationrules',
+  'networking.istio.io/serviceentries',
+  'services',
+  'configmaps',
+]);
+
+function serviceAccountOf(pod: KubeObject): string {
+  const sa = (pod.spec as Obj | undefined)?.serviceAccountName;
+  return typeof sa === 'string' && sa ? sa : 'default';
+}
+
+export class MeshDataPlane {
+  readonly decisions = new DecisionLog();
+  readonly validationPlugin: AdmissionPlugin = istioValidationPlugin;
+  readonly sidecar: SidecarDataPlane;
+  readonly propagationDelayMs: number;
+  private snapshot: MeshSnapshot;
+  private readonly upstreams: UpstreamDirectory;
+  private readonly router: HttpRouter;
+  private readonly listeners: GatewayListeners;
+  private readonly tableCache = new Map<string, { revision: number; table: GatewayRouteTable }>();
+  private unwatch?: () => void;
+  private configTimer?: NodeJS.Timeout;
+  private listenerTimer?: NodeJS.Timeout;
+  private reconciling: Promise<void> = Promise.resolve();
+  private readonly appliedWaiters: { revision: number; resolve: () => void }[] = [];
+
+  constructor(private readonly o: MeshDataPlaneOptions) {
+    this.propagationDelayMs = o.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS;
+    this.snapshot = snapshotOf(o.store);
+    this.upstreams = new UpstreamDirectory(o.network, o.external, o.store);
+    const now = () => (o.clock ?? { now: () => new Date() }).now();
+    this.router = new HttpRouter({
+      logs: o.logs,
+      decisions: this.decisions,
+      upstreams: this.upstreams,
+      now,
+      pod: (ns, name) => o.store.get('pods', ns, name),
+      passthrough: (host, port) => o.external.lookup(host, port) ?? o.network.socketOf(host, port),
+    });
+    this.listeners = new GatewayListeners(
+      o.network,
+      () => o.store.list('pods').items,
+      () => o.store.list('services').items,
+      (target, req, res) => this.serveGateway(target, req, res),
+    );
+    this.sidecar = {
+      handleOutboundHttp: (pod, target, req, res) => this.handleOutboundHttp(pod, target, req, res),
+      routeOutboundTcp: (pod, target) => this.routeOutboundTcp(pod, target),
+      isHttpPort: (pod, target) => this.isHttpPort(pod, target),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.snapshot = snapshotOf(this.o.store);
+    this.unwatch = this.o.store.watch('*', (e) => {
+      if (CONFIG_RESOURCES.has(e.resource)) this.scheduleConfig();
+      if (e.resource === 'pods' || e.resource === 'services') this.scheduleListeners();
+    });
+    await this.reconcileListeners();
+  }
+
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    clearTimeout(this.configTimer);
+    clearTimeout(this.listenerTimer);
+    await this.reconciling;
+    await this.listeners.stop();
+    for (const w of this.appliedWaiters.splice(0)) w.resolve();
+  }
+
+  /** The config revision the proxies currently route by. */
+  get appliedRevision(): number {
+    return this.snapshot.revision;
+  }
+
+  /** Resolves once config at least as new as the store's current revision is in effect. */
+  whenApplied(revision = this.o.store.currentRevision): Promise<void> {
+    if (this.snapshot.revision >= revision && !this.configTimer) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.appliedWaiters.push({ revision, resolve });
+      this.scheduleConfig();
+    });
+  }
+
+  /** Node ports with a gateway listener bound. */
+  gatewayNodePorts(): number[] {
+    return this.listeners.nodePorts();
+  }
+
+  /** A gateway pod's current route table (for inspection and tests). */
+  gatewayTable(pod: KubeObject): GatewayRouteTable {
+    const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const cached = this.tableCache.get(key);
+    if (cached && cached.revision === this.snapshot.revision) return cached.table;
+    const table = buildGatewayTable(this.snapshot, { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name, labels: pod.metadata.labels ?? {} });
+    if (this.tableCache.size > 500) this.tableCache.clear();
+    this.tableCache.set(key, { revision: this.snapshot.revision, table });
+    return table;
+  }
+
+  private scheduleConfig(): void {
+    if (this.configTimer) return;
+    this.configTimer = setTimeout(() => {
+      this.configTimer = undefined;
+      this.snapshot = snapshotOf(this.o.store);
+      this.tableCache.clear();
+      for (const w of [...this.appliedWaiters]) {
+        if (this.snapshot.revision >= w.revision) {
+          this.appliedWaiters.splice(this.appliedWaiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+      if (this.appliedWaiters.length) this.scheduleConfig();
+    }, this.propagationDelayMs);
+    this.configTimer.unref?.();
+  }
+
+  private scheduleListeners(): void {
+    if (this.listenerTimer) return;
+    this.listenerTimer = setTimeout(() => {
+      this.listenerTimer = undefined;
+      void this.reconcileListeners();
+    }, 20);
+    this.listenerTimer.unref?.();
+  }
+
+  private reconcileListeners(): Promise<void> {
+    this.reconciling = this.reconciling.then(() => this.listeners.reconcile()).catch(() => {});
+    return this.reconciling;
+  }
+
+  private proxyInfo(pod: KubeObject, kind: 'gateway' | 'sidecar'): ProxyInfo {
+    return { kind, namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, podIP: podIPOf(pod) ?? '0.0.0.0', serviceAccount: serviceAccountOf(pod) };
+  }
+
+  private serveGateway(target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse): void {
+    const table = this.gatewayTable(target.pod);
+    const listener = table.listeners.find((l) => l.port === target.servicePort);
+    if (!listener) {
+      // No Gateway server on this port: Envoy has no listener there.
+      res.destroy();
+      return;
+    }
+    const host = authorityHost(req.headers.host ?? '');
+    const idx = pickVirtualHost(listener.virtualHosts.map((v) => v.domains), host);
+    const proxy = this.proxyInfo(target.pod, 'gateway');
+    const ctx: RoutingContext = {
+      proxy,
+      listenerPort: target.servicePort,
+      localAddress: `${proxy.podIP}:${target.targetPort}`,
+      remoteAddress: target.remoteAddress,
+      snapshot: this.snapshot,
+      virtualHost: idx >= 0 ? listener.virtualHosts[idx] : undefined,
+      gatewayServers: listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex })),
+      clientNamespace: proxy.namespace,
+    };
+    // A plain-HTTP server with tls.httpsRedirect answers every request with a 301 to https.
+    if (listener.servers.length && listener.servers.every((s) => s.httpsRedirect)) {
+      res.sendDate = false;
+      res.removeHeader('connection');
+      res.appendHeader('location', `https://${req.headers.host ?? host}${req.url ?? '/'}`);
+      res.appendHeader('date', new Date().toUTCString());
+      res.appendHeader('server', 'istio-envoy');
+      res.appendHeader('content-length', '0');
+      res.writeHead(301);
+      res.end();
+      return;
+    }
+    void this.router.handle(ctx, req, res);
+  }
+
+  private handleOutboundHttp(pod: KubeObject | null, target: OutboundTarget, req: IncomingMessage, res: ServerResponse): void {
+    if (!pod || !isInjected(pod)) {
+      this.forwardWithoutSidecar(pod, target, req, res);
+      return;
+    }
+    const proxy = this.proxyInfo(pod, 'sidecar');
+    const clientNs = proxy.namespace;
+    const port = target.port;
+    const hostHeader = authorityHost(req.headers.host ?? target.host);
+    const snapshot = this.snapshot;
+    const svc = this.o.network.resolveService(hostHeader, clientNs) ?? this.o.network.resolveService(target.host, clientNs);
+    const host = svc?.fqdn ?? hostHeader.replace(/\.$/, '');
+    const ctx: RoutingContext = {
+      proxy,
+      listenerPort: port,
+      localAddress: `${target.host}:${port}`,
+      remoteAddress: `${proxy.podIP}:${32768 + Math.floor(Math.random() * 28000)}`,
+      snapshot,
+      clientNamespace: clientNs,
+      originalDestination: { host: target.host, port },
+    };
+    const vhost = sidecarVirtualHost(snapshot, clientNs, host, port);
+    if (vhost) ctx.virtualHost = vhost;
+    else if (svc && servicePorts(svc.service).some((p) => p.port === port)) ctx.fallback = { kind: 'service', host: svc.fqdn, port };
+    else if (!svc && this.upstreams.serviceEntryPort(snapshot, host, port, clientNs)) ctx.fallback = { kind: 'service', host, port };
+    else if (snapshot.outboundTrafficPolicy === 'REGISTRY_ONLY' && !this.o.network.podByIP(target.host)) ctx.fallback = { kind: 'blackhole' };
+    else ctx.fallback = { kind: 'passthrough', host: target.host, port };
+    void this.router.handle(ctx, req, res);
+  }
+
+  /** Traffic from a pod without a sidecar: kube-proxy semantics, no Envoy in the path. */
+  private forwardWithoutSidecar(pod: KubeObject | null, target: OutboundTarget, req: IncomingMessage, res: ServerResponse): void {
+    const ns = pod?.metadata.namespace ?? 'default';
+    const socket = this.o.network.connectTarget(target.host, target.port, ns) ?? this.o.external.lookup(target.host, target.port);
+    if (!socket) {
+      res.destroy();
+      return;
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const k = req.rawHeaders[i]!;
+      if (k.toLowerCase() === PEER_ADDRESS_HEADER) continue;
+      const prev = headers[k];
+      headers[k] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev, req.rawHeaders[i + 1]!);
+    }
+    const podIP = pod ? podIPOf(pod) : undefined;
+    if (podIP) headers[PEER_ADDRESS_HEADER] = podIP;
+    let path = req.url ?? '/';
+    const abs = /^https?:\/\/[^/?#]+([^#]*)/i.exec(path);
+    if (abs) path = abs[1] || '/';
+    const up = httpRequest({ host: socket.host, port: socket.port, method: req.method, path, headers, agent: false, setHost: false }, (resp) => {
+      res.writeHead(resp.statusCode ?? 502, resp.rawHeaders);
+      resp.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  }
+
+  private routeOutboundTcp(pod: KubeObject | null, target: OutboundTarget & { sni?: string }): TcpDecision {
+    const ns = pod?.metadata.namespace ?? 'default';
+    const host = (target.sni ?? target.host).toLowerCase();
+    const svc = this.o.network.resolveService(target.host, ns);
+    if (svc) {
+      const socket = this.o.network.connectTarget(target.host, target.port, ns);
+      return socket ? { kind: 'forward', address: socket, cluster: `outbound|${target.port}||${svc.fqdn}` } : { kind: 'deny', reason: 'no healthy upstream' };
+    }
+    const direct = this.o.network.socketOf(target.host, target.port);
+    if (direct) return { kind: 'forward', address: direct, cluster: 'PassthroughCluster' };
+    const inRegistry = !!this.upstreams.serviceEntryPort(this.snapshot, host, target.port, ns);
+    const meshed = pod && isInjected(pod) && !isGatewayPod(pod);
+    if (meshed && !inRegistry && this.snapshot.outboundTrafficPolicy === 'REGISTRY_ONLY') return { kind: 'deny', reason: 'REGISTRY_ONLY: no ServiceEntry for ' + host };
+    const address = this.o.external.lookup(host, target.port) ?? this.o.external.lookup(target.host, target.port);
+    if (!address) return { kind: 'deny', reason: `${host} does not resolve` };
+    return { kind: 'forward', address, cluster: inRegistry ? `outbound|${target.port}||${host}` : 'PassthroughCluster' };
+  }
+
+  private isHttpPort(pod: KubeObject | null, target: OutboundTarget): boolean {
+    const ns = pod?.metadata.namespace ?? 'default';
+    const svc = this.o.network.resolveService(target.host, ns);
+    if (svc) {
+      const p = servicePorts(svc.service).find((x) => x.port === target.port);
+      const name = (p?.appProtocol ?? p?.name ?? '').toLowerCase();
+      if (/^(https|tls|tcp|mongo|mysql|redis)/.test(name)) return false;
+      return true;
+    }
+    const sePort = this.upstreams.serviceEntryPort(this.snapshot, target.host.toLowerCase(), target.port, ns);
+    if (sePort) return /^(HTTP|HTTP2|GRPC)$/i.test(String(sePort.protocol ?? ''));
+    return target.port !== 443;
+  }
+}

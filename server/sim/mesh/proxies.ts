@@ -1,0 +1,189 @@
+// Which pods are Istio gateways, and the real sockets their listeners get: one per
+// LoadBalancer/NodePort Service port on 127.0.0.1:<nodePort> (what `$INGRESS_HOST:$INGRESS_PORT`
+// reaches), and one per gateway pod and target port, registered in the cluster network as
+// podIP:targetPort (how sidecars reach an egress gateway).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { KubeObject } from '../store/object-store.ts';
+import type { ClusterNetwork } from '../network/cluster-network.ts';
+import { servicePorts } from '../network/cluster-network.ts';
+
+type Obj = Record<string, unknown>;
+
+/** The node's side of the pod network: what kind's kube-proxy SNATs node-port traffic to. */
+export const NODE_PORT_SOURCE_IP = '10.244.0.1';
+
+/** A pod running Istio's proxy as a gateway (router mode), not as a sidecar. */
+export function isGatewayPod(pod: KubeObject): boolean {
+  const a = pod.metadata.annotations ?? {};
+  if (String(a['inject.istio.io/templates'] ?? '').split(',').map((t) => t.trim()).includes('gateway')) return true;
+  const containers = ((pod.spec as Obj | undefined)?.containers as Obj[] | undefined) ?? [];
+  return containers.some((c) => c.name === 'istio-proxy' && Array.isArray(c.args) && (c.args as unknown[]).includes('router'));
+}
+
+export function podIPOf(pod: KubeObject): string | undefined {
+  const ip = (pod.status as Obj | undefined)?.podIP;
+  return typeof ip === 'string' && ip ? ip : undefined;
+}
+
+export function isRunning(pod: KubeObject): boolean {
+  return (pod.status as Obj | undefined)?.phase === 'Running' && !pod.metadata.deletionTimestamp && !!podIPOf(pod);
+}
+
+function selects(svc: KubeObject, pod: KubeObject): boolean {
+  const sel = (svc.spec as Obj | undefined)?.selector as Record<string, string> | undefined;
+  if (!sel || !Object.keys(sel).length) return false;
+  if ((svc.metadata.namespace ?? 'default') !== (pod.metadata.namespace ?? 'default')) return false;
+  const labels = pod.metadata.labels ?? {};
+  return Object.entries(sel).every(([k, v]) => labels[k] === v);
+}
+
+/** A Service targetPort (number or container port name) on a pod. */
+export function resolveTargetPort(pod: KubeObject, target: number | string): number | undefined {
+  if (typeof target === 'number') return target;
+  if (/^\d+$/.test(target)) return Number(target);
+  for (const c of ((pod.spec as Obj | undefined)?.containers as Obj[] | undefined) ?? []) {
+    for (const p of (c.ports as Obj[] | undefined) ?? []) if (p.name === target && typeof p.containerPort === 'number') return p.containerPort;
+  }
+  return undefined;
+}
+
+export interface GatewayRequestTarget {
+  pod: KubeObject;
+  /** The Service port (Gateway server port numbers are Service ports). */
+  servicePort: number;
+  /** The pod port the proxy listens on (DOWNSTREAM_LOCAL_ADDRESS). */
+  targetPort: number;
+  remoteAddress: string;
+}
+
+export type GatewayHandler = (target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse) => void;
+
+interface ListenerSpec {
+  key: string;
+  kind: 'nodePort' | 'pod';
+  bindPort: number; // 0 = any
+  /** nodePort: the Service; pod: the pod and its ports. */
+  service?: { namespace: string; name: string; port: number; targetPort: number | string };
+  pod?: { namespace: string; name: string; ip: string; servicePort: number; targetPort: number };
+}
+
+interface Listener {
+  spec: ListenerSpec;
+  server: Server;
+  sockets: Set<Socket>;
+}
+
+export class GatewayListeners {
+  private readonly listeners = new Map<string, Listener>();
+  private readonly rr = new Map<string, number>();
+  private stopped = false;
+  /** Node ports that could not be bound (in use by something else), for diagnostics. */
+  readonly bindErrors = new Map<string, string>();
+
+  constructor(
+    private readonly network: ClusterNetwork,
+    private readonly pods: () => KubeObject[],
+    private readonly services: () => KubeObject[],
+    private readonly handler: GatewayHandler,
+  ) {}
+
+  /** Bring the sockets in line with the Services and gateway pods now in the store. */
+  async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const gwPods = this.pods().filter((p) => isGatewayPod(p) && isRunning(p));
+    const desired = new Map<string, ListenerSpec>();
+    for (const svc of this.services()) {
+      const spec = (svc.spec as Obj | undefined) ?? {};
+      const ns = svc.metadata.namespace ?? 'default';
+      const targets = gwPods.filter((p) => selects(svc, p));
+      if (!targets.length) continue;
+      for (const port of servicePorts(svc)) {
+        if (port.protocol !== 'TCP') continue;
+        if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort } });
+        }
+        for (const pod of targets) {
+          const tp = resolveTargetPort(pod, port.targetPort);
+          const ip = podIPOf(pod)!;
+          if (!tp) continue;
+          const key = `pod:${ns}/${pod.metadata.name}:${ip}:${tp}`;
+          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
+        }
+      }
+    }
+    for (const [key, l] of [...this.listeners]) {
+      const want = desired.get(key);
+      if (!want || JSON.stringify(want) !== JSON.stringify(l.spec)) await this.close(key);
+    }
+    for (const [key, spec] of desired) {
+      if (this.listeners.has(key)) continue;
+      await this.open(spec);
+    }
+  }
+
+  /** The node ports currently served (for tests and `shellEnv`). */
+  nodePorts(): number[] {
+    return [...this.listeners.values()].filter((l) => l.spec.kind === 'nodePort').map((l) => l.spec.bindPort);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const key of [...this.listeners.keys()]) await this.close(key);
+  }
+
+  private async open(spec: ListenerSpec): Promise<void> {
+    const sockets = new Set<Socket>();
+    const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => this.dispatch(spec, req, res));
+    server.keepAliveTimeout = 0; // no Node `Keep-Alive` header; idle sockets end by server.timeout
+    server.timeout = 120_000;
+    server.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', (err) => {
+        this.bindErrors.set(spec.key, String((err as Error).message));
+        resolve(false);
+      });
+      server.listen(spec.bindPort, '127.0.0.1', () => resolve(true));
+    });
+    if (!ok || this.stopped) {
+      server.close();
+      return;
+    }
+    this.bindErrors.delete(spec.key);
+    this.listeners.set(spec.key, { spec, server, sockets });
+    if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (server.address() as AddressInfo).port);
+  }
+
+  private async close(key: string): Promise<void> {
+    const l = this.listeners.get(key);
+    if (!l) return;
+    this.listeners.delete(key);
+    if (l.spec.pod) this.network.unregister(l.spec.pod.ip, l.spec.pod.targetPort);
+    for (const s of l.sockets) s.destroy();
+    await new Promise<void>((resolve) => l.server.close(() => resolve()));
+  }
+
+  private dispatch(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
+    if (spec.kind === 'pod') {
+      const pod = this.pods().find((p) => p.metadata.name === spec.pod!.name && (p.metadata.namespace ?? 'default') === spec.pod!.namespace);
+      if (!pod) return void res.destroy();
+      const peer = req.headers['x-meshlab-peer-address'];
+      const remoteIP = typeof peer === 'string' && /^[0-9a-f.:]{1,64}$/i.test(peer) ? peer : '127.0.0.1';
+      this.handler({ pod, servicePort: spec.pod!.servicePort, targetPort: spec.pod!.targetPort, remoteAddress: `${remoteIP}:${req.socket.remotePort ?? 0}` }, req, res);
+      return;
+    }
+    const s = spec.service!;
+    const svc = this.services().find((x) => x.metadata.name === s.name && (x.metadata.namespace ?? 'default') === s.namespace);
+    const targets = svc ? this.pods().filter((p) => isGatewayPod(p) && isRunning(p) && selects(svc, p)) : [];
+    if (!targets.length) return void res.destroy();
+    const n = this.rr.get(spec.key) ?? 0;
+    this.rr.set(spec.key, n + 1);
+    const pod = targets[n % targets.length]!;
+    const tp = resolveTargetPort(pod, s.targetPort) ?? s.port;
+    this.handler({ pod, servicePort: s.port, targetPort: tp, remoteAddress: `${NODE_PORT_SOURCE_IP}:${req.socket.remotePort ?? 0}` }, req, res);
+  }
+}

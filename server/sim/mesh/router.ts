@@ -1,0 +1,723 @@
+// One HTTP request through a simulated Envoy (a gateway, or a sidecar's outbound side): pick the
+// route, apply redirect / direct response / fault / rewrite / headers / mirror, connect to an
+// upstream endpoint with retries, timeout and connection-pool limits, and answer the way Envoy
+// answers (local replies, `server`, `x-envoy-upstream-service-time`), writing the access log
+// and a RouteDecision.
+import { createHash, randomUUID } from 'node:crypto';
+import { request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LogBook } from '../logs/log-book.ts';
+import type { KubeObject } from '../store/object-store.ts';
+import type { LoopbackAddress } from '../world/external-network.ts';
+import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
+import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
+import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
+import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest, type RouteSelection } from './match.ts';
+import type { MeshSnapshot, VirtualHostTable } from './translate.ts';
+import type { ClusterLookup, UpstreamDirectory, UpstreamEndpoint } from './upstreams.ts';
+
+type Obj = Record<string, unknown>;
+
+export const MAX_REQUEST_BODY = 8 * 1024 * 1024;
+/** Envoy's default `num_retries` in Istio's default retry policy. */
+export const DEFAULT_RETRIES = 2;
+const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate']);
+
+export interface ProxyInfo {
+  kind: 'gateway' | 'sidecar';
+  namespace: string;
+  pod: string;
+  podIP: string;
+  serviceAccount: string;
+}
+
+export interface RouterDeps {
+  logs: LogBook;
+  decisions: DecisionLog;
+  upstreams: UpstreamDirectory;
+  now(): Date;
+  /** Pod objects by namespace/name, for sidecar detection of the upstream. */
+  pod(namespace: string, name: string): KubeObject | undefined;
+  /** Where an original destination outside the registry really is (PassthroughCluster). */
+  passthrough(host: string, port: number): LoopbackAddress | undefined;
+}
+
+/** What the proxy decided before talking to any upstream. */
+export interface RoutingContext {
+  proxy: ProxyInfo;
+  listenerPort: number;
+  /** DOWNSTREAM_LOCAL_ADDRESS. */
+  localAddress: string;
+  /** DOWNSTREAM_REMOTE_ADDRESS (ip:port). */
+  remoteAddress: string;
+  snapshot: MeshSnapshot;
+  /** The virtual host chosen, or undefined for no route (404) unless `fallback` applies. */
+  virtualHost?: VirtualHostTable;
+  /** Sidecar: the route when no VirtualService applies (the service itself, passthrough, block). */
+  fallback?: { kind: 'service'; host: string; port: number } | { kind: 'passthrough'; host: string; port: number } | { kind: 'blackhole' };
+  gatewayServers?: { gateway: string; serverIndex: number }[];
+  /** The namespace whose config names hosts when no VS does (client namespace). */
+  clientNamespace: string;
+  originalDestination?: { host: string; port: number };
+}
+
+interface Outcome {
+  status: number;
+  kind: ResponseKind;
+  flags: string;
+  details: string;
+  bytesSent: number;
+  upstreamHost?: string;
+  upstreamCluster?: string;
+  upstreamLocal?: string;
+  upstreamServiceTime?: number;
+  attempts?: number;
+  routeName?: string;
+}
+
+function isPrivate(ip: string): boolean {
+  return /^10\./.test(ip) || /^192\.168\./.test(ip) || /^172\.(1[6-9]|2\d|3[01])\./.test(ip) || /^127\./.test(ip);
+}
+
+function ipOf(address: string): string {
+  const i = address.lastIndexOf(':');
+  return i > 0 ? address.slice(0, i) : address;
+}
+
+function ephemeralPort(): number {
+  return 32768 + Math.floor(Math.random() * 28000);
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i]!.toLowerCase();
+    const v = req.rawHeaders[i + 1]!;
+    out[k] = out[k] !== undefined ? `${out[k]},${v}` : v;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'error'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks)));
+    req.on('error', () => resolve('error'));
+    req.on('aborted', () => resolve('error'));
+  });
+}
+
+/** Round-robin state per proxy and cluster, and the circuit-breaker counters. */
+class ClusterState {
+  rr = 0;
+  active = 0;
+  readonly pending: (() => void)[] = [];
+}
+
+export class HttpRouter {
+  private readonly clusters = new Map<string, ClusterState>();
+
+  constructor(private readonly d: RouterDeps) {}
+
+  private state(proxy: ProxyInfo, cluster: string): ClusterState {
+    const key = `${proxy.namespace}/${proxy.pod}|${cluster}`;
+    let s = this.clusters.get(key);
+    if (!s) {
+      s = new ClusterState();
+      if (this.clusters.size > 10_000) this.clusters.clear();
+      this.clusters.set(key, s);
+    }
+    return s;
+  }
+
+  /** Serve one request in a routing context; never throws. */
+  async handle(ctx: RoutingContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.process(ctx, req, res);
+    } catch {
+      if (!res.headersSent) this.localReply(ctx, res, 500, 'internal error', []);
+      else res.destroy();
+    }
+  }
+
+  private serverName(ctx: RoutingContext): string {
+    return ctx.proxy.kind === 'gateway' ? 'istio-envoy' : 'envoy';
+  }
+
+  private localReply(ctx: RoutingContext, res: ServerResponse, status: number, body: string, extra: [string, string][]): number {
+    const headers: [string, string][] = [];
+    const date = new Date().toUTCString();
+    if (body) headers.push(['content-length', String(Buffer.byteLength(body))], ['content-type', 'text/plain'], ...extra, ['date', date], ['server', this.serverName(ctx)]);
+    else headers.push(...extra, ['date', date], ['server', this.serverName(ctx)], ['content-length', '0']);
+    this.writeHead(res, status, headers);
+    res.end(body);
+    return Buffer.byteLength(body);
+  }
+
+  private writeHead(res: ServerResponse, status: number, headers: [string, string][]): void {
+    if (res.headersSent || res.destroyed) return;
+    // Envoy's HTTP/1 codec sends exactly these headers: no Node `Connection`/`Keep-Alive`.
+    res.sendDate = false;
+    res.removeHeader('connection');
+    for (const [k, v] of headers) res.appendHeader(k, v);
+    res.writeHead(status, STATUS_CODES[status] ?? 'Unknown');
+  }
+
+  private async process(ctx: RoutingContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const start = this.d.now();
+    const t0 = performance.now();
+    const headers = flatHeaders(req);
+    let path = req.url ?? '/';
+    let authority = headers.host ?? '';
+    // Absolute-form request target (a client talking to a proxy).
+    const abs = /^https?:\/\/([^/?#]+)([^#]*)/i.exec(path);
+    if (abs) {
+      authority = authority || abs[1]!;
+      path = abs[2] || '/';
+    }
+    if (!path.startsWith('/')) path = `/${path}`;
+    const mreq: MeshRequest = { method: (req.method ?? 'GET').toUpperCase(), path, authority, scheme: 'http', port: ctx.listenerPort, headers };
+    const requestId = headers['x-request-id'] && /^[\w.-]{1,128}$/.test(headers['x-request-id']) ? headers['x-request-id'] : randomUUID();
+    const xff = this.forwardedFor(ctx, headers);
+    const body = await readBody(req, MAX_REQUEST_BODY);
+
+    const finish = (o: Outcome, selection?: RouteSelection, destination?: RouteDecision['destination'], originalPath?: string) => {
+      const entry: AccessLogEntry = {
+        start,
+        method: mreq.method,
+        path: originalPath ?? path,
+        protocol: `HTTP/${req.httpVersion === '1.0' ? '1.0' : '1.1'}`,
+        status: o.status,
+        flags: o.flags,
+        details: o.details,
+        bytesReceived: Buffer.isBuffer(body) ? body.length : 0,
+        bytesSent: o.bytesSent,
+        durationMs: performance.now() - t0,
+        upstreamServiceTimeMs: o.upstreamServiceTime,
+        xForwardedFor: xff,
+        userAgent: headers['user-agent'],
+        requestId,
+        authority,
+        upstreamHost: o.upstreamHost,
+        upstreamCluster: o.upstreamCluster,
+        upstreamLocalAddress: o.upstreamLocal,
+        downstreamLocalAddress: ctx.localAddress,
+        downstreamRemoteAddress: ctx.remoteAddress,
+        routeName: o.routeName,
+      };
+      this.d.logs.append(ctx.proxy.namespace, ctx.proxy.pod, 'istio-proxy', formatAccessLog(entry));
+      const vs = selection?.entry;
+      this.d.decisions.record({
+        time: start.toISOString(),
+        requestId,
+        proxy: { kind: ctx.proxy.kind, namespace: ctx.proxy.namespace, pod: ctx.proxy.pod },
+        listener: { port: ctx.listenerPort, address: ctx.localAddress },
+        request: { method: mreq.method, authority, path },
+        gatewayServers: ctx.gatewayServers,
+        virtualHost: ctx.virtualHost?.name,
+        virtualService: vs ? { name: vs.vs.name, namespace: vs.vs.namespace, ruleIndex: vs.ruleIndex, ruleName: vs.ruleName, matchIndex: selection!.matchIndex, matchName: selection!.matchName } : undefined,
+        destination,
+        upstreamCluster: o.upstreamCluster,
+        upstreamHost: o.upstreamHost,
+        attempts: o.attempts,
+        response: { status: o.status, kind: o.kind, flags: o.flags, details: o.details },
+      });
+    };
+
+    if (body === 'error') {
+      res.destroy();
+      return;
+    }
+    if (body === 'too_large') {
+      const n = this.localReply(ctx, res, 413, 'Payload Too Large', []);
+      finish({ status: 413, kind: 'direct_response', flags: '-', details: 'request_payload_too_large', bytesSent: n });
+      return;
+    }
+
+    // Route selection.
+    let selection: RouteSelection | undefined;
+    let routeObj: Obj | undefined;
+    if (ctx.virtualHost) {
+      selection = selectRoute(ctx.virtualHost.routes, mreq);
+      routeObj = selection?.entry.route;
+    }
+    const routeName = selection ? (selection.entry.ruleName ?? (ctx.proxy.kind === 'gateway' ? undefined : 'default')) : ctx.fallback ? 'default' : undefined;
+    if (!routeObj) {
+      if (ctx.virtualHost || !ctx.fallback) {
+        const n = this.localReply(ctx, res, 404, '', []);
+        finish({ status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found', bytesSent: n });
+        return;
+      }
+      if (ctx.fallback.kind === 'blackhole') {
+        const n = this.localReply(ctx, res, 502, '', []);
+        finish({ status: 502, kind: 'registry_only_blocked', flags: '-', details: 'direct_response', bytesSent: n, upstreamCluster: 'BlackHoleCluster', routeName: 'block_all' });
+        return;
+      }
+      const fb = ctx.fallback;
+      const lookup: ClusterLookup =
+        fb.kind === 'service'
+          ? this.d.upstreams.lookup(ctx.snapshot, { host: fb.host, namespace: ctx.clientNamespace, clientNamespace: ctx.clientNamespace, port: fb.port, listenerPort: ctx.listenerPort, originalDestination: ctx.originalDestination })
+          : { kind: 'ok', name: 'PassthroughCluster', host: fb.host, port: fb.port, endpoints: [this.passthroughEndpoint(fb.host, fb.port)], limits: { maxConnections: 2 ** 32 - 1, http1MaxPendingRequests: 2 ** 32 - 1, http2MaxRequests: 2 ** 32 - 1, maxRequestsPerConnection: 0 }, external: true };
+      await this.forward(ctx, req, res, mreq, body, lookup, { requestId, xff, route: {}, routeName: fb.kind === 'passthrough' ? 'allow_any' : 'default', decorator: fb.kind === 'passthrough' ? undefined : `${lookup.kind === 'ok' ? lookup.host : fb.host}:${fb.port}/*` }, finish, undefined, { host: fb.host, port: fb.port });
+      return;
+    }
+
+    const route = routeObj;
+    // Redirect and direct response are answered by the proxy itself.
+    if (route.redirect) {
+      const r = route.redirect as Obj;
+      const code = typeof r.redirectCode === 'number' ? r.redirectCode : 301;
+      const scheme = typeof r.scheme === 'string' ? r.scheme : 'http';
+      const host = typeof r.authority === 'string' ? r.authority : authority.replace(/:\d+$/, '');
+      const port = typeof r.port === 'number' ? `:${r.port}` : '';
+      const uri = typeof r.uri === 'string' ? r.uri : path;
+      const location = `${scheme}://${host}${port}${uri}`;
+      const n = this.localReply(ctx, res, code, '', [['location', location]]);
+      finish({ status: code, kind: 'redirect', flags: '-', details: 'direct_response', bytesSent: n, routeName: routeName }, selection);
+      return;
+    }
+    if (route.directResponse) {
+      const dr = route.directResponse as Obj;
+      const status = typeof dr.status === 'number' ? dr.status : 200;
+      const b = dr.body as Obj | undefined;
+      const text = typeof b?.string === 'string' ? b.string : typeof b?.bytes === 'string' ? Buffer.from(b.bytes, 'base64').toString('utf8') : '';
+      const n = this.localReply(ctx, res, status, text, []);
+      finish({ status, kind: 'direct_response', flags: '-', details: 'direct_response', bytesSent: n, routeName }, selection);
+      return;
+    }
+
+    // Fault injection runs before the router: delay, then abort.
+    const fault = route.fault as Obj | undefined;
+    let faultDelayed = false;
+    if (fault?.delay) {
+      const delay = fault.delay as Obj;
+      const ms = parseDurationMs(delay.fixedDelay);
+      if (ms !== undefined && faultFires(delay)) {
+        faultDelayed = true;
+        await new Promise((r) => setTimeout(r, Math.min(ms, 600_000)));
+        if (res.destroyed) return;
+      }
+    }
+    if (fault?.abort) {
+      const abort = fault.abort as Obj;
+      if (faultFires(abort) && typeof abort.httpStatus === 'number') {
+        const n = this.localReply(ctx, res, abort.httpStatus, 'fault filter abort', []);
+        finish({ status: abort.httpStatus, kind: 'fault_abort', flags: faultDelayed ? 'DI,FI' : 'FI', details: 'fault_filter_abort', bytesSent: n, routeName }, selection);
+        return;
+      }
+    }
+
+    const destinations = ((route.route as Obj[] | undefined) ?? []).filter((d) => d.destination && typeof (d.destination as Obj).host === 'string');
+    const chosen = pickWeighted(destinations);
+    if (!chosen) {
+      const n = this.localReply(ctx, res, 404, '', []);
+      finish({ status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found', bytesSent: n }, selection);
+      return;
+    }
+    const dest = chosen.destination as Obj;
+    const destPort = typeof (dest.port as Obj | undefined)?.number === 'number' ? ((dest.port as Obj).number as number) : undefined;
+    const vsNs = selection!.entry.vs.namespace;
+    const lookup = this.d.upstreams.lookup(ctx.snapshot, {
+      host: String(dest.host),
+      namespace: vsNs,
+      clientNamespace: ctx.clientNamespace,
+      port: destPort,
+      subset: typeof dest.subset === 'string' ? dest.subset : undefined,
+      listenerPort: ctx.proxy.kind === 'sidecar' ? ctx.listenerPort : undefined,
+      originalDestination: ctx.originalDestination,
+    });
+
+    // Rewrite (uri replaces the matched prefix; authority replaces Host).
+    let upstreamPath = path;
+    let originalPath: string | undefined;
+    const rewrite = route.rewrite as Obj | undefined;
+    if (rewrite && typeof rewrite.uri === 'string') {
+      const m = selection!.matchIndex >= 0 ? selection!.entry.matches[selection!.matchIndex] : undefined;
+      const prefix = (m?.uri as Obj | undefined)?.prefix;
+      originalPath = path;
+      if (typeof prefix === 'string' && path.toLowerCase().startsWith(prefix.toLowerCase())) upstreamPath = rewrite.uri + path.slice(prefix.length);
+      else {
+        const q = path.indexOf('?');
+        upstreamPath = rewrite.uri + (q >= 0 ? path.slice(q) : '');
+      }
+      if (!upstreamPath.startsWith('/')) upstreamPath = `/${upstreamPath}`;
+    }
+    const upstreamAuthority = rewrite && typeof rewrite.authority === 'string' ? rewrite.authority : authority;
+
+    // Mirroring: a copy to the mirror host with `-shadow` appended to Host, response ignored.
+    const mirror = route.mirror as Obj | undefined;
+    if (mirror && typeof mirror.host === 'string') {
+      const pct = (route.mirrorPercentage as Obj | undefined)?.value;
+      if (typeof pct !== 'number' || Math.random() * 100 < pct) {
+        const ml = this.d.upstreams.lookup(ctx.snapshot, { host: mirror.host, namespace: vsNs, clientNamespace: ctx.clientNamespace, port: typeof (mirror.port as Obj | undefined)?.number === 'number' ? ((mirror.port as Obj).number as number) : undefined, subset: typeof mirror.subset === 'string' ? mirror.subset : undefined, listenerPort: ctx.listenerPort });
+        if (ml.kind === 'ok' && ml.endpoints.length) {
+          const ep = ml.endpoints[Math.floor(Math.random() * ml.endpoints.length)]!;
+          if (ep.socket) this.sendMirror(ep.socket, mreq.method, upstreamPath, headers, `${upstreamAuthority.replace(/:\d+$/, '')}-shadow${/:\d+$/.exec(upstreamAuthority)?.[0] ?? ''}`, Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+        }
+      }
+    }
+
+    await this.forward(
+      ctx,
+      req,
+      res,
+      { ...mreq, path: upstreamPath, authority: upstreamAuthority },
+      body,
+      lookup,
+      { requestId, xff, route, routeName, destinationHeaders: chosen.headers as Obj | undefined, decorator: lookup.kind === 'ok' ? `${lookup.host}:${lookup.port}/*` : undefined, faultDelayed, originalPath },
+      finish,
+      selection,
+      { host: String(dest.host), port: destPort, subset: typeof dest.subset === 'string' ? dest.subset : undefined },
+    );
+  }
+
+  private passthroughEndpoint(host: string, port: number): UpstreamEndpoint {
+    return { address: `${host}:${port}`, socket: this.d.passthrough(host, port) };
+  }
+
+  /** X-Forwarded-For as this proxy passes it on (gateways append the downstream address). */
+  private forwardedFor(ctx: RoutingContext, headers: Record<string, string>): string | undefined {
+    if (ctx.proxy.kind !== 'gateway') return headers['x-forwarded-for'];
+    const remote = ipOf(ctx.remoteAddress);
+    return headers['x-forwarded-for'] ? `${headers['x-forwarded-for']},${remote}` : remote;
+  }
+
+  private sendMirror(socket: LoopbackAddress, method: string, path: string, headers: Record<string, string>, host: string, body: Buffer): void {
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) if (!HOP_BY_HOP.has(k) && k !== 'host' && k !== 'content-length') h[k] = v;
+    h.host = host;
+    h['content-length'] = String(body.length);
+    const r = httpRequest({ host: socket.host, port: socket.port, method, path, headers: h, timeout: 30_000 }, (resp) => resp.resume());
+    r.on('error', () => {});
+    r.on('timeout', () => r.destroy());
+    r.end(body);
+  }
+
+  private async forward(
+    ctx: RoutingContext,
+    req: IncomingMessage,
+    res: ServerResponse,
+    mreq: MeshRequest,
+    body: Buffer,
+    lookup: ClusterLookup,
+    opts: { requestId: string; xff?: string; route: Obj; routeName?: string; destinationHeaders?: Obj; decorator?: string; faultDelayed?: boolean; originalPath?: string },
+    finish: (o: Outcome, s?: RouteSelection, d?: RouteDecision['destination'], originalPath?: string) => void,
+    selection: RouteSelection | undefined,
+    destination: RouteDecision['destination'],
+  ): Promise<void> {
+    const flags0 = opts.faultDelayed ? 'DI' : '';
+    const withFlag = (f: string) => [flags0, f].filter(Boolean).join(',') || '-';
+    if (lookup.kind === 'not_found') {
+      const n = this.localReply(ctx, res, 503, '', []);
+      finish({ status: 503, kind: 'cluster_not_found', flags: withFlag('NC'), details: 'cluster_not_found', bytesSent: n, upstreamCluster: lookup.name, routeName: opts.routeName }, selection, destination, opts.originalPath);
+      return;
+    }
+    if (!lookup.endpoints.length) {
+      const n = this.localReply(ctx, res, 503, 'no healthy upstream', []);
+      finish({ status: 503, kind: 'no_healthy_upstream', flags: withFlag('UH'), details: 'no_healthy_upstream', bytesSent: n, upstreamCluster: lookup.name, routeName: opts.routeName }, selection, destination, opts.originalPath);
+      return;
+    }
+
+    // Circuit breaking: active requests up to maxConnections (HTTP/1.1: one request per
+    // connection), then a pending queue up to http1MaxPendingRequests, then overflow.
+    const st = this.state(ctx.proxy, lookup.name);
+    const maxActive = Math.min(lookup.limits.maxConnections, lookup.limits.http2MaxRequests);
+    if (st.active >= maxActive) {
+      if (st.pending.length >= lookup.limits.http1MaxPendingRequests) {
+        const n = this.localReply(ctx, res, 503, 'upstream connect error or disconnect/reset before headers. reset reason: overflow', [['x-envoy-overloaded', 'true']]);
+        finish({ status: 503, kind: 'overflow', flags: withFlag('UO'), details: 'upstream_reset_before_response_started{overflow}', bytesSent: n, upstreamCluster: lookup.name, routeName: opts.routeName }, selection, destination, opts.originalPath);
+        return;
+      }
+      await new Promise<void>((resolve) => st.pending.push(resolve));
+    }
+    st.active++;
+    const release = () => {
+      st.active--;
+      const next = st.pending.shift();
+      if (next) next();
+    };
+
+    const route = opts.route;
+    const retries = route.retries as Obj | undefined;
+    const attemptsAllowed = 1 + (typeof retries?.attempts === 'number' ? Math.max(0, retries.attempts) : DEFAULT_RETRIES);
+    const retryOn = new Set(String(retries?.retryOn ?? DEFAULT_RETRY_ON).split(',').map((s) => s.trim()));
+    const perTry = parseDurationMs(retries?.perTryTimeout);
+    const timeoutMs = parseDurationMs(route.timeout);
+    const started = performance.now();
+    const deadline = timeoutMs && timeoutMs > 0 ? started + timeoutMs : undefined;
+
+    const upstreamHeaders = this.upstreamHeaders(ctx, mreq, opts, lookup, route);
+    const tried = new Set<number>();
+    let attempt = 0;
+    let lastFailure: 'connect' | 'timeout' | undefined;
+    let lastEndpoint: UpstreamEndpoint | undefined;
+    try {
+      while (attempt < attemptsAllowed) {
+        attempt++;
+        // Round robin, skipping hosts already tried (Istio's previous_hosts retry predicate).
+        let idx = st.rr++ % lookup.endpoints.length;
+        for (let k = 0; k < lookup.endpoints.length && tried.has(idx); k++) idx = (idx + 1) % lookup.endpoints.length;
+        tried.add(idx);
+        const ep = lookup.endpoints[idx]!;
+        lastEndpoint = ep;
+        const remaining = deadline !== undefined ? deadline - performance.now() : undefined;
+        if (remaining !== undefined && remaining <= 0) {
+          lastFailure = 'timeout';
+          break;
+        }
+        const budget = Math.min(remaining ?? Infinity, perTry ?? Infinity);
+        upstreamHeaders['x-envoy-attempt-count'] = String(attempt);
+        const result = await this.attempt(ctx, ep, mreq, upstreamHeaders, body, budget, lookup);
+        if (result.kind === 'connect_failure') {
+          lastFailure = 'connect';
+          if (retryOn.has('connect-failure') || retryOn.has('5xx') || retryOn.has('gateway-error') || retryOn.has('reset')) continue;
+          break;
+        }
+        if (result.kind === 'timeout') {
+          lastFailure = 'timeout';
+          if (deadline !== undefined && performance.now() >= deadline - 1) break;
+          if (perTry !== undefined && (retryOn.has('5xx') || retryOn.has('gateway-error') || retryOn.has('reset'))) continue;
+          break;
+        }
+        const status = result.response.statusCode ?? 502;
+        const retriable =
+          attempt < attemptsAllowed &&
+          ((retryOn.has('5xx') && status >= 500) ||
+            (retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) ||
+            (retryOn.has('retriable-4xx') && status === 409) ||
+            (retryOn.has('retriable-status-codes') && ((retries?.retriableStatusCodes as number[] | undefined) ?? []).includes(status)) ||
+            retryOn.has(String(status)));
+        if (retriable) {
+          result.response.resume();
+          continue;
+        }
+        await this.respond(ctx, res, result.response, performance.now() - started, route, opts, ep, lookup, attempt, finish, selection, destination, withFlag, result.localAddress);
+        return;
+      }
+      if (lastFailure === 'timeout') {
+        const n = this.localReply(ctx, res, 504, 'upstream request timeout', []);
+        finish({ status: 504, kind: 'timeout', flags: withFlag('UT'), details: 'response_timeout', bytesSent: n, upstreamCluster: lookup.name, upstreamHost: lastEndpoint?.address, attempts: attempt, routeName: opts.routeName }, selection, destination, opts.originalPath);
+        return;
+      }
+      const n = this.localReply(ctx, res, 503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure', []);
+      finish({ status: 503, kind: 'connection_failure', flags: withFlag(attempt > 1 ? 'UF,URX' : 'UF'), details: 'upstream_reset_before_response_started{connection_failure}', bytesSent: n, upstreamCluster: lookup.name, upstreamHost: lastEndpoint?.address, attempts: attempt, routeName: opts.routeName }, selection, destination, opts.originalPath);
+    } finally {
+      release();
+    }
+    void req;
+  }
+
+  private upstreamHeaders(ctx: RoutingContext, mreq: MeshRequest, opts: { requestId: string; xff?: string; destinationHeaders?: Obj; decorator?: string }, lookup: ClusterLookup & { kind: 'ok' }, route: Obj): Record<string, string> {
+    const h: Record<string, string> = {};
+    for (const [k, v] of Object.entries(mreq.headers)) {
+      if (HOP_BY_HOP.has(k) || k === 'host' || k === PEER_ADDRESS_HEADER) continue;
+      if (ctx.proxy.kind === 'gateway' && k.startsWith('x-envoy-')) continue; // edge: untrusted internal headers dropped
+      h[k] = v;
+    }
+    h.host = mreq.authority;
+    h['x-forwarded-proto'] = mreq.headers['x-forwarded-proto'] && ctx.proxy.kind !== 'gateway' ? mreq.headers['x-forwarded-proto'] : 'http';
+    h['x-request-id'] = opts.requestId;
+    if (opts.xff) h['x-forwarded-for'] = opts.xff;
+    else delete h['x-forwarded-for'];
+    if (ctx.proxy.kind === 'gateway') {
+      const remote = ipOf(ctx.remoteAddress);
+      if (!mreq.headers['x-forwarded-for'] && isPrivate(remote)) h['x-envoy-internal'] = 'true';
+    }
+    if (opts.decorator && !h['x-envoy-decorator-operation']) h['x-envoy-decorator-operation'] = opts.decorator;
+    void lookup;
+    const manip = (spec: Obj | undefined) => {
+      const r = ((spec as Obj | undefined)?.request as Obj | undefined) ?? {};
+      for (const [k, v] of Object.entries((r.set as Obj | undefined) ?? {})) h[k.toLowerCase()] = String(v);
+      for (const [k, v] of Object.entries((r.add as Obj | undefined) ?? {})) h[k.toLowerCase()] = h[k.toLowerCase()] !== undefined ? `${h[k.toLowerCase()]},${String(v)}` : String(v);
+      for (const k of (r.remove as string[] | undefined) ?? []) delete h[String(k).toLowerCase()];
+    };
+    manip(route.headers as Obj | undefined);
+    manip(opts.destinationHeaders);
+    for (const k of Object.keys(h)) if (/[\r\n]/.test(h[k]!)) delete h[k];
+    return h;
+  }
+
+  private attempt(
+    ctx: RoutingContext,
+    ep: UpstreamEndpoint,
+    mreq: MeshRequest,
+    headers: Record<string, string>,
+    body: Buffer,
+    budgetMs: number,
+    lookup: ClusterLookup & { kind: 'ok' },
+  ): Promise<{ kind: 'response'; response: IncomingMessage; localAddress: string } | { kind: 'connect_failure' } | { kind: 'timeout' }> {
+    if (!ep.socket) return Promise.resolve({ kind: 'connect_failure' });
+    const h: Record<string, string> = { ...headers, 'content-length': String(body.length) };
+    if (!body.length && (mreq.method === 'GET' || mreq.method === 'HEAD')) delete h['content-length'];
+    // The upstream workload sees the proxy's pod as its peer; an injected upstream pod's own
+    // sidecar adds the client identity (XFCC) and shows 127.0.0.6 as peer.
+    const upstreamSidecar = ep.pod && isInjected(ep.pod);
+    if (upstreamSidecar) {
+      h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
+      h[PEER_ADDRESS_HEADER] = '127.0.0.6';
+    } else {
+      h[PEER_ADDRESS_HEADER] = ctx.proxy.podIP;
+    }
+    const localAddress = `${ctx.proxy.podIP}:${ephemeralPort()}`;
+    const inboundStart = this.d.now();
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = (v: Parameters<typeof resolve>[0]) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        resolve(v);
+      };
+      const r = httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: false, setHost: false });
+      const timer = Number.isFinite(budgetMs)
+        ? setTimeout(() => {
+            r.destroy();
+            done({ kind: 'timeout' });
+          }, Math.max(1, budgetMs))
+        : undefined;
+      r.on('response', (resp) => {
+        if (upstreamSidecar && ep.pod) {
+          resp.on('end', () => this.inboundLog(ep, mreq, h, resp, inboundStart, performance.now() - t0, body.length, lookup));
+        }
+        done({ kind: 'response', response: resp, localAddress });
+      });
+      r.on('error', () => done({ kind: 'connect_failure' }));
+      r.end(body);
+    });
+  }
+
+  /** The upstream pod's own sidecar writes its inbound access log line. */
+  private inboundLog(ep: UpstreamEndpoint, mreq: MeshRequest, h: Record<string, string>, resp: IncomingMessage, start: Date, ms: number, received: number, lookup: ClusterLookup & { kind: 'ok' }): void {
+    const pod = ep.pod!;
+    const [ip, port] = [ipOf(ep.address), ep.address.slice(ep.address.lastIndexOf(':') + 1)];
+    const bytes = Number(resp.headers['content-length'] ?? 0) || 0;
+    this.d.logs.append(
+      pod.metadata.namespace ?? 'default',
+      pod.metadata.name,
+      'istio-proxy',
+      formatAccessLog({
+        start,
+        method: mreq.method,
+        path: mreq.path,
+        protocol: 'HTTP/1.1',
+        status: resp.statusCode ?? 0,
+        flags: '-',
+        details: 'via_upstream',
+        bytesReceived: received,
+        bytesSent: bytes,
+        durationMs: ms,
+        upstreamServiceTimeMs: ms,
+        xForwardedFor: h['x-forwarded-for'],
+        userAgent: h['user-agent'],
+        requestId: h['x-request-id'],
+        authority: h.host,
+        upstreamHost: `${ip}:${port}`,
+        upstreamCluster: `inbound|${port}||`,
+        upstreamLocalAddress: `127.0.0.6:${ephemeralPort()}`,
+        downstreamLocalAddress: `${ip}:${port}`,
+        downstreamRemoteAddress: `${ipOf(h[PEER_ADDRESS_HEADER] ?? '')}:${ephemeralPort()}`,
+        requestedServerName: `outbound_.${lookup.port}_.${lookup.subset ?? ''}_.${lookup.host}`,
+        routeName: 'default',
+      }),
+    );
+  }
+
+  private async respond(
+    ctx: RoutingContext,
+    res: ServerResponse,
+    up: IncomingMessage,
+    serviceMs: number,
+    route: Obj,
+    opts: { routeName?: string; destinationHeaders?: Obj; originalPath?: string },
+    ep: UpstreamEndpoint,
+    lookup: ClusterLookup & { kind: 'ok' },
+    attempts: number,
+    finish: (o: Outcome, s?: RouteSelection, d?: RouteDecision['destination'], originalPath?: string) => void,
+    selection: RouteSelection | undefined,
+    destination: RouteDecision['destination'],
+    withFlag: (f: string) => string,
+    upstreamLocal: string,
+  ): Promise<void> {
+    const out: [string, string][] = [['server', this.serverName(ctx)]];
+    for (let i = 0; i + 1 < up.rawHeaders.length; i += 2) {
+      const k = up.rawHeaders[i]!.toLowerCase();
+      if (HOP_BY_HOP.has(k) || k === 'server') continue;
+      out.push([k, up.rawHeaders[i + 1]!]);
+    }
+    if (!out.some(([k]) => k === 'date')) out.splice(1, 0, ['date', new Date().toUTCString()]);
+    const chunked = !out.some(([k]) => k === 'content-length') && up.headers['transfer-encoding'] !== undefined;
+    out.push(['x-envoy-upstream-service-time', String(Math.round(serviceMs))]);
+    const manip = (spec: Obj | undefined) => {
+      const r = ((spec as Obj | undefined)?.response as Obj | undefined) ?? {};
+      for (const [k, v] of Object.entries((r.set as Obj | undefined) ?? {})) {
+        const key = k.toLowerCase();
+        const i = out.findIndex(([x]) => x === key);
+        if (i >= 0) {
+          out[i] = [key, String(v)];
+          for (let j = out.length - 1; j > i; j--) if (out[j]![0] === key) out.splice(j, 1);
+        } else out.push([key, String(v)]);
+      }
+      for (const [k, v] of Object.entries((r.add as Obj | undefined) ?? {})) out.push([k.toLowerCase(), String(v)]);
+      for (const k of (r.remove as string[] | undefined) ?? []) for (let j = out.length - 1; j >= 0; j--) if (out[j]![0] === String(k).toLowerCase()) out.splice(j, 1);
+    };
+    manip(route.headers as Obj | undefined);
+    manip(opts.destinationHeaders);
+    const clean = out.filter(([k, v]) => /^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(k) && !/[\r\n]/.test(v));
+    if (chunked) clean.push(['transfer-encoding', 'chunked']);
+    const status = up.statusCode ?? 502;
+    this.writeHead(res, status, clean);
+    let bytes = 0;
+    await new Promise<void>((resolve) => {
+      up.on('data', (c: Buffer) => {
+        bytes += c.length;
+        res.write(c);
+      });
+      up.on('end', () => {
+        res.end();
+        resolve();
+      });
+      up.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+      res.on('close', () => {
+        up.destroy();
+        resolve();
+      });
+    });
+    finish(
+      { status, kind: lookup.name === 'PassthroughCluster' ? 'passthrough' : 'upstream', flags: withFlag(''), details: 'via_upstream', bytesSent: bytes, upstreamHost: ep.address, upstreamCluster: lookup.name, upstreamLocal, upstreamServiceTime: serviceMs, attempts, routeName: opts.routeName },
+      selection,
+      destination,
+      opts.originalPath,
+    );
+  }
+}
+
+/** A pod with an Istio sidecar (injected, not a gateway). */
+export function isInjected(pod: KubeObject): boolean {
+  const a = pod.metadata.annotations ?? {};
+  if (!a['sidecar.istio.io/status']) return false;
+  return !String(a['inject.istio.io/templates'] ?? '').split(',').includes('gateway');
+}
+
+function serviceAccountOf(pod: KubeObject): string {
+  const sa = (pod.spec as Obj | undefined)?.serviceAccountName;
+  return typeof sa === 'string' && sa ? sa : 'default';
+}
+
+/** X-Forwarded-Client-Cert as the server-side sidecar sets it after mTLS. */
+export function xfcc(server: KubeObject, client: ProxyInfo): string {
+  const by = `spiffe://cluster.local/ns/${server.metadata.namespace ?? 'default'}/sa/${serviceAccountOf(server)}`;
+  const uri = `spiffe://cluster.local/ns/${client.namespace}/sa/${client.serviceAccount}`;
+  const hash = createHash('sha256').update(uri).digest('hex');
+  return `By=${by};Hash=${hash};Subject="";URI=${uri}`;
+}

@@ -1,0 +1,309 @@
+// Istio's config → per-proxy route tables, as plain data (what istiod would push as RDS).
+// Gateways: for a gateway pod, the HTTP servers per port and the VirtualServices bound to them,
+// merged per host by creation time. Sidecars: per (client namespace, host, port) the mesh-bound
+// VirtualService that applies, or the default route to the service.
+import { parse as parseYaml } from 'yaml';
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
+import { intersectHosts, hostMatches, resolveShortName } from './hosts.ts';
+
+type Obj = Record<string, unknown>;
+
+export const ISTIO = 'networking.istio.io';
+export const ROOT_NAMESPACE = 'istio-system';
+
+export interface MeshSnapshot {
+  revision: number;
+  gateways: KubeObject[];
+  virtualServices: KubeObject[];
+  destinationRules: KubeObject[];
+  serviceEntries: KubeObject[];
+  services: KubeObject[];
+  outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+}
+
+function byCreation(a: KubeObject, b: KubeObject): number {
+  const t = (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '');
+  if (t) return t;
+  // Same second: the store's revision order is the creation order.
+  const r = Number(a.metadata.resourceVersion ?? 0) - Number(b.metadata.resourceVersion ?? 0);
+  if (r && a.metadata.generation === 1 && b.metadata.generation === 1) return r;
+  return a.metadata.name.localeCompare(b.metadata.name) || (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '');
+}
+
+/** Reads everything routing depends on from the store at one revision. */
+export function snapshotOf(store: ObjectStore): MeshSnapshot {
+  const list = (r: string) => store.list(r).items.filter((o) => !o.metadata.deletionTimestamp).sort(byCreation);
+  let mode: MeshSnapshot['outboundTrafficPolicy'] = 'ALLOW_ANY';
+  const cm = store.get('configmaps', ROOT_NAMESPACE, 'istio');
+  const mesh = (cm?.data as Obj | undefined)?.mesh;
+  if (typeof mesh === 'string') {
+    try {
+      const parsed = parseYaml(mesh) as Obj | null;
+      const m = (parsed?.outboundTrafficPolicy as Obj | undefined)?.mode;
+      if (m === 'REGISTRY_ONLY') mode = 'REGISTRY_ONLY';
+    } catch {
+      // istiod keeps the previous config on a parse error; ALLOW_ANY is the default.
+    }
+  }
+  return {
+    revision: store.currentRevision,
+    gateways: list(`${ISTIO}/gateways`),
+    virtualServices: list(`${ISTIO}/virtualservices`),
+    destinationRules: list(`${ISTIO}/destinationrules`),
+    serviceEntries: list(`${ISTIO}/serviceentries`),
+    services: list('services'),
+    outboundTrafficPolicy: mode,
+  };
+}
+
+export interface VsRef {
+  name: string;
+  namespace: string;
+}
+
+export interface HttpRouteEntry {
+  vs: VsRef;
+  ruleIndex: number;
+  ruleName?: string;
+  /** The HTTPRoute as written (route, redirect, directResponse, fault, ...). */
+  route: Obj;
+  /** Match blocks that apply to this proxy (OR'd); empty = matches everything. */
+  matches: Obj[];
+}
+
+export interface VirtualHostTable {
+  /** `host:port`, as Istio names virtual hosts. */
+  name: string;
+  domains: string[];
+  routes: HttpRouteEntry[];
+}
+
+export interface GatewayServerRef {
+  gateway: string; // ns/name
+  serverIndex: number;
+  portName?: string;
+  protocol: string;
+  hosts: string[];
+  httpsRedirect: boolean;
+}
+
+export interface GatewayListenerTable {
+  port: number;
+  servers: GatewayServerRef[];
+  virtualHosts: VirtualHostTable[];
+}
+
+export interface GatewayRouteTable {
+  proxy: string; // ns/pod
+  listeners: GatewayListenerTable[];
+}
+
+function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return false;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** Gateways whose selector picks this pod (any namespace, as istiod does by default). */
+export function gatewaysForPod(snapshot: MeshSnapshot, podLabels: Record<string, string>): KubeObject[] {
+  return snapshot.gateways.filter((g) => labelsMatch(((g.spec as Obj | undefined)?.selector as Record<string, string> | undefined) ?? {}, podLabels));
+}
+
+/** `name` → `vsNamespace/name`; `ns/name` as is; `mesh` stays `mesh`. */
+export function qualifyGateway(ref: string, vsNamespace: string): string {
+  if (ref === 'mesh') return 'mesh';
+  return ref.includes('/') ? ref : `${vsNamespace}/${ref}`;
+}
+
+function vsGateways(vs: KubeObject): string[] {
+  const g = ((vs.spec as Obj | undefined)?.gateways as string[] | undefined) ?? [];
+  const ns = vs.metadata.namespace ?? 'default';
+  return g.length ? g.map((x) => qualifyGateway(String(x), ns)) : ['mesh'];
+}
+
+/**
+ * The routes of one VirtualService that apply to a proxy identified by `gatewayNames`
+ * (qualified `ns/name`, or `mesh`) and a listener port: `match.gateways` overrides the
+ * top-level list, `match.port` must equal the port, a route whose every match is filtered out
+ * is dropped. Routes after a catch-all are unreachable and dropped.
+ */
+export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined): HttpRouteEntry[] {
+  const ns = vs.metadata.namespace ?? 'default';
+  const spec = (vs.spec as Obj | undefined) ?? {};
+  const top = vsGateways(vs);
+  const out: HttpRouteEntry[] = [];
+  const http = (spec.http as Obj[] | undefined) ?? [];
+  for (let i = 0; i < http.length; i++) {
+    const route = http[i]!;
+    const rawMatches = (route.match as Obj[] | undefined) ?? [];
+    let matches: Obj[];
+    if (!rawMatches.length) {
+      if (!top.some((g) => gatewayNames.has(g))) continue;
+      matches = [];
+    } else {
+      matches = rawMatches.filter((m) => {
+        const gws = (m.gateways as string[] | undefined)?.map((g) => qualifyGateway(String(g), ns)) ?? top;
+        if (!gws.some((g) => gatewayNames.has(g))) return false;
+        if (typeof m.port === 'number' && port !== undefined && m.port !== port) return false;
+        return true;
+      });
+      if (!matches.length) continue;
+    }
+    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, matches });
+  }
+  return out;
+}
+
+/** A match with no conditions besides `name` (or an empty list) matches every request. */
+export function isCatchAll(entry: HttpRouteEntry): boolean {
+  if (!entry.matches.length) return true;
+  return entry.matches.some((m) => {
+    const keys = Object.keys(m).filter((k) => k !== 'name' && k !== 'gateways' && k !== 'port');
+    if (!keys.length) return true;
+    if (keys.length === 1 && keys[0] === 'uri') {
+      const uri = m.uri as Obj;
+      return uri.prefix === '/' && !m.ignoreUriCase;
+    }
+    return false;
+  });
+}
+
+/** Appends merged routes; catch-alls go last and cut off what follows them (Istio's merge). */
+export function mergeRoutes(lists: HttpRouteEntry[][]): HttpRouteEntry[] {
+  const normal: HttpRouteEntry[] = [];
+  const catchAll: HttpRouteEntry[] = [];
+  for (const list of lists) {
+    for (const r of list) {
+      if (isCatchAll(r)) {
+        catchAll.push(r);
+        break;
+      }
+      normal.push(r);
+    }
+  }
+  return [...normal, ...catchAll];
+}
+
+/** `ns/host`, `./host`, `*\/host` or bare `host` (= any namespace) in a Gateway server. */
+function splitServerHost(h: string, gatewayNamespace: string): { namespace: string; host: string } {
+  const i = h.indexOf('/');
+  if (i < 0) return { namespace: '*', host: h.toLowerCase() };
+  const ns = h.slice(0, i);
+  return { namespace: ns === '.' ? gatewayNamespace : ns, host: h.slice(i + 1).toLowerCase() };
+}
+
+/** Builds a gateway pod's listeners and virtual hosts from the gateways that select it. */
+export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: string; name: string; labels: Record<string, string> }): GatewayRouteTable {
+  const gws = gatewaysForPod(snapshot, pod.labels);
+  const listeners = new Map<number, GatewayListenerTable & { hostOwners: { gateway: string; namespace: string; host: string }[] }>();
+  for (const g of gws) {
+    const gname = `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`;
+    const servers = ((g.spec as Obj | undefined)?.servers as Obj[] | undefined) ?? [];
+    servers.forEach((s, idx) => {
+      const port = s.port as Obj | undefined;
+      if (!port || typeof port.number !== 'number') return;
+      const protocol = String(port.protocol ?? 'HTTP').toUpperCase();
+      const tls = s.tls as Obj | undefined;
+      const plainHttp = protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
+      if (!plainHttp) return; // TLS termination is outside what the embedded gateway serves.
+      let l = listeners.get(port.number);
+      if (!l) {
+        l = { port: port.number, servers: [], virtualHosts: [], hostOwners: [] };
+        listeners.set(port.number, l);
+      }
+      const hosts = ((s.hosts as string[] | undefined) ?? []).map(String);
+      l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true });
+      for (const h of hosts) l.hostOwners.push({ gateway: gname, ...splitServerHost(h, g.metadata.namespace ?? 'default') });
+    });
+  }
+  const out: GatewayListenerTable[] = [];
+  for (const l of [...listeners.values()].sort((a, b) => a.port - b.port)) {
+    const gatewayNames = new Set(l.servers.map((s) => s.gateway));
+    // host → routes from every VS (creation order) bound to one of this port's gateways.
+    const byHost = new Map<string, HttpRouteEntry[][]>();
+    for (const vs of snapshot.virtualServices) {
+      const vsNs = vs.metadata.namespace ?? 'default';
+      const vsHosts = (((vs.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), vsNs));
+      for (const owner of l.hostOwners) {
+        const vsGws = new Set([...vsGateways(vs), ...(((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).flatMap((r) => ((r.match as Obj[] | undefined) ?? []).flatMap((m) => ((m.gateways as string[] | undefined) ?? []).map((g) => qualifyGateway(String(g), vsNs))))]);
+        if (!vsGws.has(owner.gateway)) continue;
+        if (owner.namespace !== '*' && owner.namespace !== vsNs) continue;
+        const routes = routesFor(vs, new Set([owner.gateway]), l.port);
+        if (!routes.length) continue;
+        for (const vh of vsHosts) {
+          const domain = intersectHosts(owner.host, vh);
+          if (!domain) continue;
+          const lists = byHost.get(domain) ?? [];
+          if (!lists.some((x) => x[0]?.vs.name === vs.metadata.name && x[0]?.vs.namespace === vsNs)) lists.push(routes);
+          byHost.set(domain, lists);
+        }
+      }
+    }
+    void gatewayNames;
+    const virtualHosts: VirtualHostTable[] = [...byHost.entries()].map(([host, lists]) => ({
+      name: `${host}:${l.port}`,
+      domains: [host],
+      routes: mergeRoutes(lists),
+    }));
+    out.push({ port: l.port, servers: l.servers, virtualHosts });
+  }
+  return { proxy: `${pod.namespace}/${pod.name}`, listeners: out };
+}
+
+/**
+ * The sidecar's choice for a request to `host` (FQDN already resolved) from a pod in
+ * `clientNamespace`: the oldest mesh-bound VirtualService whose hosts match (Istio keeps the
+ * first VS per host for sidecars), with its routes for `port`.
+ */
+export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: string, host: string, port: number): VirtualHostTable | undefined {
+  for (const vs of snapshot.virtualServices) {
+    const vsNs = vs.metadata.namespace ?? 'default';
+    if (!exportedTo(vs, clientNamespace)) continue;
+    if (!vsGateways(vs).includes('mesh') && !(((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).some((r) => ((r.match as Obj[] | undefined) ?? []).some((m) => ((m.gateways as string[] | undefined) ?? []).includes('mesh')))) continue;
+    const vsHosts = (((vs.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), vsNs));
+    const hit = vsHosts.find((p) => hostMatches(p, host));
+    if (!hit) continue;
+    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port)]) };
+  }
+  return undefined;
+}
+
+/** `exportTo` (default `*`; `.` = own namespace). */
+export function exportedTo(obj: KubeObject, namespace: string): boolean {
+  const list = ((obj.spec as Obj | undefined)?.exportTo as string[] | undefined) ?? [];
+  if (!list.length) return true;
+  return list.some((e) => e === '*' || e === namespace || (e === '.' && obj.metadata.namespace === namespace));
+}
+
+/**
+ * The DestinationRule for a host as a client in `clientNamespace` sees it: its own namespace
+ * first, then the service's namespace, then the root namespace (Istio's lookup order).
+ */
+export function destinationRuleFor(snapshot: MeshSnapshot, host: string, clientNamespace: string, serviceNamespace?: string): KubeObject | undefined {
+  const candidates = snapshot.destinationRules.filter((dr) => {
+    const ns = dr.metadata.namespace ?? 'default';
+    const h = resolveShortName(String((dr.spec as Obj | undefined)?.host ?? ''), ns);
+    return hostMatches(h, host) && exportedTo(dr, clientNamespace);
+  });
+  for (const ns of [clientNamespace, serviceNamespace, ROOT_NAMESPACE]) {
+    if (!ns) continue;
+    const exact = candidates.find((dr) => dr.metadata.namespace === ns && resolveShortName(String((dr.spec as Obj).host), ns) === host);
+    if (exact) return exact;
+    const wild = candidates.find((dr) => dr.metadata.namespace === ns);
+    if (wild) return wild;
+  }
+  return candidates[0];
+}
+
+/** The first subset of that name wins. */
+export function subsetOf(dr: KubeObject | undefined, name: string): Obj | undefined {
+  return (((dr?.spec as Obj | undefined)?.subsets as Obj[] | undefined) ?? []).find((s) => s.name === name);
+}
+
+/** ServiceEntries a namespace sees whose hosts match. */
+export function serviceEntriesFor(snapshot: MeshSnapshot, host: string, clientNamespace: string): KubeObject[] {
+  return snapshot.serviceEntries.filter((se) => {
+    if (!exportedTo(se, clientNamespace)) return false;
+    const ns = se.metadata.namespace ?? 'default';
+    return (((se.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).some((h) => hostMatches(resolveShortName(String(h), ns), host));
+  });
+}

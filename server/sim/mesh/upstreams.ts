@@ -1,0 +1,182 @@
+// Envoy clusters as Istio names and fills them: `outbound|port|subset|host` for Kubernetes
+// Services (ready endpoints, filtered by a DestinationRule subset's labels) and ServiceEntries
+// (by resolution), plus the connection-pool limits that make circuit breaking.
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
+import type { ClusterNetwork } from '../network/cluster-network.ts';
+import { servicePorts } from '../network/cluster-network.ts';
+import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
+import { CLUSTER_SUFFIX, resolveShortName } from './hosts.ts';
+import { destinationRuleFor, serviceEntriesFor, subsetOf, type MeshSnapshot } from './translate.ts';
+
+type Obj = Record<string, unknown>;
+
+export interface UpstreamEndpoint {
+  /** The address Envoy would connect to (pod IP:targetPort, external IP:port). */
+  address: string;
+  /** Where that really is on this machine; undefined = connection refused. */
+  socket?: LoopbackAddress;
+  pod?: KubeObject;
+}
+
+export interface ConnectionPoolLimits {
+  maxConnections: number;
+  http1MaxPendingRequests: number;
+  http2MaxRequests: number;
+  maxRequestsPerConnection: number;
+}
+
+export type ClusterLookup =
+  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string }
+  | { kind: 'not_found'; name: string };
+
+const UNLIMITED = 2 ** 32 - 1;
+
+function limitsOf(dr: KubeObject | undefined, subset: Obj | undefined): ConnectionPoolLimits {
+  const base = ((dr?.spec as Obj | undefined)?.trafficPolicy as Obj | undefined)?.connectionPool as Obj | undefined;
+  const sub = (subset?.trafficPolicy as Obj | undefined)?.connectionPool as Obj | undefined;
+  const pick = (section: 'tcp' | 'http', field: string, fallback: number): number => {
+    const v = ((sub?.[section] as Obj | undefined)?.[field] ?? (base?.[section] as Obj | undefined)?.[field]) as unknown;
+    return typeof v === 'number' && v > 0 ? v : fallback;
+  };
+  return {
+    maxConnections: pick('tcp', 'maxConnections', UNLIMITED),
+    http1MaxPendingRequests: pick('http', 'http1MaxPendingRequests', UNLIMITED),
+    http2MaxRequests: pick('http', 'http2MaxRequests', UNLIMITED),
+    maxRequestsPerConnection: pick('http', 'maxRequestsPerConnection', 0),
+  };
+}
+
+function podLabels(pod: KubeObject | undefined): Record<string, string> {
+  return pod?.metadata.labels ?? {};
+}
+
+function labelsSelect(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+export interface ClusterQuery {
+  /** Destination host as written (resolved against `namespace`). */
+  host: string;
+  /** Namespace of the config naming the host (VS namespace), for short names. */
+  namespace: string;
+  /** The client proxy's namespace (DestinationRule and exportTo visibility). */
+  clientNamespace: string;
+  port?: number;
+  subset?: string;
+  /** The port the request came in on (sidecars use it when the destination has no port). */
+  listenerPort?: number;
+  /** For resolution NONE (original destination): what the application connected to. */
+  originalDestination?: { host: string; port: number };
+}
+
+export class UpstreamDirectory {
+  constructor(
+    private readonly network: ClusterNetwork,
+    private readonly external: ExternalNetwork,
+    private readonly store: ObjectStore,
+  ) {}
+
+  /** Kubernetes Service by FQDN `name.ns.svc.cluster.local`. */
+  serviceByFqdn(snapshot: MeshSnapshot, fqdn: string): KubeObject | undefined {
+    if (!fqdn.endsWith(`.${CLUSTER_SUFFIX}`)) return undefined;
+    const [name, ns] = fqdn.split('.');
+    return snapshot.services.find((s) => s.metadata.name === name && (s.metadata.namespace ?? 'default') === ns);
+  }
+
+  lookup(snapshot: MeshSnapshot, q: ClusterQuery): ClusterLookup {
+    const host = resolveShortName(q.host, q.namespace);
+    const subsetName = q.subset ?? '';
+    const svc = this.serviceByFqdn(snapshot, host);
+    if (svc) {
+      const ports = servicePorts(svc);
+      const port = q.port ?? (ports.length === 1 ? ports[0]!.port : q.listenerPort);
+      const name = `outbound|${port ?? ''}|${subsetName}|${host}`;
+      if (port === undefined || !ports.some((p) => p.port === port)) return { kind: 'not_found', name };
+      const svcNs = svc.metadata.namespace ?? 'default';
+      const dr = destinationRuleFor(snapshot, host, q.clientNamespace, svcNs);
+      const subset = q.subset ? subsetOf(dr, q.subset) : undefined;
+      if (q.subset && !subset) return { kind: 'not_found', name };
+      const selector = subset?.labels as Record<string, string> | undefined;
+      const endpoints: UpstreamEndpoint[] = [];
+      for (const ep of this.network.readyEndpoints(svcNs, svc.metadata.name, port)) {
+        const pod = ep.podName ? this.podOf(ep.podNamespace ?? svcNs, ep.podName) : this.network.podByIP(ep.ip);
+        if (selector && !labelsSelect(selector, podLabels(pod))) continue;
+        endpoints.push({ address: `${ep.ip}:${ep.port}`, socket: this.network.socketOf(ep.ip, ep.port), pod });
+      }
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs };
+    }
+    const entries = serviceEntriesFor(snapshot, host, q.clientNamespace);
+    if (entries.length) {
+      const se = entries[0]!;
+      const spec = (se.spec as Obj | undefined) ?? {};
+      const sePorts = ((spec.ports as Obj[] | undefined) ?? []).filter((p) => typeof p.number === 'number');
+      const port = q.port ?? (sePorts.length === 1 ? (sePorts[0]!.number as number) : q.listenerPort);
+      const name = `outbound|${port ?? ''}|${subsetName}|${host}`;
+      const sePort = sePorts.find((p) => p.number === port);
+      if (port === undefined || !sePort) return { kind: 'not_found', name };
+      const dr = destinationRuleFor(snapshot, host, q.clientNamespace, se.metadata.namespace);
+      const subset = q.subset ? subsetOf(dr, q.subset) : undefined;
+      if (q.subset && !subset) return { kind: 'not_found', name };
+      const targetPort = typeof sePort.targetPort === 'number' ? sePort.targetPort : port;
+      const resolution = String(spec.resolution ?? 'NONE');
+      const endpoints: UpstreamEndpoint[] = [];
+      const eps = (spec.endpoints as Obj[] | undefined) ?? [];
+      const portName = typeof sePort.name === 'string' ? sePort.name : undefined;
+      const epPort = (ep: Obj) => {
+        const ports = ep.ports as Record<string, number> | undefined;
+        return (portName && typeof ports?.[portName] === 'number' ? ports[portName] : undefined) ?? targetPort;
+      };
+      if (spec.workloadSelector) {
+        const sel = ((spec.workloadSelector as Obj).labels as Record<string, string> | undefined) ?? {};
+        for (const pod of this.allPods()) {
+          if ((pod.metadata.namespace ?? 'default') !== se.metadata.namespace || !labelsSelect(sel, podLabels(pod))) continue;
+          const ip = (pod.status as Obj | undefined)?.podIP;
+          if (typeof ip === 'string') endpoints.push({ address: `${ip}:${targetPort}`, socket: this.network.socketOf(ip, targetPort), pod });
+        }
+      } else if (resolution === 'NONE') {
+        const dst = q.originalDestination ?? { host, port };
+        endpoints.push({ address: `${dst.host}:${dst.port}`, socket: this.external.lookup(dst.host, dst.port) ?? this.network.socketOf(dst.host, dst.port) });
+      } else if (eps.length) {
+        for (const ep of eps) {
+          const addr = String(ep.address ?? '');
+          const p = epPort(ep);
+          if (subset?.labels && !labelsSelect(subset.labels as Record<string, string>, (ep.labels as Record<string, string> | undefined) ?? {})) continue;
+          const socket = this.network.socketOf(addr, p) ?? this.external.lookup(addr, p) ?? this.viaServiceName(addr, p, se.metadata.namespace ?? 'default');
+          endpoints.push({ address: `${addr}:${p}`, socket, pod: this.network.podByIP(addr) });
+          if (resolution === 'DNS_ROUND_ROBIN') break;
+        }
+      } else {
+        endpoints.push({ address: `${host}:${targetPort}`, socket: this.external.lookup(host, targetPort) });
+      }
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL' };
+    }
+    return { kind: 'not_found', name: `outbound|${q.port ?? q.listenerPort ?? ''}|${subsetName}|${host}` };
+  }
+
+  /** Any host a sidecar may reach: Services and ServiceEntry hosts (for REGISTRY_ONLY). */
+  inRegistry(snapshot: MeshSnapshot, host: string, clientNamespace: string): boolean {
+    return !!this.serviceByFqdn(snapshot, host) || serviceEntriesFor(snapshot, host, clientNamespace).length > 0;
+  }
+
+  /** ServiceEntry ports for a host (decides HTTP vs TCP handling on a port). */
+  serviceEntryPort(snapshot: MeshSnapshot, host: string, port: number, clientNamespace: string): Obj | undefined {
+    for (const se of serviceEntriesFor(snapshot, host, clientNamespace)) {
+      const p = (((se.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).find((x) => x.number === port);
+      if (p) return p;
+    }
+    return undefined;
+  }
+
+  private podOf(namespace: string, name: string): KubeObject | undefined {
+    return this.store.get('pods', namespace, name);
+  }
+
+  private allPods(): KubeObject[] {
+    return this.store.list('pods').items;
+  }
+
+  private viaServiceName(host: string, port: number, ns: string): LoopbackAddress | undefined {
+    return this.network.connectTarget(host, port, ns);
+  }
+}
+
