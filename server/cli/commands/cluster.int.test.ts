@@ -1,0 +1,84 @@
+// `meshlab cluster` as a user runs it: the real CLI in a child process, real kubectl against
+// what it starts, signals to stop it.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
+import { eventually, run } from '../../drivers/conformance/suite.ts';
+
+const bin = join(PROJECT_ROOT, 'bin', 'meshlab.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'meshlab-cluster-cli-'));
+const env = (extra: Record<string, string> = {}) => ({ ...process.env, MESHLAB_DATA_DIR: join(dir, 'data'), ...extra });
+
+function cli(args: string[], extraEnv: Record<string, string> = {}) {
+  return run(process.execPath, [bin, ...args], env(extraEnv), undefined, 120_000);
+}
+
+describe('meshlab cluster', () => {
+  it('up (embedded) writes the env file, kubectl reaches the cluster, SIGTERM stops it and removes the file', async () => {
+    const envFile = join(dir, 'env');
+    // Node 20 itself rejects a missing file after any `--env-file` argument, even a script's.
+    writeFileSync(envFile, '');
+    const child = spawn(process.execPath, [bin, 'cluster', 'up', '--env-file', envFile], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const content = await eventually(async () => readFileSync(envFile, 'utf8'), (t) => t.includes('INGRESS_PORT'), 90_000);
+    const vars = Object.fromEntries([...content.matchAll(/^export ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    expect(Object.keys(vars).slice(0, 3)).toEqual(['KUBECONFIG', 'INGRESS_HOST', 'INGRESS_PORT']);
+    expect(stdout.trim()).toBe(content.trim());
+    const ns = await run(findTool('kubectl'), ['get', 'ns'], { KUBECONFIG: vars.KUBECONFIG! });
+    expect(ns.stdout).toMatch(/^default\s+Active/m);
+    expect(ns.stdout).toMatch(/^istio-system\s+Active/m);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('SIGTERM: stopping the cluster');
+    expect(existsSync(envFile)).toBe(false);
+    const after = await run(findTool('kubectl'), ['get', 'ns', '--request-timeout=3s'], { KUBECONFIG: vars.KUBECONFIG! });
+    expect(after.code).not.toBe(0);
+  }, 180_000);
+
+  it.each([
+    ['no docker command at all', { PATH: '/nonexistent' }, /Docker engine not found/],
+    ['this machine (docker client, no engine)', {}, /Docker engine (not found|not reachable)/],
+  ])('up --driver kind fails fast naming the Docker engine: %s', async (_n, extra, message) => {
+    const started = Date.now();
+    const r = await cli(['cluster', 'up', '--driver', 'kind', '--http-port', '0', '--https-port', '0'], extra);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('fix: ');
+    expect(r.stdout).toBe('');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  }, 90_000);
+
+  it('up --driver kind --dry-run prints the whole plan and runs nothing', async () => {
+    const r = await cli(['cluster', 'up', '--driver', 'kind', '--dry-run', '--name', 'lab']);
+    expect(r.code).toBe(0);
+    const order = ['kind create cluster --name lab', 'wait --for=condition=Ready nodes', 'kind load docker-image', 'helm upgrade --install istio-base', 'helm upgrade --install istiod', 'helm upgrade --install istio-ingressgateway'];
+    const at = order.map((s) => r.stdout.indexOf(s));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    expect(existsSync(join(dir, 'data', 'clusters', 'kind-lab'))).toBe(false);
+  }, 90_000);
+
+  it('up --driver existing --dry-run prints the learner objects', async () => {
+    const r = await cli(['cluster', 'up', '--driver', 'existing', '--dry-run', '--name', 'alice', '--kubeconfig', '/k/admin']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('namespace meshlab-alice, hostname alice.lab.example');
+    expect(r.stdout).toContain('kind: ClusterRoleBinding');
+  }, 90_000);
+
+  it.each([
+    ['a bad driver', ['cluster', 'up', '--driver', 'docker'], /unknown driver "docker"/],
+    ['a bad name', ['cluster', 'up', '--name', 'Bad;Name'], /not a valid name/],
+    ['a bad ingress URL', ['cluster', 'up', '--ingress', 'ftp://x'], /http:\/\/ or https:\/\//],
+  ])('rejects %s', async (_n, args, message) => {
+    const r = await cli(args);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  }, 90_000);
+});
