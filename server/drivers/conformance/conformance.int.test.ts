@@ -1,6 +1,6 @@
 // The driver conformance suite: against the embedded driver by default (in `npm test`), or against
 // kind / an existing cluster when MESHLAB_CONFORMANCE_DRIVER says so:
-//   MESHLAB_CONFORMANCE_DRIVER=kind [MESHLAB_KIND_NAME=meshlab]
+//   MESHLAB_CONFORMANCE_DRIVER=kind [MESHLAB_KIND_NAME=meshlab-conformance MESHLAB_KIND_HTTP_PORT=31080 MESHLAB_KIND_HTTPS_PORT=31443]
 //   MESHLAB_CONFORMANCE_DRIVER=existing MESHLAB_CONFORMANCE_KUBECONFIG=FILE [MESHLAB_CONFORMANCE_CONTEXT=C] [MESHLAB_CONFORMANCE_INGRESS=URL]
 import { createDriver } from '../registry.ts';
 import { runConformance } from './suite.ts';
@@ -8,7 +8,17 @@ import { runConformance } from './suite.ts';
 const which = process.env.MESHLAB_CONFORMANCE_DRIVER ?? 'embedded';
 
 if (which === 'kind') {
-  runConformance({ name: 'kind', slow: true, makeDriver: () => createDriver('kind', { name: process.env.MESHLAB_KIND_NAME ?? 'meshlab', keep: true }) });
+  // Its own cluster (create to destroy), on ports that do not clash with a `cluster up` one.
+  runConformance({
+    name: 'kind',
+    slow: true,
+    makeDriver: () =>
+      createDriver('kind', {
+        name: process.env.MESHLAB_KIND_NAME ?? 'meshlab-conformance',
+        httpPort: Number(process.env.MESHLAB_KIND_HTTP_PORT ?? 31080),
+        httpsPort: Number(process.env.MESHLAB_KIND_HTTPS_PORT ?? 31443),
+      }),
+  });
 } else if (which === 'existing') {
   const kubeconfig = process.env.MESHLAB_CONFORMANCE_KUBECONFIG;
   runConformance({

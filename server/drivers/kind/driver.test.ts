@@ -36,13 +36,35 @@ describe('KindDriver', () => {
     });
   });
 
-  it('reuses a cluster of the same name and does not delete it on destroy', async () => {
-    const { d, runner } = driver({ 'kind get clusters': { stdout: 'meshlab\n' }, '': kubectlNs });
+  it('reuses a cluster of the same name and resets it on destroy instead of deleting it', async () => {
+    const { d, runner } = driver({ 'kind get clusters': { stdout: 'meshlab\n' }, '': kubectlNs, 'helm list': { stdout: '[{"name":"istiod","namespace":"istio-system"}]' } });
     const handle = await d.create();
     expect(words(runner)).toContain('kind export kubeconfig');
     expect(words(runner)).not.toContain('kind create cluster');
+    const before = runner.calls.length;
     await handle.destroy();
-    expect(words(runner)).not.toContain('kind delete cluster');
+    const after = runner.calls.slice(before).map((c) => [c[0]!.split('/').pop(), ...c.slice(1)].join(' '));
+    expect(after.some((c) => c.startsWith('kind delete cluster'))).toBe(false);
+    expect(after.some((c) => c.startsWith('helm upgrade --install istiod'))).toBe(true);
+  });
+
+  it('reset removes what labs added since create: new namespaces, new helm releases, lab objects', async () => {
+    let namespaces = 'default istio-system kube-system';
+    let releases = '[{"name":"istiod","namespace":"istio-system"}]';
+    const { d, runner } = driver({
+      '': (argv) => (argv.includes('namespaces') && argv.includes('get') ? { stdout: namespaces } : {}),
+      'helm list': () => ({ stdout: releases }),
+    });
+    const handle = await d.create();
+    namespaces += ' lab-ns';
+    releases = '[{"name":"istiod","namespace":"istio-system"},{"name":"istio-egressgateway","namespace":"istio-system"}]';
+    const before = runner.calls.length;
+    await handle.reset();
+    const after = runner.calls.slice(before).map((c) => [c[0]!.split('/').pop(), ...c.slice(1)].join(' '));
+    expect(after).toContain('helm uninstall istio-egressgateway --namespace istio-system --wait --kubeconfig ' + handle.kubeconfigPath);
+    expect(after.some((c) => c.includes('delete namespace lab-ns'))).toBe(true);
+    expect(after.some((c) => c.includes('delete namespace default'))).toBe(false);
+    expect(after.some((c) => /delete deployments\.apps,.*virtualservices\.networking\.istio\.io.* --all --namespace default/.test(c))).toBe(true);
   });
 
   it('deletes a cluster it created on destroy, once', async () => {

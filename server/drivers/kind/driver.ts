@@ -136,7 +136,7 @@ export class KindDriver implements ClusterDriver {
       }
       throw err;
     }
-    const handle = new KindClusterHandle(this, plan, this.runner, { deleteOnDestroy: !reused && !this.options.keep });
+    const handle = new KindClusterHandle(this, plan, this.runner, { deleteOnDestroy: !reused && !this.options.keep, resetOnDestroy: reused });
     await handle.recordBaseline();
     return handle;
   }
@@ -202,7 +202,7 @@ class KindClusterHandle implements ClusterHandle {
     private readonly owner: KindDriver,
     private readonly plan: KindPlanOptions,
     private readonly runner: CommandRunner,
-    private readonly flags: { deleteOnDestroy: boolean },
+    private readonly flags: { deleteOnDestroy: boolean; resetOnDestroy: boolean },
   ) {
     this.id = `kind-${plan.name}`;
     this.kubeconfigPath = kindPaths(plan.workDir).kubeconfig;
@@ -267,10 +267,12 @@ class KindClusterHandle implements ClusterHandle {
     if (r.code !== 0) throw new CommandError(istiod, r);
   }
 
+  /** Deletes a cluster this handle made; a reused (or kept) one is reset instead, so the next user finds it as it was. */
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
     if (this.flags.deleteOnDestroy) await this.owner.down();
+    else if (this.flags.resetOnDestroy) await this.reset();
   }
 }
 
