@@ -1,0 +1,97 @@
+// Config → route tables, table-driven. Cases follow Istio's docs on Gateway host binding
+// (networking/v1alpha3/gateway.proto `hosts`), VirtualService `gateways` and merging
+// (docs/ops/best-practices/traffic-management "Split large virtual services").
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../store/object-store.ts';
+import { buildGatewayTable, isCatchAll, mergeRoutes, routesFor, sidecarVirtualHost, type MeshSnapshot } from './translate.ts';
+
+let rv = 1;
+function obj(kind: string, name: string, namespace: string, spec: Record<string, unknown>, created = '2026-01-01T00:00:00Z'): KubeObject {
+  return { apiVersion: 'networking.istio.io/v1', kind, metadata: { name, namespace, creationTimestamp: created, resourceVersion: String(rv++), generation: 1 }, spec };
+}
+
+function snapshot(parts: Partial<MeshSnapshot>): MeshSnapshot {
+  return { revision: 1, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], services: [], outboundTrafficPolicy: 'ALLOW_ANY', ...parts };
+}
+
+const ingressPod = { namespace: 'istio-system', name: 'istio-ingressgateway-1', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' } };
+const gw = (hosts: string[], ns = 'default', name = 'gw', port = 80) => obj('Gateway', name, ns, { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: port, name: 'http', protocol: 'HTTP' }, hosts }] });
+const vs = (name: string, ns: string, hosts: string[], gateways: string[] | undefined, http: unknown[], created?: string) => obj('VirtualService', name, ns, { hosts, ...(gateways ? { gateways } : {}), http }, created);
+const route = (host: string) => ({ route: [{ destination: { host } }] });
+
+describe('buildGatewayTable', () => {
+  const cases: { name: string; gateways: KubeObject[]; vss: KubeObject[]; expectDomains: string[] }[] = [
+    { name: 'server * and VS * → domain *', gateways: [gw(['*'])], vss: [vs('a', 'default', ['*'], ['gw'], [route('httpbin')])], expectDomains: ['*'] },
+    { name: 'server * and VS host → that host', gateways: [gw(['*'])], vss: [vs('a', 'default', ['httpbin.example.com'], ['gw'], [route('httpbin')])], expectDomains: ['httpbin.example.com'] },
+    { name: 'server *.example.com and VS a.example.com', gateways: [gw(['*.example.com'])], vss: [vs('a', 'default', ['a.example.com'], ['gw'], [route('httpbin')])], expectDomains: ['a.example.com'] },
+    { name: 'disjoint hosts bind nothing', gateways: [gw(['a.example.com'])], vss: [vs('a', 'default', ['b.example.com'], ['gw'], [route('httpbin')])], expectDomains: [] },
+    { name: 'VS not naming the gateway binds nothing', gateways: [gw(['*'])], vss: [vs('a', 'default', ['*'], ['other'], [route('httpbin')])], expectDomains: [] },
+    { name: 'VS without gateways is mesh-only', gateways: [gw(['*'])], vss: [vs('a', 'default', ['httpbin'], undefined, [route('httpbin')])], expectDomains: [] },
+    { name: 'ns/name reference from another namespace', gateways: [gw(['*'], 'istio-system', 'shared')], vss: [vs('a', 'bookinfo', ['x.example.com'], ['istio-system/shared'], [route('httpbin')])], expectDomains: ['x.example.com'] },
+    { name: 'server host ns/ prefix binds only that namespace', gateways: [gw(['bookinfo/*'], 'istio-system', 'shared')], vss: [vs('a', 'default', ['x.example.com'], ['istio-system/shared'], [route('httpbin')]), vs('b', 'bookinfo', ['y.example.com'], ['istio-system/shared'], [route('httpbin')])], expectDomains: ['y.example.com'] },
+    { name: './ means the gateway namespace', gateways: [gw(['./*'], 'bookinfo')], vss: [vs('b', 'bookinfo', ['y.example.com'], ['gw'], [route('httpbin')])], expectDomains: ['y.example.com'] },
+    { name: 'gateway selecting other pods is ignored', gateways: [obj('Gateway', 'eg', 'default', { selector: { istio: 'egressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] })], vss: [vs('a', 'default', ['*'], ['eg'], [route('httpbin')])], expectDomains: [] },
+  ];
+  it.each(cases)('$name', ({ gateways, vss, expectDomains }) => {
+    const table = buildGatewayTable(snapshot({ gateways, virtualServices: vss }), ingressPod);
+    const domains = table.listeners.flatMap((l) => l.virtualHosts.flatMap((v) => v.domains));
+    expect(domains.sort()).toEqual(expectDomains.sort());
+  });
+
+  it('several VirtualServices for one host merge in creation order, catch-alls last', () => {
+    const older = vs('older', 'default', ['*'], ['gw'], [{ match: [{ uri: { prefix: '/a' } }], ...route('a') }, route('catchall-older')], '2026-01-01T00:00:00Z');
+    const newer = vs('newer', 'default', ['*'], ['gw'], [{ match: [{ uri: { prefix: '/b' } }], ...route('b') }], '2026-01-02T00:00:00Z');
+    const table = buildGatewayTable(snapshot({ gateways: [gw(['*'])], virtualServices: [older, newer] }), ingressPod);
+    const routes = table.listeners[0]!.virtualHosts[0]!.routes;
+    expect(routes.map((r) => `${r.vs.name}#${r.ruleIndex}`)).toEqual(['older#0', 'newer#0', 'older#1']);
+  });
+
+  it('listeners are per Gateway server port; match.port drops routes for other ports', () => {
+    const g = obj('Gateway', 'gw', 'default', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }, { port: { number: 8080, name: 'http2', protocol: 'HTTP' }, hosts: ['*'] }] });
+    const v = vs('a', 'default', ['*'], ['gw'], [{ match: [{ port: 8080, uri: { prefix: '/' } }], ...route('httpbin') }]);
+    const table = buildGatewayTable(snapshot({ gateways: [g], virtualServices: [v] }), ingressPod);
+    expect(table.listeners.map((l) => [l.port, l.virtualHosts.length])).toEqual([[80, 0], [8080, 1]]);
+  });
+});
+
+describe('routesFor / isCatchAll / mergeRoutes', () => {
+  it('match.gateways overrides the top-level list', () => {
+    const v = vs('a', 'default', ['httpbin.org'], ['istio-egressgateway', 'mesh'], [
+      { match: [{ gateways: ['mesh'], port: 80 }], ...route('istio-egressgateway.istio-system.svc.cluster.local') },
+      { match: [{ gateways: ['istio-egressgateway'], port: 80 }], ...route('httpbin.org') },
+    ]);
+    expect(routesFor(v, new Set(['mesh']), 80).map((r) => r.ruleIndex)).toEqual([0]);
+    expect(routesFor(v, new Set(['default/istio-egressgateway']), 80).map((r) => r.ruleIndex)).toEqual([1]);
+  });
+  it.each([
+    ['no match', [], true],
+    ['prefix / only', [{ uri: { prefix: '/' } }], true],
+    ['named empty match', [{ name: 'all' }], true],
+    ['prefix /status', [{ uri: { prefix: '/status' } }], false],
+    ['header match', [{ headers: { a: { exact: 'b' } } }], false],
+  ])('isCatchAll: %s', (_n, matches, e) => {
+    expect(isCatchAll({ vs: { name: 'v', namespace: 'd' }, ruleIndex: 0, route: {}, matches: matches as Record<string, unknown>[] })).toBe(e);
+  });
+  it('routes after a catch-all in one VirtualService are dropped when merging', () => {
+    const e = (i: number, m: Record<string, unknown>[]) => ({ vs: { name: 'v', namespace: 'd' }, ruleIndex: i, route: {}, matches: m });
+    expect(mergeRoutes([[e(0, []), e(1, [{ uri: { prefix: '/x' } }])]]).map((r) => r.ruleIndex)).toEqual([0]);
+  });
+});
+
+describe('sidecarVirtualHost', () => {
+  it('short VS hosts resolve in the VS namespace; the oldest mesh VS wins', () => {
+    const a = vs('a', 'default', ['reviews'], undefined, [route('reviews')], '2026-01-01T00:00:00Z');
+    const b = vs('b', 'default', ['reviews'], undefined, [route('other')], '2026-01-02T00:00:00Z');
+    const vh = sidecarVirtualHost(snapshot({ virtualServices: [a, b] }), 'default', 'reviews.default.svc.cluster.local', 9080)!;
+    expect(vh.routes[0]!.vs.name).toBe('a');
+  });
+  it('a VS bound only to a gateway does not apply to sidecars', () => {
+    const a = vs('a', 'default', ['httpbin.org'], ['gw'], [route('httpbin.org')]);
+    expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'default', 'httpbin.org', 80)).toBeUndefined();
+  });
+  it('exportTo . hides a VS from other namespaces', () => {
+    const a = obj('VirtualService', 'a', 'team', { hosts: ['httpbin.org'], exportTo: ['.'], http: [route('httpbin.org')] });
+    expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'default', 'httpbin.org', 80)).toBeUndefined();
+    expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'team', 'httpbin.org', 80)).toBeDefined();
+  });
+});
