@@ -160,7 +160,7 @@ export class SandboxExecBackend implements ExecBackend {
         // The container's host name is the pod's (the sandbox's default is "meshlab").
         const h = cmd.args.indexOf('--hostname');
         if (h !== -1) cmd.args[h + 1] = env.HOSTNAME ?? pod.metadata.name;
-        file = describeTool('bwrap').path ?? cmd.file;
+        file = cmd.file === 'bwrap' ? (describeTool('bwrap').path ?? cmd.file) : cmd.file;
         args = cmd.args;
         spawnEnv = cmd.env;
       } else {
