@@ -26,6 +26,7 @@ import { serveWatch } from './watch.ts';
 import { servePodLog } from './pod-log.ts';
 import { handleExecUpgrade } from './pod-exec.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { CrdRegistrar } from './crd-registrar.ts';
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -53,7 +54,8 @@ export class ApiServer {
   readonly admission: AdmissionPlugin[];
   private readonly clock: Clock;
   private readonly handlers: RestHandlers;
-  private readonly openapi: OpenApiDocs;
+  private openapi: OpenApiDocs;
+  private readonly crds: CrdRegistrar;
   private readonly services: ServiceAllocations;
   private readonly gc: GarbageCollector | undefined;
   private server: Server | undefined;
@@ -67,6 +69,10 @@ export class ApiServer {
     this.services = new ServiceAllocations(options.store);
     this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services });
     this.openapi = new OpenApiDocs(this.registry);
+    this.registry.onChange(() => {
+      this.openapi = new OpenApiDocs(this.registry);
+    });
+    this.crds = new CrdRegistrar(options.store, this.registry);
     this.unwatchServices = options.store.watch('services', (ev) => {
       if (ev.type === 'DELETED') this.services.release('services', ev.object);
     });
@@ -116,6 +122,7 @@ export class ApiServer {
   async close(): Promise<void> {
     this.unwatchServices();
     this.gc?.stop();
+    this.crds.stop();
     const server = this.server;
     this.server = undefined;
     if (!server) return;

@@ -1,6 +1,7 @@
 // Defaulting as the real API server's SetDefaults_* and PrepareForCreate do for the kinds
 // learners create: what `kubectl get -o yaml` shows that nobody wrote.
 import type { KubeObject } from '../store/object-store.ts';
+import { establishedStatus } from './crd-registrar.ts';
 
 type Obj = Record<string, any>;
 
@@ -156,6 +157,9 @@ export function initialStatus(resourceKey: string, obj: KubeObject): void {
     case 'apps/deployments':
     case 'apps/replicasets':
       o.status = {};
+      break;
+    case 'apiextensions.k8s.io/customresourcedefinitions':
+      o.status = establishedStatus(o, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
       break;
     default:
       if (resourceKey.startsWith('networking.istio.io/')) delete o.status;

@@ -221,6 +221,24 @@ describe('apply', () => {
   });
 });
 
+describe('custom resource definitions', () => {
+  it('a new CRD is established and served with its printer columns', async () => {
+    const crd = await kubectl(['apply', '-f', join(testdata, 'peerauthentication-crd.yaml')]);
+    expect(crd.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/peerauthentications.security.istio.io created');
+    const wait = await kubectl(['wait', '--for', 'condition=established', 'crd/peerauthentications.security.istio.io', '--timeout=10s']);
+    expect(wait.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/peerauthentications.security.istio.io condition met');
+    const file = join(t.dir, 'pa.yaml');
+    writeFileSync(file, 'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: istio-system\nspec:\n  mtls:\n    mode: STRICT\n');
+    expect((await kubectl(['apply', '-f', file])).stdout.trim()).toBe('peerauthentication.security.istio.io/default created');
+    const table = rows((await kubectl(['get', 'pa', '-n', 'istio-system'])).stdout);
+    expect(table[0]).toEqual(['NAME', 'MODE', 'AGE']);
+    expect(table[1]!.slice(0, 2)).toEqual(['default', 'STRICT']);
+    const crds = rows((await kubectl(['get', 'crd'])).stdout);
+    expect(crds[0]).toEqual(['NAME', 'CREATED AT']);
+    expect(crds[1]![1]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});
+
 describe('get output formats', () => {
   beforeAll(() => {
     t.store.create('pods', runningPod('sleep-7d8f'));

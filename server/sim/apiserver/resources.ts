@@ -17,6 +17,10 @@ export interface ResourceType {
   subresources: string[];
   /** Kinds defined by a CustomResourceDefinition (merge patch instead of strategic merge). */
   custom?: boolean;
+  /** A CRD's additionalPrinterColumns (types added at run time from a CRD). */
+  printerColumns?: { name: string; type: string; jsonPath: string; description?: string; priority?: number }[];
+  /** Served from a CustomResourceDefinition object created in this cluster. */
+  fromCrd?: string;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -89,14 +93,46 @@ export function apiVersionOf(group: string, version: string): string {
 }
 
 export class ResourceRegistry {
-  private readonly byPath = new Map<string, ResourceType>();
-  private readonly byKey = new Map<string, ResourceType>();
+  private byPath = new Map<string, ResourceType>();
+  private byKey = new Map<string, ResourceType>();
+  private listeners: (() => void)[] = [];
+  types: readonly ResourceType[];
 
-  constructor(readonly types: readonly ResourceType[] = RESOURCE_TYPES) {
-    for (const t of types) {
+  constructor(types: readonly ResourceType[] = RESOURCE_TYPES) {
+    this.types = [...types];
+    this.index();
+  }
+
+  private index(): void {
+    this.byPath = new Map();
+    this.byKey = new Map();
+    for (const t of this.types) {
       this.byKey.set(storeKey(t), t);
       for (const v of t.versions) this.byPath.set(`${t.group}/${v}/${t.resource}`, t);
     }
+    for (const l of this.listeners) l();
+  }
+
+  /** Called after types are added or removed (discovery documents are rebuilt). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Serves a type defined by a CRD; built-in types are never replaced. */
+  addCustom(type: ResourceType): boolean {
+    const existing = this.byKey.get(storeKey(type));
+    if (existing && !existing.fromCrd) return false;
+    this.types = [...this.types.filter((t) => storeKey(t) !== storeKey(type)), type];
+    this.index();
+    return true;
+  }
+
+  removeCustom(crdName: string): ResourceType | undefined {
+    const type = this.types.find((t) => t.fromCrd === crdName);
+    if (!type) return undefined;
+    this.types = this.types.filter((t) => t !== type);
+    this.index();
+    return type;
   }
 
   /** The type served at /api(s)/GROUP/VERSION/RESOURCE, if any. */

@@ -399,6 +399,8 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
 /** Istio's CRD printer columns (manifests/charts/base/files/crd-all.gen.yaml). */
 export const ISTIO_PRINTER_COLUMNS: Record<string, PrinterColumn[]> = {
   'networking.istio.io/gateways': [],
@@ -406,12 +408,14 @@ export const ISTIO_PRINTER_COLUMNS: Record<string, PrinterColumn[]> = {
   'networking.istio.io/virtualservices': [
     { name: 'Gateways', type: 'string', jsonPath: '.spec.gateways', description: 'The names of gateways and sidecars that should apply these routes' },
     { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The destination hosts to which traffic is being sent' },
+    AGE_COLUMN,
   ],
-  'networking.istio.io/destinationrules': [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }],
+  'networking.istio.io/destinationrules': [{ name: 'Host', type: 'string', jsonPath: '.spec.host', description: 'The name of a service from the service registry' }, AGE_COLUMN],
   'networking.istio.io/serviceentries': [
     { name: 'Hosts', type: 'string', jsonPath: '.spec.hosts', description: 'The hosts associated with the ServiceEntry' },
     { name: 'Location', type: 'string', jsonPath: '.spec.location', description: 'Whether the service is external to the mesh or part of the mesh (MESH_EXTERNAL or MESH_INTERNAL)' },
     { name: 'Resolution', type: 'string', jsonPath: '.spec.resolution', description: 'Service resolution mode for the hosts (NONE, STATIC, or DNS)' },
+    AGE_COLUMN,
   ],
 };
 
@@ -426,7 +430,7 @@ function simplePath(obj: unknown, path: string): unknown {
 
 /** The apiextensions table convertor: columns from the CRD, then Age. */
 function crdPrinter(columns: PrinterColumn[]): Printer {
-  const all: PrinterColumn[] = [...columns, { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+  const all = columns;
   return {
     columns: [NAME, ...all.map((c) => col(c.name, c.type, c.priority ?? 0, '', c.description ?? ''))],
     cells: (o, now) => [
@@ -452,9 +456,10 @@ export function printerFor(type: ResourceType): Printer {
   const key = storeKey(type);
   const p = builtin[key];
   if (p) return p;
-  const crd = ISTIO_PRINTER_COLUMNS[key];
-  if (crd) return crdPrinter(crd);
-  if (type.custom) return crdPrinter([]);
+  // A CRD without additionalPrinterColumns prints Name and Age; with them, exactly those.
+  const columns = type.printerColumns ?? ISTIO_PRINTER_COLUMNS[key];
+  if (columns) return crdPrinter(columns.length ? columns : [AGE_COLUMN]);
+  if (type.custom) return crdPrinter([AGE_COLUMN]);
   return defaultPrinter;
 }
 

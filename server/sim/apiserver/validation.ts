@@ -209,7 +209,24 @@ function dataKeyErrors(data: unknown, path: string): StatusCause[] {
   return out;
 }
 
+function crdErrors(crd: Obj): StatusCause[] {
+  const spec = crd.spec ?? {};
+  const out: StatusCause[] = [];
+  if (!spec.group) out.push(field.required('spec.group'));
+  if (!spec.names?.plural) out.push(field.required('spec.names.plural'));
+  if (!spec.names?.kind) out.push(field.required('spec.names.kind'));
+  if (!['Namespaced', 'Cluster'].includes(spec.scope)) out.push(field.notSupported('spec.scope', spec.scope ?? '', ['Cluster', 'Namespaced']));
+  const versions = Array.isArray(spec.versions) ? spec.versions : [];
+  if (versions.length === 0) out.push(field.required('spec.versions', 'must have exactly one version marked as storage version'));
+  else if (versions.filter((v: Obj) => v?.storage).length !== 1) out.push(field.invalid('spec.versions', versions.map((v: Obj) => v?.name), 'must have exactly one version marked as storage version'));
+  if (spec.group && spec.names?.plural && crd.metadata?.name !== `${spec.names.plural}.${spec.group}`) {
+    out.push(field.invalid('metadata.name', crd.metadata?.name, 'must be spec.names.plural+"."+spec.group'));
+  }
+  return out;
+}
+
 const KIND_RULES: Record<string, (o: Obj) => StatusCause[]> = {
+  'apiextensions.k8s.io/customresourcedefinitions': crdErrors,
   pods: (o) => podSpecErrors(o.spec, 'spec'),
   services: serviceErrors,
   'apps/deployments': (o) => workloadErrors(o, 'Deployment'),
