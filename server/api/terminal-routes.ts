@@ -7,11 +7,13 @@
 //
 // Timings come from the environment (seconds): MESHLAB_TERMINAL_GRACE (60),
 // MESHLAB_TERMINAL_IDLE (1800), MESHLAB_TERMINAL_IDLE_WARNING (120); limits from
-// MESHLAB_TERMINALS_PER_LEARNER (4) and MESHLAB_TERMINALS_MAX (200).
+// MESHLAB_TERMINALS_PER_LEARNER (4), MESHLAB_TERMINALS_MAX (200) and, where cgroups are
+// writable, MESHLAB_TERMINAL_MEMORY_MB (1024: all of one learner's shells together).
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, TERMINAL_WS_PATH, type ErrorCode, type HelloMessage } from '../protocol/terminal.ts';
+import { DEFAULT_CGROUP_LIMITS, LearnerCgroups } from '../sandbox/cgroup.ts';
 import { checkSandbox, type SandboxAvailability } from '../sandbox/sandbox.ts';
 import { LimitError, TerminalManager, type ManagerOptions } from '../terminals/manager.ts';
 import { SandboxUnavailableError, createShellSpawner, type SpawnShell } from '../terminals/shell.ts';
@@ -76,16 +78,21 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
   return async function registerTerminalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
     const manager = new TerminalManager(options);
     const sandboxCheck = options.sandboxCheck ?? checkSandbox;
+    const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : LearnerCgroups.detect();
+    const cgroupKeys = new Set<string>();
     const spawnShell =
       options.spawnShell ??
       createShellSpawner({
         unsafeNoSandbox: ctx.config.unsafeNoSandbox,
         protectedDirs: [ctx.config.dataDir, PROJECT_ROOT, ctx.config.siteDir, ctx.config.labsDir],
         sandboxCheck,
+        cgroups,
+        cgroupLimits: { ...DEFAULT_CGROUP_LIMITS, memoryBytes: envInt('MESHLAB_TERMINAL_MEMORY_MB', 1024) * 1024 * 1024 },
       });
     if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
       const sandbox = sandboxCheck();
       if (!sandbox.ok) ctx.logger.warn({ problem: sandbox.problem }, 'terminals are disabled: no sandbox');
+      else ctx.logger.info({ cgroups: cgroups ? `v${cgroups.version}` : 'unavailable' }, 'terminals are sandboxed');
     } else if (ctx.config.unsafeNoSandbox) {
       ctx.logger.warn('terminals run WITHOUT a sandbox (--unsafe-no-sandbox): single-user local use only');
     }
@@ -103,6 +110,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
         } catch (err) {
           throw new ClusterUnavailableError(`Your cluster could not start: ${(err as Error).message}`);
         }
+        if (cgroups) cgroupKeys.add(learner.id);
         const pty = spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, lab: hello.lab, cols: hello.cols, rows: hello.rows });
         const terminal = slot.create(pty);
         terminal.cols = hello.cols;
@@ -166,10 +174,15 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       return reply.code(204).send();
     });
 
-    ctx.onClose(() => {
+    ctx.onClose(async () => {
       manager.endAll('server-shutdown');
       for (const ws of wss.clients) ws.terminate();
       wss.close();
+      // Empty learner cgroups can go once their shells have exited (SIGHUP, then SIGKILL).
+      for (let i = 0; i < 30 && cgroups && cgroupKeys.size > 0; i++) {
+        for (const key of [...cgroupKeys]) if (cgroups.release(key)) cgroupKeys.delete(key);
+        if (cgroupKeys.size > 0) await new Promise((r) => setTimeout(r, 100));
+      }
     });
   };
 }

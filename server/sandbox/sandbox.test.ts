@@ -16,7 +16,7 @@ describe('sandboxCommand', () => {
 
   it('clears the environment and sets only what the spec gives', () => {
     const cmd = sandboxCommand(spec, ['bash']);
-    expect(cmd.file).toBe('bwrap');
+    expect(cmd.file).toMatch(/(^|\/)bwrap$/);
     expect(cmd.env).toEqual({});
     expect(cmd.args).toContain('--clearenv');
     const setenv = cmd.args.flatMap((a, i) => (a === '--setenv' ? [`${cmd.args[i + 1]}=${cmd.args[i + 2]}`] : []));
@@ -54,6 +54,14 @@ describe('sandboxCommand', () => {
       expect(args.join(' ')).toContain(`--unshare-user --uid ${NAMESPACE_UID}`);
     }
     expect(rest.slice(-2)).toEqual(['bash', '-i']);
+  });
+
+  it('joins a cgroup before bubblewrap starts when given one', () => {
+    const cmd = sandboxCommand({ ...spec, cgroupProcs: '/sys/fs/cgroup/memory/x/meshlab-a/cgroup.procs' }, ['id']);
+    expect(cmd.file).toBe('/bin/sh');
+    expect(cmd.args.slice(0, 4)).toEqual(['-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'meshlab-sandbox', '/sys/fs/cgroup/memory/x/meshlab-a/cgroup.procs']);
+    expect(cmd.args[4]).toMatch(/(^|\/)bwrap$/);
+    expect(cmd.args.at(-1)).toBe('id');
   });
 
   it('interactive shells keep the terminal; commands get a new session', () => {

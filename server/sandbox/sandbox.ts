@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { describeTool } from '../tools/binaries.ts';
 
 export interface SandboxLimits {
   /** Processes (and threads) of the learner's uid. */
@@ -53,6 +54,8 @@ export interface SandboxSpec {
   /** Host uid (and gid) the learner's processes run as when the server is root; default derived from homeDir. */
   uid?: number;
   limits?: Partial<SandboxLimits>;
+  /** A cgroup.procs file (see cgroup.ts) the sandbox joins before it starts, for limits on all its processes together. */
+  cgroupProcs?: string;
 }
 
 export interface SandboxedCommand {
@@ -180,7 +183,16 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
     );
   }
   args.push(...argv);
-  return { file: 'bwrap', args, env: {} };
+  if (spec.cgroupProcs) {
+    // Join the cgroup first, so bubblewrap and everything it starts are inside; refuse to run otherwise.
+    const procs = checkedPath(spec.cgroupProcs, 'cgroupProcs');
+    return { file: '/bin/sh', args: ['-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'meshlab-sandbox', procs, bwrapPath(), ...args], env: {} };
+  }
+  return { file: bwrapPath(), args, env: {} };
+}
+
+function bwrapPath(): string {
+  return describeTool('bwrap').path ?? 'bwrap';
 }
 
 export interface PreparedSandbox {

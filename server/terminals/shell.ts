@@ -5,7 +5,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
 import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, shellRcPath, type SandboxAvailability, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
-import { describeTool, toolDirs } from '../tools/binaries.ts';
+import type { CgroupLimits, LearnerCgroups } from '../sandbox/cgroup.ts';
+import { toolDirs } from '../tools/binaries.ts';
 import type { PtyLike } from './terminal.ts';
 
 export interface ShellRequest {
@@ -27,6 +28,9 @@ export interface ShellSpawnerOptions {
   toolDirs?: string[];
   /** Whether sandboxes work here (default: run one once). */
   sandboxCheck?: () => SandboxAvailability;
+  /** Per-learner cgroups when this host allows them (LearnerCgroups.detect()). */
+  cgroups?: LearnerCgroups;
+  cgroupLimits?: CgroupLimits;
 }
 
 export class SandboxUnavailableError extends Error {}
@@ -113,9 +117,9 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
     };
     const { uid } = prepareSandbox(spec);
     if (process.getuid?.() === 0) grantGroupRead(binds, req.clusterEnv, uid);
+    if (options.cgroups) spec.cgroupProcs = options.cgroups.prepare(req.learnerId, options.cgroupLimits);
     const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
-    const bwrap = describeTool('bwrap').path ?? cmd.file;
-    return spawnPty(bwrap, cmd.args, cmd.env, '/', req);
+    return spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
   };
 }
 

@@ -1,0 +1,49 @@
+// Per-learner memory cgroups on this host (skipped where cgroups are not writable).
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { LearnerCgroups } from './cgroup.ts';
+import { prepareSandbox, sandboxCommand } from './sandbox.ts';
+
+const cgroups = LearnerCgroups.detect();
+const dir = mkdtempSync(join(tmpdir(), 'meshlab-cgroup-'));
+const key = `test-${process.pid}`;
+
+afterAll(() => {
+  cgroups?.release(key);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(script: string, procs: string): Promise<{ code: number | string; out: string }> {
+  const spec = { homeDir: join(dir, 'home'), env: { PATH: '/usr/bin' }, cgroupProcs: procs };
+  prepareSandbox(spec);
+  const cmd = sandboxCommand(spec, ['/bin/bash', '-c', script]);
+  return new Promise((resolve) =>
+    execFile(cmd.file, cmd.args, { env: cmd.env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number | string }).code ?? 1) : 0, out: stdout + stderr }),
+    ),
+  );
+}
+
+it.skipIf(!cgroups)('all of a sandbox\'s processes are in the learner\'s group and its memory is bounded', async () => {
+  const procs = cgroups!.prepare(key, { memoryBytes: 64 * 1024 * 1024 });
+  // Seen from the host while it runs: bubblewrap, the sandbox's init, bash and sleep are all in the group.
+  const running = run('sleep 1.5; echo done', procs);
+  await new Promise((r) => setTimeout(r, 700));
+  const members = readFileSync(procs, 'utf8').trim().split('\n').filter(Boolean);
+  expect(members.length).toBeGreaterThanOrEqual(3);
+  expect((await running).out).toContain('done');
+  // 200 MB held in one shell variable: more than the group allows, far less than RLIMIT_AS.
+  const big = await run('v=$(head -c 200000000 /dev/zero | tr "\\0" a); echo len=${#v}', procs);
+  expect(big.out).not.toContain('len=200000000');
+  expect(big.code).not.toBe(0);
+  const limitFile = cgroups!.version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
+  expect(Number(readFileSync(join(procs, '..', limitFile), 'utf8'))).toBe(64 * 1024 * 1024);
+}, 90_000);
+
+it('rejects a bad learner key', () => {
+  if (!cgroups) return;
+  expect(() => cgroups.prepare('../escape')).toThrow();
+});
