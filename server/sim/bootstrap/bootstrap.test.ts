@@ -91,4 +91,17 @@ describe('bootstrapCluster', () => {
     ]);
     expect(vs.spec.versions[0].additionalPrinterColumns.map((c: Obj) => c.name)).toEqual(['Gateways', 'Hosts', 'Age']);
   });
+
+  it('runs kind’s control plane as mirror pods on the node’s address', () => {
+    const { store } = boot();
+    const pods = store.list('pods', 'kube-system').items as Obj[];
+    expect(pods.map((p) => p.metadata.name.replace(/-[a-z0-9]{5}$/, '-*').replace(/-[a-z0-9]{8,10}-\*$/, '-*-*'))).toEqual([
+      'coredns-*-*', 'coredns-*-*', 'etcd-meshlab-control-plane', 'kindnet-*', 'kube-apiserver-meshlab-control-plane',
+      'kube-controller-manager-meshlab-control-plane', 'kube-proxy-*', 'kube-scheduler-meshlab-control-plane',
+    ]);
+    const etcd = pods.find((p) => p.metadata.name === 'etcd-meshlab-control-plane')!;
+    expect(etcd.metadata.ownerReferences[0]).toMatchObject({ kind: 'Node', name: 'meshlab-control-plane', controller: true });
+    expect(etcd.status.podIP).toBe('172.18.0.2');
+    expect(etcd.spec.hostNetwork).toBe(true);
+  });
 });

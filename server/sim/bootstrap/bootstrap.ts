@@ -13,6 +13,7 @@ import { randomHex, randomSuffix } from '../controllers/names.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { ISTIO_CRDS, crdObject } from './istio-crds.ts';
 import { meshConfigMap, type OutboundTrafficPolicyMode } from './mesh-config.ts';
+import { kubeSystemPods } from './kube-system.ts';
 import { nodeObject } from './node.ts';
 import { coredns, ingressGateway, istiod, serviceAccount } from './workloads.ts';
 
@@ -150,7 +151,7 @@ export function bootstrapCluster(o: BootstrapOptions): BootstrapResult {
     ns.status = { phase: 'Active' };
     create(store, 'namespaces', ns);
   }
-  create(store, 'nodes', nodeObject(o.clusterName, now));
+  const node = create(store, 'nodes', nodeObject(o.clusterName, now));
   for (const crd of ISTIO_CRDS) create(store, 'apiextensions.k8s.io/customresourcedefinitions', crdObject(crd, now));
 
   // default/kubernetes: the API server's own Service, endpoints kept by the API server itself.
@@ -193,6 +194,16 @@ export function bootstrapCluster(o: BootstrapOptions): BootstrapResult {
   });
   addService(o, dns.service, '10.96.0.10');
   installDeployment(o, dns.deployment);
+  for (const sa of ['kindnet', 'kube-proxy']) create(store, 'serviceaccounts', serviceAccount(sa, 'kube-system'));
+  for (const pod of kubeSystemPods(node, o.clusterName, () => randomSuffix(5), now)) {
+    applyDefaults('pods', pod);
+    applyPodDefaults(pod);
+    pod.metadata.generation = 1;
+    const ids: Record<string, string> = {};
+    for (const c of ((pod.spec as Obj).containers as Obj[]) ?? []) ids[c.name as string] = randomHex(32);
+    pod.status = runningStatus(pod, { podIP: NODE_IP, startedAt: now, containerIds: ids, ready: true, readyAt: now, initializedAt: now, sandboxAt: now, scheduledAt: now });
+    create(store, 'pods', pod);
+  }
 
   create(store, 'configmaps', meshConfigMap(o.outboundTrafficPolicy ?? 'ALLOW_ANY'));
   create(store, 'serviceaccounts', serviceAccount('istio-reader-service-account', 'istio-system', { app: 'istio-reader', release: 'istio' }));

@@ -208,7 +208,7 @@ describe('controllers', () => {
     store.create('namespaces', namespace('demo'));
     const d = deployment('odd', 1) as Obj;
     d.spec.replicas = -3;
-    store.create('apps/deployments', d);
+    store.create('apps/deployments', d as KubeObject);
     await manager.idle();
     await new Promise((r) => setTimeout(r, 50));
     await manager.idle();

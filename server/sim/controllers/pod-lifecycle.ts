@@ -9,6 +9,7 @@ import { randomHex } from './names.ts';
 import { PodIPAllocator } from './pod-ip-allocator.ts';
 import type { PodRuntime } from './pod-runtime.ts';
 import {
+  NODE_IP,
   NODE_NAME,
   containersOf,
   creatingStatus,
@@ -271,7 +272,8 @@ export class PodLifecycleController {
     const now = timestamp(this.o.timers.now());
     const status = pod.status as Obj;
     const scheduled = ((status.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled');
-    state.ip ??= this.ips.allocate();
+    // Host-network pods share the node's address; the rest get one from the pod CIDR.
+    state.ip ??= (pod.spec as Obj | undefined)?.hostNetwork === true ? NODE_IP : this.ips.allocate();
     const { init, main } = containersOf(pod);
     const containerIds: Record<string, string> = {};
     for (const c of [...init, ...main]) containerIds[c.name] = randomHex(32);
