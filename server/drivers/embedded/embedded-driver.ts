@@ -3,10 +3,14 @@
 import { access, mkdir, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCluster, type EmbeddedClusterOptions } from '../../sim/cluster.ts';
+import { fullClusterOptions, type FullClusterOptions } from './composition.ts';
 import { dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { silentProgress, type ClusterDriver, type ClusterHandle, type CreateOptions, type IngressAddress, type PreflightResult, type ProgressSink } from '../types.ts';
 
-export type EmbeddedDriverOptions = Omit<EmbeddedClusterOptions, 'id' | 'name'>;
+export type EmbeddedDriverOptions = Omit<FullClusterOptions, 'id' | 'name'> & {
+  /** Only the Kubernetes parts (API server, controllers, preinstalled objects): no mesh, world or exec. */
+  bare?: boolean;
+};
 
 /** A cluster id from a free-form name (learner id, lab id): DNS-label characters, bounded. */
 export function clusterIdFor(name: string | undefined): string | undefined {
@@ -87,7 +91,9 @@ export class EmbeddedDriver implements ClusterDriver {
     progress.start('Start the embedded cluster');
     let cluster: EmbeddedCluster;
     try {
-      cluster = await EmbeddedCluster.start({ ...this.options, id });
+      const { bare, ...rest } = this.options;
+      const options: EmbeddedClusterOptions = bare ? { ...rest, id } : fullClusterOptions({ ...rest, id });
+      cluster = await EmbeddedCluster.start(options);
     } catch (err) {
       progress.end('Start the embedded cluster', false, (err as Error).message);
       throw err;

@@ -1,0 +1,45 @@
+// The whole embedded cluster a learner gets: simulated containers (workloads), the mesh data
+// plane (gateways and sidecars), Istio's config validation, the simulated internet with the
+// laptop's uplink, and `kubectl exec` in the sandbox through the pod's sidecar.
+import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
+import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
+import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
+import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
+import { startWorldAddon, type WorldAddon } from '../../sim/world/world-addon.ts';
+
+export interface FullClusterOptions extends EmbeddedClusterOptions {
+  /** Run exec'd commands without bubblewrap (single-user machines only, as `--unsafe-no-sandbox`). */
+  unsafeNoSandbox?: boolean;
+}
+
+/** Options for EmbeddedCluster.start() with every part of the data plane wired in. */
+export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedClusterOptions {
+  const { unsafeNoSandbox, ...base } = options;
+  // One world addon per cluster, found again by the cluster's store.
+  const worlds = new WeakMap<object, WorldAddon>();
+  return {
+    ...base,
+    podRuntime: base.podRuntime ?? workloadRuntime,
+    admission: [istioValidationPlugin, ...(base.admission ?? [])],
+    exec:
+      base.exec ??
+      ((ctx: ClusterContext) =>
+        new SandboxExecBackend({
+          store: ctx.store,
+          clusterDir: ctx.dir,
+          // Both start after the API server; until then exec answers that the network is not ready.
+          dataPlane: () => meshOf(ctx.store)?.sidecar,
+          world: () => worlds.get(ctx.store)?.world,
+          unsafeNoSandbox,
+        })),
+    addons: [
+      async (ctx) => {
+        const world = await startWorldAddon(ctx);
+        worlds.set(ctx.store, world);
+        return world;
+      },
+      meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world }),
+      ...(base.addons ?? []),
+    ],
+  };
+}
