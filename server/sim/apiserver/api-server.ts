@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
-import type { ObjectStore, Clock } from '../store/object-store.ts';
+import type { ObjectStore, Clock, KubeObject } from '../store/object-store.ts';
 import { systemClock } from '../store/object-store.ts';
 import type { LogBook } from '../logs/log-book.ts';
 import type { ExecBackend } from '../exec/exec-backend.ts';
@@ -73,8 +73,10 @@ export class ApiServer {
       this.openapi = new OpenApiDocs(this.registry);
     });
     this.crds = new CrdRegistrar(options.store, this.registry);
+    for (const svc of options.store.list('services').items) this.services.adopt(svc);
     this.unwatchServices = options.store.watch('services', (ev) => {
       if (ev.type === 'DELETED') this.services.release('services', ev.object);
+      else if (ev.type === 'ADDED') this.services.adopt(ev.object);
     });
     this.gc = options.garbageCollector === false ? undefined : new GarbageCollector(options.store, this.registry);
   }
@@ -128,6 +130,19 @@ export class ApiServer {
     if (!server) return;
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /**
+   * Creates an object through the same pipeline as `kubectl create` (defaults, cluster IP and node
+   * port allocation, admission, validation), without HTTP: for preinstalled objects. Throws ApiError.
+   */
+  create(object: KubeObject, options: { fieldManager?: string } = {}): KubeObject {
+    const type = this.registry.forKind(object.apiVersion, object.kind);
+    if (!type) throw errors.badRequest(`no kind "${object.kind}" is registered for version "${object.apiVersion}"`);
+    const version = object.apiVersion.includes('/') ? object.apiVersion.split('/')[1]! : object.apiVersion;
+    const query = new URLSearchParams({ fieldManager: options.fieldManager ?? 'meshlab' });
+    const result = this.handlers.create({ type, version, namespace: type.namespaced ? (object.metadata.namespace ?? 'default') : undefined, query, contentType: 'application/json', body: Buffer.from(JSON.stringify(object)) });
+    return result.body as KubeObject;
   }
 
   /** A kubeconfig for this cluster (CA data and bearer token inline). */

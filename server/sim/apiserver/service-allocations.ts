@@ -96,6 +96,12 @@ export class ServiceAllocations {
     return causes;
   }
 
+  /** Marks addresses of a Service written straight to the store (not through the API) as taken. */
+  adopt(svc: Obj): void {
+    for (const ip of svc.spec?.clusterIPs ?? []) if (ip !== 'None') this.ips.reserve(ip);
+    for (const p of svc.spec?.ports ?? []) if (p?.nodePort) this.ports.reserve(p.nodePort);
+  }
+
   /** Returns a deleted Service's addresses to the pools. */
   release(resourceKey: string, svc: Obj): void {
     if (resourceKey !== 'services') return;

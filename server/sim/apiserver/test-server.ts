@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request as httpsRequest } from 'node:https';
 import { ObjectStore, type Clock } from '../store/object-store.ts';
 import { LogBook } from '../logs/log-book.ts';
 import type { ExecBackend } from '../exec/exec-backend.ts';
@@ -50,4 +51,39 @@ export async function startTestApiServer(options: { exec?: ExecBackend; admissio
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+/** One HTTPS request to a test API server with its token; JSON bodies are encoded and decoded. */
+export function apiRequest(api: ApiServer, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse> {
+  const url = new URL(api.url);
+  const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const headers: Record<string, string> = { Authorization: `Bearer ${api.token}`, Accept: accept };
+  if (payload !== undefined) {
+    headers['Content-Type'] = contentType;
+    headers['Content-Length'] = String(Buffer.byteLength(payload));
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: url.hostname, port: url.port, path, method, headers, ca: api.caPem }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          // Not JSON (logs): keep the text.
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
