@@ -8,7 +8,7 @@ import { extract } from 'tar-stream';
 import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { indexYaml, packageChart } from './chart-repository.ts';
-import { chooseStatus, titleCase } from './httpbin-org.ts';
+import { loadBalancedHeaders } from './httpbin-org.ts';
 import { normalizeHost } from './simulated-internet.ts';
 import { createWorldCertificates } from './world-ca.ts';
 
@@ -34,26 +34,13 @@ async function tarEntries(tgz: Buffer): Promise<Map<string, string>> {
   return out;
 }
 
-describe('httpbin.org pieces', () => {
-  // httpbin/helpers.py weighted_choice over "code:weight" lists.
-  const cases: { spec: string; random: number; want: number | undefined }[] = [
-    { spec: '200', random: 0.5, want: 200 },
-    { spec: '200,503', random: 0.1, want: 200 },
-    { spec: '200,503', random: 0.9, want: 503 },
-    { spec: '200:0,503:1', random: 0.01, want: 503 },
-    { spec: 'abc', random: 0, want: undefined },
-    { spec: '200,x', random: 0, want: undefined },
-    { spec: '200:y', random: 0, want: undefined },
+describe('httpbin.org behind its load balancer', () => {
+  const cases: { name: string; raw: string[]; scheme: 'http' | 'https'; want: string[] }[] = [
+    { name: 'HTTP/1.1 keeps headers, adds the balancer\'s', raw: ['Host', 'httpbin.org', 'User-Agent', 'curl/7.88.1'], scheme: 'http', want: ['Host', 'httpbin.org', 'User-Agent', 'curl/7.88.1', 'X-Forwarded-Proto', 'http', 'X-Amzn-Trace-Id', 'T'] },
+    { name: 'HTTP/2 :authority becomes Host', raw: [':method', 'GET', ':authority', 'httpbin.org', ':path', '/get', 'accept', '*/*'], scheme: 'https', want: ['Host', 'httpbin.org', 'accept', '*/*', 'X-Forwarded-Proto', 'https', 'X-Amzn-Trace-Id', 'T'] },
+    { name: 'client-sent X-Forwarded-Proto is replaced', raw: ['Host', 'h', 'x-forwarded-proto', 'https'], scheme: 'http', want: ['Host', 'h', 'X-Forwarded-Proto', 'http', 'X-Amzn-Trace-Id', 'T'] },
   ];
-  it.each(cases)('status $spec at $random', (c) => expect(chooseStatus(c.spec, () => c.random)).toBe(c.want));
-
-  // Werkzeug EnvironHeaders keys: "x-envoy-attempt-count" → "X-Envoy-Attempt-Count".
-  const names = [
-    { input: 'x-envoy-attempt-count', want: 'X-Envoy-Attempt-Count' },
-    { input: 'USER-AGENT', want: 'User-Agent' },
-    { input: 'host', want: 'Host' },
-  ];
-  it.each(names)('header $input', (c) => expect(titleCase(c.input)).toBe(c.want));
+  it.each(cases)('$name', (c) => expect(loadBalancedHeaders(c.raw, c.scheme, 'T')).toEqual(c.want));
 });
 
 describe('host names', () => {
