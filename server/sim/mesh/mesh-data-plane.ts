@@ -80,6 +80,7 @@ export class MeshDataPlane {
       () => o.store.list('pods').items,
       () => o.store.list('services').items,
       (target, req, res) => this.serveGateway(target, req, res),
+      (ns, name) => o.store.get('pods', ns, name),
     );
     this.sidecar = {
       handleOutboundHttp: (pod, target, req, res) => this.handleOutboundHttp(pod, target, req, res),
@@ -103,6 +104,7 @@ export class MeshDataPlane {
     clearTimeout(this.listenerTimer);
     await this.reconciling;
     await this.listeners.stop();
+    this.router.close();
     for (const w of this.appliedWaiters.splice(0)) w.resolve();
   }
 

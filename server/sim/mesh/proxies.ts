@@ -64,7 +64,7 @@ interface ListenerSpec {
   kind: 'nodePort' | 'pod';
   bindPort: number; // 0 = any
   /** nodePort: the Service; pod: the pod and its ports. */
-  service?: { namespace: string; name: string; port: number; targetPort: number | string };
+  service?: { namespace: string; name: string; port: number; targetPort: number | string; pods: string[] };
   pod?: { namespace: string; name: string; ip: string; servicePort: number; targetPort: number };
 }
 
@@ -86,6 +86,7 @@ export class GatewayListeners {
     private readonly pods: () => KubeObject[],
     private readonly services: () => KubeObject[],
     private readonly handler: GatewayHandler,
+    private readonly pod: (namespace: string, name: string) => KubeObject | undefined,
   ) {}
 
   /** Bring the sockets in line with the Services and gateway pods now in the store. */
@@ -101,7 +102,7 @@ export class GatewayListeners {
       for (const port of servicePorts(svc)) {
         if (port.protocol !== 'TCP') continue;
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: targets.map((p) => p.metadata.name).sort() } });
         }
         for (const pod of targets) {
           const tp = resolveTargetPort(pod, port.targetPort);
@@ -169,21 +170,25 @@ export class GatewayListeners {
 
   private dispatch(spec: ListenerSpec, req: IncomingMessage, res: ServerResponse): void {
     if (spec.kind === 'pod') {
-      const pod = this.pods().find((p) => p.metadata.name === spec.pod!.name && (p.metadata.namespace ?? 'default') === spec.pod!.namespace);
-      if (!pod) return void res.destroy();
+      const pod = this.pod(spec.pod!.namespace, spec.pod!.name);
+      if (!pod || !isRunning(pod)) return void res.destroy();
       const peer = req.headers['x-meshlab-peer-address'];
       const remoteIP = typeof peer === 'string' && /^[0-9a-f.:]{1,64}$/i.test(peer) ? peer : '127.0.0.1';
       this.handler({ pod, servicePort: spec.pod!.servicePort, targetPort: spec.pod!.targetPort, remoteAddress: `${remoteIP}:${req.socket.remotePort ?? 0}` }, req, res);
       return;
     }
+    // The gateway pods behind this node port as of the last reconcile (pod and Service changes
+    // trigger one), read individually so a request never lists the whole store.
     const s = spec.service!;
-    const svc = this.services().find((x) => x.metadata.name === s.name && (x.metadata.namespace ?? 'default') === s.namespace);
-    const targets = svc ? this.pods().filter((p) => isGatewayPod(p) && isRunning(p) && selects(svc, p)) : [];
-    if (!targets.length) return void res.destroy();
     const n = this.rr.get(spec.key) ?? 0;
     this.rr.set(spec.key, n + 1);
-    const pod = targets[n % targets.length]!;
-    const tp = resolveTargetPort(pod, s.targetPort) ?? s.port;
-    this.handler({ pod, servicePort: s.port, targetPort: tp, remoteAddress: `${NODE_PORT_SOURCE_IP}:${req.socket.remotePort ?? 0}` }, req, res);
+    for (let k = 0; k < s.pods.length; k++) {
+      const pod = this.pod(s.namespace, s.pods[(n + k) % s.pods.length]!);
+      if (!pod || !isRunning(pod)) continue;
+      const tp = resolveTargetPort(pod, s.targetPort) ?? s.port;
+      this.handler({ pod, servicePort: s.port, targetPort: tp, remoteAddress: `${NODE_PORT_SOURCE_IP}:${req.socket.remotePort ?? 0}` }, req, res);
+      return;
+    }
+    res.destroy();
   }
 }

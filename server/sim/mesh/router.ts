@@ -4,7 +4,7 @@
 // answers (local replies, `server`, `x-envoy-upstream-service-time`), writing the access log
 // and a RouteDecision.
 import { createHash, randomUUID } from 'node:crypto';
-import { request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
@@ -123,6 +123,8 @@ class ClusterState {
 
 export class HttpRouter {
   private readonly clusters = new Map<string, ClusterState>();
+  /** Upstream connections are reused like Envoy's pools (loopback sockets, so cheap to keep). */
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
 
   constructor(private readonly d: RouterDeps) {}
 
@@ -135,6 +137,11 @@ export class HttpRouter {
       this.clusters.set(key, s);
     }
     return s;
+  }
+
+  /** Close pooled upstream connections (the data plane is stopping). */
+  close(): void {
+    this.agent.destroy();
   }
 
   /** Serve one request in a routing context; never throws. */
@@ -576,7 +583,7 @@ export class HttpRouter {
         if (timer) clearTimeout(timer);
         resolve(v);
       };
-      const r = httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: false, setHost: false });
+      const r = httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false });
       const timer = Number.isFinite(budgetMs)
         ? setTimeout(() => {
             r.destroy();

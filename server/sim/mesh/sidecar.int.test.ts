@@ -205,7 +205,7 @@ spec:
     expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' outbound|80||httpbin.org ');
   });
 
-  it('a fault delay does not count toward the route timeout (Envoy's fault filter runs before the router)', async () => {
+  it("a fault delay does not count toward the route timeout (Envoy's fault filter runs before the router)", async () => {
     await apply('vs-timeout', `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: httpbin-ext}
