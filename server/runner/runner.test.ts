@@ -122,6 +122,23 @@ describe('runLab', () => {
     expect(report.steps[0]!.failure).toMatchObject({ kind: 'cancelled' });
   });
 
+  it('retries a command until its output matches, as istio.io doc tests do', async () => {
+    const counter = join(root, 'attempts');
+    const l = lab(
+      'eventually',
+      `  - id: probe\n    title: ${T}\n    commands:\n      - run: echo x >> ${counter}; if [ $(wc -l < ${counter}) -ge 3 ]; then echo 404; else echo 200; fi\n        output: "404"\n`,
+    );
+    const report = await runLab(fakeHandle(), l);
+    expect(report.ok, report.steps[0]!.failure?.message).toBe(true);
+    expect(readFileSync(counter, 'utf8').split('\n').filter(Boolean)).toHaveLength(3);
+  });
+
+  it('gives up on an output that never matches within the step time and says how often it tried', async () => {
+    const l = lab('never', `  - id: probe\n    title: ${T}\n    timeoutSeconds: 1\n    commands:\n      - run: echo 200\n        output: "404"\n`);
+    const report = await runLab(fakeHandle(), l);
+    expect(report.steps[0]!.failure!.message).toMatch(/expected output equal to:\n404\ngot:\n200\n\(after \d+ attempts\)/);
+  });
+
   it('counts deliberate waits', async () => {
     const l = lab('waits', `  - id: w\n    title: ${T}\n    commands:\n      - run: sleep 0.3\n        deliberateWaitSeconds: 2\n`);
     const report = await runLab(fakeHandle(), l);

@@ -10,7 +10,7 @@ import { runCheck } from './checks/run-check.ts';
 import { compareOutput, normalizeOutput, VERIFY_DESCRIPTIONS } from './compare-output.ts';
 import { findStep, type Lab, type LabCommand, type LabStep } from './lab.ts';
 import { establishRequirements, type RequirementsResult } from './requirements.ts';
-import { createWorkspace, runShell, type Workspace } from './shell.ts';
+import { createWorkspace, runShell, type CommandResult, type Workspace } from './shell.ts';
 
 export interface RunLabOptions {
   onEvent?: (event: RunnerEvent) => void;
@@ -52,6 +52,19 @@ export function commandFailure(cmd: LabCommand, exitCode: number | null, output:
 }
 
 const MAX_REPORTED_OUTPUT = 16 * 1024;
+/** How long a command whose output does not match yet is retried. */
+const OUTPUT_RETRY_MS = 10_000;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOptions = {}): Promise<LabReport> {
   const emit = (e: RunnerEvent) => {
@@ -146,14 +159,28 @@ async function runStep(
     }
     const timeoutMs = Math.min(remaining, (cmd.timeoutSeconds ?? step.timeoutSeconds) * 1000);
     emit({ type: 'command-started', time: Date.now(), lab, step: step.id, index, command: cmd.run });
-    const r = await runShell(ws, cmd.run, {
-      timeoutMs,
-      signal,
-      persistExports: true,
-      onOutput: (stream, data) => emit({ type: 'output', time: Date.now(), lab, step: step.id, index, stream, data }),
-    });
-    deliberateWaitMs += Math.min(r.durationMs, cmd.deliberateWaitSeconds * 1000);
-    const why = r.cancelled ? 'was cancelled' : commandFailure(cmd, r.exitCode, r.output, r.timedOut, timeoutMs);
+    // A command with an expected output is retried until it matches, as istio.io's doc tests
+    // do (_verify_*): configuration reaches the proxies eventually, not at once.
+    const retryUntil = cmd.output !== undefined ? Math.min(deadline, Date.now() + OUTPUT_RETRY_MS) : 0;
+    let delay = 200;
+    let attempts = 0;
+    let r: CommandResult;
+    let why: string | undefined;
+    for (;;) {
+      attempts++;
+      r = await runShell(ws, cmd.run, {
+        timeoutMs: Math.min(timeoutMs, Math.max(1000, deadline - Date.now())),
+        signal,
+        persistExports: true,
+        onOutput: (stream, data) => emit({ type: 'output', time: Date.now(), lab, step: step.id, index, stream, data }),
+      });
+      deliberateWaitMs += Math.min(r.durationMs, cmd.deliberateWaitSeconds * 1000);
+      why = r.cancelled ? 'was cancelled' : commandFailure(cmd, r.exitCode, r.output, r.timedOut, timeoutMs);
+      if (!why || r.cancelled || r.timedOut || Date.now() + delay >= retryUntil) break;
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, 1000);
+    }
+    if (why && attempts > 1) why = `${why}\n(after ${attempts} attempts)`;
     emit({ type: 'command-finished', time: Date.now(), lab, step: step.id, index, exitCode: r.exitCode, durationMs: r.durationMs, ok: !why, failure: why });
     const output = r.output.length > MAX_REPORTED_OUTPUT ? `…${r.output.slice(-MAX_REPORTED_OUTPUT)}` : r.output;
     report.commands.push({ command: cmd.run, exitCode: r.exitCode, ok: !why, durationMs: r.durationMs, failure: why, output });
