@@ -136,12 +136,12 @@ export async function clusterUp(o: ClusterUpOptions): Promise<number> {
   let handle: ClusterHandle | undefined;
   let envFile: string | undefined;
   try {
-    handle = await Promise.race([
-      driver.create({ name: o.name, progress, signal: abort.signal }),
-      stop.then(() => undefined),
-    ]);
+    const creating = driver.create({ name: o.name, progress, signal: abort.signal });
+    handle = await Promise.race([creating, stop.then(() => undefined)]);
     if (!handle) {
-      console.error('meshlab: stopped before the cluster was ready');
+      // Let the driver finish cancelling (it removes what it half made), then remove what it did make.
+      console.error('meshlab: stopping before the cluster was ready');
+      handle = await creating.catch(() => undefined);
       return 130;
     }
     const lines = exportLines(handle.shellEnv());

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
   ApiextensionsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
@@ -21,7 +22,7 @@ import type { ClusterDriver, ClusterHandle, CreateOptions, IngressAddress, Prefl
 import { silentProgress } from '../types.ts';
 import { dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { chooseIngress, GATEWAY_SELECTORS, type IngressChoice } from './ingress.ts';
-import { learnerKubeconfig, learnerPlan, validLearnerId, type LearnerPlan } from './learner-plan.ts';
+import { learnerIdFrom, learnerKubeconfig, learnerPlan, type LearnerPlan } from './learner-plan.ts';
 
 export interface ExistingDriverOptions {
   /** Operator's kubeconfig (admin on the shared cluster); default $KUBECONFIG, then ~/.kube/config. */
@@ -111,6 +112,7 @@ export class ExistingDriver implements ClusterDriver {
     } catch (err) {
       return { ok: false, problems: [{ message: `API server ${server} not reachable: ${errorText(err)}`, fix: 'check the kubeconfig, VPN or network, and that `kubectl --kubeconfig FILE version` works' }] };
     }
+    problems.push(...(await missingPermissions(kc)));
     const ext = kc.makeApiClient(ApiextensionsV1Api);
     const missing: string[] = [];
     for (const name of REQUIRED_CRDS) {
@@ -165,8 +167,7 @@ export class ExistingDriver implements ClusterDriver {
 
   async create(options: CreateOptions = {}): Promise<ClusterHandle> {
     const progress = options.progress ?? silentProgress;
-    const learner = options.name ?? `learner-${randomBytes(4).toString('hex')}`;
-    if (!validLearnerId(learner)) throw new Error(`"${learner}" is not a valid learner id`);
+    const learner = options.name ? learnerIdFrom(options.name) : `learner-${randomBytes(4).toString('hex')}`;
     const kc = this.loadConfig();
     const plan = this.plan(learner);
     const objects = KubernetesObjectApi.makeApiClient(kc);
@@ -206,6 +207,36 @@ export class ExistingDriver implements ClusterDriver {
     await rm(this.learnerDir(learner), { recursive: true, force: true });
     progress.end(`Removing ${plan.namespace}`, true);
   }
+}
+
+/** What the operator must be allowed to do to set learners up; asked with SelfSubjectAccessReviews. */
+const OPERATOR_NEEDS: { verb: string; group: string; resource: string; namespace?: string }[] = [
+  { verb: 'create', group: '', resource: 'namespaces' },
+  { verb: 'delete', group: '', resource: 'namespaces' },
+  { verb: 'create', group: '', resource: 'serviceaccounts/token', namespace: 'default' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'roles', namespace: 'istio-system' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'rolebindings', namespace: 'istio-system' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterroles' },
+  { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings' },
+];
+
+async function missingPermissions(kc: KubeConfig): Promise<PreflightProblem[]> {
+  const authz = kc.makeApiClient(AuthorizationV1Api);
+  const denied: string[] = [];
+  for (const need of OPERATOR_NEEDS) {
+    try {
+      const review = await authz.createSelfSubjectAccessReview({
+        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: need.verb, group: need.group, resource: need.resource, namespace: need.namespace } } },
+      });
+      if (review.status?.allowed === false) denied.push(`${need.verb} ${need.resource}${need.namespace ? ` in ${need.namespace}` : ''}`);
+    } catch {
+      // A cluster without the authorization API: creating the objects will say what is denied.
+      return [];
+    }
+  }
+  return denied.length
+    ? [{ message: `the kubeconfig's account may not: ${denied.join(', ')}`, fix: 'use an account bound to cluster-admin (it also needs every permission the learner roles grant, as RBAC prevents escalation)' }]
+    : [];
 }
 
 /** The operator's user entry in kubeconfig form (token, client certificate, exec plugin, ...). */

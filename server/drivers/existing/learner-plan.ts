@@ -2,6 +2,7 @@
 // injection, a ServiceAccount whose RBAC allows that namespace, read-only views of istio-system
 // (the ingress gateway's pods, logs and config) and of cluster-wide lists labs print (namespaces,
 // nodes, CRDs), and a hostname on the shared ingress gateway. Pure data: tested without a cluster.
+import { createHash } from 'node:crypto';
 import type { KubernetesObject, V1PolicyRule } from '@kubernetes/client-node';
 
 export interface LearnerPlanOptions {
@@ -31,6 +32,14 @@ const RO = ['get', 'list', 'watch'];
 
 export function validLearnerId(id: string): boolean {
   return /^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$/.test(id);
+}
+
+/** A valid learner id for any name (a session id, an e-mail): kept when valid, else a readable part plus a hash. */
+export function learnerIdFrom(name: string): string {
+  if (validLearnerId(name)) return name;
+  const readable = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+/, '').slice(0, 30).replace(/-+$/, '');
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return readable ? `${readable}-${hash}` : `learner-${hash}`;
 }
 
 /** What a learner may do in their own namespace: everything the labs apply, exec and read. */
