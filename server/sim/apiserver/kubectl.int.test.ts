@@ -369,6 +369,23 @@ describe('logs, exec, wait', () => {
     expect(r.stderr.trim()).toBe('Error from server (BadRequest): container "app" in pod "pending-1" is waiting to start: ContainerCreating');
   });
 
+  it('logs -f streams new lines', async () => {
+    const child = spawn(findTool('kubectl'), ['--kubeconfig', t.kubeconfigPath, '--cache-dir', mkdtempSync(join(t.dir, 'f-')), 'logs', '-f', 'sleep-7d8f', '--tail=1'], { env: { HOME: t.dir, PATH: process.env.PATH ?? '' } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 50 && !out.includes('three'); i++) await new Promise((r) => setTimeout(r, 100));
+    t.logs.append('default', 'sleep-7d8f', 'app', 'four');
+    for (let i = 0; i < 50 && !out.includes('four'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill();
+    expect(out).toBe('three\nfour\n');
+  });
+
+  it('scale uses the scale subresource', async () => {
+    const r = await kubectl(['scale', 'deployment', 'web', '--replicas=5']);
+    expect(r.stdout.trim()).toBe('deployment.apps/web scaled');
+    expect((t.store.get('apps/deployments', 'default', 'web') as any).spec.replicas).toBe(5);
+  });
+
   it('exec passes output and exit codes through', async () => {
     const ok = await kubectl(['exec', 'sleep-7d8f', '--', 'echo', 'hi']);
     expect(ok.code).toBe(0);
@@ -377,6 +394,12 @@ describe('logs, exec, wait', () => {
     const bad = await kubectl(['exec', 'sleep-7d8f', '--', 'sh', '-c', 'exit 35']);
     expect(bad.code).toBe(35);
     expect(bad.stderr).toContain('command terminated with exit code 35');
+    const missing = await kubectl(['exec', 'sleep-7d8f', '--', 'missing-binary']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe('error: Internal error occurred: error executing command in container: exec: "missing-binary": executable file not found in $PATH');
+    const notRunning = await kubectl(['exec', 'pending-1', '--', 'ls']);
+    expect(notRunning.code).toBe(1);
+    expect(notRunning.stderr).toContain('container not found ("app")');
     const piped = await kubectl(['exec', '-i', 'sleep-7d8f', '--', 'cat'], { input: 'hello' });
     expect(piped.stdout).toBe('HELLO');
   });

@@ -67,7 +67,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   core('configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   core('secrets', 'Secret', true),
   core('events', 'Event', true, { shortNames: ['ev'] }),
-  grouped('events.k8s.io', 'v1', 'events', 'Event', true, { shortNames: ['ev'] }),
+  // Without the short name: kubectl 1.35 would warn that "ev" is ambiguous on every `get ev`.
+  grouped('events.k8s.io', 'v1', 'events', 'Event', true),
   grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),
   grouped('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   grouped('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
