@@ -39,7 +39,7 @@ async function tarGz(entries: { name: string; data: Buffer }[], mtime: Date): Pr
   const p = pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((res, rej) => {
-    p.on('data', (c: Buffer) => chunks.push(c));
+    p.on('data', (c: unknown) => chunks.push(c as Buffer));
     p.on('end', () => res());
     p.on('error', rej);
   });
@@ -98,7 +98,8 @@ export class ChartRepository {
       res.setHeader('Content-Type', type);
       res.setHeader('Content-Length', String(buf.length));
       res.setHeader('Server', 'UploadServer');
-      res.end(req.method === 'HEAD' ? undefined : buf);
+      if (req.method === 'HEAD') res.end();
+      else res.end(buf);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/xml; charset=UTF-8', NO_SUCH_KEY);
     if (path === `${CHART_REPO_PATH}/index.yaml`) return send(200, 'application/octet-stream', this.index);
