@@ -150,6 +150,30 @@ describe('egress acceptance (real kubectl, curl, helm)', () => {
     expect(r.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\ncurl-[a-z0-9]+-[a-z0-9]{5}\s+2\/2\s+Running\s+0\s+/);
   });
 
+  // kubectl exec itself (client-go remotecommand; reference-outputs.md "exec").
+  describe('kubectl exec into the curl sample', () => {
+    it('runs in the pod: host name, service links, stdin', async () => {
+      const pod = (await kubectl(['get', 'pods', '-l', 'app=curl', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+      expect((await fromCurl(['hostname'])).stdout).toBe(`${pod}\n`);
+      expect((await fromCurl(['sh', '-c', 'echo $KUBERNETES_SERVICE_HOST $CURL_SERVICE_PORT'])).stdout).toMatch(/^10\.96\.0\.1 80\n$/);
+      const cat = await kubectl(['exec', '-i', 'deploy/curl', '--', 'cat'], 'piped input\n');
+      expect(cat.stdout).toBe('piped input\n');
+    }, 30_000);
+
+    it('exit codes: `command terminated with exit code N`', async () => {
+      const r = await fromCurl(['sh', '-c', 'exit 7']);
+      expect(r.code).toBe(7);
+      expect(r.stderr).toBe('command terminated with exit code 7\n');
+    }, 30_000);
+
+    it('a command the image lacks: the runtime\'s message and exit code 127', async () => {
+      const r = await fromCurl(['no-such-command']);
+      expect(r.stdout).toContain('exec: "no-such-command": executable file not found in $PATH');
+      expect(r.stderr).toBe('command terminated with exit code 127\n');
+      expect(r.code).toBe(127);
+    }, 30_000);
+  });
+
   describe('ALLOW_ANY (EC "Envoy passthrough to external services")', () => {
     const cases: { name: string; command: string[]; stdout: RegExp; code?: number }[] = [
       // Passthrough: the request reaches httpbin.org with the headers a client and Envoy send,
