@@ -147,7 +147,8 @@ async function apply(name: string, yaml: string, ns = NS): Promise<void> {
   const file = join(work, `${name}.yaml`);
   await writeFile(file, yaml);
   const r = await kubectl('apply', '-n', ns, '-f', file);
-  expect(r.stderr).toBe('');
+  // kubectl 1.33+ warns that v1 Endpoints is deprecated; any other stderr is a failure.
+  expect(r.stderr.replace(/^Warning: .*\n/gm, '')).toBe('');
   await mesh.whenApplied();
 }
 
@@ -530,6 +531,82 @@ spec:
     const overflow = results.find((r) => r.status === 503)!;
     expect(overflow.headers['x-envoy-overloaded']).toBe('true');
     expect(overflow.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: overflow');
+  });
+});
+
+describe('connection failures and retries', () => {
+  it('an endpoint with nothing listening: 3 attempts (default 2 retries), then 503 connection failure', async () => {
+    // A selector-less Service with a hand-written Endpoints object pointing at an unused pod IP.
+    await apply('ghost', `apiVersion: v1
+kind: Service
+metadata: {name: ghost}
+spec:
+  ports: [{name: http, port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: ghost}
+subsets:
+- addresses: [{ip: 10.244.0.250}]
+  ports: [{name: http, port: 80}]
+`);
+    await apply('vs-ghost', `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ghost}
+spec:
+  hosts: [ghost.example.com]
+  gateways: [httpbin-gateway]
+  http:
+  - route:
+    - destination: {host: ghost}
+`);
+    const r = await curl('/get', ['-H', 'Host: ghost.example.com']);
+    expect(r.statusLine).toBe('HTTP/1.1 503 Service Unavailable');
+    expect(r.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    const d = mesh.decisions.list(1)[0]!;
+    expect(d.attempts).toBe(3);
+    expect(d.response).toMatchObject({ kind: 'connection_failure', flags: 'UF,URX', details: 'upstream_reset_before_response_started{connection_failure}' });
+  });
+
+  it('retries.attempts: 0 makes a single attempt', async () => {
+    await apply('vs-ghost', `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ghost}
+spec:
+  hosts: [ghost.example.com]
+  gateways: [httpbin-gateway]
+  http:
+  - retries: {attempts: 0}
+    route:
+    - destination: {host: ghost}
+`);
+    await curl('/get', ['-H', 'Host: ghost.example.com']);
+    expect(mesh.decisions.list(1)[0]!).toMatchObject({ attempts: 1, response: { flags: 'UF' } });
+  });
+
+  it('a Service with no ready endpoints: 503 no healthy upstream', async () => {
+    await kubectl('-n', NS, 'delete', 'endpoints', 'ghost');
+    await mesh.whenApplied();
+    const r = await curl('/get', ['-H', 'Host: ghost.example.com']);
+    expect(r.status).toBe(503);
+    expect(r.body).toBe('no healthy upstream');
+  });
+
+  it('a destination host that is not in the registry: 503 with an empty body', async () => {
+    await apply('vs-ghost', `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ghost}
+spec:
+  hosts: [ghost.example.com]
+  gateways: [httpbin-gateway]
+  http:
+  - route:
+    - destination: {host: nowhere}
+`);
+    const r = await curl('/get', ['-H', 'Host: ghost.example.com']);
+    expect(r.status).toBe(503);
+    expect(r.body).toBe('');
+    expect(mesh.decisions.list(1)[0]!.upstreamCluster).toBe('outbound|||nowhere.bookinfo.svc.cluster.local');
   });
 });
 

@@ -225,6 +225,23 @@ spec:
   });
 });
 
+describe('routeOutboundTcp (TLS and opaque TCP)', () => {
+  it('REGISTRY_ONLY denies HTTPS to a host without a ServiceEntry port (curl exit 35)', async () => {
+    await setMode('REGISTRY_ONLY');
+    expect(mesh.sidecar.routeOutboundTcp(clientPod, { host: 'www.google.com', port: 443, sni: 'www.google.com' }).kind).toBe('deny');
+  });
+  it('ALLOW_ANY forwards to the external address as PassthroughCluster', async () => {
+    await setMode('ALLOW_ANY');
+    const d = mesh.sidecar.routeOutboundTcp(clientPod, { host: 'httpbin.org', port: 80 });
+    expect(d).toMatchObject({ kind: 'forward', cluster: 'outbound|80||httpbin.org' });
+  });
+  it('isHttpPort: declared protocols decide, 443 is not HTTP', () => {
+    expect(mesh.sidecar.isHttpPort(clientPod, { host: 'httpbin', port: 8000 })).toBe(true);
+    expect(mesh.sidecar.isHttpPort(clientPod, { host: 'httpbin.org', port: 80 })).toBe(true);
+    expect(mesh.sidecar.isHttpPort(clientPod, { host: 'example.net', port: 443 })).toBe(false);
+  });
+});
+
 describe('egress gateway (egress-gateway task)', () => {
   it('routes mesh → egress gateway → httpbin.org, and the gateway logs outbound|80||httpbin.org', async () => {
     const lab = join(process.cwd(), 'labs', 'egress-gateway');
