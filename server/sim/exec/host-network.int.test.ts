@@ -2,11 +2,14 @@
 // wrapper's proxy): Istio's chart repository works as the egress chapter uses it, unknown hosts
 // fail like DNS failures, and curl shows no proxy.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../tools/binaries.ts';
+import { SANDBOX_HOME, prepareSandbox, sandboxCommand } from '../../sandbox/sandbox.ts';
 import { acquireSimulatedInternet, type SimulatedInternetLease } from '../world/simulated-internet.ts';
 import { startHostNetwork, type HostNetwork } from './host-network.ts';
 
@@ -52,6 +55,22 @@ describe('host network (the learner\'s laptop)', () => {
     expect(r.stdout).toMatch(c.stdout);
   });
 
+  // The ingress gateway's node port and the API server are on loopback: reached directly, by
+  // address or by the name localhost (from /etc/hosts), never through the uplink.
+  it('loopback stays direct', async () => {
+    const server = createServer((_req, res) => res.end('local\n'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const host of ['127.0.0.1', 'localhost']) {
+        const r = await run('curl', ['-sS', `http://${host}:${port}/`]);
+        expect(r.stdout).toBe('local\n');
+      }
+    } finally {
+      server.close();
+    }
+  });
+
   // The egress chapter: `helm repo add istio https://istio-release.storage.googleapis.com/charts`,
   // then the istio/gateway chart renders the egress gateway selected by `istio: egressgateway`.
   it('helm repo add and render istio/gateway', async () => {
@@ -70,4 +89,23 @@ describe('host network (the learner\'s laptop)', () => {
     expect(t.stdout).toContain('inject.istio.io/templates: gateway');
     expect(t.stdout).toContain('image: auto');
   }, 90_000);
+
+  // The same environment inside the learner's sandbox (bubblewrap, the learner's uid): the
+  // files under the cluster directory are bound at the same path, as the terminal does.
+  it('works inside the sandbox', async () => {
+    const home = join(dir, 'sandbox-home');
+    const e = net.env();
+    const helmDir = dirname(findTool('helm'));
+    const spec = {
+      homeDir: home,
+      env: { ...e, PATH: `${e.PATH}:${helmDir}:/usr/bin:/bin`, HOME: SANDBOX_HOME },
+      binds: [dirname(net.configPath), net.binDir, helmDir].map((p) => ({ source: p, target: p })),
+    };
+    prepareSandbox(spec);
+    const cmd = sandboxCommand(spec, ['sh', '-c', 'curl -sS -o /dev/null -w "%{http_code} " https://www.google.com/ && helm repo add istio https://istio-release.storage.googleapis.com/charts']);
+    const r = await run(cmd.file === 'bwrap' ? findTool('bwrap') : cmd.file, cmd.args);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('200 "istio" has been added to your repositories\n');
+  }, 60_000);
 });
+
