@@ -7,7 +7,7 @@ import { join, normalize } from 'node:path';
 import type { Duplex } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClusterDriver } from '../drivers/types.ts';
 import type { ServerConfig, ServerContext, UpgradeHandler } from './context.ts';
@@ -72,7 +72,7 @@ export function siteFileFor(siteDir: string, urlPath: string): string | undefine
 
 export async function createSiteServer(options: CreateSiteServerOptions): Promise<SiteServer> {
   const { config, driver, logger } = options;
-  const app = Fastify({ loggerInstance: logger, bodyLimit: 256 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 256 * 1024, disableRequestLogging: true });
   const learners = new LearnerRegistry({ dataDir: config.dataDir, driver, logger, maxClusters: options.maxClusters ?? 50 });
   const upgrades = new Map<string, UpgradeHandler>();
   const closers: (() => Promise<void> | void)[] = [];
