@@ -165,4 +165,33 @@ describe('pod lifecycle (schedule 50 ms, start 150 ms, ready 100 ms)', () => {
     expect(ips.every((ip) => /^10\.244\.\d+\.\d+$/.test(ip))).toBe(true);
     expect(new Set(ips).size).toBe(30);
   });
+
+  const unschedulable: { name: string; spec: Record<string, unknown>; want: string }[] = [
+    { name: 'a nodeSelector no node matches', spec: { nodeSelector: { disktype: 'ssd' } }, want: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector." },
+  ];
+  for (const c of unschedulable) {
+    it(`leaves Pending, with the scheduler's reason: ${c.name}`, async () => {
+      const { store, advance } = start();
+      store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+      store.create('nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'meshlab-control-plane', labels: { 'kubernetes.io/os': 'linux' } } });
+      const p = bare('picky') as Obj;
+      Object.assign(p.spec, c.spec);
+      store.create('pods', p as KubeObject);
+      await advance(500);
+      const pod = store.get('pods', 'demo', 'picky') as Obj;
+      expect(summary(pod).stage).toBe('unschedulable');
+      expect(pod.status.conditions[0].message.startsWith(c.want)).toBe(true);
+      expect((store.list('events', 'demo').items as Obj[]).some((e) => e.reason === 'FailedScheduling' && e.type === 'Warning')).toBe(true);
+    });
+  }
+
+  it('leaves a pod bound to another node alone (no kubelet there)', async () => {
+    const { store, advance } = start();
+    store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+    const p = bare('elsewhere') as Obj;
+    p.spec.nodeName = 'worker-7';
+    store.create('pods', p as KubeObject);
+    await advance(500);
+    expect((store.get('pods', 'demo', 'elsewhere') as Obj).status).toEqual({ phase: 'Pending' });
+  });
 });

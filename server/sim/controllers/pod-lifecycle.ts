@@ -42,6 +42,7 @@ export type PodStage = 'unscheduled' | 'unschedulable' | 'scheduled' | 'creating
 export const NODE_MAX_PODS = 110;
 
 const TOO_MANY_PODS = '0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.';
+const SELECTOR_MISMATCH = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.";
 
 /** Where a pod is in its life, read from the object only. */
 export function stageOf(pod: KubeObject): PodStage {
@@ -191,6 +192,9 @@ export class PodLifecycleController {
     const state = this.state(pod);
     const uid = pod.metadata.uid!;
     const { timing } = this.o;
+    const nodeName = (pod.spec as Obj | undefined)?.nodeName;
+    // Bound to a node that does not exist here: no kubelet will ever start it (it stays Pending).
+    if (nodeName && nodeName !== NODE_NAME && !pod.metadata.deletionTimestamp) return;
     switch (stageOf(pod)) {
       case 'unscheduled':
         this.later(key, state, timing.podScheduleMs, () => this.schedule(key, uid));
@@ -224,6 +228,17 @@ export class PodLifecycleController {
     }
   }
 
+  /** Why the one node cannot take this pod (the scheduler's filter plugins), or undefined. */
+  private unfit(pod: KubeObject): string | undefined {
+    const selector = (pod.spec as Obj | undefined)?.nodeSelector;
+    if (selector && typeof selector === 'object') {
+      const labels = this.o.store.get('nodes', undefined, NODE_NAME)?.metadata.labels ?? {};
+      for (const [k, v] of Object.entries(selector as Record<string, unknown>)) if (labels[k] !== v) return SELECTOR_MISMATCH;
+    }
+    if (this.bound.size >= NODE_MAX_PODS) return TOO_MANY_PODS;
+    return undefined;
+  }
+
   private retry(key: string, state: PodState): void {
     state.unschedulable = false;
     this.later(key, state, 0, () => this.schedule(key, state.uid));
@@ -235,15 +250,16 @@ export class PodLifecycleController {
     const stage = stageOf(pod);
     if (stage !== 'unscheduled' && stage !== 'unschedulable') return;
     const now = this.o.timers.now();
-    if (this.bound.size >= NODE_MAX_PODS) {
+    const reason = this.unfit(pod);
+    if (reason) {
       if (stage === 'unschedulable') return;
       const waiting = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
         p.status = {
           ...((p.status as Obj) ?? {}),
-          conditions: [{ lastProbeTime: null, lastTransitionTime: timestamp(now), message: TOO_MANY_PODS, reason: 'Unschedulable', status: 'False', type: 'PodScheduled' }],
+          conditions: [{ lastProbeTime: null, lastTransitionTime: timestamp(now), message: reason, reason: 'Unschedulable', status: 'False', type: 'PodScheduled' }],
         };
       });
-      if (waiting) this.o.events.record(SCHEDULER, waiting, 'Warning', 'FailedScheduling', TOO_MANY_PODS, { action: 'Scheduling' });
+      if (waiting) this.o.events.record(SCHEDULER, waiting, 'Warning', 'FailedScheduling', reason, { action: 'Scheduling' });
       return;
     }
     const bound = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
