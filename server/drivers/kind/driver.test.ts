@@ -51,12 +51,18 @@ describe('KindDriver', () => {
   it('reset removes what labs added since create: new namespaces, new helm releases, lab objects', async () => {
     let namespaces = 'default istio-system kube-system';
     let releases = '[{"name":"istiod","namespace":"istio-system"}]';
+    let istioSystem = 'deployment.apps/istiod\ndeployment.apps/istio-ingressgateway\nservice/istiod\n';
     const { d, runner } = driver({
-      '': (argv) => (argv.includes('namespaces') && argv.includes('get') ? { stdout: namespaces } : {}),
+      '': (argv) => {
+        if (argv.includes('namespaces') && argv.includes('get')) return { stdout: namespaces };
+        if (argv.includes('get') && argv.includes('istio-system') && argv.includes('name')) return { stdout: istioSystem };
+        return {};
+      },
       'helm list': () => ({ stdout: releases }),
     });
     const handle = await d.create();
     namespaces += ' lab-ns';
+    istioSystem += 'deployment.apps/istio-egressgateway\nservice/istio-egressgateway\n';
     releases = '[{"name":"istiod","namespace":"istio-system"},{"name":"istio-egressgateway","namespace":"istio-system"}]';
     const before = runner.calls.length;
     await handle.reset();
@@ -65,6 +71,13 @@ describe('KindDriver', () => {
     expect(after.some((c) => c.includes('delete namespace lab-ns'))).toBe(true);
     expect(after.some((c) => c.includes('delete namespace default'))).toBe(false);
     expect(after.some((c) => /delete deployments\.apps,.*virtualservices\.networking\.istio\.io.* --all --namespace default/.test(c))).toBe(true);
+    // In istio-system only lab config and what was added after create go; Istio's own deployments stay.
+    const istioDeletes = after.filter((c) => c.includes(' delete ') && c.includes('--namespace istio-system'));
+    expect(istioDeletes).toEqual([
+      expect.stringMatching(/delete gateways\.networking\.istio\.io,[^ ]* --all --namespace istio-system/),
+      expect.stringMatching(/delete deployment\.apps\/istio-egressgateway service\/istio-egressgateway --namespace istio-system/),
+    ]);
+    expect(istioDeletes.join(' ')).not.toMatch(/istiod|istio-ingressgateway/);
   });
 
   it('deletes a cluster it created on destroy, once', async () => {

@@ -181,21 +181,26 @@ export async function executePlan(steps: PlanStep[], ctx: ExecuteContext): Promi
 interface Baseline {
   namespaces: Set<string>;
   releases: Set<string>;
+  /** kind/name of the objects istio-system had after create (Istio's own, from helm). */
+  istioSystem: Set<string>;
 }
 
-/** Lab objects live in these kinds; reset deletes them from the namespaces that existed at create. */
-const LAB_KINDS = [
-  'deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'daemonsets.apps', 'jobs.batch', 'pods',
+/** Istio configuration kinds: labs create them; Istio's helm charts create none. */
+const ISTIO_CONFIG_KINDS = [
   'gateways.networking.istio.io', 'virtualservices.networking.istio.io', 'destinationrules.networking.istio.io',
   'serviceentries.networking.istio.io', 'sidecars.networking.istio.io',
 ];
+/** Everything a lab may create in `default`; reset deletes all of it there. */
+const LAB_KINDS = ['deployments.apps', 'replicasets.apps', 'statefulsets.apps', 'daemonsets.apps', 'jobs.batch', 'pods', ...ISTIO_CONFIG_KINDS];
+/** What a lab may add to istio-system (an egress gateway applied as plain manifests); reset deletes only what was not there after create. */
+const ISTIO_SYSTEM_KINDS = ['deployments.apps', 'services', 'serviceaccounts', 'roles.rbac.authorization.k8s.io', 'rolebindings.rbac.authorization.k8s.io'];
 
 class KindClusterHandle implements ClusterHandle {
   readonly driver = 'kind' as const;
   readonly id: string;
   readonly kubeconfigPath: string;
   readonly ingress;
-  private baseline: Baseline = { namespaces: new Set(), releases: new Set() };
+  private baseline: Baseline = { namespaces: new Set(), releases: new Set(), istioSystem: new Set() };
   private destroyed = false;
 
   constructor(
@@ -239,10 +244,17 @@ class KindClusterHandle implements ClusterHandle {
     }
   }
 
+  private async istioSystemObjects(): Promise<string[]> {
+    const r = await this.kubectl('get', ISTIO_SYSTEM_KINDS.join(','), '--namespace', 'istio-system', '-o', 'name');
+    if (r.code !== 0) throw new CommandError(['kubectl', 'get', '-n', 'istio-system'], r);
+    return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  }
+
   async recordBaseline(): Promise<void> {
     this.baseline = {
       namespaces: new Set(await this.namespaces()),
       releases: new Set((await this.releases()).map((r) => `${r.namespace}/${r.name}`)),
+      istioSystem: new Set(await this.istioSystemObjects()),
     };
   }
 
@@ -255,9 +267,10 @@ class KindClusterHandle implements ClusterHandle {
     for (const ns of await this.namespaces()) {
       if (!this.baseline.namespaces.has(ns)) await this.kubectl('delete', 'namespace', ns, '--wait=true', '--timeout=120s');
     }
-    for (const ns of ['default', 'istio-system']) {
-      await this.kubectl('delete', LAB_KINDS.join(','), '--all', '--namespace', ns, '--ignore-not-found', '--wait=false');
-    }
+    await this.kubectl('delete', LAB_KINDS.join(','), '--all', '--namespace', 'default', '--ignore-not-found', '--wait=false');
+    await this.kubectl('delete', ISTIO_CONFIG_KINDS.join(','), '--all', '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
+    const added = (await this.istioSystemObjects()).filter((o) => !this.baseline.istioSystem.has(o));
+    if (added.length) await this.kubectl('delete', ...added, '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
     await this.kubectl('delete', 'services,configmaps', '--namespace', 'default', '--field-selector', 'metadata.name!=kubernetes,metadata.name!=kube-root-ca.crt', '--ignore-not-found');
     await this.kubectl('label', 'namespace', 'default', 'istio-injection-', 'istio.io/rev-');
     // Labs change the mesh config (outbound traffic policy) with helm: put the original values back.
