@@ -15,7 +15,7 @@ function meshlab(args: string[]): Promise<{ code: number | null; stdout: string;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'meshlab.mjs'), ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, CI: 'true', MESHLAB_DATA_DIR: join(work, 'data') },
+      env: { ...process.env, CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
