@@ -169,6 +169,8 @@ export class ApiServer {
   }
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    // A client that resets mid-upgrade must not take the process down.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'https://localhost');
     const fail = (err: ApiError): void => {
       const body = JSON.stringify(err.toStatus());
@@ -176,6 +178,9 @@ export class ApiServer {
     };
     if (!this.authorized(req)) return fail(errors.unauthorized());
     const info = parseResourcePath(url.pathname);
+    if (info?.resource === 'pods' && info.subresource === 'portforward') {
+      return fail(errors.badRequest('port-forward is not supported by the embedded cluster: reach services through the ingress gateway ($INGRESS_HOST:$INGRESS_PORT) or kubectl exec'));
+    }
     if (!info || info.group !== '' || info.resource !== 'pods' || !info.name || !['exec', 'attach'].includes(info.subresource ?? '') || !info.namespace) {
       return fail(errors.pathNotFound());
     }
@@ -253,6 +258,9 @@ export class ApiServer {
     if (info.subresource === 'log') {
       if (method !== 'GET') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       return servePodLog(this.options.store, this.options.logs, this.clock, rest, req, res);
+    }
+    if (info.subresource === 'portforward') {
+      throw errors.badRequest('port-forward is not supported by the embedded cluster: reach services through the ingress gateway ($INGRESS_HOST:$INGRESS_PORT) or kubectl exec');
     }
     if (info.subresource === 'exec' || info.subresource === 'attach') {
       throw errors.badRequest('Upgrade request required: pods/exec is served over WebSocket (v5.channel.k8s.io); SPDY is not supported by this cluster, use kubectl 1.30 or newer');

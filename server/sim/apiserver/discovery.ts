@@ -11,12 +11,14 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   scale: ['get', 'patch', 'update'],
   log: ['get'],
   exec: ['create', 'get'],
+  portforward: ['create', 'get'],
   finalize: ['update'],
 };
 
 const SUBRESOURCE_KINDS: Record<string, (t: ResourceType) => { group: string; version: string; kind: string }> = {
   scale: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }),
   exec: () => ({ group: '', version: 'v1', kind: 'PodExecOptions' }),
+  portforward: () => ({ group: '', version: 'v1', kind: 'PodPortForwardOptions' }),
 };
 
 /** Which discovery answer the client wants, from its Accept header. */

@@ -60,7 +60,7 @@ function istio(resource: string, kind: string, shortNames: string[]): ResourceTy
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   core('namespaces', 'Namespace', false, { shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status', 'finalize'] }),
   core('nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
-  core('pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec'] }),
+  core('pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec', 'portforward'] }),
   core('services', 'Service', true, { shortNames: ['svc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'] }),
   core('endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
   core('serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
