@@ -506,6 +506,21 @@ spec:
     expect(r.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('mirroring: v1 answers and v2 receives a copy (its log grows by one request)', async () => {
+    await apply('vs-go', vs(`  - route:
+    - destination: {host: httpbin-go, subset: v1}
+    mirror: {host: httpbin-go, subset: v2}
+    mirrorPercentage: {value: 100}
+`));
+    const v2 = cluster.store.list('pods', NS).items.find((p) => p.metadata.labels?.app === 'httpbin-go' && p.metadata.labels?.version === 'v2')!;
+    const before = cluster.logs.read(NS, v2.metadata.name, 'httpbin').length;
+    const r = await curl('/get', ['-H', 'Host: httpbin.example.com']);
+    expect(r.status).toBe(200);
+    expect(mesh.decisions.list(1)[0]!.upstreamCluster).toBe('outbound|8000|v1|httpbin-go.bookinfo.svc.cluster.local');
+    for (let i = 0; i < 40 && cluster.logs.read(NS, v2.metadata.name, 'httpbin').length === before; i++) await new Promise((res) => setTimeout(res, 25));
+    expect(cluster.logs.read(NS, v2.metadata.name, 'httpbin').length).toBe(before + 1);
+  });
+
   it('circuit-breaking: maxConnections 1 + http1MaxPendingRequests 1 overflows a third concurrent request with 503 x-envoy-overloaded', async () => {
     await apply('vs-go', vs(`  - route:
     - destination: {host: httpbin-go, subset: v1}

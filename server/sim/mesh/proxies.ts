@@ -72,6 +72,7 @@ interface Listener {
   spec: ListenerSpec;
   server: Server;
   sockets: Set<Socket>;
+  loopbackPort: number;
 }
 
 export class GatewayListeners {
@@ -155,7 +156,7 @@ export class GatewayListeners {
       return;
     }
     this.bindErrors.delete(spec.key);
-    this.listeners.set(spec.key, { spec, server, sockets });
+    this.listeners.set(spec.key, { spec, server, sockets, loopbackPort: (server.address() as AddressInfo).port });
     if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (server.address() as AddressInfo).port);
   }
 
@@ -163,7 +164,7 @@ export class GatewayListeners {
     const l = this.listeners.get(key);
     if (!l) return;
     this.listeners.delete(key);
-    if (l.spec.pod) this.network.unregister(l.spec.pod.ip, l.spec.pod.targetPort);
+    if (l.spec.pod) this.network.unregister(l.spec.pod.ip, l.spec.pod.targetPort, l.loopbackPort);
     for (const s of l.sockets) s.destroy();
     await new Promise<void>((resolve) => l.server.close(() => resolve()));
   }

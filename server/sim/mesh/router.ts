@@ -114,7 +114,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_la
   });
 }
 
-/** Round-robin state per proxy and cluster, and the circuit-breaker counters. */
+/**
+ * Round-robin state per proxy and cluster, and the circuit-breaker counters. Istio's default
+ * load balancer is LEAST_REQUEST (power of two choices among endpoints by active requests); with
+ * equal, idle endpoints it spreads like round robin, which is what the embedded mesh does. A
+ * learner counting responses per version sees the same split; under uneven load real Envoy
+ * favours the less busy endpoint where this one keeps alternating.
+ */
 class ClusterState {
   rr = 0;
   active = 0;

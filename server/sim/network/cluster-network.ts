@@ -64,9 +64,14 @@ export class ClusterNetwork {
     this.sockets.set(`${podIP}:${containerPort}`, { host: loopbackHost, port: loopbackPort });
   }
 
-  unregister(podIP: string, containerPort?: number): void {
+  /**
+   * Forget a registration. With `loopbackPort`, only if it still points there: a deleted pod's
+   * IP may already serve a new pod.
+   */
+  unregister(podIP: string, containerPort?: number, loopbackPort?: number): void {
     if (containerPort !== undefined) {
-      this.sockets.delete(`${podIP}:${containerPort}`);
+      const key = `${podIP}:${containerPort}`;
+      if (loopbackPort === undefined || this.sockets.get(key)?.port === loopbackPort) this.sockets.delete(key);
       return;
     }
     for (const key of [...this.sockets.keys()]) if (key.startsWith(`${podIP}:`)) this.sockets.delete(key);

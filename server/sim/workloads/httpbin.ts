@@ -53,7 +53,10 @@ function headerPairs(req: HttpbinRequest): [string, string][] {
   const out: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
-    if (name.toLowerCase() === PEER_ADDRESS_HEADER) continue;
+    const lower = name.toLowerCase();
+    // The peer header is meshlab's; Connection/Keep-Alive come from the loopback client's pool
+    // (Envoy's upstream HTTP/1.1 requests carry neither).
+    if (lower === PEER_ADDRESS_HEADER || lower === 'connection' || lower === 'keep-alive') continue;
     out.push([name, req.rawHeaders[i + 1]!]);
   }
   return out;

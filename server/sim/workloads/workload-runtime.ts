@@ -52,6 +52,7 @@ function gunicornTime(d: Date): string {
 interface RunningPod {
   servers: Server[];
   ip?: string;
+  registrations: { ip: string; port: number; loopbackPort: number }[];
 }
 
 export interface WorkloadRuntimeOptions {
@@ -75,7 +76,7 @@ export class WorkloadRuntime implements PodRuntime {
   async startPod(pod: KubeObject): Promise<void> {
     const key = this.key(pod);
     if (this.pods.has(key)) return;
-    const running: RunningPod = { servers: [] };
+    const running: RunningPod = { servers: [], registrations: [] };
     this.pods.set(key, running);
     const ip = (pod.status as Obj | undefined)?.podIP;
     running.ip = typeof ip === 'string' ? ip : undefined;
@@ -88,7 +89,11 @@ export class WorkloadRuntime implements PodRuntime {
         if (kind.kind !== 'httpbin') continue;
         const server = await this.startHttpbin(ns, pod.metadata.name, name, kind.flavour, kind.port);
         running.servers.push(server);
-        if (running.ip) this.o.network.register(running.ip, kind.port, (server.address() as AddressInfo).port);
+        if (running.ip) {
+          const loopbackPort = (server.address() as AddressInfo).port;
+          this.o.network.register(running.ip, kind.port, loopbackPort);
+          running.registrations.push({ ip: running.ip, port: kind.port, loopbackPort });
+        }
       }
     } catch (err) {
       await this.stopPod(pod);
@@ -112,7 +117,7 @@ export class WorkloadRuntime implements PodRuntime {
     const running = this.pods.get(key);
     if (!running) return;
     this.pods.delete(key);
-    if (running.ip) this.o.network.unregister(running.ip);
+    for (const r of running.registrations) this.o.network.unregister(r.ip, r.port, r.loopbackPort);
     await Promise.all(running.servers.map((s) => new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeAllConnections();
