@@ -343,6 +343,11 @@ describe('describe', () => {
     expect(r.stdout).toMatch(/Normal\s+Scheduled\s+\S+\s+default-scheduler\s+Successfully assigned default\/sleep-7d8f to meshlab-control-plane/);
   });
 
+  it('describe namespace', async () => {
+    const r = await kubectl(['describe', 'namespace', 'kube-system']);
+    expect(r.stdout).toBe('Name:         kube-system\nLabels:       kubernetes.io/metadata.name=kube-system\nAnnotations:  <none>\nStatus:       Active\n\nNo resource quota.\n\nNo LimitRange resource.\n');
+  });
+
   it('describe svc and deploy', async () => {
     const s = await kubectl(['describe', 'svc', 'httpbin']);
     expect(s.stdout).toMatch(/^Selector:\s+app=httpbin$/m);

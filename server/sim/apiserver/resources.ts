@@ -67,6 +67,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   core('configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   core('secrets', 'Secret', true),
   core('events', 'Event', true, { shortNames: ['ev'] }),
+  // Served so `kubectl describe namespace` can say "No resource quota." like a real cluster.
+  core('resourcequotas', 'ResourceQuota', true, { shortNames: ['quota'], subresources: ['status'] }),
+  core('limitranges', 'LimitRange', true, { shortNames: ['limits'] }),
+  grouped('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   // Without the short name: kubectl 1.35 would warn that "ev" is ambiguous on every `get ev`.
   grouped('events.k8s.io', 'v1', 'events', 'Event', true),
   grouped('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice', true),

@@ -362,7 +362,7 @@ export class RestHandlers {
     const dryRun = isDryRun(req.query);
     const ns = req.type.namespaced ? req.namespace : undefined;
     if (!req.body || req.body.length === 0) throw errors.badRequest('the body of the request was empty');
-    if (req.contentType === 'application/apply-patch+yaml' || req.contentType === 'application/apply-patch+cbor') {
+    if (req.contentType === 'application/apply-patch+yaml') {
       return this.apply(req, dryRun);
     }
     const old = this.ctx.store.get(key, ns, req.name!);
