@@ -129,7 +129,10 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
         reset: () => term.reset(),
         state: (s, detail) => {
           setState(s);
-          setEnded(s === 'ended' ? endText(detail?.exit, detail?.error) : '');
+          if (s === 'ended') setEnded(endText(detail?.exit, detail?.error));
+          else if (s === 'reconnecting' && detail?.error)
+            setEnded(translate({ id: 'terminal.error.retrying', message: '{message}（正在重试…）' }, { message: detail.error.message }));
+          else setEnded('');
         },
         warning: setWarning,
       },

@@ -50,6 +50,8 @@ export class TerminalConnection {
   private stopped = false;
   private pending: string[] = [];
   private screenHasOutput = false;
+  /** The last fatal error the server gave (e.g. the cluster did not start); shown while retrying. */
+  private lastError?: ErrorMessage;
   state: ConnectionState = 'connecting';
 
   constructor(private readonly options: ConnectionOptions) {
@@ -151,7 +153,7 @@ export class TerminalConnection {
   private scheduleRetry(): void {
     this.attempt++;
     const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.attempt - 1, 5)) * (0.75 + Math.random() * 0.5);
-    this.setState('reconnecting', { attempt: this.attempt });
+    this.setState('reconnecting', { attempt: this.attempt, error: this.lastError });
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -197,6 +199,7 @@ export class TerminalConnection {
         this.store({ terminalId: m.terminalId, resumeToken: m.resumeToken });
         this.ready = true;
         this.attempt = 0;
+        this.lastError = undefined;
         this.options.events.warning(undefined);
         this.setState('connected');
         for (const p of this.pending.splice(0)) this.send({ type: 'input', data: p });
@@ -220,6 +223,7 @@ export class TerminalConnection {
         }
         if (m.fatal) {
           this.ready = false;
+          this.lastError = m;
           if (m.code === 'taken-over' || m.code === 'limit' || m.code === 'sandbox-unavailable') {
             this.stopped = true;
             this.setState('ended', { error: m });
