@@ -228,6 +228,14 @@ class KindClusterHandle implements ClusterHandle {
     return this.runner.run([this.plan.tools.kubectl, '--kubeconfig', this.kubeconfigPath, ...args], { timeoutMs: 180_000 });
   }
 
+  /** kubectl that must succeed (reset would otherwise leave lab objects behind silently). */
+  private async mustKubectl(...args: string[]) {
+    const argv = [this.plan.tools.kubectl, '--kubeconfig', this.kubeconfigPath, ...args];
+    const r = await this.runner.run(argv, { timeoutMs: 180_000 });
+    if (r.code !== 0) throw new CommandError(argv, r);
+    return r;
+  }
+
   private async namespaces(): Promise<string[]> {
     const r = await this.kubectl('get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}');
     if (r.code !== 0) throw new CommandError(['kubectl', 'get', 'namespaces'], r);
@@ -265,13 +273,17 @@ class KindClusterHandle implements ClusterHandle {
       await this.runner.run([this.plan.tools.helm, 'uninstall', release.name, '--namespace', release.namespace, '--wait', '--kubeconfig', this.kubeconfigPath], { timeoutMs: 300_000 });
     }
     for (const ns of await this.namespaces()) {
-      if (!this.baseline.namespaces.has(ns)) await this.kubectl('delete', 'namespace', ns, '--wait=true', '--timeout=120s');
+      if (!this.baseline.namespaces.has(ns)) await this.mustKubectl('delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=120s');
     }
-    await this.kubectl('delete', LAB_KINDS.join(','), '--all', '--namespace', 'default', '--ignore-not-found', '--wait=false');
-    await this.kubectl('delete', ISTIO_CONFIG_KINDS.join(','), '--all', '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
+    // Only kinds the API server serves: kubectl refuses the whole command for one unknown kind.
+    const served = new Set((await this.mustKubectl('api-resources', '-o', 'name')).stdout.split('\n').map((l) => l.trim()));
+    const labKinds = LAB_KINDS.filter((k) => served.has(k));
+    const istioKinds = ISTIO_CONFIG_KINDS.filter((k) => served.has(k));
+    if (labKinds.length) await this.mustKubectl('delete', labKinds.join(','), '--all', '--namespace', 'default', '--ignore-not-found', '--wait=false');
+    if (istioKinds.length) await this.mustKubectl('delete', istioKinds.join(','), '--all', '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
     const added = (await this.istioSystemObjects()).filter((o) => !this.baseline.istioSystem.has(o));
-    if (added.length) await this.kubectl('delete', ...added, '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
-    await this.kubectl('delete', 'services,configmaps', '--namespace', 'default', '--field-selector', 'metadata.name!=kubernetes,metadata.name!=kube-root-ca.crt', '--ignore-not-found');
+    if (added.length) await this.mustKubectl('delete', ...added, '--namespace', 'istio-system', '--ignore-not-found', '--wait=false');
+    await this.mustKubectl('delete', 'services,configmaps', '--namespace', 'default', '--field-selector', 'metadata.name!=kubernetes,metadata.name!=kube-root-ca.crt', '--ignore-not-found');
     await this.kubectl('label', 'namespace', 'default', 'istio-injection-', 'istio.io/rev-');
     // Labs change the mesh config (outbound traffic policy) with helm: put the original values back.
     const istiod = helmIstiodArgs(this.plan);
