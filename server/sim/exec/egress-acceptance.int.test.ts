@@ -121,7 +121,7 @@ beforeAll(async () => {
     meshPropagationMs: 50,
     admission: [istioValidationPlugin],
     podRuntime: (ctx) => new WorkloadRuntime({ network: (network ??= new ClusterNetwork(ctx.store)), logs: ctx.logs }),
-    exec: (ctx) => new SandboxExecBackend({ store: ctx.store, clusterDir: ctx.dir, dataPlane: () => mesh?.sidecar, world: () => world?.world }),
+    exec: (ctx) => new SandboxExecBackend({ store: ctx.store, logs: ctx.logs, clusterDir: ctx.dir, dataPlane: () => mesh?.sidecar, world: () => world?.world }),
     addons: [
       async (ctx) => (world = await startWorldAddon(ctx)),
       async (ctx) => {
@@ -183,6 +183,8 @@ describe('egress acceptance (real kubectl, curl, helm)', () => {
       { name: 'HTTPS to www.google.com', command: ['curl', '-sSI', 'https://www.google.com'], stdout: /^HTTP\/2 200/ },
       // EC: `curl -sI https://edition.cnn.com | grep "HTTP/"` → `HTTP/2 200`.
       { name: 'HTTPS to edition.cnn.com', command: ['curl', '-sI', 'https://edition.cnn.com'], stdout: /^HTTP\/2 200/ },
+      // Istio's interception is transparent: curl -v shows a direct connection, no proxy.
+      { name: 'curl -v shows no proxy', command: ['sh', '-c', 'curl -sv -o /dev/null http://httpbin.org/get 2>&1'], stdout: /^(?![\s\S]*([Pp]roxy|CONNECT |Connection established))[\s\S]*> GET \/get HTTP\/1\.1\r?\n> Host: httpbin\.org\r?\n/ },
       // Names that exist nowhere fail in DNS, as in a real pod.
       { name: 'unknown host', command: ['curl', '-sS', 'http://no-such-site.invalid/'], stdout: /^$/, code: 6 },
     ];
@@ -231,6 +233,10 @@ spec:
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/"X-Envoy-Decorator-Operation": "httpbin\.org:80\/\*"/);
       expect(r.stdout).not.toMatch(/X-Meshlab/i);
+      // EC: `kubectl logs "$SOURCE_POD" -c istio-proxy | tail` shows the request with its
+      // upstream cluster: `"GET /headers HTTP/1.1" 200 ... outbound|80||httpbin.org`.
+      const logs = await kubectl(['logs', 'deploy/curl', '-c', 'istio-proxy', '--tail=5']);
+      expect(logs.stdout).toMatch(/"GET \/headers HTTP\/1\.1" 200 [^\n]*outbound\|80\|\|httpbin\.org/);
     }, 30_000);
 
     // EC "Access an external HTTPS service": ServiceEntry google, `HTTP/2 200`.
@@ -252,6 +258,11 @@ spec:
       const r = await fromCurl(['curl', '-sSI', 'https://www.google.com']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^HTTP\/2 200/);
+      // EC: the sidecar's log has the TLS connection to `outbound|443||www.google.com`.
+      const logs = await kubectl(['logs', 'deploy/curl', '-c', 'istio-proxy', '--tail=5']);
+      // Istio's TEXT format for a TCP connection, as the task's log shows it:
+      // "- - -" 0 - - - "-" <rx> <tx> <ms> - "-" "-" "-" "-" "<ip>:443" outbound|443||www.google.com <local> <ip>:443 <pod ip:port> www.google.com -
+      expect(logs.stdout).toMatch(/"- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "[\d.]+:443" outbound\|443\|\|www\.google\.com [\d.]+:\d+ [\d.]+:443 [\d.]+:\d+ www\.google\.com -/);
     }, 30_000);
 
     // EC "Manage traffic to external services": `time curl -o /dev/null -sS -w "%{http_code}\n"

@@ -11,6 +11,7 @@ import { describeTool } from '../../tools/binaries.ts';
 import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '../../sandbox/sandbox.ts';
 import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
 import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
+import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { podEnvironment } from './pod-environment.ts';
 import { PodNames, type OutsideWorld } from './pod-names.ts';
@@ -30,6 +31,8 @@ export interface SandboxExecBackendOptions {
   world: ExecWorld | (() => ExecWorld | undefined);
   /** The cluster's directory (<dataDir>/clusters/<id>); exec files live under it. */
   clusterDir: string;
+  /** Container logs: TCP connections through a pod's sidecar are logged to its istio-proxy container. */
+  logs?: LogBook;
   /** Run without bubblewrap (only for `--unsafe-no-sandbox` on a single-user machine). */
   unsafeNoSandbox?: boolean;
 }
@@ -140,7 +143,7 @@ export class SandboxExecBackend implements ExecBackend {
       return { kind: 'exited', exitCode: 127 };
     }
 
-    const interceptor = await startInterceptor({ pod: hasSidecar(pod) ? pod : null, dataPlane, names: new PodNames(store, namespace, world) });
+    const interceptor = await startInterceptor({ pod: hasSidecar(pod) ? pod : null, dataPlane, names: new PodNames(store, namespace, world), logs: this.options.logs });
     const configPath = join(this.networkDir, `exec-${randomBytes(6).toString('hex')}.conf`);
     try {
       writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort }), { mode: 0o644 });

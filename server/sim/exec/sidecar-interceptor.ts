@@ -7,6 +7,8 @@
 // `pod` null means a pod without a sidecar: same transport, the mesh routes it directly.
 import { createServer as createHttpServer } from 'node:http';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { LogBook } from '../logs/log-book.ts';
+import { formatAccessLog } from '../mesh/access-log.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { OutboundTarget, SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
 import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
@@ -17,12 +19,16 @@ const HEAD_TIMEOUT_MS = 10_000;
 /** How long to wait for a client's first bytes (a TLS ClientHello) before routing without them. */
 const FIRST_BYTES_TIMEOUT_MS = 1_000;
 const MAX_CONNECTIONS = 256;
+const CONNECT_REPLY = 'HTTP/1.0 200 Connection established\r\n\r\n';
 
 export interface InterceptorOptions {
   /** The pod whose sidecar this is, or null for a pod without one. */
   pod: KubeObject | null;
   dataPlane: SidecarDataPlane;
   names: NameTable;
+  /** Where the pod's istio-proxy log lines go (TCP connections; the mesh logs HTTP requests). */
+  logs?: LogBook;
+  now?: () => Date;
 }
 
 export interface Interceptor {
@@ -98,8 +104,47 @@ function reset(socket: Socket): void {
   else socket.destroy();
 }
 
+let ephemeralPort = 40_000 + Math.floor(Math.random() * 10_000);
+function nextEphemeralPort(): number {
+  ephemeralPort = ephemeralPort >= 60_999 ? 32_768 : ephemeralPort + 1;
+  return ephemeralPort;
+}
+
 export async function startInterceptor(options: InterceptorOptions): Promise<Interceptor> {
   const { pod, dataPlane } = options;
+  const now = options.now ?? (() => new Date());
+  const podIP = (pod?.status as { podIP?: string } | undefined)?.podIP;
+
+  /** Envoy's TCP proxy access log line (Istio's default format), written when the connection ends. */
+  const logTcp = (target: OutboundTarget & { sni?: string }, cluster: string, flags: string, start: Date, down: Socket, headBytes: number, upstreamOpen: boolean) => {
+    if (!pod || !options.logs) return;
+    let ip: string | undefined;
+    try {
+      ip = /^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : options.names.addressOf(target.host);
+    } catch {
+      ip = undefined;
+    }
+    const original = ip ? `${ip}:${target.port}` : undefined;
+    const line = formatAccessLog({
+      start,
+      method: '-',
+      path: '-',
+      protocol: '-',
+      status: 0,
+      flags,
+      details: '-',
+      bytesReceived: Math.max(0, down.bytesRead - headBytes),
+      bytesSent: Math.max(0, down.bytesWritten - CONNECT_REPLY.length),
+      durationMs: now().getTime() - start.getTime(),
+      upstreamHost: upstreamOpen ? original : undefined,
+      upstreamCluster: cluster,
+      upstreamLocalAddress: upstreamOpen && podIP ? `${podIP}:${nextEphemeralPort()}` : undefined,
+      downstreamLocalAddress: original,
+      downstreamRemoteAddress: podIP ? `${podIP}:${nextEphemeralPort()}` : undefined,
+      requestedServerName: target.sni,
+    });
+    options.logs.append(pod.metadata.namespace ?? 'default', pod.metadata.name, 'istio-proxy', line);
+  };
   const targets = new WeakMap<Socket, OutboundTarget>();
   const sockets = new Set<Socket>();
 
@@ -131,7 +176,9 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       return;
     }
     const { target, rest } = head;
-    socket.write('HTTP/1.0 200 Connection established\r\n\r\n');
+    // What the application sent and got is the stream after the CONNECT exchange.
+    const headBytes = socket.bytesRead - rest.length;
+    socket.write(CONNECT_REPLY);
     let isHttp = false;
     try {
       isHttp = dataPlane.isHttpPort(pod, target);
@@ -155,16 +202,24 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     } catch (err) {
       decision = { kind: 'deny', reason: String(err) };
     }
+    const started = now();
+    const routed = sni ? { ...target, sni } : target;
     if (decision.kind === 'deny') {
+      // Envoy sends what it cannot route to the BlackHoleCluster, which has no hosts (UH).
       reset(socket);
+      logTcp(routed, 'BlackHoleCluster', 'UH', started, socket, headBytes, false);
       return;
     }
+    const cluster = decision.cluster;
+    let upstreamOpen = false;
+    socket.once('close', () => logTcp(routed, cluster, upstreamOpen ? '-' : 'UF', started, socket, headBytes, upstreamOpen));
     const upstream = connect(decision.address.port, decision.address.host);
     sockets.add(upstream);
     upstream.once('close', () => sockets.delete(upstream));
     upstream.on('error', () => reset(socket));
     socket.on('close', () => upstream.destroy());
     upstream.once('connect', () => {
+      upstreamOpen = true;
       if (first.length > 0) upstream.write(first);
       socket.pipe(upstream);
       upstream.pipe(socket);
