@@ -8,7 +8,7 @@ import type { CheckSpecT } from '../lab-schema.ts';
 import { CheckSpec } from '../lab-schema.ts';
 import { createWorkspace, type Workspace } from '../shell.ts';
 import type { CheckContext } from './check-context.ts';
-import { parseCurlOutput } from './http-check.ts';
+import { isLoopbackHttp, parseCurlOutput } from './http-check.ts';
 import type { KubeClients } from './kube-clients.ts';
 import { runCheck } from './run-check.ts';
 
@@ -130,10 +130,29 @@ describe('http check', () => {
     expect(r.expected).toBe('status: 200');
   });
 
-  it('reports a connection failure as an error with curl\'s message', async () => {
+  it('reports a refused connection as an error', async () => {
     const r = await runCheck(check({ type: 'http', url: 'http://127.0.0.1:1/x', expect: { status: 200 } }), 0, ctx(), { timeoutSeconds: 0.2 });
     expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/request failed: curl: \(7\)/);
+    expect(r.error).toMatch(/request failed: connection refused/);
+  });
+
+  it('uses real curl for hosts that are not loopback addresses, with the same comparisons', async () => {
+    // 0.0.0.0 is not a loopback address (Linux still connects it locally), so the check goes through curl.
+    const ok = await runCheck(check({ type: 'http', url: 'http://0.0.0.0:$INGRESS_PORT/status/418', headers: { Host: 'h.example' }, expect: { status: 418, body: { contains: 'teapot' }, headers: { server: 'istio-envoy' } } }), 0, ctx(), { timeoutSeconds: 2 });
+    expect(ok.ok, ok.message).toBe(true);
+    const refused = await runCheck(check({ type: 'http', url: 'http://0.0.0.0:1/x', expect: { status: 200 } }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(refused.error).toMatch(/request failed: curl: \(7\)/);
+  });
+
+  it('knows which URLs are loopback HTTP', () => {
+    expect(['http://127.0.0.1:80/', 'http://127.3.4.5/x', 'http://localhost:1/', 'https://127.0.0.1/', 'http://httpbin.org/', 'http://localhost./'].map(isLoopbackHttp)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });
 

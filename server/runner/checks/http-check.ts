@@ -1,5 +1,6 @@
 // The `http` check: one request with real curl, from the learner's environment or from inside a
 // pod (`kubectl exec ... -- curl`), compared with the expected status, headers, body and latency.
+import { request as httpRequest } from 'node:http';
 import { JSONPath } from 'jsonpath-plus';
 import type { HttpCheckSpec } from '../lab-schema.ts';
 import { currentEnv, expandVariables, runProcess } from '../shell.ts';
@@ -76,6 +77,13 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
   const url = expandVariables(check.url, env);
   const maxSeconds = Math.max(1, Math.ceil(check.requestTimeoutSeconds ?? timeoutSeconds));
   const args = curlArgs(check, url, maxSeconds);
+  // From the terminal to a loopback address (the ingress gateway's node port) nothing on the
+  // way differs between curl and Node's client, and Node's is several times faster for a Check.
+  if ((!check.from || check.from === 'terminal') && isLoopbackHttp(url)) {
+    const res = await nodeRequest(check, url, maxSeconds * 1000, ctx.signal);
+    if ('error' in res) return { details: [detail('response', `an HTTP response from ${url}`, res.error, false)], error: `request failed: ${res.error}` };
+    return { details: compareResponse(check, res) };
+  }
   let file = 'curl';
   let argv = args;
   if (check.from && check.from !== 'terminal') {
@@ -91,6 +99,48 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
     return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
   }
   return { details: compareResponse(check, res) };
+}
+
+export function isLoopbackHttp(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && (/^127\.\d+\.\d+\.\d+$/.test(u.hostname) || u.hostname === 'localhost' || u.hostname === '[::1]');
+  } catch {
+    return false;
+  }
+}
+
+/** Response bodies kept for comparisons (a check never needs more). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** One request with Node's HTTP client, measured like curl's time_total. */
+export function nodeRequest(check: HttpCheckSpec, url: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpResponse | { error: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const headers: Record<string, string> = { 'user-agent': 'curl/8 (meshlab check)', accept: '*/*' };
+    for (const [k, v] of Object.entries(check.headers ?? {})) headers[k.toLowerCase()] = v;
+    const req = httpRequest(url, { method: check.method ?? 'GET', headers, signal, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < MAX_BODY_BYTES) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => {
+        const map = new Map<string, string[]>();
+        for (let i = 0; i < res.rawHeaders.length; i += 2) {
+          const name = res.rawHeaders[i]!.toLowerCase();
+          map.set(name, [...(map.get(name) ?? []), res.rawHeaders[i + 1]!]);
+        }
+        resolve({ status: res.statusCode ?? 0, headers: map, body: Buffer.concat(chunks).toString('utf8'), latencyMs: Math.round(performance.now() - started) });
+      });
+      res.on('error', (err) => resolve({ error: err.message }));
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
+    req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? `connection refused (${err.message})` : err.message }));
+    if (check.body !== undefined) req.write(check.body);
+    req.end();
+  });
 }
 
 /** Every comparison the check asks for, against one response. */
