@@ -214,4 +214,47 @@ describe('controllers', () => {
     await manager.idle();
     expect(store.list('pods', 'demo').items).toEqual([]);
   });
+
+  it('roll back to an earlier template: its ReplicaSet becomes the newest revision', async () => {
+    const { store } = setup();
+    store.create('namespaces', namespace('demo'));
+    store.create('apps/deployments', deployment('web', 1, 'nginx:1.25'));
+    const image = (img: string) => store.mutate('apps/deployments', 'demo', 'web', (d: Obj) => { d.spec.template.spec.containers[0].image = img; });
+    const settled = (gen: number) => until(`generation ${gen}`, () => {
+      const d = store.get('apps/deployments', 'demo', 'web') as Obj;
+      return d.status?.observedGeneration === gen && d.status.updatedReplicas === 1 && d.status.replicas === 1 && d.status.availableReplicas === 1;
+    });
+    await settled(1);
+    image('nginx:1.27');
+    await settled(2);
+    image('nginx:1.25');
+    await settled(3);
+    const rss = (store.list('apps/replicasets', 'demo').items as Obj[]).map((r) => [r.spec.template.spec.containers[0].image, r.metadata.annotations['deployment.kubernetes.io/revision'], r.metadata.annotations['deployment.kubernetes.io/revision-history']]);
+    expect(rss.sort()).toEqual([['nginx:1.25', '3', '1'], ['nginx:1.27', '2', undefined]]);
+    expect((store.get('apps/deployments', 'demo', 'web') as Obj).metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+  });
+
+  it('keep only revisionHistoryLimit old ReplicaSets', async () => {
+    const { store } = setup();
+    store.create('namespaces', namespace('demo'));
+    const d = deployment('web', 1, 'nginx:1.0') as Obj;
+    d.spec.revisionHistoryLimit = 1;
+    store.create('apps/deployments', d as KubeObject);
+    for (let i = 1; i <= 3; i++) {
+      await until(`rollout ${i}`, () => (store.get('apps/deployments', 'demo', 'web') as Obj).status?.conditions?.find((c: Obj) => c.type === 'Progressing')?.reason === 'NewReplicaSetAvailable' && (store.get('apps/deployments', 'demo', 'web') as Obj).status.observedGeneration === i);
+      store.mutate('apps/deployments', 'demo', 'web', (x: Obj) => { x.spec.template.spec.containers[0].image = `nginx:1.${i}`; });
+    }
+    await until('old ones pruned', () => store.list('apps/replicasets', 'demo').items.length === 2);
+  });
+
+  it('mark a paused deployment as such', async () => {
+    const { store } = setup();
+    store.create('namespaces', namespace('demo'));
+    const d = deployment('web', 1) as Obj;
+    d.spec.paused = true;
+    store.create('apps/deployments', d as KubeObject);
+    const got = await until('paused condition', () => (store.get('apps/deployments', 'demo', 'web') as Obj).status?.conditions?.find((c: Obj) => c.type === 'Progressing'));
+    expect(got).toMatchObject({ status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' });
+    expect(store.list('apps/replicasets', 'demo').items).toEqual([]);
+  });
 });

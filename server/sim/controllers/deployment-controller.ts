@@ -47,7 +47,7 @@ function templateKey(template: unknown): string {
 
 export interface DeploymentCondition {
   type: string;
-  status: 'True' | 'False';
+  status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
 }
@@ -158,8 +158,10 @@ export class DeploymentController {
       } else if (olds.some((rs) => replicasOf(rs) > 0) === false && replicasOf(newRS) !== desired) {
         newRS = this.scale(newRS, desired, d) ?? newRS;
       }
+      if (newRS && !created) newRS = this.promote(newRS, maxRevision) ?? newRS;
       if (newRS && olds.length) this.rollOldReplicaSets(d, newRS, olds);
       if (newRS) this.markRevision(d, newRS, created ? maxRevision + 1 : Number(newRS.metadata.annotations?.[REVISION] ?? maxRevision));
+      this.cleanupHistory(d, olds);
     }
     this.updateStatus(d, newRS, olds, created);
   }
@@ -248,6 +250,38 @@ export class DeploymentController {
     if (oldTotal() === 0 && replicasOf(newRS) !== desired) this.scale(newRS, desired, d);
   }
 
+  /**
+   * An older ReplicaSet whose template is wanted again (rollout undo, or a template changed back)
+   * becomes the newest revision, its earlier numbers kept in revision-history.
+   */
+  private promote(rs: KubeObject, maxRevision: number): KubeObject | undefined {
+    const current = Number(rs.metadata.annotations?.[REVISION] ?? 0);
+    if (current >= maxRevision) return rs;
+    return this.store.mutate('apps/replicasets', rs.metadata.namespace, rs.metadata.name, (o) => {
+      const a = (o.metadata.annotations ??= {});
+      const history = a['deployment.kubernetes.io/revision-history'];
+      a['deployment.kubernetes.io/revision-history'] = history ? `${history},${current}` : String(current);
+      a[REVISION] = String(maxRevision + 1);
+    });
+  }
+
+  /** Old ReplicaSets scaled to zero beyond spec.revisionHistoryLimit (default 10) are deleted, oldest first. */
+  private cleanupHistory(d: KubeObject, olds: KubeObject[]): void {
+    const raw = (d.spec as Obj | undefined)?.revisionHistoryLimit;
+    const limit = typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 ? raw : 10;
+    const idle = olds
+      .map((rs) => this.store.get('apps/replicasets', rs.metadata.namespace, rs.metadata.name))
+      .filter((rs): rs is KubeObject => !!rs && replicasOf(rs) === 0 && statusNum(rs, 'replicas') === 0)
+      .sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+    for (const rs of idle.slice(0, Math.max(0, idle.length - limit))) {
+      try {
+        this.store.delete('apps/replicasets', rs.metadata.namespace, rs.metadata.name);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
   private markRevision(d: KubeObject, newRS: KubeObject, revision: number): void {
     if (d.metadata.annotations?.[REVISION] === String(revision)) return;
     this.store.mutate('apps/deployments', d.metadata.namespace, d.metadata.name, (o) => {
@@ -284,7 +318,9 @@ export class DeploymentController {
         : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
       now,
     );
-    if (newRS) {
+    if ((d.spec as Obj | undefined)?.paused === true) {
+      conditions = setCondition(conditions, { type: 'Progressing', status: 'Unknown', reason: 'DeploymentPaused', message: 'Deployment is paused' }, now);
+    } else if (newRS) {
       const rsName = newRS.metadata.name;
       const oldReplicas = all.slice(1).reduce((n, rs) => n + statusNum(rs, 'replicas'), 0);
       const complete = updated === desired && replicas === desired && available === desired && oldReplicas === 0;
