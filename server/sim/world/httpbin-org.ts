@@ -67,9 +67,20 @@ export function httpbinOrg(req: AnyRequest, res: AnyResponse, scheme: 'http' | '
             headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
           }
           headers['content-length'] = String(answer.body.length);
-          res.statusCode = answer.status;
-          for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-          res.end(answer.body);
+          try {
+            res.statusCode = answer.status;
+            // HTTP/2 refuses connection-specific headers (e.g. /response-headers?Connection=x): drop those.
+            for (const [k, v] of Object.entries(headers)) {
+              try {
+                res.setHeader(k, v);
+              } catch {
+                // not representable on this protocol
+              }
+            }
+            res.end(answer.body);
+          } catch {
+            res.destroy();
+          }
         }
         resolve();
       };

@@ -65,6 +65,9 @@ describe('simulated internet through real curl', () => {
     { name: 'httpbin.org /status/418 teapot', args: ['-sS', '-w', '%{http_code}', 'http://httpbin.org/status/418'], expect: /teapot[\s\S]*418$/ },
     { name: 'httpbin.org bad status code', args: ['-sS', '-w', ' %{http_code}', 'http://httpbin.org/status/abc'], expect: /^Invalid status code 400$/ },
     { name: 'httpbin.org over HTTPS', args: ['-sS', 'https://httpbin.org/get?a=1'], expect: /"url": "https:\/\/httpbin\.org\/get\?a=1"/ },
+    // A header HTTP/2 cannot carry must not take the site down.
+    { name: 'httpbin.org /response-headers with a connection header over h2', args: ['-sS', '-o', '/dev/null', '-w', '%{http_code}', 'https://httpbin.org/response-headers?Connection=close&X-Ok=1'], expect: /^200$/ },
+    { name: 'httpbin.org still answers afterwards', args: ['-sS', '-o', '/dev/null', '-w', '%{http_code}', 'https://httpbin.org/get'], expect: /^200$/ },
     { name: 'chart repository index', args: ['-sS', 'https://istio-release.storage.googleapis.com/charts/index.yaml'], expect: /urls:\n\s+- https:\/\/istio-release\.storage\.googleapis\.com\/charts\/gateway-1\.28\.1\.tgz/ },
     { name: 'chart repository missing key', args: ['-sS', '-w', ' %{http_code}', 'https://istio-release.storage.googleapis.com/charts/nope.tgz'], expect: /NoSuchKey[\s\S]* 404$/ },
   ];
