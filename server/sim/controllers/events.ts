@@ -23,8 +23,14 @@ export interface RecordOptions {
   action?: string;
 }
 
-/** Events older than this many per cluster are dropped (the API server's TTL plays this role). */
+/** Correlation keys remembered for folding repeats. */
 const MAX_EVENTS_TRACKED = 5000;
+
+/**
+ * Events kept per cluster; the oldest go first. A real API server expires events after an hour
+ * (--event-ttl); a bound on the count keeps a long-lived learner cluster's memory flat instead.
+ */
+export const MAX_EVENTS_KEPT = 2000;
 
 function ts(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -36,6 +42,8 @@ function microTime(d: Date): string {
 
 export class EventRecorder {
   private seq = 0;
+  /** Events this recorder created, oldest first: [namespace, name]. */
+  private readonly created: [string, string][] = [];
   /** correlation key → event name, for folding repeats. */
   private readonly seen = new Map<string, string>();
 
@@ -105,6 +113,15 @@ export class EventRecorder {
       this.store.create('events', event);
     } catch {
       return;
+    }
+    this.created.push([namespace, name]);
+    while (this.created.length > MAX_EVENTS_KEPT) {
+      const [ns, old] = this.created.shift()!;
+      try {
+        this.store.delete('events', ns, old);
+      } catch {
+        // Already gone (namespace deleted, reset).
+      }
     }
     if (this.seen.size >= MAX_EVENTS_TRACKED) this.seen.delete(this.seen.keys().next().value!);
     this.seen.set(key, name);
