@@ -183,6 +183,11 @@ describe('loadLab', () => {
     }
   });
 
+  it('rejects an alias bomb without expanding it', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghij'[i]}`).join(', ')}]`)].join('\n');
+    expect(() => loadLab(writeLab(`${bomb}\n`))).toThrow(/lab\.yaml:1:1: YAML error: .*[Aa]lias/);
+  });
+
   it('reports a missing lab.yaml', () => {
     const dir = join(root, 'empty');
     mkdirSync(dir, { recursive: true });

@@ -264,7 +264,13 @@ export function loadLab(dir: string): Lab {
       })),
     );
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. an alias bomb: too many alias expansions.
+    throw new LabLoadError([{ file: shown, line: 1, column: 1, path: '', message: `YAML error: ${(err as Error).message}` }]);
+  }
   const parsed = LabSpec.safeParse(data);
   if (!parsed.success) throw new LabLoadError(parsed.error.issues.flatMap((i) => issueToProblems(i, data, doc, lc, shown)));
   const spec = parsed.data;
