@@ -79,13 +79,39 @@ export class MeshDataPlane {
       o.network,
       () => o.store.list('pods').items,
       () => o.store.list('services').items,
-      (target, req, res) => this.serveGateway(target, req, res),
+      (target, req, res) => {
+        try {
+          this.serveGateway(target, req, res);
+        } catch {
+          res.destroy();
+        }
+      },
       (ns, name) => o.store.get('pods', ns, name),
     );
+    // Entry points never throw: malformed config written straight to the store must not take
+    // the process down (the request fails the way a broken proxy config would).
     this.sidecar = {
-      handleOutboundHttp: (pod, target, req, res) => this.handleOutboundHttp(pod, target, req, res),
-      routeOutboundTcp: (pod, target) => this.routeOutboundTcp(pod, target),
-      isHttpPort: (pod, target) => this.isHttpPort(pod, target),
+      handleOutboundHttp: (pod, target, req, res) => {
+        try {
+          this.handleOutboundHttp(pod, target, req, res);
+        } catch {
+          res.destroy();
+        }
+      },
+      routeOutboundTcp: (pod, target) => {
+        try {
+          return this.routeOutboundTcp(pod, target);
+        } catch (err) {
+          return { kind: 'deny', reason: `no route: ${(err as Error).message}` };
+        }
+      },
+      isHttpPort: (pod, target) => {
+        try {
+          return this.isHttpPort(pod, target);
+        } catch {
+          return target.port !== 443;
+        }
+      },
     };
   }
 

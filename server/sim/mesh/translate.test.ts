@@ -3,7 +3,7 @@
 // (docs/ops/best-practices/traffic-management "Split large virtual services").
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
-import { buildGatewayTable, isCatchAll, mergeRoutes, routesFor, sidecarVirtualHost, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, isCatchAll, mergeRoutes, routesFor, sidecarVirtualHost, wellFormed, type MeshSnapshot } from './translate.ts';
 
 let rv = 1;
 function obj(kind: string, name: string, namespace: string, spec: Record<string, unknown>, created = '2026-01-01T00:00:00Z'): KubeObject {
@@ -93,5 +93,18 @@ describe('sidecarVirtualHost', () => {
     const a = obj('VirtualService', 'a', 'team', { hosts: ['httpbin.org'], exportTo: ['.'], http: [route('httpbin.org')] });
     expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'default', 'httpbin.org', 80)).toBeUndefined();
     expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'team', 'httpbin.org', 80)).toBeDefined();
+  });
+});
+
+describe('wellFormed', () => {
+  it.each([
+    ['a normal VirtualService', { hosts: ['a'], http: [{ match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'a' } }] }] }, true],
+    ['hosts as a string', { hosts: 'a' }, false],
+    ['http as an object', { hosts: ['a'], http: { route: [] } }, false],
+    ['match gateways as a string', { hosts: ['a'], http: [{ match: [{ gateways: 'mesh' }] }] }, false],
+    ['servers hosts as a number', { servers: [{ hosts: 1, port: { number: 80 } }] }, false],
+    ['no spec fields at all', {}, true],
+  ])('%s', (_n, spec, e) => {
+    expect(wellFormed(obj('VirtualService', 'x', 'default', spec as Record<string, unknown>))).toBe(e);
   });
 });

@@ -30,9 +30,34 @@ function byCreation(a: KubeObject, b: KubeObject): number {
   return a.metadata.name.localeCompare(b.metadata.name) || (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '');
 }
 
+const isArr = (v: unknown) => v === undefined || Array.isArray(v);
+const isObj = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+const arrOfObj = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)));
+const arrOfStr = (v: unknown) => v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+
+/**
+ * Whether an Istio object has the shape routing relies on (arrays where the API has lists).
+ * The CRD schema rejects anything else at the API server; objects written around it are
+ * skipped, as istiod skips config it cannot convert.
+ */
+export function wellFormed(obj: KubeObject): boolean {
+  const spec = obj.spec as Obj | undefined;
+  if (!isObj(spec)) return false;
+  if (!spec) return true;
+  if (!arrOfStr(spec.hosts) || !arrOfStr(spec.gateways) || !arrOfStr(spec.exportTo) || !isObj(spec.selector)) return false;
+  if (!arrOfObj(spec.servers) || !arrOfObj(spec.subsets) || !arrOfObj(spec.ports) || !arrOfObj(spec.endpoints) || !arrOfObj(spec.http)) return false;
+  for (const s of (spec.servers as Obj[] | undefined) ?? []) if (!arrOfStr(s.hosts) || !isObj(s.port) || !isObj(s.tls)) return false;
+  for (const r of (spec.http as Obj[] | undefined) ?? []) {
+    if (!arrOfObj(r.match) || !arrOfObj(r.route) || !isObj(r.redirect) || !isObj(r.directResponse) || !isObj(r.fault) || !isObj(r.rewrite) || !isObj(r.headers) || !isObj(r.retries) || !isObj(r.mirror)) return false;
+    for (const m of (r.match as Obj[] | undefined) ?? []) if (!arrOfStr(m.gateways) || !isObj(m.uri) || !isObj(m.headers) || !isObj(m.withoutHeaders) || !isObj(m.queryParams)) return false;
+    for (const d of (r.route as Obj[] | undefined) ?? []) if (!isObj(d.destination) || !isObj(d.headers)) return false;
+  }
+  return isArr(spec.addresses);
+}
+
 /** Reads everything routing depends on from the store at one revision. */
 export function snapshotOf(store: ObjectStore): MeshSnapshot {
-  const list = (r: string) => store.list(r).items.filter((o) => !o.metadata.deletionTimestamp).sort(byCreation);
+  const list = (r: string) => store.list(r).items.filter((o) => !o.metadata.deletionTimestamp && (!r.startsWith(ISTIO) || wellFormed(o))).sort(byCreation);
   let mode: MeshSnapshot['outboundTrafficPolicy'] = 'ALLOW_ANY';
   const cm = store.get('configmaps', ROOT_NAMESPACE, 'istio');
   const mesh = (cm?.data as Obj | undefined)?.mesh;

@@ -242,7 +242,13 @@ export const istioValidationPlugin: AdmissionPlugin = {
     const validator = VALIDATORS[request.resource];
     if (!validator) return undefined;
     const spec = request.object.spec;
-    const errs = validator(spec && typeof spec === 'object' ? (spec as Obj) : {});
+    let errs: string[];
+    try {
+      errs = validator(spec && typeof spec === 'object' ? (spec as Obj) : {});
+    } catch (err) {
+      // A shape the checks did not expect (the CRD schema normally rejects it first).
+      errs = [`cannot validate: ${(err as Error).message}`];
+    }
     if (!errs.length) return undefined;
     return { webhook: 'validation.istio.io', message: `configuration is invalid: ${formatErrors(errs)}`, code: 400 };
   },
