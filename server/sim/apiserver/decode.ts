@@ -48,7 +48,7 @@ export function decodeObject(body: Buffer, mediaType: string): Decoded {
   if (mediaType === 'application/vnd.kubernetes.protobuf') value = decodeProtobufObject(body);
   else if (mediaType === 'application/yaml' || mediaType === 'application/apply-patch+yaml') value = decodeYaml(body);
   else if (mediaType === 'application/json' || mediaType === '' || mediaType.endsWith('+json')) value = decodeJson(body);
-  else throw errors.unsupportedMediaType(mediaType);
+  else throw errors.unsupportedMediaType();
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: json: cannot unmarshal ${Array.isArray(value) ? 'array' : typeof value} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }`);
   }

@@ -314,6 +314,27 @@ describe('protobuf creates', () => {
   });
 });
 
+describe('protobuf creates of rbac and services', () => {
+  it('create role, clusterrolebinding, service and configmap', async () => {
+    expect((await kubectl(['create', 'role', 'reader', '--verb=get,list', '--resource=pods,deployments.apps'])).stdout.trim()).toBe('role.rbac.authorization.k8s.io/reader created');
+    expect((t.store.get('rbac.authorization.k8s.io/roles', 'default', 'reader') as any).rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+    ]);
+    await kubectl(['create', 'clusterrolebinding', 'cluster-admin-binding', '--clusterrole=cluster-admin', '--user=learner@example.com']);
+    expect(t.store.get('rbac.authorization.k8s.io/clusterrolebindings', undefined, 'cluster-admin-binding')).toMatchObject({
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'learner@example.com' }],
+    });
+    expect((await kubectl(['create', 'service', 'nodeport', 'np', '--tcp=80:8080'])).stdout.trim()).toBe('service/np created');
+    const np = t.store.get('services', 'default', 'np') as any;
+    expect(np.spec.ports[0]).toMatchObject({ name: '80-8080', port: 80, targetPort: 8080, protocol: 'TCP' });
+    expect(np.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect((await kubectl(['create', 'configmap', 'settings', '--from-literal=mode=strict'])).stdout.trim()).toBe('configmap/settings created');
+    expect((t.store.get('configmaps', 'default', 'settings') as any).data).toEqual({ mode: 'strict' });
+  });
+});
+
 describe('describe', () => {
   beforeAll(() => {
     const pod = t.store.get('pods', 'default', 'sleep-7d8f')!;

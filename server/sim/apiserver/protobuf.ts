@@ -82,6 +82,13 @@ message ServiceSpec {
 }
 message Service { optional ObjectMeta metadata = 1; optional ServiceSpec spec = 2; }
 
+message PolicyRule { repeated string verbs = 1; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; repeated string nonResourceURLs = 5; }
+message Role { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; }
+message ClusterRole { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; }
+message Subject { optional string kind = 1; optional string apiGroup = 2; optional string name = 3; optional string namespace = 4; }
+message RoleRef { optional string apiGroup = 1; optional string kind = 2; optional string name = 3; }
+message RoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
+
 message Preconditions { optional string uid = 1; optional string resourceVersion = 2; }
 message DeleteOptions { optional int64 gracePeriodSeconds = 1; optional Preconditions preconditions = 2; optional bool orphanDependents = 3; optional string propagationPolicy = 4; repeated string dryRun = 5; }
 `;
@@ -98,6 +105,10 @@ const MESSAGES: Record<string, string> = {
   'v1/Pod': 'k8s.Pod',
   'v1/Service': 'k8s.Service',
   'apps/v1/Deployment': 'k8s.Deployment',
+  'rbac.authorization.k8s.io/v1/Role': 'k8s.Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.RoleBinding',
   // DELETE bodies (helm sends these as protobuf).
   'meta.k8s.io/v1/DeleteOptions': 'k8s.DeleteOptions',
   'v1/DeleteOptions': 'k8s.DeleteOptions',
@@ -164,7 +175,7 @@ export function decodeProtobufObject(body: Buffer): unknown {
   const kind = String(envelope.typeMeta?.kind ?? '');
   const messageName = MESSAGES[`${apiVersion}/${kind}`];
   if (!messageName) {
-    throw errors.unsupportedMediaType(`application/vnd.kubernetes.protobuf (${kind || 'unknown kind'} is only accepted as JSON or YAML here; use kubectl apply -f with a manifest)`);
+    throw errors.unsupportedMediaType(`application/vnd.kubernetes.protobuf: this cluster reads ${kind || 'this kind'} only as JSON or YAML; write it in a manifest and use kubectl apply -f`);
   }
   const type = root.lookupType(messageName);
   let decoded: Obj;

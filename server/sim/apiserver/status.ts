@@ -85,8 +85,10 @@ export const errors = {
   notAcceptable(message: string): ApiError {
     return new ApiError(406, 'NotAcceptable', message);
   },
-  unsupportedMediaType(contentType: string): ApiError {
-    return new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`);
+  /** 415 with the real server's wording; `hint` adds why (e.g. a protobuf kind this cluster cannot read). */
+  unsupportedMediaType(hint?: string): ApiError {
+    const base = 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf';
+    return new ApiError(415, 'UnsupportedMediaType', hint ? `${base} (${hint})` : base);
   },
   unauthorized(): ApiError {
     return new ApiError(401, 'Unauthorized', 'Unauthorized');
