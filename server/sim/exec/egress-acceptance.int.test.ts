@@ -121,7 +121,7 @@ beforeAll(async () => {
     meshPropagationMs: 50,
     admission: [istioValidationPlugin],
     podRuntime: (ctx) => new WorkloadRuntime({ network: (network ??= new ClusterNetwork(ctx.store)), logs: ctx.logs }),
-    exec: (ctx) => new SandboxExecBackend({ store: ctx.store, logs: ctx.logs, clusterDir: ctx.dir, dataPlane: () => mesh?.sidecar, world: () => world?.world }),
+    exec: (ctx) => new SandboxExecBackend({ store: ctx.store, logs: ctx.logs, clusterDir: ctx.dir, dataPlane: () => mesh?.sidecar, world: () => world?.world, podSocket: (ip, port) => network?.socketOf(ip, port) }),
     addons: [
       async (ctx) => (world = await startWorldAddon(ctx)),
       async (ctx) => {

@@ -1,6 +1,8 @@
 // SandboxExecBackend with real bubblewrap, curl and a fake mesh: the container's environment and
 // host name, exit codes, stdin, a tty, a missing command, abort, and the pod's network.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,8 @@ import { SandboxExecBackend } from './sandbox-exec-backend.ts';
 let lease: SimulatedInternetLease;
 let clusterDir: string;
 let backend: SandboxExecBackend;
+let ownServer: Server;
+let hostOnly: Server;
 const calls: { pod: string | null; host: string }[] = [];
 
 const store = new ObjectStore();
@@ -60,10 +64,23 @@ beforeAll(async () => {
   clusterDir = mkdtempSync(join(tmpdir(), 'meshlab-exec-'));
   store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default' }, spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP' }] } });
   store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'default' }, spec: { clusterIP: '10.96.3.4', ports: [{ name: 'http', port: 8000 }] } });
-  backend = new SandboxExecBackend({ store, dataPlane: mesh, world: lease.world, clusterDir });
+  ownServer = createServer((_req, res) => res.end('own port\n'));
+  await new Promise<void>((r) => ownServer.listen(0, '127.0.0.1', () => r()));
+  hostOnly = createServer((_req, res) => res.end('host loopback\n'));
+  await new Promise<void>((r) => hostOnly.listen(0, '127.0.0.1', () => r()));
+  const ownPort = (ownServer.address() as AddressInfo).port;
+  backend = new SandboxExecBackend({
+    store,
+    dataPlane: mesh,
+    world: lease.world,
+    clusterDir,
+    podSocket: (ip, port) => (ip === '10.244.0.9' && port === 8080 ? { host: '127.0.0.1', port: ownPort } : undefined),
+  });
 }, 30_000);
 
 afterAll(async () => {
+  ownServer?.close();
+  hostOnly?.close();
   await lease?.release();
   rmSync(clusterDir, { recursive: true, force: true });
 });
@@ -115,5 +132,17 @@ describe('SandboxExecBackend', () => {
     const result = await backend.exec({ pod, container: 'curl', command: ['sleep', '30'], stdin: false, tty: false }, r.io);
     expect(result.kind).toBe('exited');
     expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
+  // A pod's loopback is its own: localhost reaches the pod's containers, never the machine's.
+  it('localhost is the pod\'s own loopback', async () => {
+    const own = collect();
+    expect(await backend.exec({ pod, container: 'curl', command: ['curl', '-sS', 'http://localhost:8080/'], stdin: false, tty: false }, own.io)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(own.stdout()).toBe('own port\n');
+    const machine = collect();
+    const port = (hostOnly.address() as AddressInfo).port;
+    const r = await backend.exec({ pod, container: 'curl', command: ['curl', '-sS', `http://127.0.0.1:${port}/`], stdin: false, tty: false }, machine.io);
+    expect(r).toEqual({ kind: 'exited', exitCode: 7 });
+    expect(machine.stdout()).toBe('');
   }, 20_000);
 });

@@ -12,6 +12,7 @@ import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '
 import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
 import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
 import type { LogBook } from '../logs/log-book.ts';
+import type { LoopbackAddress } from '../world/external-network.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { podEnvironment } from './pod-environment.ts';
 import { PodNames, type OutsideWorld } from './pod-names.ts';
@@ -31,6 +32,8 @@ export interface SandboxExecBackendOptions {
   world: ExecWorld | (() => ExecWorld | undefined);
   /** The cluster's directory (<dataDir>/clusters/<id>); exec files live under it. */
   clusterDir: string;
+  /** Where `podIP:port` is served on this machine (ClusterNetwork.socketOf), for a pod's own loopback. */
+  podSocket?: (podIP: string, port: number) => LoopbackAddress | undefined;
   /** Container logs: TCP connections through a pod's sidecar are logged to its istio-proxy container. */
   logs?: LogBook;
   /** Run without bubblewrap (only for `--unsafe-no-sandbox` on a single-user machine). */
@@ -143,10 +146,18 @@ export class SandboxExecBackend implements ExecBackend {
       return { kind: 'exited', exitCode: 127 };
     }
 
-    const interceptor = await startInterceptor({ pod: hasSidecar(pod) ? pod : null, dataPlane, names: new PodNames(store, namespace, world), logs: this.options.logs });
+    const podIP = (pod.status as { podIP?: string } | undefined)?.podIP;
+    const podSocket = this.options.podSocket;
+    const interceptor = await startInterceptor({
+      pod: hasSidecar(pod) ? pod : null,
+      dataPlane,
+      names: new PodNames(store, namespace, world),
+      logs: this.options.logs,
+      podLoopback: podIP && podSocket ? (port) => podSocket(podIP, port) : undefined,
+    });
     const configPath = join(this.networkDir, `exec-${randomBytes(6).toString('hex')}.conf`);
     try {
-      writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort }), { mode: 0o644 });
+      writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort, directLoopback: false }), { mode: 0o644 });
       const env: Record<string, string> = {
         ...podEnv,
         HOME: sandboxed ? SANDBOX_HOME : this.homeDir,

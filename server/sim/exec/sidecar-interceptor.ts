@@ -11,6 +11,7 @@ import type { LogBook } from '../logs/log-book.ts';
 import { formatAccessLog } from '../mesh/access-log.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { OutboundTarget, SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
+import type { LoopbackAddress } from '../world/external-network.ts';
 import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
 import { serverNameOf, looksLikeTls } from './tls-client-hello.ts';
 
@@ -26,6 +27,11 @@ export interface InterceptorOptions {
   pod: KubeObject | null;
   dataPlane: SidecarDataPlane;
   names: NameTable;
+  /**
+   * Where the pod's own port is served, for connections to its loopback (localhost:8080 in an
+   * httpbin pod); undefined = nothing listens (connection refused). Istio never intercepts loopback.
+   */
+  podLoopback?: (port: number) => LoopbackAddress | undefined;
   /** Where the pod's istio-proxy log lines go (TCP connections; the mesh logs HTTP requests). */
   logs?: LogBook;
   now?: () => Date;
@@ -97,6 +103,10 @@ function firstBytes(socket: Socket, already: Buffer): Promise<Buffer> {
     socket.once('close', onClose);
     socket.resume();
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function reset(socket: Socket): void {
@@ -176,6 +186,17 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       return;
     }
     const { target, rest } = head;
+    if (isLoopback(target.host)) {
+      const own = options.podLoopback?.(target.port);
+      if (!own) {
+        // proxychains turns a refused CONNECT into ECONNREFUSED for the application.
+        socket.end('HTTP/1.0 503 Service Unavailable\r\n\r\n');
+        return;
+      }
+      socket.write(CONNECT_REPLY);
+      pipeTo(socket, own, rest);
+      return;
+    }
     // What the application sent and got is the stream after the CONNECT exchange.
     const headBytes = socket.bytesRead - rest.length;
     socket.write(CONNECT_REPLY);
@@ -220,6 +241,23 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     socket.on('close', () => upstream.destroy());
     upstream.once('connect', () => {
       upstreamOpen = true;
+      if (first.length > 0) upstream.write(first);
+      socket.pipe(upstream);
+      upstream.pipe(socket);
+      socket.resume();
+    });
+  };
+
+  const pipeTo = (socket: Socket, address: LoopbackAddress, first: Buffer) => {
+    const upstream = connect(address.port, address.host);
+    sockets.add(upstream);
+    upstream.once('close', () => {
+      sockets.delete(upstream);
+      socket.destroy();
+    });
+    upstream.on('error', () => reset(socket));
+    socket.on('close', () => upstream.destroy());
+    upstream.once('connect', () => {
       if (first.length > 0) upstream.write(first);
       socket.pipe(upstream);
       upstream.pipe(socket);

@@ -194,6 +194,7 @@ describe('small pieces', () => {
     expect(proxychainsConfig({ proxyPort: 4000, dnsPort: 5000 })).toBe(
       'strict_chain\nquiet_mode\nproxy_dns_daemon 127.0.0.1:5000\nremote_dns_subnet 10\ntcp_read_time_out 15000\ntcp_connect_time_out 8000\nlocalnet 127.0.0.0/255.0.0.0\n[ProxyList]\nhttp 127.0.0.1 4000\n',
     );
+    expect(proxychainsConfig({ proxyPort: 4000, dnsPort: 5000, directLoopback: false })).not.toContain('localnet');
     expect(() => proxychainsConfig({ proxyPort: 0, dnsPort: 1 })).toThrow();
   });
 
