@@ -30,6 +30,7 @@ writeLab(
         timeoutSeconds: 0.2
         run: echo 404
         expect: { stdoutContains: "200" }
+    hints: [{ zh-Hans: 看看状态码, en: look at the status code }]
   - id: after
     title: ${T}
     commands: [echo later]
@@ -66,6 +67,7 @@ describe('meshlab verify (fake driver)', () => {
     expect(r.out).toContain('check 1 (command): status is 200');
     expect(r.out).toContain('stdout: expected containing "200", got "404\\n"');
     expect(r.out).toMatch(/skip after/);
+    expect(r.out).toContain('hint: look at the status code');
   });
 
   it('writes valid JUnit XML: one testsuite per lab, one testcase per step', async () => {

@@ -1,10 +1,12 @@
 // The plain-text summary `meshlab verify` prints at the end: one line per lab and per step, and
 // for every failure the lab, step, check, expected and actual.
 import { describeDetail, type LabReport } from '../../protocol/runner-events.ts';
+import type { Lab } from '../lab.ts';
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-export function summaryText(reports: LabReport[], durationMs: number): string {
+/** `labs` (optional) adds each failed step's hints, in English. */
+export function summaryText(reports: LabReport[], durationMs: number, labs: Lab[] = []): string {
   const lines: string[] = ['', 'Summary'];
   for (const r of reports) {
     const waits = r.deliberateWaitMs ? `, ${secs(r.deliberateWaitMs)} of it deliberate waits` : '';
@@ -19,6 +21,8 @@ export function summaryText(reports: LabReport[], durationMs: number): string {
         lines.push(`         check ${c.index + 1} (${c.type}): ${c.name}${c.error && failing.length === 0 ? `: ${c.error}` : ''}`);
         for (const d of failing) lines.push(`           ${describeDetail(d)}`);
       }
+      const hints = labs.find((l) => l.id === r.lab)?.steps.find((x) => x.id === s.id)?.hints ?? [];
+      for (const h of hints) lines.push(`         hint: ${h.en}`);
     }
     for (const e of r.cleanupErrors) lines.push(`    cleanup problem: ${e}`);
   }
