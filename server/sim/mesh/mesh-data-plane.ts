@@ -250,7 +250,8 @@ export class MeshDataPlane {
     const ctx: RoutingContext = {
       proxy,
       listenerPort: port,
-      localAddress: `${target.host}:${port}`,
+      // The address the application connected to: a Service name resolves to its cluster IP.
+      localAddress: `${/^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : (((svc?.service.spec as Obj | undefined)?.clusterIP as string | undefined) ?? target.host)}:${port}`,
       remoteAddress: `${proxy.podIP}:${32768 + Math.floor(Math.random() * 28000)}`,
       snapshot,
       clientNamespace: clientNs,

@@ -166,7 +166,7 @@ describe('sidecar → in-mesh service', () => {
 
   it('client and server sidecars both log, with outbound| and inbound| clusters', async () => {
     const client = proxyLog('default', clientPod.metadata.name);
-    expect(client.at(-1)).toMatch(/"GET \/headers HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "-" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin:8000" "10\.244\.\d+\.\d+:8080" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local /);
+    expect(client.at(-1)).toMatch(/"GET \/headers HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "-" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin:8000" "10\.244\.\d+\.\d+:8080" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8000 10\.244\.\d+\.\d+:\d+ - default$/);
     const server = cluster.store.list('pods', 'default').items.find((p) => p.metadata.labels?.app === 'httpbin')!;
     expect(proxyLog('default', server.metadata.name).at(-1)).toMatch(/ inbound\|8080\|\| 127\.0\.0\.6:\d+ 10\.244\.\d+\.\d+:8080 .* outbound_\.8000_\._\.httpbin\.default\.svc\.cluster\.local default$/);
   });
