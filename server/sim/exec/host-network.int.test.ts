@@ -55,6 +55,25 @@ describe('host network (the learner\'s laptop)', () => {
     expect(r.stdout).toMatch(c.stdout);
   });
 
+  // Programs that take a proxy from the environment (helm) send absolute-form requests for
+  // http:// URLs and CONNECT for https://; unknown hosts get 502 from the uplink.
+  const proxied = [
+    { name: 'absolute-form HTTP', url: 'http://httpbin.org/get', want: /^200 / },
+    { name: 'CONNECT for HTTPS', url: 'https://httpbin.org/get', want: /^200 / },
+    { name: 'unknown host over HTTP', url: 'http://example.invalid/', want: /^502 / },
+  ];
+  it.each(proxied)('uplink as a proxy: $name', async (c) => {
+    const { LD_PRELOAD: _l, PROXYCHAINS_CONF_FILE: _p, ...plain } = env;
+    const saved = env;
+    env = plain;
+    try {
+      const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} ', '--proxy', net.proxyUrl, c.url]);
+      expect(r.stdout).toMatch(c.want);
+    } finally {
+      env = saved;
+    }
+  });
+
   // The ingress gateway's node port and the API server are on loopback: reached directly, by
   // address or by the name localhost (from /etc/hosts), never through the uplink.
   it('loopback stays direct', async () => {

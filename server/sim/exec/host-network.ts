@@ -108,6 +108,8 @@ function createUplink(world: ExternalNetwork, names: NameTable, sockets: Set<Soc
 
 export class HostNetwork {
   private constructor(
+    /** The uplink as an HTTP proxy URL (what helm's wrapper sets as HTTP(S)_PROXY). */
+    readonly proxyUrl: string,
     readonly binDir: string,
     readonly configPath: string,
     readonly caBundlePath: string,
@@ -142,7 +144,7 @@ export class HostNetwork {
     const helm = join(binDir, 'helm');
     writeFileSync(helm, helmWrapper(options.helmPath, port), { mode: 0o755 });
     chmodSync(helm, 0o755);
-    return new HostNetwork(binDir, configPath, caBundlePath, server, dns, sockets);
+    return new HostNetwork(`http://127.0.0.1:${port}`, binDir, configPath, caBundlePath, server, dns, sockets);
   }
 
   /**
