@@ -76,7 +76,7 @@ export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps)
     say(`JUnit report: ${opts.junit}`);
   }
   if (opts.json !== undefined && opts.json !== false) {
-    const doc = JSON.stringify(verifyJson(result.reports, driver.name, result.durationMs), null, 2);
+    const doc = JSON.stringify(verifyJson(result.reports, driver.name, result.durationMs, driver.parallel && labs.length > 1), null, 2);
     if (opts.json === true) deps.out(doc);
     else {
       writeFile(opts.json, `${doc}\n`);
