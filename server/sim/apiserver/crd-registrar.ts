@@ -10,6 +10,20 @@ type Obj = Record<string, any>;
 const VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const CRD_KEY = 'apiextensions.k8s.io/customresourcedefinitions';
 
+/** Kube-aware version order (v1 > v1beta2 > v1beta1 > v1alpha1 > other), as discovery prefers. */
+export function compareKubeVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number] | undefined => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    return [m[2] === 'alpha' ? 0 : m[2] === 'beta' ? 1 : 2, Number(m[1]), Number(m[3] ?? 0)];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  if (!pa || !pb) return pa ? -1 : pb ? 1 : a.localeCompare(b);
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pb[i]! - pa[i]!;
+  return 0;
+}
+
 /** The ResourceType a CRD defines, or undefined when it is not servable. */
 export function typeFromCrd(crd: Obj): ResourceType | undefined {
   const spec = crd.spec ?? {};
@@ -24,7 +38,7 @@ export function typeFromCrd(crd: Obj): ResourceType | undefined {
   if (storage.subresources?.scale) subresources.push('scale');
   return {
     group: spec.group,
-    versions: versions.map((v) => v.name as string),
+    versions: versions.map((v) => v.name as string).sort(compareKubeVersions),
     storageVersion: storage.name,
     resource: names.plural,
     singular: names.singular ?? names.kind.toLowerCase(),

@@ -77,6 +77,11 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   grouped('apps', 'v1', 'deployments', 'Deployment', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   grouped('apps', 'v1', 'replicasets', 'ReplicaSet', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   grouped('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] }),
+  // Kinds Istio's helm charts render; stored and listed, nothing acts on them.
+  grouped('admissionregistration.k8s.io', 'v1', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, { categories: ['api-extensions'] }),
+  grouped('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, { categories: ['api-extensions'] }),
+  grouped('autoscaling', 'v2', 'horizontalpodautoscalers', 'HorizontalPodAutoscaler', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
+  grouped('policy', 'v1', 'poddisruptionbudgets', 'PodDisruptionBudget', true, { shortNames: ['pdb'], subresources: ['status'] }),
   grouped('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
   grouped('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
   grouped('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),

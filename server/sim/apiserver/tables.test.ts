@@ -122,6 +122,15 @@ describe('other kinds', () => {
     expect(cells('networking.istio.io/destinationrules', { spec: {} })).toEqual({ Name: 'x', Host: null, Age: '13s' });
   });
 
+  it('horizontal pod autoscaler', () => {
+    const hpa = cells('autoscaling/horizontalpodautoscalers', { spec: { scaleTargetRef: { kind: 'Deployment', name: 'istiod' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] }, status: { currentReplicas: 1 } });
+    expect(hpa).toEqual({ Name: 'x', Reference: 'Deployment/istiod', Targets: 'cpu: <unknown>/80%', MinPods: '1', MaxPods: 5, Replicas: 1, Age: '13s' });
+  });
+
+  it('pod disruption budget', () => {
+    expect(cells('policy/poddisruptionbudgets', { spec: { minAvailable: 1 }, status: { disruptionsAllowed: 0 } })).toEqual({ Name: 'x', 'Min Available': '1', 'Max Unavailable': 'N/A', 'Allowed Disruptions': 0, Age: '13s' });
+  });
+
   it('label selector formatting', () => {
     expect(formatLabelSelector({ matchLabels: { b: '2', a: '1' }, matchExpressions: [{ key: 'env', operator: 'In', values: ['x', 'y'] }, { key: 'gone', operator: 'DoesNotExist' }] })).toBe('a=1,b=2,env in (x,y),!gone');
     expect(formatLabelSelector(undefined)).toBe('<none>');

@@ -377,6 +377,46 @@ const builtin: Record<string, Printer> = {
 };
 builtin['events.k8s.io/events'] = builtin.events!;
 
+function webhookPrinter(): Printer {
+  return {
+    columns: [NAME, col('Webhooks', 'integer', 0, '', 'Webhooks indicates the number of webhooks.'), AGE],
+    cells: (o, now) => [o.metadata.name, arr(o.webhooks).length, age(o, now)],
+  };
+}
+builtin['admissionregistration.k8s.io/mutatingwebhookconfigurations'] = webhookPrinter();
+builtin['admissionregistration.k8s.io/validatingwebhookconfigurations'] = webhookPrinter();
+
+/** printHorizontalPodAutoscaler: resource metrics print as `cpu: <current>/<target>`. */
+function hpaTargets(o: Obj): string {
+  const metrics = arr(o.spec?.metrics);
+  if (metrics.length === 0) return '<none>';
+  const parts = metrics.map((m, i) => {
+    if (m.type !== 'Resource' || !m.resource) return '<unknown>';
+    const target = m.resource.target ?? {};
+    const current = arr(o.status?.currentMetrics)[i]?.resource?.current ?? {};
+    if (target.averageUtilization !== undefined) {
+      const cur = current.averageUtilization !== undefined ? `${current.averageUtilization}%` : '<unknown>';
+      return `${m.resource.name}: ${cur}/${target.averageUtilization}%`;
+    }
+    const cur = current.averageValue ?? '<unknown>';
+    return `${m.resource.name}: ${cur}/${target.averageValue ?? '<unknown>'}`;
+  });
+  return parts.join(', ');
+}
+
+builtin['autoscaling/horizontalpodautoscalers'] = {
+  columns: [NAME, col('Reference'), col('Targets'), col('MinPods', 'string'), col('MaxPods', 'integer'), col('Replicas', 'integer'), AGE],
+  cells: (o, now) => {
+    const ref = o.spec?.scaleTargetRef ?? {};
+    return [o.metadata.name, `${ref.kind ?? ''}/${ref.name ?? ''}`, hpaTargets(o), o.spec?.minReplicas !== undefined ? String(o.spec.minReplicas) : '<unset>', o.spec?.maxReplicas ?? 0, o.status?.currentReplicas ?? 0, age(o, now)];
+  },
+};
+
+builtin['policy/poddisruptionbudgets'] = {
+  columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
+  cells: (o, now) => [o.metadata.name, o.spec?.minAvailable !== undefined ? String(o.spec.minAvailable) : 'N/A', o.spec?.maxUnavailable !== undefined ? String(o.spec.maxUnavailable) : 'N/A', o.status?.disruptionsAllowed ?? 0, age(o, now)],
+};
+
 function bindingPrinter(): Printer {
   return {
     columns: [NAME, col('Role', 'string', 0, '', 'RoleRef is the Role being referenced'), AGE, col('Users', 'string', 1), col('Groups', 'string', 1), col('ServiceAccounts', 'string', 1)],
