@@ -9,7 +9,7 @@ import {
   type ErrorMessage,
   type ExitMessage,
   type WarningMessage,
-} from '@site/server/protocol/terminal.ts';
+} from '../../../server/protocol/terminal.ts';
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'ended';
 
