@@ -234,30 +234,19 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     const cluster = decision.cluster;
     let upstreamOpen = false;
     socket.once('close', () => logTcp(routed, cluster, upstreamOpen ? '-' : 'UF', started, socket, headBytes, upstreamOpen));
-    const upstream = connect(decision.address.port, decision.address.host);
-    sockets.add(upstream);
-    upstream.once('close', () => sockets.delete(upstream));
-    upstream.on('error', () => reset(socket));
-    socket.on('close', () => upstream.destroy());
-    upstream.once('connect', () => {
-      upstreamOpen = true;
-      if (first.length > 0) upstream.write(first);
-      socket.pipe(upstream);
-      upstream.pipe(socket);
-      socket.resume();
-    });
+    pipeTo(socket, decision.address, first, () => (upstreamOpen = true));
   };
 
-  const pipeTo = (socket: Socket, address: LoopbackAddress, first: Buffer) => {
+  /** Splice the client's stream onto a loopback upstream, starting with bytes already read. */
+  const pipeTo = (socket: Socket, address: LoopbackAddress, first: Buffer, onOpen?: () => void) => {
     const upstream = connect(address.port, address.host);
     sockets.add(upstream);
-    upstream.once('close', () => {
-      sockets.delete(upstream);
-      socket.destroy();
-    });
+    // A clean end travels through the pipes (pending bytes are flushed); an error resets.
+    upstream.once('close', () => sockets.delete(upstream));
     upstream.on('error', () => reset(socket));
-    socket.on('close', () => upstream.destroy());
+    socket.once('close', () => upstream.destroy());
     upstream.once('connect', () => {
+      onOpen?.();
       if (first.length > 0) upstream.write(first);
       socket.pipe(upstream);
       upstream.pipe(socket);
