@@ -244,6 +244,12 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(r.headers['keep-alive']).toBeUndefined();
   });
 
+  it('curl -sI /status/200: the header block of the ingress-control page (server first, upstream order kept)', async () => {
+    const r = await run(curlPath, ['-sI', `${base}/status/200`], { encoding: 'utf8' });
+    const names = r.stdout.trimEnd().split('\r\n').map((l) => l.split(':')[0]!.toLowerCase());
+    expect(names).toEqual(['http/1.1 200 ok', 'server', 'date', 'content-type', 'access-control-allow-origin', 'access-control-allow-credentials', 'content-length', 'x-envoy-upstream-service-time']);
+  });
+
   it('/status/418 is the teapot (python httpbin body)', async () => {
     const r = await curl('/status/418');
     expect(r.status).toBe(418);

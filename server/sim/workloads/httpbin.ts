@@ -393,7 +393,20 @@ export function serveHttpbin(flavour: HttpbinFlavour, req: IncomingMessage, res:
       : httpbinRespond(flavour, { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, remoteAddress: remote, body: Buffer.concat(chunks) });
     const send = () => {
       if (res.destroyed) return;
-      for (const [k, v] of answer.headers) res.appendHeader(k, v);
+      // Header order as each server writes it: gunicorn sends Server, Date, then the app's
+      // headers; Go writes the handler's headers sorted by name, then Date and Content-Length.
+      const date = new Date().toUTCString();
+      res.sendDate = false;
+      if (flavour === 'go') {
+        for (const [k, v] of [...answer.headers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) res.appendHeader(k, v);
+        res.setHeader('Date', date);
+      } else {
+        answer.headers.forEach(([k, v], i) => {
+          res.appendHeader(k, v);
+          if (i === 0 && k === 'Server') res.setHeader('Date', date);
+        });
+        if (!res.hasHeader('Date')) res.setHeader('Date', date);
+      }
       res.setHeader('Content-Length', String(answer.body.length));
       res.writeHead(answer.status);
       res.end(answer.body);
