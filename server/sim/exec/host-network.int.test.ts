@@ -46,6 +46,7 @@ describe('host network (the learner\'s laptop)', () => {
     { name: 'redirect to HTTPS then HTTP/2 200', args: ['-sSL', '-o', '/dev/null', '-D', '-', 'http://edition.cnn.com/politics'], code: 0, stdout: /^HTTP\/1\.1 301 [\s\S]*\r\nHTTP\/2 200 \r\n/ },
     { name: 'httpbin.org over HTTPS', args: ['-sS', 'https://httpbin.org/get'], code: 0, stdout: /"url": "https:\/\/httpbin\.org\/get"/ },
     { name: 'no proxy in curl -I', args: ['-sI', 'http://httpbin.org/status/200'], code: 0, stdout: /^HTTP\/1\.1 200 OK\r\n/ },
+    { name: 'a large body arrives whole', args: ['-sS', '-o', '/dev/null', '-w', '%{size_download}', 'https://httpbin.org/bytes/102400'], code: 0, stdout: /^102400$/ },
     { name: 'unknown host: DNS failure', args: ['-sS', 'http://example.invalid/'], code: 6, stdout: /^$/ },
     { name: 'cluster DNS names do not resolve on the laptop', args: ['-sS', 'http://httpbin.default.svc.cluster.local/'], code: 6, stdout: /^$/ },
   ];

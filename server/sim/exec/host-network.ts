@@ -87,10 +87,8 @@ function createUplink(world: ExternalNetwork, names: NameTable, sockets: Set<Soc
     sockets.add(upstream);
     sockets.add(socket);
     upstream.on('error', () => socket.destroy());
-    upstream.once('close', () => {
-      sockets.delete(upstream);
-      socket.destroy();
-    });
+    // A clean end travels through the pipes (pending bytes are flushed); an error resets.
+    upstream.once('close', () => sockets.delete(upstream));
     socket.once('close', () => {
       sockets.delete(socket);
       upstream.destroy();

@@ -34,7 +34,7 @@ function fakeMesh(world: SimulatedInternetLease['world']): SidecarDataPlane {
     routeOutboundTcp(_pod, target): TcpDecision {
       seen.push({ kind: 'tcp', target });
       const name = target.sni ?? target.host;
-      if (name === 'www.google.com') return { kind: 'forward', address: world.lookup(name, target.port)!, cluster: 'outbound|443||www.google.com' };
+      if (name === 'www.google.com' || name === 'httpbin.org') return { kind: 'forward', address: world.lookup(name, target.port)!, cluster: `outbound|443||${name}` };
       return { kind: 'deny', reason: 'REGISTRY_ONLY' };
     },
   };
@@ -108,6 +108,12 @@ describe('sidecar interception with real curl', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^HTTP\/2 200/);
     expect(seen[0]).toMatchObject({ kind: 'tcp', target: { host: 'www.google.com', port: 443, sni: 'www.google.com' } });
+  });
+
+  it('a large TLS body arrives whole through the tunnel', async () => {
+    const r = await curl(['-sS', '-o', '/dev/null', '-w', '%{size_download}', 'https://httpbin.org/bytes/102400']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('102400');
   });
 
   // Istio egress-control, REGISTRY_ONLY: `command terminated with exit code 35`.
