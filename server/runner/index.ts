@@ -2,3 +2,4 @@
 export { loadLab, loadLabs, LabLoadError, formatProblem, type LabProblem } from './load-lab.ts';
 export { runLab, checkStep, solutionFor, resetLab, type RunLabOptions, type CheckStepOptions } from './runner.ts';
 export type { Lab, LabStep, LabCommand, LabFile } from './lab.ts';
+export { labFiles, writeLabFiles } from './lab-files.ts';
