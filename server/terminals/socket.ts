@@ -110,7 +110,9 @@ export function serveTerminalSocket(ws: WebSocket, ctx: SocketContext): void {
       return;
     }
     if (!terminal) return fail('not-ready', 'Send hello first and wait for ready.', false);
-    if (m.type === 'input') terminal.input(m.data);
+    if (m.type === 'input') {
+      if (!terminal.input(m.data)) fail('bad-message', 'Input dropped: more is being typed or pasted than the shell can take; wait a moment.', false);
+    }
     else if (m.type === 'resize') terminal.resize(m.cols, m.rows);
     else if (m.type === 'ack') terminal.ack(m.offset);
   });

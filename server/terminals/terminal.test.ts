@@ -236,6 +236,17 @@ describe('Terminal session', () => {
     expect(terminal.state).toBe('attached');
   });
 
+  it('drops input beyond the per-second budget, then accepts again', () => {
+    const { pty, terminal } = make({ inputBytesPerSecond: 10 });
+    expect(terminal.input('12345')).toBe(true);
+    expect(terminal.input('123456')).toBe(false);
+    expect(terminal.input('12345')).toBe(true);
+    expect(terminal.input('\x03')).toBe(true);
+    expect(pty.written).toEqual(['12345', '12345', '\x03']);
+    vi.advanceTimersByTime(1_000);
+    expect(terminal.input('1234567890')).toBe(true);
+  });
+
   it('resize reaches the pty only when the size changes', () => {
     const { pty, terminal } = make();
     terminal.resize(100, 30);

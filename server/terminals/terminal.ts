@@ -51,6 +51,8 @@ export interface TerminalOptions {
   watermarks?: Watermarks;
   /** While nobody is attached, the pty is paused once this much output went unseen. */
   detachedOutputLimit?: number;
+  /** Input accepted per second (characters); the rest is dropped. */
+  inputBytesPerSecond?: number;
   onEnd?: (terminal: Terminal) => void;
 }
 
@@ -103,6 +105,9 @@ export class Terminal {
   private killTimer?: ReturnType<typeof setTimeout>;
   private pendingWarning?: ServerMessage;
   private exited = false;
+  private readonly inputBytesPerSecond: number;
+  private inputWindowStart = 0;
+  private inputWindowBytes = 0;
   lastInputAt = Date.now();
   ended?: EndInfo;
 
@@ -113,6 +118,7 @@ export class Terminal {
     this.ring = new OutputRing(options.ringBytes ?? 256 * 1024);
     this.flow = new FlowControl(options.watermarks ?? DEFAULT_WATERMARKS);
     this.detachedOutputLimit = options.detachedOutputLimit ?? 1024 * 1024;
+    this.inputBytesPerSecond = options.inputBytesPerSecond ?? 512 * 1024;
     this.onEnd = options.onEnd;
     this.pty.onData((data) => this.onPtyData(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
     this.pty.onExit((e) => {
@@ -191,12 +197,26 @@ export class Terminal {
     this.updatePause();
   }
 
-  input(data: string): void {
-    if (this.ended) return;
-    this.lastInputAt = Date.now();
+  /**
+   * Type into the shell. Returns false when the input was dropped: more than the input budget
+   * per second (a shell that does not read would otherwise make node-pty queue it without bound).
+   */
+  input(data: string): boolean {
+    if (this.ended) return false;
+    const now = Date.now();
+    if (now - this.inputWindowStart >= 1000) {
+      this.inputWindowStart = now;
+      this.inputWindowBytes = 0;
+    }
+    // Interrupts (Ctrl-C, Ctrl-Z, Ctrl-\\, Ctrl-D) always get through, even over budget.
+    const isInterrupt = data.length <= 8 && /[\x03\x1a\x1c\x04]/.test(data);
+    if (!isInterrupt && this.inputWindowBytes + data.length > this.inputBytesPerSecond) return false;
+    this.inputWindowBytes += data.length;
+    this.lastInputAt = now;
     this.pendingWarning = undefined;
     this.armIdle();
     this.pty.write(data);
+    return true;
   }
 
   resize(cols: number, rows: number): void {

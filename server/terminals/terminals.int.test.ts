@@ -185,6 +185,21 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     await c.close();
   }, 60_000);
 
+  it('input to a shell that does not read is bounded; Ctrl-C still gets through', async () => {
+    const c = await shell(await h.newSession());
+    c.type('sleep 60\r');
+    await new Promise((r) => setTimeout(r, 300));
+    const rss0 = process.memoryUsage().rss;
+    const chunk = 'y'.repeat(60 * 1024);
+    for (let i = 0; i < 200; i++) c.type(chunk); // 12 MB of input at once
+    await c.waitFor(() => c.messages.some((m) => m.type === 'error' && m.message.startsWith('Input dropped')), 10_000, 'input dropped');
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 1024 * 1024);
+    c.type('\x03');
+    c.type('\x15');
+    expect(await run(c, 'echo alive-after-input-flood', 20_000)).toBeDefined();
+    await c.close();
+  }, 60_000);
+
   it('rejects malformed messages with an error frame and keeps working', async () => {
     const c = await shell(await h.newSession());
     c.send('not json');
