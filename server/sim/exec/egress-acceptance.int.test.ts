@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
 import { EmbeddedCluster } from '../cluster.ts';
-import { MeshDataPlane } from '../mesh/mesh-data-plane.ts';
-import { istioValidationPlugin } from '../mesh/validation.ts';
-import { ClusterNetwork } from '../network/cluster-network.ts';
-import { WorkloadRuntime } from '../workloads/workload-runtime.ts';
-import { startWorldAddon, type WorldAddon } from '../world/world-addon.ts';
+import { meshOf } from '../mesh/mesh-addon.ts';
+import type { MeshDataPlane } from '../mesh/mesh-data-plane.ts';
+import { clusterNetworkFor } from '../network/cluster-network.ts';
+import { acquireSimulatedInternet, type SimulatedInternetLease } from '../world/simulated-internet.ts';
 import { findTool } from '../../tools/binaries.ts';
 import { SandboxExecBackend } from './sandbox-exec-backend.ts';
 
@@ -28,7 +28,7 @@ interface Run {
 
 let work: string;
 let cluster: EmbeddedCluster;
-let world: WorldAddon | undefined;
+let lease: SimulatedInternetLease;
 let mesh: MeshDataPlane | undefined;
 let env: Record<string, string>;
 
@@ -114,23 +114,27 @@ spec:
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'meshlab-egress-'));
-  let network: ClusterNetwork | undefined;
-  cluster = await EmbeddedCluster.start({
-    dataDir: work,
-    timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 },
-    meshPropagationMs: 50,
-    admission: [istioValidationPlugin],
-    podRuntime: (ctx) => new WorkloadRuntime({ network: (network ??= new ClusterNetwork(ctx.store)), logs: ctx.logs }),
-    exec: (ctx) => new SandboxExecBackend({ store: ctx.store, logs: ctx.logs, clusterDir: ctx.dir, dataPlane: () => mesh?.sidecar, world: () => world?.world, podSocket: (ip, port) => network?.socketOf(ip, port) }),
-    addons: [
-      async (ctx) => (world = await startWorldAddon(ctx)),
-      async (ctx) => {
-        mesh = new MeshDataPlane({ store: ctx.store, logs: ctx.logs, network: (network ??= new ClusterNetwork(ctx.store)), external: world!.world, propagationDelayMs: ctx.meshPropagationMs });
-        await mesh.start();
-        return { stop: () => mesh!.stop() };
-      },
-    ],
-  });
+  // The embedded driver's composition (workloads, mesh, validation, world with the laptop
+  // uplink), with the exec backend given the cluster's logs and pod sockets as well.
+  lease = await acquireSimulatedInternet();
+  cluster = await EmbeddedCluster.start(
+    fullClusterOptions({
+      dataDir: work,
+      timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 },
+      meshPropagationMs: 50,
+      exec: (ctx) =>
+        new SandboxExecBackend({
+          store: ctx.store,
+          logs: ctx.logs,
+          clusterDir: ctx.dir,
+          dataPlane: () => meshOf(ctx.store)?.sidecar,
+          world: lease.world,
+          podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
+        }),
+    }),
+  );
+  mesh = meshOf(cluster.store);
+  expect(mesh).toBeDefined();
   const shell = cluster.shellEnv();
   env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };
   expect((await kubectl(['label', 'namespace', 'default', 'istio-injection=enabled'])).stdout).toBe('namespace/default labeled\n');
@@ -141,6 +145,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  await lease?.release();
   rmSync(work, { recursive: true, force: true });
 });
 
