@@ -470,6 +470,17 @@ spec:
     expect(Date.now() - t).toBeLessThan(1800);
   });
 
+  it('retries with retryOn 5xx: a 503 upstream is tried 1 + attempts times and the 503 is returned', async () => {
+    await apply('vs-go', vs(`  - retries: {attempts: 3, retryOn: 5xx}
+    route:
+    - destination: {host: httpbin-go}
+`));
+    const r = await curl('/status/503', ['-H', 'Host: httpbin.example.com']);
+    expect(r.status).toBe(503);
+    expect(r.body).toBe('');
+    expect(mesh.decisions.list(1)[0]).toMatchObject({ attempts: 4, response: { kind: 'upstream', flags: 'URX', details: 'via_upstream' } });
+  });
+
   it('go-httpbin /delay over 10s is a 400 JSON error', async () => {
     const r = await curl('/delay/11', ['-H', 'Host: httpbin.example.com']);
     expect(r.status).toBe(400);

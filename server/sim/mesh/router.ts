@@ -500,18 +500,19 @@ export class HttpRouter {
           break;
         }
         const status = result.response.statusCode ?? 502;
-        const retriable =
-          attempt < attemptsAllowed &&
+        const retriableStatus =
           ((retryOn.has('5xx') && status >= 500) ||
             (retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) ||
             (retryOn.has('retriable-4xx') && status === 409) ||
             (retryOn.has('retriable-status-codes') && ((retries?.retriableStatusCodes as number[] | undefined) ?? []).includes(status)) ||
             retryOn.has(String(status)));
-        if (retriable) {
+        if (retriableStatus && attempt < attemptsAllowed) {
           result.response.resume();
           continue;
         }
-        await this.respond(ctx, res, result.response, performance.now() - started, route, opts, ep, lookup, attempt, finish, selection, destination, withFlag, result.localAddress);
+        // The last attempt's answer goes to the client; Envoy flags an exhausted retry budget.
+        const flagged = retriableStatus && attemptsAllowed > 1 ? (f: string) => withFlag(f ? `${f},URX` : 'URX') : withFlag;
+        await this.respond(ctx, res, result.response, performance.now() - started, route, opts, ep, lookup, attempt, finish, selection, destination, flagged, result.localAddress);
         return;
       }
       if (lastFailure === 'timeout') {

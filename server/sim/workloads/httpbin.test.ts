@@ -93,6 +93,8 @@ describe('images', () => {
     ['kennethreitz/httpbin serves python httpbin on 80', { image: 'docker.io/kennethreitz/httpbin' }, { kind: 'httpbin', flavour: 'python', port: 80 }],
     ['go-httpbin serves on 8080', { image: 'docker.io/mccutchen/go-httpbin:v2.15.0' }, { kind: 'httpbin', flavour: 'go', port: 8080 }],
     ['go-httpbin honours PORT', { image: 'mccutchen/go-httpbin', env: [{ name: 'PORT', value: '9090' }] }, { kind: 'httpbin', flavour: 'go', port: 9090 }],
+    ['go-httpbin honours -port', { image: 'mccutchen/go-httpbin', args: ['-port', '9000'] }, { kind: 'httpbin', flavour: 'go', port: 9000 }],
+    ['go-httpbin ignores a bad PORT', { image: 'mccutchen/go-httpbin', env: [{ name: 'PORT', value: '99999' }] }, { kind: 'httpbin', flavour: 'go', port: 8080 }],
     ['curlimages/curl is a client', { image: 'curlimages/curl' }, { kind: 'client' }],
     ["Istio's curl sample is a client", { image: 'docker.io/curlimages/curl:8.16.0' }, { kind: 'client' }],
     ['proxyv2 is the mesh business', { image: 'docker.io/istio/proxyv2:1.28.1' }, { kind: 'proxy' }],

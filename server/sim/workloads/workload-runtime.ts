@@ -34,7 +34,12 @@ export function classifyContainer(container: Obj): ContainerKind {
   const envPort = env.find((e) => e.name === 'PORT')?.value;
   if (repo === 'kennethreitz/httpbin' || repo === 'citizenstig/httpbin' || repo === 'httpbin') return { kind: 'httpbin', flavour: 'python', port: 80 };
   if (repo === 'mccutchen/go-httpbin' || repo === 'istio/httpbin' || repo.endsWith('/go-httpbin')) {
-    const port = typeof envPort === 'string' && /^\d{1,5}$/.test(envPort) && Number(envPort) > 0 && Number(envPort) < 65536 ? Number(envPort) : 8080;
+    // go-httpbin takes its port from `-port N` (or `--port=N`), else the PORT variable, else 8080.
+    const argv = [...(((container.command as unknown[] | undefined) ?? []) as unknown[]), ...(((container.args as unknown[] | undefined) ?? []) as unknown[])].map(String);
+    const flagAt = argv.findIndex((a) => a === '-port' || a === '--port');
+    const flagEq = argv.find((a) => /^--?port=\d+$/.test(a))?.split('=')[1];
+    const candidate = flagEq ?? (flagAt >= 0 ? argv[flagAt + 1] : undefined) ?? (typeof envPort === 'string' ? envPort : undefined);
+    const port = candidate !== undefined && /^\d{1,5}$/.test(candidate) && Number(candidate) > 0 && Number(candidate) < 65536 ? Number(candidate) : 8080;
     return { kind: 'httpbin', flavour: 'go', port };
   }
   if (repo === 'curlimages/curl' || repo.endsWith('/curl') || repo.endsWith('/sleep') || repo === 'curl' || repo === 'sleep' || repo === 'busybox' || repo === 'alpine') return { kind: 'client' };
