@@ -40,9 +40,12 @@ export async function checkUntilPassed(page: Page, locale: Locale, id: string, a
   let status: string | null = null;
   for (let i = 0; i < attempts; i++) {
     await expect(check).toBeEnabled({ timeout: 60_000 });
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/steps/${id}/check`) && r.request().method() === 'POST', { timeout: 90_000 });
     await check.click();
-    await expect(check).toBeEnabled({ timeout: 60_000 });
-    status = await section.getAttribute('data-status');
+    const body = (await (await answered).json()) as { passed?: boolean };
+    const expected = body.passed ? 'passed' : 'failed';
+    await expect(section).toHaveAttribute('data-status', expected);
+    status = expected;
     if (status === 'passed') return status;
     await page.waitForTimeout(1000);
   }
@@ -61,7 +64,7 @@ export async function completeStep(page: Page, locale: Locale, id: string): Prom
     await page.waitForTimeout(300);
   }
   const status = await checkUntilPassed(page, locale, id);
-  const report = (await section.locator('[data-report]').textContent().catch(() => '')) ?? '';
+  const report = (await section.locator('[data-report]').allTextContents()).join(' ');
   expect(status, `step ${id} should pass; last report: ${report}`).toBe('passed');
   await expect(section).toHaveAttribute('data-status', 'passed');
 }

@@ -1,7 +1,7 @@
 // End-to-end tests of the real site in Debian's Chromium (no browser download): one meshlab
 // server on a free port with a throwaway data directory; the site is built first if stale.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
@@ -19,6 +19,17 @@ function freePort(): string {
 process.env.MESHLAB_E2E_PORT ??= freePort();
 process.env.MESHLAB_E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'meshlab-e2e-'));
 const port = process.env.MESHLAB_E2E_PORT;
+linkBundledTools(process.env.MESHLAB_E2E_DATA_DIR);
+
+/**
+ * A data directory other than the project's own has no unpacked kubectl/helm (postinstall puts
+ * them in .meshlab/tools): share the project's copies with it.
+ */
+export function linkBundledTools(dataDir: string): void {
+  const tools = join(ROOT, '.meshlab', 'tools');
+  const link = join(dataDir, 'tools');
+  if (existsSync(tools) && !existsSync(link)) symlinkSync(tools, link);
+}
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { completeStep, openLab, step, stepIds, waitForTerminal } from './lab-helpers.ts';
+import { linkBundledTools } from './playwright.config.ts';
 import { freePort, startServer, type ServerProcess } from './server-process.ts';
 
 let server: ServerProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'meshlab-e2e-restart-'));
+linkBundledTools(dataDir);
 
 test.afterAll(async () => {
   await server?.stop();
