@@ -145,4 +145,12 @@ describe('SandboxExecBackend', () => {
     expect(r).toEqual({ kind: 'exited', exitCode: 7 });
     expect(machine.stdout()).toBe('');
   }, 20_000);
+
+  it('pods do not share files', async () => {
+    const write = collect();
+    expect(await backend.exec({ pod, container: 'curl', command: ['sh', '-c', 'echo mine > ~/note && cat ~/note'], stdin: false, tty: false }, write.io)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(write.stdout()).toBe('mine\n');
+    const other = collect();
+    expect(await backend.exec({ pod: plainPod, container: 'app', command: ['cat', '/home/learner/note'], stdin: false, tty: false }, other.io)).toEqual({ kind: 'exited', exitCode: 1 });
+  }, 20_000);
 });

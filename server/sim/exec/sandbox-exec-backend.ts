@@ -93,6 +93,13 @@ export function findCommand(command: string, path: string, homeDir: string, cwd 
   return undefined;
 }
 
+/** A directory name for a pod: namespace and name (DNS labels, so safe), plus its uid when known. */
+export function podDirName(pod: KubeObject): string {
+  const safe = (v: string | undefined) => (v ?? '').replace(/[^a-z0-9.-]/gi, '_').slice(0, 100) || '_';
+  const uid = pod.metadata.uid ? `-${safe(pod.metadata.uid).slice(0, 8)}` : '';
+  return `${safe(pod.metadata.namespace ?? 'default')}_${safe(pod.metadata.name)}${uid}`;
+}
+
 function validArgv(command: string[]): boolean {
   if (command.length === 0 || command.length > MAX_ARGV) return false;
   let bytes = 0;
@@ -105,12 +112,12 @@ function validArgv(command: string[]): boolean {
 
 export class SandboxExecBackend implements ExecBackend {
   private readonly networkDir: string;
-  private readonly homeDir: string;
+  private readonly homesDir: string;
   private readonly caBundlePath: string;
 
   constructor(private readonly options: SandboxExecBackendOptions) {
     this.networkDir = join(options.clusterDir, 'network');
-    this.homeDir = join(options.clusterDir, 'exec-home');
+    this.homesDir = join(options.clusterDir, 'pods');
     this.caBundlePath = join(this.networkDir, 'ca-bundle.pem');
   }
 
@@ -135,12 +142,14 @@ export class SandboxExecBackend implements ExecBackend {
 
     this.prepareFiles(world);
     const sandboxed = !this.options.unsafeNoSandbox;
-    const spec: SandboxSpec = { homeDir: this.homeDir, env: {}, interactive: request.tty };
+    // Each pod has its own files (a container's filesystem is its own), kept while the cluster lives.
+    const homeDir = join(this.homesDir, podDirName(pod));
+    const spec: SandboxSpec = { homeDir, env: {}, interactive: request.tty };
     if (sandboxed) prepareSandbox(spec);
-    else mkdirSync(this.homeDir, { recursive: true, mode: 0o700 });
+    else mkdirSync(homeDir, { recursive: true, mode: 0o700 });
 
     const command = request.command[0]!;
-    const found = findCommand(command, podEnv.PATH ?? '', this.homeDir);
+    const found = findCommand(command, podEnv.PATH ?? '', homeDir);
     if (!found) {
       io.stdout(Buffer.from(`${notFoundMessage(command)}\r\n`));
       return { kind: 'exited', exitCode: 127 };
@@ -160,7 +169,7 @@ export class SandboxExecBackend implements ExecBackend {
       writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort, directLoopback: false }), { mode: 0o644 });
       const env: Record<string, string> = {
         ...podEnv,
-        HOME: sandboxed ? SANDBOX_HOME : this.homeDir,
+        HOME: sandboxed ? SANDBOX_HOME : homeDir,
         ...(request.tty ? { TERM: 'xterm' } : {}),
         ...proxychainsEnv(configPath),
         CURL_CA_BUNDLE: this.caBundlePath,

@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ObjectStore } from '../store/object-store.ts';
-import { hasSidecar, notFoundMessage } from './sandbox-exec-backend.ts';
+import { hasSidecar, notFoundMessage, podDirName } from './sandbox-exec-backend.ts';
 import { helmWrapper } from './host-network.ts';
 import { expand, podEnvironment, serviceLinkEnv } from './pod-environment.ts';
 import { LaptopNames, PodNames } from './pod-names.ts';
@@ -209,6 +209,13 @@ describe('small pieces', () => {
   it('missing command message', () => {
     expect(notFoundMessage('foo')).toBe('OCI runtime exec failed: exec failed: unable to start container process: exec: "foo": executable file not found in $PATH: unknown');
   });
+
+  const dirs = [
+    { name: 'namespace, name and uid', meta: { name: 'curl-1', namespace: 'default', uid: 'abcdef12-3456' }, want: 'default_curl-1-abcdef12' },
+    { name: 'no uid', meta: { name: 'curl-1', namespace: 'ns' }, want: 'ns_curl-1' },
+    { name: 'path characters are neutralised', meta: { name: '../../etc', namespace: 'a/b' }, want: 'a_b_.._.._etc' },
+  ];
+  it.each(dirs)('pod directory: $name', (c) => expect(podDirName({ apiVersion: 'v1', kind: 'Pod', metadata: c.meta })).toBe(c.want));
 
   const sidecars = [
     { name: 'native sidecar', spec: { initContainers: [{ name: 'istio-proxy' }], containers: [{ name: 'app' }] }, want: true },
