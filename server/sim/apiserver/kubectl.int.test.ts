@@ -195,6 +195,13 @@ describe('apply', () => {
     expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${file}": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec.replica"`);
   });
 
+  it('a number where a string belongs is a decoding error', async () => {
+    const file = join(t.dir, 'cm-number.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: numbers\ndata:\n  port: 8080\n');
+    const r = await kubectl(['create', '-f', file]);
+    expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${file}": ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string`);
+  });
+
   it('an invalid object prints The Kind "name" is invalid', async () => {
     const file = join(t.dir, 'invalid.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n');

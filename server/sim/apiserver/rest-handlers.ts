@@ -11,7 +11,7 @@ import { applyDefaults, initialStatus } from './defaults.ts';
 import { recordUpdate } from './managed-fields.ts';
 import type { ResourceRegistry, ResourceType } from './resources.ts';
 import { apiVersionOf, storeKey } from './resources.ts';
-import { pruneUnknown, unknownFields } from './schema.ts';
+import { pruneUnknown, shapeError, unknownFields } from './schema.ts';
 import { checkFieldSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import { serverSideApply } from './server-side-apply.ts';
 import { ApiError, errors, type StatusCause } from './status.ts';
@@ -157,6 +157,18 @@ export class RestHandlers {
     }
     obj.metadata ??= {};
     this.checkMetaTypes(req, obj.metadata);
+    const shape = shapeError(storeKey(req.type), obj);
+    if (shape) {
+      const prefix = `${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: json: cannot unmarshal ${shape.got} into Go struct field`;
+      if (shape.want === 'string') {
+        // Go names the innermost struct; for a top-level field that is the kind itself (ConfigMap.data).
+        const field = shape.path.replace(/\.[^.]*$/, '');
+        const goField = field.includes('.') ? field : `${req.type.kind}.${field}`;
+        throw errors.badRequest(`${prefix} ${field.startsWith('metadata.') ? `ObjectMeta.${field}` : goField} of type string`);
+      }
+      const want = { object: 'an object', array: 'a list', map: 'a map', scalar: 'a value' }[shape.want];
+      throw errors.badRequest(`${prefix} ${shape.path} (${want} is expected there)`);
+    }
     const unknown = unknownFields(storeKey(req.type), obj);
     const mode = req.query.get('fieldValidation') ?? 'Warn';
     if (!['Strict', 'Warn', 'Ignore'].includes(mode)) throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);

@@ -6,9 +6,12 @@
 
 export const ANY = 'any' as const;
 export const LEAF = 'leaf' as const;
+/** A map of strings (labels, annotations, data, selectors). */
 export const MAP = 'map' as const;
+/** A map whose values may be numbers too (resource quantities, endpoint ports). */
+export const NUMMAP = 'nummap' as const;
 
-export type Schema = typeof ANY | typeof LEAF | typeof MAP | { [field: string]: Schema } | [Schema];
+export type Schema = typeof ANY | typeof LEAF | typeof MAP | typeof NUMMAP | { [field: string]: Schema } | [Schema];
 
 function fields(names: string): Record<string, Schema> {
   return Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, LEAF]));
@@ -32,7 +35,7 @@ const container: Schema = {
   ports: [fields('name hostPort containerPort protocol hostIP')],
   envFrom: ANY,
   env: [{ ...fields('name value'), valueFrom: ANY }],
-  resources: { limits: MAP, requests: MAP, claims: ANY },
+  resources: { limits: NUMMAP, requests: NUMMAP, claims: ANY },
   resizePolicy: ANY,
   restartPolicyRules: ANY,
   volumeMounts: [fields('name readOnly recursiveReadOnly mountPath subPath mountPropagation subPathExpr')],
@@ -161,7 +164,7 @@ const serviceEntry: Schema = {
   ports: [fields('number protocol name targetPort')],
   location: LEAF,
   resolution: LEAF,
-  endpoints: [{ ...fields('address network locality weight serviceAccount'), ports: MAP, labels: MAP }],
+  endpoints: [{ ...fields('address network locality weight serviceAccount'), ports: NUMMAP, labels: MAP }],
   workloadSelector: { labels: MAP },
   exportTo: [LEAF],
   subjectAltNames: [LEAF],
@@ -227,7 +230,7 @@ export function schemaFor(resourceKey: string): Schema | undefined {
 /** Walks value against schema, calling `found` for every unknown field path; `drop` removes it. */
 function walk(value: unknown, schema: Schema, path: string, found: (p: string) => void, drop: boolean, budget: { n: number }): void {
   if (--budget.n < 0) return;
-  if (schema === ANY || schema === LEAF || schema === MAP) return;
+  if (schema === ANY || schema === LEAF || schema === MAP || schema === NUMMAP) return;
   if (Array.isArray(schema)) {
     if (!Array.isArray(value)) return;
     value.forEach((item, i) => walk(item, schema[0], `${path}[${i}]`, found, drop, budget));
@@ -260,4 +263,66 @@ export function unknownFields(resourceKey: string, obj: Record<string, unknown>)
 export function pruneUnknown(resourceKey: string, obj: Record<string, unknown>): void {
   const schema = SCHEMAS[resourceKey];
   if (schema) walk(obj, schema, '', () => {}, true, { n: 100_000 });
+}
+
+export interface ShapeError {
+  path: string;
+  got: string;
+  want: 'object' | 'array' | 'map' | 'scalar' | 'string';
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'object' : typeof v;
+}
+
+/**
+ * The first place where the object's shape contradicts the schema (an object where a list is
+ * expected, a string where an object is expected, ...): the Go decoder refuses such bodies.
+ */
+export function shapeError(resourceKey: string, obj: Record<string, unknown>): ShapeError | undefined {
+  const schema = SCHEMAS[resourceKey];
+  if (!schema) return undefined;
+  let found: ShapeError | undefined;
+  let budget = 100_000;
+  const visit = (value: unknown, sch: Schema, path: string): void => {
+    if (found || --budget < 0 || value === null || value === undefined || sch === ANY) return;
+    const kind = jsonKind(value);
+    if (sch === LEAF) {
+      if (kind === 'object' || kind === 'array') found = { path, got: kind, want: 'scalar' };
+      return;
+    }
+    if (sch === MAP || sch === NUMMAP) {
+      if (kind !== 'object') {
+        found = { path, got: kind, want: 'map' };
+        return;
+      }
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const vk = jsonKind(v);
+        if (vk === 'string' || vk === 'null' || (sch === NUMMAP && vk === 'number')) continue;
+        found = { path: `${path}.${k}`, got: vk, want: 'string' };
+        return;
+      }
+      return;
+    }
+    if (Array.isArray(sch)) {
+      if (kind !== 'array') {
+        found = { path, got: kind, want: 'array' };
+        return;
+      }
+      (value as unknown[]).forEach((item, i) => visit(item, sch[0], `${path}[${i}]`));
+      return;
+    }
+    if (kind !== 'object') {
+      found = { path, got: kind, want: 'object' };
+      return;
+    }
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const child = sch[k];
+      if (child !== undefined) visit(v, child, path ? `${path}.${k}` : k);
+    }
+  };
+  visit(obj, schema, '');
+  return found;
 }
