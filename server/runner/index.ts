@@ -1,5 +1,5 @@
 // The runner's public API: what the site server, `meshlab verify` and the site's plugin use.
 export { loadLab, loadLabs, LabLoadError, formatProblem, type LabProblem } from './load-lab.ts';
-export { runLab, checkStep, solutionFor, resetLab, type RunLabOptions, type CheckStepOptions } from './runner.ts';
+export { runLab, checkStep, solutionFor, resetLab, prepareLab, type RunLabOptions, type CheckStepOptions } from './runner.ts';
 export type { Lab, LabStep, LabCommand, LabFile } from './lab.ts';
 export { labFiles, writeLabFiles } from './lab-files.ts';

@@ -8,7 +8,7 @@ import { createDriver } from '../drivers/registry.ts';
 import type { ClusterHandle } from '../drivers/types.ts';
 import { kubeClients } from './checks/kube-clients.ts';
 import { loadLab } from './load-lab.ts';
-import { checkStep, resetLab, runLab } from './runner.ts';
+import { checkStep, prepareLab, resetLab, runLab } from './runner.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'meshlab-runner-int-'));
 let handle: ClusterHandle;
@@ -67,5 +67,15 @@ describe('runner on the embedded cluster', () => {
     expect(r.checks[2]!.ok).toBe(true);
     const cm = await kubeClients(handle.kubeconfigPath).core.readNamespacedConfigMap({ name: 'istio', namespace: 'istio-system' });
     expect(cm.data?.mesh).toContain('REGISTRY_ONLY');
+  });
+
+  it('prepareLab establishes the requirements and is idempotent', { timeout: 60_000 }, async () => {
+    const lab = loadLab(dir);
+    await handle.reset();
+    const first = await prepareLab(handle, lab);
+    expect(first.messages.join('\n')).toContain('set outboundTrafficPolicy.mode=REGISTRY_ONLY');
+    const second = await prepareLab(handle, lab);
+    expect(second).toMatchObject({ ok: true });
+    expect(second.messages.join('\n')).toContain('mesh config: already as the lab requires');
   });
 });

@@ -285,6 +285,15 @@ export function solutionFor(lab: Lab, stepId: string): readonly LabCommand[] {
   return findStep(lab, stepId).solution;
 }
 
+/**
+ * Makes the cluster meet the lab's requirements without resetting anything (idempotent). The
+ * site calls it when a learner opens a lab, so that e.g. REGISTRY_ONLY is in force before the
+ * learner's first command.
+ */
+export async function prepareLab(handle: ClusterHandle, lab: Lab): Promise<RequirementsResult> {
+  return establishRequirements(lab.requires, kubeFor(handle));
+}
+
 /** Returns the cluster to the lab's start: the driver's reset, then the lab's requirements. */
 export async function resetLab(handle: ClusterHandle, lab: Lab): Promise<RequirementsResult> {
   await handle.reset();
