@@ -149,6 +149,13 @@ describe('discovery', () => {
     expect(gv.body.resources.map((x: any) => x.name)).toContain('deployments/scale');
   });
 
+  it('metadata-only clients get PartialObjectMetadataList', async () => {
+    const r = await apiRequest(a.api, 'GET', '/api/v1/namespaces', undefined, 'application/json', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json');
+    expect(r.body.kind).toBe('PartialObjectMetadataList');
+    expect(r.body.items.map((i: any) => i.metadata.name)).toContain('default');
+    expect(r.body.items[0]).not.toHaveProperty('spec');
+  });
+
   it('OpenAPI v3 advertises fieldValidation on PATCH', async () => {
     const index = await apiRequest(a.api, 'GET', '/openapi/v3');
     const rel = index.body.paths['apis/apps/v1'].serverRelativeURL as string;

@@ -13,7 +13,7 @@ import type { LogBook } from '../logs/log-book.ts';
 import type { ExecBackend } from '../exec/exec-backend.ts';
 import type { AdmissionPlugin } from './admission.ts';
 import { AGGREGATED_V2BETA1_CONTENT_TYPE, AGGREGATED_V2_CONTENT_TYPE, SERVER_VERSION, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.ts';
-import { MAX_BODY_BYTES, mediaType, readBody, sendError, sendJson, wantsTable } from './http-io.ts';
+import { MAX_BODY_BYTES, mediaType, readBody, sendError, sendJson, wantsPartialMetadata, wantsTable } from './http-io.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { parseResourcePath } from './request-info.ts';
 import { ResourceRegistry, apiVersionOf, storeKey, type ResourceType } from './resources.ts';
@@ -251,6 +251,8 @@ export class ApiServer {
     };
     const accept = req.headers.accept;
     const table = wantsTable(accept);
+    const partial = !table && wantsPartialMetadata(accept);
+    const PARTIAL_CONTENT_TYPE = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
     const include = (url.searchParams.get('includeObject') ?? 'Metadata') as IncludeObject;
     if (!['None', 'Metadata', 'Object'].includes(include)) throw errors.badRequest(`includeObject: Unsupported value: "${include}"`);
     const extraHeaders: Record<string, string> = type.group === '' && type.resource === 'endpoints' ? { Warning: ENDPOINTS_WARNING } : {};
@@ -284,13 +286,21 @@ export class ApiServer {
           if (info.name && !info.watchPrefix) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
           return serveWatch(this.options.store, this.clock, this.handlers, rest, req, res, { table, include });
         }
-        if (info.name) return send(this.handlers.get(rest));
+        if (info.name) {
+          const got = this.handlers.get(rest);
+          if (partial) return sendJson(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: (got.body as KubeObject).metadata }, PARTIAL_CONTENT_TYPE, extraHeaders);
+          return send(got);
+        }
         if (rest.namespace && type.namespaced) {
           // Listing in a missing namespace is not an error in Kubernetes: it is just empty.
         }
         const { items, resourceVersion } = this.handlers.list(rest);
         if (table) {
           return sendJson(res, 200, toTable(type, items, this.clock.now(), { resourceVersion, include }), TABLE_CONTENT_TYPE, extraHeaders);
+        }
+        if (partial) {
+          const metaItems = items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
+          return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, items: metaItems }, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', extraHeaders);
         }
         return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, info.version), metadata: { resourceVersion }, items }, 'application/json', extraHeaders);
       }

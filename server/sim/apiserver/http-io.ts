@@ -50,3 +50,12 @@ export function wantsTable(accept: string | undefined): boolean {
     return s.includes('as=Table') && s.includes('g=meta.k8s.io') && (s.includes('v=v1;') || s.endsWith('v=v1') || s.includes('v=v1beta1'));
   });
 }
+
+/** Whether the client asked for meta.k8s.io PartialObjectMetadata(List) (metadata-only clients). */
+export function wantsPartialMetadata(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.split(',').some((p) => {
+    const s = p.replace(/\s+/g, '');
+    return /as=PartialObjectMetadata(List)?(;|$)/.test(s) && s.includes('g=meta.k8s.io') && !s.includes('as=Table');
+  });
+}
