@@ -14,7 +14,8 @@ import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, TERMINAL_WS_PATH, type ErrorCode, type HelloMessage } from '../protocol/terminal.ts';
 import { DEFAULT_CGROUP_LIMITS, LearnerCgroups } from '../sandbox/cgroup.ts';
-import { checkSandbox, type SandboxAvailability } from '../sandbox/sandbox.ts';
+import { checkSandbox, learnerUid, type SandboxAvailability } from '../sandbox/sandbox.ts';
+import { LabHome } from '../terminals/lab-home.ts';
 import { LimitError, TerminalManager, type ManagerOptions } from '../terminals/manager.ts';
 import { SandboxUnavailableError, createShellSpawner, type SpawnShell } from '../terminals/shell.ts';
 import { serveTerminalSocket } from '../terminals/socket.ts';
@@ -80,6 +81,9 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
     const sandboxCheck = options.sandboxCheck ?? checkSandbox;
     const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : LearnerCgroups.detect();
     const cgroupKeys = new Set<string>();
+    const labHome = new LabHome(ctx.config.labsDir);
+    // Files in a sandboxed home belong to the learner's uid (the server runs as root).
+    const sandboxUid = (homeDir: string) => (!ctx.config.unsafeNoSandbox && process.getuid?.() === 0 ? learnerUid(homeDir) : undefined);
     const spawnShell =
       options.spawnShell ??
       createShellSpawner({
@@ -130,6 +134,9 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
           logger: ctx.logger,
           heartbeatMs: options.heartbeatMs,
           openTerminal: (hello) => openTerminal(learner, hello),
+          beforeAttach: (hello) => {
+            if (hello.lab) labHome.place(hello.lab, learner.homeDir, sandboxUid(learner.homeDir));
+          },
           classifyError: terminalErrorCode,
         });
       });
@@ -153,6 +160,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       const body = createBody.safeParse(req.body ?? undefined);
       if (!body.success) return reply.code(400).send({ error: body.error.issues.map((i) => i.message).join('; ') });
       try {
+        if (body.data?.lab) labHome.place(body.data.lab, learner.homeDir, sandboxUid(learner.homeDir));
         const t = await openTerminal(learner, { cols: body.data?.cols ?? 80, rows: body.data?.rows ?? 24, lab: body.data?.lab });
         return reply.code(201).send({ terminalId: t.id, resumeToken: t.resumeToken });
       } catch (err) {

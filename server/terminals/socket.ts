@@ -13,6 +13,8 @@ export interface SocketContext {
   logger: Logger;
   /** Start a new terminal for this learner (sandboxed shell); throws LimitError and friends. */
   openTerminal(hello: HelloMessage): Promise<Terminal>;
+  /** Called for every accepted hello before the terminal attaches (e.g. to place the lab's files). */
+  beforeAttach?(hello: HelloMessage): void;
   /** Map an error from openTerminal to a protocol error code. */
   classifyError(err: unknown): ErrorCode;
   /** WebSocket-level keepalive: a socket that misses a pong this long is dropped. */
@@ -69,6 +71,7 @@ export function serveTerminalSocket(ws: WebSocket, ctx: SocketContext): void {
       }
       if (found.kind === 'unknown') return fail('unknown-terminal', 'That terminal does not exist (any more); start a new one.', true);
       terminal = found.terminal;
+      runBeforeAttach(m);
       terminal.resize(m.cols, m.rows);
       terminal.attach(client, m.offset ?? 0, true);
       log.debug({ terminal: terminal.id }, 'terminal reattached');
@@ -76,6 +79,7 @@ export function serveTerminalSocket(ws: WebSocket, ctx: SocketContext): void {
     }
     let created: Terminal;
     try {
+      runBeforeAttach(m);
       created = await ctx.openTerminal(m);
     } catch (err) {
       const code = ctx.classifyError(err);
@@ -92,6 +96,14 @@ export function serveTerminalSocket(ws: WebSocket, ctx: SocketContext): void {
     terminal.attach(client, 0, false);
     log.info({ terminal: terminal.id }, 'terminal started');
   };
+
+  function runBeforeAttach(m: HelloMessage): void {
+    try {
+      ctx.beforeAttach?.(m);
+    } catch (err) {
+      log.warn({ err }, 'preparing the terminal failed');
+    }
+  }
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) return bad('binary frames are not accepted from clients');

@@ -33,7 +33,7 @@ async function run(c: TestTerminalClient, command: string, timeoutMs = 10_000): 
 
 beforeAll(async () => {
   expect(checkSandbox()).toEqual({ ok: true });
-  h = await startHarness({ timings: { graceMs: 4_000, idleMs: 600_000, idleWarningMs: 60_000 }, limits: { perLearner: 3, total: 50 }, heartbeatMs: 60_000 });
+  h = await startHarness({ labsDir: join(PROJECT_ROOT, 'labs'), timings: { graceMs: 4_000, idleMs: 600_000, idleWarningMs: 60_000 }, limits: { perLearner: 3, total: 50 }, heartbeatMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -48,6 +48,16 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     const id = await run(c, 'id -u; whoami');
     expect(id).toMatch(/\r\n(\d+)\r\nlearner\r\n/);
     expect(Number(/\r\n(\d+)\r\n/.exec(id)![1])).not.toBe(0);
+    await c.close();
+  });
+
+  it('a terminal opened from a lab page finds the lab\'s files in the home, owned by the learner', async () => {
+    const c = await shell(await h.newSession(), 'ingress-gateway');
+    const out = await run(c, 'pwd; ls; stat -c %U httpbin.yaml; head -1 httpbin.yaml; rm httpbin-vs.yaml && echo removed');
+    expect(out).toContain('/home/learner');
+    expect(out).toMatch(/httpbin-gateway\.yaml\s+httpbin-vs\.yaml\s+httpbin\.yaml/);
+    expect(out).toMatch(/\r\nlearner\r\n/);
+    expect(out).toContain('removed');
     await c.close();
   });
 

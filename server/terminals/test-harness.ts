@@ -56,6 +56,8 @@ export interface HarnessOptions extends TerminalRouteOptions {
   unsafeNoSandbox?: boolean;
   /** A real driver instead of the fake one (its clusters live under the harness's data dir). */
   driver?: (dataDir: string) => Promise<ClusterDriver>;
+  /** The labs directory (default: an empty one). */
+  labsDir?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -67,7 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       host: '127.0.0.1',
       dataDir,
       siteDir: join(dir, 'site'),
-      labsDir: join(dir, 'labs'),
+      labsDir: options.labsDir ?? join(dir, 'labs'),
       allowedOrigins: [],
       unsafeNoSandbox: options.unsafeNoSandbox ?? false,
     },
