@@ -58,6 +58,8 @@ export class MeshDataPlane {
   private readonly tableCache = new Map<string, { revision: number; table: GatewayRouteTable }>();
   private unwatch?: () => void;
   private configTimer?: NodeJS.Timeout;
+  /** Config changed while a push was in flight. */
+  private dirty = false;
   private listenerTimer?: NodeJS.Timeout;
   private reconciling: Promise<void> = Promise.resolve();
   private readonly appliedWaiters: { revision: number; resolve: () => void }[] = [];
@@ -87,6 +89,7 @@ export class MeshDataPlane {
         }
       },
       (ns, name) => o.store.get('pods', ns, name),
+      (pod, servicePort) => this.gatewayTable(pod).listeners.some((l) => l.port === servicePort),
     );
     // Entry points never throw: malformed config written straight to the store must not take
     // the process down (the request fails the way a broken proxy config would).
@@ -118,7 +121,10 @@ export class MeshDataPlane {
   async start(): Promise<void> {
     this.snapshot = snapshotOf(this.o.store);
     this.unwatch = this.o.store.watch('*', (e) => {
-      if (CONFIG_RESOURCES.has(e.resource)) this.scheduleConfig();
+      if (CONFIG_RESOURCES.has(e.resource)) {
+        if (this.configTimer) this.dirty = true;
+        else this.scheduleConfig();
+      }
       if (e.resource === 'pods' || e.resource === 'services') this.scheduleListeners();
     });
     await this.reconcileListeners();
@@ -167,18 +173,30 @@ export class MeshDataPlane {
   private scheduleConfig(): void {
     if (this.configTimer) return;
     this.configTimer = setTimeout(() => {
-      this.configTimer = undefined;
       this.snapshot = snapshotOf(this.o.store);
       this.tableCache.clear();
-      for (const w of [...this.appliedWaiters]) {
-        if (this.snapshot.revision >= w.revision) {
-          this.appliedWaiters.splice(this.appliedWaiters.indexOf(w), 1);
-          w.resolve();
+      // Listeners follow the Gateway servers (no server on a port = nothing listening there);
+      // waiters resolve once they are in place, then the timer slot frees.
+      void this.reconcileListeners().then(() => {
+        this.configTimer = undefined;
+        for (const w of [...this.appliedWaiters]) {
+          if (this.snapshot.revision >= w.revision) {
+            this.appliedWaiters.splice(this.appliedWaiters.indexOf(w), 1);
+            w.resolve();
+          }
         }
-      }
-      if (this.appliedWaiters.length) this.scheduleConfig();
+        if (this.appliedWaiters.length || this.o.store.currentRevision > this.snapshot.revision) this.scheduleConfigIfConfigChanged();
+      });
     }, this.propagationDelayMs);
     this.configTimer.unref?.();
+  }
+
+  /** After a push, another one only if config (or a waiter) changed meanwhile. */
+  private scheduleConfigIfConfigChanged(): void {
+    if (this.appliedWaiters.length || this.dirty) {
+      this.dirty = false;
+      this.scheduleConfig();
+    }
   }
 
   private scheduleListeners(): void {

@@ -88,6 +88,8 @@ export class GatewayListeners {
     private readonly services: () => KubeObject[],
     private readonly handler: GatewayHandler,
     private readonly pod: (namespace: string, name: string) => KubeObject | undefined,
+    /** Whether the pod's proxy has a Gateway server on that Service port (Envoy has a listener). */
+    private readonly serves: (pod: KubeObject, servicePort: number) => boolean,
   ) {}
 
   /** Bring the sockets in line with the Services and gateway pods now in the store. */
@@ -102,10 +104,12 @@ export class GatewayListeners {
       if (!targets.length) continue;
       for (const port of servicePorts(svc)) {
         if (port.protocol !== 'TCP') continue;
+        const serving = targets.filter((p) => this.serves(p, port.port));
+        if (!serving.length) continue;
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: targets.map((p) => p.metadata.name).sort() } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
         }
-        for (const pod of targets) {
+        for (const pod of serving) {
           const tp = resolveTargetPort(pod, port.targetPort);
           const ip = podIPOf(pod)!;
           if (!tp) continue;
