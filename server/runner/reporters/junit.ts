@@ -22,7 +22,11 @@ export function junitXml(reports: LabReport[], suiteName = 'meshlab verify'): st
       const tc = suite.testCase().className(lab.lab).name(step.id).time(step.durationMs / 1000);
       const out = step.commands.map((c) => `$ ${c.command}\n${c.output}`).join('\n');
       if (out) tc.standardOutput(out);
-      if (step.status === 'failed') tc.failure(stepFailureText(lab.lab, step), step.failure?.kind ?? 'failure');
+      // The message attribute is one line for CI summaries; the element's text keeps the lines.
+      if (step.status === 'failed') {
+        const text = stepFailureText(lab.lab, step);
+        tc.failure(text.split('\n').map((l) => l.trim()).join(' | '), step.failure?.kind ?? 'failure').stacktrace(text);
+      }
       else if (step.status === 'skipped') tc.skipped();
     }
     if (lab.cleanupErrors.length) suite.testCase().className(lab.lab).name('cleanup').failure(lab.cleanupErrors.join('\n'), 'cleanup');
