@@ -153,4 +153,57 @@ describe('SandboxExecBackend', () => {
     const other = collect();
     expect(await backend.exec({ pod: plainPod, container: 'app', command: ['cat', '/home/learner/note'], stdin: false, tty: false }, other.io)).toEqual({ kind: 'exited', exitCode: 1 });
   }, 20_000);
+
+  it('before the mesh runs, exec says the network is not ready', async () => {
+    const early = new SandboxExecBackend({ store, dataPlane: () => undefined, world: lease.world, clusterDir });
+    const r = collect();
+    expect(await early.exec({ pod, container: 'curl', command: ['true'], stdin: false, tty: false }, r.io)).toEqual({ kind: 'failed', message: 'the pod network is not ready yet' });
+  });
+
+  it('a tty follows resizes', async () => {
+    let resize: ((size: { width: number; height: number }) => void) | undefined;
+    const out: Buffer[] = [];
+    const io: ExecIO = {
+      stdin: (async function* () {
+        await new Promise((r) => setTimeout(r, 300));
+        resize?.({ width: 120, height: 40 });
+        await new Promise((r) => setTimeout(r, 200));
+        yield Buffer.from('stty size; exit\n');
+      })(),
+      stdout: (b) => out.push(b),
+      stderr: () => {},
+      onResize: (l) => (resize = l),
+      signal: new AbortController().signal,
+    };
+    const result = await backend.exec({ pod, container: 'curl', command: ['sh'], stdin: true, tty: true }, io);
+    expect(result).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(Buffer.concat(out).toString()).toContain('40 120');
+  }, 20_000);
+
+  // `kubectl exec -it deploy/curl -- sh`: Ctrl-C stops the foreground command, not the shell, and
+  // `exit` ends the session with status 0.
+  it('an interactive sh: Ctrl-C interrupts the command, exit is clean', async () => {
+    const out: Buffer[] = [];
+    const started = Date.now();
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const io: ExecIO = {
+      stdin: (async function* () {
+        await pause(300);
+        yield Buffer.from('sleep 8\n');
+        await pause(500);
+        yield Buffer.from('\x03');
+        await pause(300);
+        yield Buffer.from('echo alive; exit\n');
+      })(),
+      stdout: (b) => out.push(b),
+      stderr: () => {},
+      onResize: () => {},
+      signal: new AbortController().signal,
+    };
+    expect(await backend.exec({ pod, container: 'curl', command: ['sh'], stdin: true, tty: true }, io)).toEqual({ kind: 'exited', exitCode: 0 });
+    expect(Date.now() - started).toBeLessThan(7000);
+    const text = Buffer.concat(out).toString();
+    expect(text).toContain('alive\r\n');
+    expect(text).not.toContain('Cannot set tty process group');
+  }, 20_000);
 });

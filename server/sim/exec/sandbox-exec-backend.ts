@@ -41,6 +41,15 @@ export interface SandboxExecBackendOptions {
 }
 
 const MAX_ARGV = 256;
+
+/**
+ * With a tty, the command starts as the terminal's foreground process group inside the sandbox's
+ * PID namespace, as a container runtime starts it. Otherwise job-control shells (dash) find the
+ * terminal owned by a group they cannot see and fail on `exit` ("Cannot set tty process group").
+ */
+const PERL = '/usr/bin/perl';
+const FOREGROUND_GROUP =
+  'use POSIX (); $SIG{TTOU} = "IGNORE"; POSIX::setpgid(0, 0); POSIX::tcsetpgrp(0, POSIX::getpgrp()); $SIG{TTOU} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127;';
 const MAX_ARG_BYTES = 128 * 1024;
 
 /** What a container runtime (runc via containerd) reports for a command it cannot find. */
@@ -179,7 +188,8 @@ export class SandboxExecBackend implements ExecBackend {
       let args: string[];
       let spawnEnv: Record<string, string>;
       if (sandboxed) {
-        const cmd = sandboxCommand({ ...spec, env, binds: [{ source: this.networkDir, target: this.networkDir }] }, request.command);
+        const argv = request.tty && existsSync(PERL) ? [PERL, '-e', FOREGROUND_GROUP, '--', ...request.command] : request.command;
+        const cmd = sandboxCommand({ ...spec, env, binds: [{ source: this.networkDir, target: this.networkDir }] }, argv);
         // The container's host name is the pod's (the sandbox's default is "meshlab").
         const h = cmd.args.indexOf('--hostname');
         if (h !== -1) cmd.args[h + 1] = env.HOSTNAME ?? pod.metadata.name;
