@@ -179,8 +179,16 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
       conn.input(text);
       term.focus();
     });
+    // Back from sleep or offline: try at once instead of waiting out the backoff.
+    const retryNow = () => {
+      if (conn.state === 'reconnecting' && document.visibilityState === 'visible') conn.reconnectNow();
+    };
+    window.addEventListener('online', retryNow);
+    document.addEventListener('visibilitychange', retryNow);
     conn.connect();
     return () => {
+      window.removeEventListener('online', retryNow);
+      document.removeEventListener('visibilitychange', retryNow);
       unsubscribe();
       observer.disconnect();
       cancelAnimationFrame(frame);
