@@ -11,7 +11,7 @@ import { CommandError, processRunner, type CommandRunner } from './command-runne
 import { validClusterName } from './cluster-config.ts';
 import type { OutboundTrafficPolicy } from './istio-values.ts';
 import { labImages } from './lab-images.ts';
-import { helmIstiodArgs, kindDownPlan, kindPaths, kindUpPlan, renderPlan, type KindPlanOptions, type PlanStep } from './plan.ts';
+import { helmIstiodArgs, ingressHost, kindDownPlan, kindPaths, kindUpPlan, renderPlan, type KindPlanOptions, type PlanStep } from './plan.ts';
 import { kindPreflight, probePort, type KindPreflightReport } from './preflight.ts';
 import { DEFAULT_HOST_PORTS } from './versions.ts';
 
@@ -211,8 +211,7 @@ class KindClusterHandle implements ClusterHandle {
   ) {
     this.id = `kind-${plan.name}`;
     this.kubeconfigPath = kindPaths(plan.workDir).kubeconfig;
-    const host = !plan.listenAddress || plan.listenAddress === '0.0.0.0' ? '127.0.0.1' : plan.listenAddress;
-    this.ingress = { host, port: plan.hostPorts.http, securePort: plan.hostPorts.https };
+    this.ingress = { host: ingressHost(plan), port: plan.hostPorts.http, securePort: plan.hostPorts.https };
   }
 
   shellEnv(): Record<string, string> {

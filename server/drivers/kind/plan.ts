@@ -132,6 +132,11 @@ export function kindUpPlan(o: KindPlanOptions): PlanStep[] {
   return steps;
 }
 
+/** Where the host reaches the published ports: the listen address, or loopback when it listens everywhere. */
+export function ingressHost(o: Pick<KindPlanOptions, 'listenAddress'>): string {
+  return !o.listenAddress || o.listenAddress === '0.0.0.0' ? '127.0.0.1' : o.listenAddress;
+}
+
 export function kindDownPlan(o: Pick<KindPlanOptions, 'name' | 'workDir' | 'tools'>): PlanStep[] {
   return [
     {
