@@ -5,15 +5,30 @@ import { ApiError, errors } from './status.ts';
 /** etcd's default request limit; a real API server rejects bigger bodies with 413. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+/** A body must arrive within this time (watches and logs stream responses, never request bodies). */
+export const BODY_TIMEOUT_MS = 60_000;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES, timeoutMs = BODY_TIMEOUT_MS): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (Number.isFinite(declared) && declared > limit) throw errors.tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw errors.tooLarge();
-    chunks.push(chunk as Buffer);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    req.destroy();
+  }, timeoutMs);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw errors.tooLarge();
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (timedOut) throw new ApiError(408, 'Timeout', 'the request body did not arrive in time');
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
 }

@@ -274,6 +274,8 @@ export class RestHandlers {
     obj.apiVersion = apiVersionOf(req.type.group, req.type.storageVersion);
     obj.kind = req.type.kind;
     initialStatus(key, obj);
+    // A custom resource with a status subresource ignores status on create.
+    if (req.type.custom && req.type.subresources.includes('status')) delete (obj as Obj).status;
     applyDefaults(key, obj);
     if (this.ctx.store.get(key, meta.namespace, meta.name)) throw errors.alreadyExists(req.type.group, req.type.resource, meta.name);
     this.admit(req, 'CREATE', obj, undefined, dryRun);
