@@ -3,7 +3,7 @@
 // one failed, 2 when the labs or the driver could not be used at all.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterDriver, DriverName } from '../../drivers/types.ts';
 import { loadLabs, LabLoadError } from '../../runner/load-lab.ts';
 import { verifyJson } from '../../runner/reporters/json.ts';
@@ -86,6 +86,16 @@ export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps)
   return result.ok ? 0 : 1;
 }
 
+function parseUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return value;
+  } catch {
+    /* reported below */
+  }
+  throw new InvalidArgumentError(`"${value}" is not an http(s) URL (e.g. http://192.0.2.10:30080).`);
+}
+
 export function register(program: Command): void {
   program
     .command('verify')
@@ -96,7 +106,10 @@ export function register(program: Command): void {
     .option('--json [file]', 'write the JSON report to a file, or to stdout when no file is given')
     .option('--bail', 'stop after the first lab that fails', false)
     .option('--labs-dir <dir>', 'where the labs are', join(PROJECT_ROOT, 'labs'))
-    .action(async (labIds: string[], o: { driver: DriverName; junit?: string; json?: string | boolean; bail: boolean; labsDir: string }) => {
+    .option('--kubeconfig <file>', 'existing: kubeconfig with admin rights on the shared cluster')
+    .option('--context <name>', 'existing: kubeconfig context to use')
+    .option('--ingress <url>', 'existing: URL that reaches the ingress gateway', parseUrl)
+    .action(async (labIds: string[], o: { driver: DriverName; junit?: string; json?: string | boolean; bail: boolean; labsDir: string; kubeconfig?: string; context?: string; ingress?: string }) => {
       const ac = new AbortController();
       const onSignal = () => ac.abort();
       process.once('SIGINT', onSignal);
@@ -108,7 +121,7 @@ export function register(program: Command): void {
           {
             createDriver: async (name) => {
               const { createDriver } = await import('../../drivers/registry.ts');
-              return createDriver(name, {});
+              return createDriver(name, { kubeconfig: o.kubeconfig, context: o.context, ingress: o.ingress });
             },
             out: (t) => process.stdout.write(`${t}\n`),
             err: (t) => process.stderr.write(`${t}\n`),
