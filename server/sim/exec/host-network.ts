@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExternalNetwork } from '../world/external-network.ts';
 import { LaptopNames, type OutsideWorld } from './pod-names.ts';
-import { proxychainsConfig, proxychainsEnv } from './proxychains-config.ts';
+import { proxychainsConfig, proxychainsEnv, proxychainsLibrary } from './proxychains-config.ts';
 import { parseConnectLine } from './sidecar-interceptor.ts';
 import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
 
@@ -151,7 +151,8 @@ export class HostNetwork {
    */
   env(): Record<string, string> {
     return {
-      ...proxychainsEnv(this.configPath),
+      // Without proxychains installed the shell simply has no simulated internet (doctor says why).
+      ...(proxychainsLibrary() ? proxychainsEnv(this.configPath) : {}),
       CURL_CA_BUNDLE: this.caBundlePath,
       SSL_CERT_FILE: this.caBundlePath,
       PATH: this.binDir,

@@ -7,9 +7,29 @@
 // address before connecting, so cluster IPs (10.96.0.0/16), pod IPs (10.244.0.0/16) and the
 // addresses handed out for outside hosts all reach the sidecar by name or address, and
 // the addresses a pod's `curl -v` prints look like a cluster's.
+import { existsSync } from 'node:fs';
+
 export const REMOTE_DNS_SUBNET = 10;
 
-export const PROXYCHAINS_LIBRARY = '/usr/lib/x86_64-linux-gnu/libproxychains.so.4';
+/** Where distributions install proxychains-ng's library (Debian/Ubuntu per architecture, Fedora, Arch, source builds). */
+const LIBRARY_CANDIDATES = [
+  '/usr/lib/x86_64-linux-gnu/libproxychains.so.4',
+  '/usr/lib/aarch64-linux-gnu/libproxychains.so.4',
+  '/usr/lib64/proxychains-ng/libproxychains4.so',
+  '/usr/lib/libproxychains4.so',
+  '/usr/lib64/libproxychains4.so',
+  '/usr/local/lib/libproxychains4.so',
+];
+
+let found: string | null | undefined;
+
+/** The proxychains-ng library to preload, or undefined when it is not installed. */
+export function proxychainsLibrary(): string | undefined {
+  if (found === undefined) found = LIBRARY_CANDIDATES.find((p) => existsSync(p)) ?? null;
+  return found ?? undefined;
+}
+
+export const PROXYCHAINS_MISSING = 'proxychains4 is not installed, so commands cannot use the pod network: install it (`apt-get install -y proxychains4`)';
 
 export interface ProxychainsOptions {
   proxyPort: number;
@@ -41,6 +61,7 @@ export function proxychainsConfig({ proxyPort, dnsPort, directLoopback = true }:
 }
 
 /** The environment that makes a dynamically linked process use `configPath`. */
-export function proxychainsEnv(configPath: string, library = PROXYCHAINS_LIBRARY): Record<string, string> {
+export function proxychainsEnv(configPath: string, library = proxychainsLibrary()): Record<string, string> {
+  if (!library) throw new Error(PROXYCHAINS_MISSING);
   return { LD_PRELOAD: library, PROXYCHAINS_CONF_FILE: configPath, PROXYCHAINS_QUIET_MODE: '1' };
 }

@@ -16,7 +16,7 @@ import type { LoopbackAddress } from '../world/external-network.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { podEnvironment } from './pod-environment.ts';
 import { PodNames, type OutsideWorld } from './pod-names.ts';
-import { proxychainsConfig, proxychainsEnv } from './proxychains-config.ts';
+import { PROXYCHAINS_MISSING, proxychainsConfig, proxychainsEnv, proxychainsLibrary } from './proxychains-config.ts';
 import { startInterceptor } from './sidecar-interceptor.ts';
 
 export interface ExecWorld extends OutsideWorld {
@@ -143,6 +143,8 @@ export class SandboxExecBackend implements ExecBackend {
     const { pod } = request;
     if (!validArgv(request.command)) return { kind: 'failed', message: 'invalid command' };
     const { store } = this.options;
+    // Without interception a command would reach the real network: refuse rather than leak.
+    if (!proxychainsLibrary()) return { kind: 'failed', message: PROXYCHAINS_MISSING };
     const dataPlane = typeof this.options.dataPlane === 'function' ? this.options.dataPlane() : this.options.dataPlane;
     const world = typeof this.options.world === 'function' ? this.options.world() : this.options.world;
     if (!dataPlane || !world) return { kind: 'failed', message: 'the pod network is not ready yet' };
