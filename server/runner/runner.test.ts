@@ -139,6 +139,16 @@ describe('runLab', () => {
     expect(report.steps[0]!.failure!.message).toMatch(/expected output equal to:\n404\ngot:\n200\n\(after \d+ attempts\)/);
   });
 
+  it('fails the first step when the cluster does not meet the requirements, and skips the rest', async () => {
+    const l = lab('needs-tool', `  - id: a\n    title: ${T}\n    commands: [echo a]\n  - id: b\n    title: ${T}\n    commands: [echo b]\n`, 'requires: { istio: true }\n');
+    const events: RunnerEvent[] = [];
+    const report = await runLab(fakeHandle(), l, { onEvent: (e) => events.push(e) });
+    expect(report.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+    expect(report.steps[0]!.failure).toMatchObject({ kind: 'requirement' });
+    expect(report.steps[0]!.failure!.message).toMatch(/does not meet the lab's requirements: could not check for Istio/);
+    expect(events.find((e) => e.type === 'requirements')).toMatchObject({ ok: false });
+  });
+
   it('counts deliberate waits', async () => {
     const l = lab('waits', `  - id: w\n    title: ${T}\n    commands:\n      - run: sleep 0.3\n        deliberateWaitSeconds: 2\n`);
     const report = await runLab(fakeHandle(), l);

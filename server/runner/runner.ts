@@ -103,9 +103,11 @@ export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOption
     let blocked: { kind: FailureKind; message: string } | undefined = requirements.ok
       ? undefined
       : { kind: 'requirement', message: `the cluster does not meet the lab's requirements: ${requirements.messages.join('; ')}` };
-    for (const step of lab.steps) {
+    for (const [i, step] of lab.steps.entries()) {
       if (blocked || opts.signal?.aborted) {
-        report.steps.push({ id: step.id, title: step.title, status: 'skipped', durationMs: 0, commands: [], checks: [], failure: blocked });
+        // Unmet requirements fail the first step (so reports count a failure), and skip the rest.
+        const status = i === 0 && blocked?.kind === 'requirement' ? 'failed' : 'skipped';
+        report.steps.push({ id: step.id, title: step.title, status, durationMs: 0, commands: [], checks: [], failure: blocked });
         continue;
       }
       ran.push(step);
