@@ -8,6 +8,8 @@ import { errors } from './status.ts';
 
 type Obj = Record<string, any>;
 
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+
 function nonNegativeInt(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
@@ -86,6 +88,8 @@ export function servePodLog(store: ObjectStore, logs: LogBook, clock: Clock, req
   const lines = logs.read(ns, req.name!, container, opts);
   let written = 0;
   const emit = (text: string): boolean => {
+    // A reader that stops reading is dropped rather than buffered without bound.
+    if (res.writableLength > MAX_PENDING_BYTES) return false;
     if (limitBytes !== undefined) {
       if (written >= limitBytes) return false;
       text = Buffer.from(text).subarray(0, limitBytes - written).toString();
