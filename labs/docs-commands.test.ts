@@ -107,6 +107,16 @@ describe('docs show only commands that meshlab verify runs', () => {
     );
     expect(refs.filter((r) => !known.has(r.ref)).map((r) => `${r.file}: ${r.ref}`)).toEqual([]);
   });
+
+  it('every step of every lab is shown in both languages', () => {
+    for (const root of DOC_ROOTS) {
+      const shown = new Set(
+        docFiles(join(PROJECT_ROOT, root)).flatMap((f) => [...withoutCode(readFileSync(f, 'utf8')).matchAll(/<LabStep\s+lab="([^"]+)"\s+step="([^"]+)"/g)].map((m) => `${m[1]}/${m[2]}`)),
+      );
+      const missing = labs.flatMap((l) => l.steps.map((s) => `${l.id}/${s.id}`)).filter((ref) => !shown.has(ref));
+      expect(missing, `steps with no <LabStep> under ${root}`).toEqual([]);
+    }
+  });
 });
 
 describe('the docs check itself', () => {
