@@ -14,7 +14,7 @@ import { authorityHost, pickVirtualHost } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget } from './proxies.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
-import { buildGatewayTable, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, outboundModeFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
 import { istioValidationPlugin } from './validation.ts';
 
@@ -37,6 +37,7 @@ const CONFIG_RESOURCES = new Set([
   'networking.istio.io/virtualservices',
   'networking.istio.io/destinationrules',
   'networking.istio.io/serviceentries',
+  'networking.istio.io/sidecars',
   'services',
   'configmaps',
 ]);
@@ -75,7 +76,9 @@ export class MeshDataPlane {
       upstreams: this.upstreams,
       now,
       pod: (ns, name) => o.store.get('pods', ns, name),
-      passthrough: (host, port) => o.external.lookup(host, port) ?? o.network.socketOf(host, port),
+      // PassthroughCluster: the original destination as the node's network reaches it (the
+      // outside world, a pod IP, or a Service through kube-proxy).
+      passthrough: (host, port, ns) => o.external.lookup(host, port) ?? o.network.socketOf(host, port) ?? o.network.connectTarget(host, port, ns),
     });
     this.listeners = new GatewayListeners(
       o.network,
@@ -275,11 +278,16 @@ export class MeshDataPlane {
       clientNamespace: clientNs,
       originalDestination: { host: target.host, port },
     };
-    const vhost = sidecarVirtualHost(snapshot, clientNs, host, port);
+    // A Sidecar resource narrows what this proxy knows (egress hosts) and may set its own mode.
+    const sidecarConfig = sidecarFor(snapshot, { namespace: clientNs, labels: pod.metadata.labels ?? {} });
+    const mode = outboundModeFor(snapshot, sidecarConfig);
+    const hostNs = svc?.namespace ?? serviceEntriesFor(snapshot, host, clientNs)[0]?.metadata.namespace;
+    const visible = sidecarAllowsHost(sidecarConfig, clientNs, host, hostNs);
+    const vhost = visible ? sidecarVirtualHost(snapshot, clientNs, host, port) : undefined;
     if (vhost) ctx.virtualHost = vhost;
-    else if (svc && servicePorts(svc.service).some((p) => p.port === port)) ctx.fallback = { kind: 'service', host: svc.fqdn, port };
-    else if (!svc && this.upstreams.serviceEntryPort(snapshot, host, port, clientNs)) ctx.fallback = { kind: 'service', host, port };
-    else if (snapshot.outboundTrafficPolicy === 'REGISTRY_ONLY' && !this.o.network.podByIP(target.host)) ctx.fallback = { kind: 'blackhole' };
+    else if (visible && svc && servicePorts(svc.service).some((p) => p.port === port)) ctx.fallback = { kind: 'service', host: svc.fqdn, port };
+    else if (visible && !svc && this.upstreams.serviceEntryPort(snapshot, host, port, clientNs)) ctx.fallback = { kind: 'service', host, port };
+    else if (mode === 'REGISTRY_ONLY' && !this.o.network.podByIP(target.host)) ctx.fallback = { kind: 'blackhole' };
     else ctx.fallback = { kind: 'passthrough', host: target.host, port };
     void this.router.handle(ctx, req, res);
   }
@@ -322,9 +330,11 @@ export class MeshDataPlane {
     }
     const direct = this.o.network.socketOf(target.host, target.port);
     if (direct) return { kind: 'forward', address: direct, cluster: 'PassthroughCluster' };
-    const inRegistry = !!this.upstreams.serviceEntryPort(this.snapshot, host, target.port, ns);
+    const sidecarConfig = pod ? sidecarFor(this.snapshot, { namespace: ns, labels: pod.metadata.labels ?? {} }) : undefined;
+    const seNs = serviceEntriesFor(this.snapshot, host, ns)[0]?.metadata.namespace;
+    const inRegistry = !!this.upstreams.serviceEntryPort(this.snapshot, host, target.port, ns) && sidecarAllowsHost(sidecarConfig, ns, host, seNs);
     const meshed = pod && isInjected(pod) && !isGatewayPod(pod);
-    if (meshed && !inRegistry && this.snapshot.outboundTrafficPolicy === 'REGISTRY_ONLY') return { kind: 'deny', reason: 'REGISTRY_ONLY: no ServiceEntry for ' + host };
+    if (meshed && !inRegistry && outboundModeFor(this.snapshot, sidecarConfig) === 'REGISTRY_ONLY') return { kind: 'deny', reason: 'REGISTRY_ONLY: no ServiceEntry for ' + host };
     const address = this.o.external.lookup(host, target.port) ?? this.o.external.lookup(target.host, target.port);
     if (!address) return { kind: 'deny', reason: `${host} does not resolve` };
     return { kind: 'forward', address, cluster: inRegistry ? `outbound|${target.port}||${host}` : 'PassthroughCluster' };

@@ -39,7 +39,7 @@ export interface RouterDeps {
   /** Pod objects by namespace/name, for sidecar detection of the upstream. */
   pod(namespace: string, name: string): KubeObject | undefined;
   /** Where an original destination outside the registry really is (PassthroughCluster). */
-  passthrough(host: string, port: number): LoopbackAddress | undefined;
+  passthrough(host: string, port: number, clientNamespace: string): LoopbackAddress | undefined;
 }
 
 /** What the proxy decided before talking to any upstream. */
@@ -277,7 +277,7 @@ export class HttpRouter {
       const lookup: ClusterLookup =
         fb.kind === 'service'
           ? this.d.upstreams.lookup(ctx.snapshot, { host: fb.host, namespace: ctx.clientNamespace, clientNamespace: ctx.clientNamespace, port: fb.port, listenerPort: ctx.listenerPort, originalDestination: ctx.originalDestination })
-          : { kind: 'ok', name: 'PassthroughCluster', host: fb.host, port: fb.port, endpoints: [this.passthroughEndpoint(fb.host, fb.port)], limits: { maxConnections: 2 ** 32 - 1, http1MaxPendingRequests: 2 ** 32 - 1, http2MaxRequests: 2 ** 32 - 1, maxRequestsPerConnection: 0 }, external: true };
+          : { kind: 'ok', name: 'PassthroughCluster', host: fb.host, port: fb.port, endpoints: [this.passthroughEndpoint(fb.host, fb.port, ctx.clientNamespace)], limits: { maxConnections: 2 ** 32 - 1, http1MaxPendingRequests: 2 ** 32 - 1, http2MaxRequests: 2 ** 32 - 1, maxRequestsPerConnection: 0 }, external: true };
       await this.forward(ctx, req, res, mreq, body, lookup, { requestId, xff, route: {}, routeName: fb.kind === 'passthrough' ? 'allow_any' : 'default', decorator: fb.kind === 'passthrough' ? undefined : `${lookup.kind === 'ok' ? lookup.host : fb.host}:${fb.port}/*` }, finish, undefined, { host: fb.host, port: fb.port });
       return;
     }
@@ -391,8 +391,8 @@ export class HttpRouter {
     );
   }
 
-  private passthroughEndpoint(host: string, port: number): UpstreamEndpoint {
-    return { address: `${host}:${port}`, socket: this.d.passthrough(host, port) };
+  private passthroughEndpoint(host: string, port: number, clientNamespace: string): UpstreamEndpoint {
+    return { address: `${host}:${port}`, socket: this.d.passthrough(host, port, clientNamespace) };
   }
 
   /** X-Forwarded-For as this proxy passes it on (gateways append the downstream address). */

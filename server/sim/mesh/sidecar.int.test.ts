@@ -225,6 +225,43 @@ spec:
   });
 });
 
+describe('Sidecar resource', () => {
+  it('outboundTrafficPolicy REGISTRY_ONLY in a Sidecar blocks unknown hosts for that namespace only', async () => {
+    await setMode('ALLOW_ANY');
+    await kubectl('delete', 'serviceentry', 'httpbin-ext');
+    await apply('sidecar', `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec:
+  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+`);
+    expect((await curl('/headers', { host: 'httpbin.org', port: 80 })).status).toBe(502);
+    expect((await curl('/headers', { host: 'httpbin', port: 8000 })).status).toBe(200);
+  });
+  it('egress hosts that leave out the service: ALLOW_ANY still reaches it as passthrough', async () => {
+    await apply('sidecar', `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default}
+spec:
+  egress:
+  - hosts: ["istio-system/*"]
+`);
+    const r = await curl('/headers', { host: 'httpbin', port: 8000 });
+    expect(r.status).toBe(200);
+    expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' PassthroughCluster ');
+    await kubectl('delete', 'sidecar', 'default');
+    await apply('se', `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext}
+spec:
+  hosts: [httpbin.org]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  location: MESH_EXTERNAL
+  resolution: DNS
+`);
+  });
+});
+
 describe('routeOutboundTcp (TLS and opaque TCP)', () => {
   it('REGISTRY_ONLY denies HTTPS to a host without a ServiceEntry port (curl exit 35)', async () => {
     await setMode('REGISTRY_ONLY');

@@ -3,7 +3,7 @@
 // (docs/ops/best-practices/traffic-management "Split large virtual services").
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
-import { buildGatewayTable, isCatchAll, mergeRoutes, routesFor, sidecarVirtualHost, wellFormed, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, isCatchAll, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, wellFormed, type MeshSnapshot } from './translate.ts';
 
 let rv = 1;
 function obj(kind: string, name: string, namespace: string, spec: Record<string, unknown>, created = '2026-01-01T00:00:00Z'): KubeObject {
@@ -11,7 +11,7 @@ function obj(kind: string, name: string, namespace: string, spec: Record<string,
 }
 
 function snapshot(parts: Partial<MeshSnapshot>): MeshSnapshot {
-  return { revision: 1, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], services: [], outboundTrafficPolicy: 'ALLOW_ANY', ...parts };
+  return { revision: 1, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], services: [], outboundTrafficPolicy: 'ALLOW_ANY', ...parts };
 }
 
 const ingressPod = { namespace: 'istio-system', name: 'istio-ingressgateway-1', labels: { istio: 'ingressgateway', app: 'istio-ingressgateway' } };
@@ -106,5 +106,39 @@ describe('wellFormed', () => {
     ['no spec fields at all', {}, true],
   ])('%s', (_n, spec, e) => {
     expect(wellFormed(obj('VirtualService', 'x', 'default', spec as Record<string, unknown>))).toBe(e);
+  });
+});
+
+// networking/v1alpha3/sidecar.proto: egress hosts `namespace/dnsName`, `.` = the Sidecar's
+// namespace, `*` = any; workloadSelector Sidecars win over the namespace default, which wins
+// over the root namespace's.
+describe('Sidecar resource', () => {
+  const sc = (name: string, ns: string, spec: Record<string, unknown>) => obj('Sidecar', name, ns, spec);
+  const pod = { namespace: 'default', labels: { app: 'curl' } };
+  it('precedence: selector match, then namespace default, then root namespace', () => {
+    const root = sc('root', 'istio-system', {});
+    const nsDefault = sc('ns', 'default', {});
+    const selected = sc('sel', 'default', { workloadSelector: { labels: { app: 'curl' } } });
+    expect(sidecarFor(snapshot({ sidecars: [root] }), pod)?.metadata.name).toBe('root');
+    expect(sidecarFor(snapshot({ sidecars: [root, nsDefault] }), pod)?.metadata.name).toBe('ns');
+    expect(sidecarFor(snapshot({ sidecars: [root, nsDefault, selected] }), pod)?.metadata.name).toBe('sel');
+    expect(sidecarFor(snapshot({ sidecars: [sc('other', 'default', { workloadSelector: { labels: { app: 'x' } } })] }), pod)).toBeUndefined();
+  });
+  it.each([
+    ['./* sees its own namespace', ['./*'], 'httpbin.default.svc.cluster.local', 'default', true],
+    ['./* hides other namespaces', ['./*'], 'httpbin.other.svc.cluster.local', 'other', false],
+    ['istio-system/* sees the root namespace', ['istio-system/*'], 'istiod.istio-system.svc.cluster.local', 'istio-system', true],
+    ['*/httpbin.org sees that ServiceEntry anywhere', ['*/httpbin.org'], 'httpbin.org', 'team', true],
+    ['*/httpbin.org hides other hosts', ['*/httpbin.org'], 'edition.cnn.com', 'team', false],
+    ['~/* hides everything', ['~/*'], 'httpbin.default.svc.cluster.local', 'default', false],
+  ])('egress hosts: %s', (_n, hosts, host, hostNs, e) => {
+    expect(sidecarAllowsHost(sc('s', 'default', { egress: [{ hosts }] }), 'default', host, hostNs)).toBe(e);
+  });
+  it('no egress section: everything is visible; outboundTrafficPolicy overrides the mesh mode', () => {
+    const s = sc('s', 'default', { outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } });
+    expect(sidecarAllowsHost(s, 'default', 'anything.example', undefined)).toBe(true);
+    expect(outboundModeFor(snapshot({}), s)).toBe('REGISTRY_ONLY');
+    expect(outboundModeFor(snapshot({ outboundTrafficPolicy: 'REGISTRY_ONLY' }), undefined)).toBe('REGISTRY_ONLY');
+    expect(outboundModeFor(snapshot({}), undefined)).toBe('ALLOW_ANY');
   });
 });

@@ -17,6 +17,7 @@ export interface MeshSnapshot {
   virtualServices: KubeObject[];
   destinationRules: KubeObject[];
   serviceEntries: KubeObject[];
+  sidecars: KubeObject[];
   services: KubeObject[];
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
 }
@@ -45,6 +46,8 @@ export function wellFormed(obj: KubeObject): boolean {
   if (!isObj(spec)) return false;
   if (!spec) return true;
   if (!arrOfStr(spec.hosts) || !arrOfStr(spec.gateways) || !arrOfStr(spec.exportTo) || !isObj(spec.selector)) return false;
+  if (!arrOfObj(spec.egress) || !isObj(spec.outboundTrafficPolicy) || !isObj(spec.workloadSelector)) return false;
+  for (const e of (spec.egress as Obj[] | undefined) ?? []) if (!arrOfStr(e.hosts)) return false;
   if (!arrOfObj(spec.servers) || !arrOfObj(spec.subsets) || !arrOfObj(spec.ports) || !arrOfObj(spec.endpoints) || !arrOfObj(spec.http)) return false;
   for (const s of (spec.servers as Obj[] | undefined) ?? []) if (!arrOfStr(s.hosts) || !isObj(s.port) || !isObj(s.tls)) return false;
   for (const r of (spec.http as Obj[] | undefined) ?? []) {
@@ -76,6 +79,7 @@ export function snapshotOf(store: ObjectStore): MeshSnapshot {
     virtualServices: list(`${ISTIO}/virtualservices`),
     destinationRules: list(`${ISTIO}/destinationrules`),
     serviceEntries: list(`${ISTIO}/serviceentries`),
+    sidecars: list(`${ISTIO}/sidecars`),
     services: list('services'),
     outboundTrafficPolicy: mode,
   };
@@ -331,4 +335,46 @@ export function serviceEntriesFor(snapshot: MeshSnapshot, host: string, clientNa
     const ns = se.metadata.namespace ?? 'default';
     return (((se.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).some((h) => hostMatches(resolveShortName(String(h), ns), host));
   });
+}
+
+/**
+ * The Sidecar resource that configures a pod's proxy: one in the pod's namespace whose
+ * workloadSelector matches it, else the namespace's selector-less one, else the root
+ * namespace's (Istio's precedence).
+ */
+export function sidecarFor(snapshot: MeshSnapshot, pod: { namespace: string; labels: Record<string, string> }): KubeObject | undefined {
+  const inNs = snapshot.sidecars.filter((s) => (s.metadata.namespace ?? 'default') === pod.namespace);
+  const selected = inNs.find((s) => {
+    const sel = (((s.spec as Obj | undefined)?.workloadSelector as Obj | undefined)?.labels as Record<string, string> | undefined) ?? undefined;
+    return sel && Object.keys(sel).length && labelsMatch(sel, pod.labels);
+  });
+  const noSelector = (s: KubeObject) => !((s.spec as Obj | undefined)?.workloadSelector);
+  return selected ?? inNs.find(noSelector) ?? snapshot.sidecars.find((s) => s.metadata.namespace === ROOT_NAMESPACE && noSelector(s));
+}
+
+/**
+ * Whether a Sidecar's `egress[].hosts` (`ns/host`, `./host`, `*\/host`, `~/...` for none) let the
+ * proxy see `host` defined in `hostNamespace`. No Sidecar, or no egress section: everything.
+ */
+export function sidecarAllowsHost(sidecar: KubeObject | undefined, clientNamespace: string, host: string, hostNamespace: string | undefined): boolean {
+  const egress = ((sidecar?.spec as Obj | undefined)?.egress as Obj[] | undefined) ?? [];
+  if (!sidecar || !egress.length) return true;
+  for (const e of egress) {
+    for (const h of ((e.hosts as string[] | undefined) ?? []).map(String)) {
+      const i = h.indexOf('/');
+      if (i < 0) continue;
+      const ns = h.slice(0, i);
+      const pattern = h.slice(i + 1).toLowerCase();
+      if (ns === '~') continue;
+      const nsOk = ns === '*' || (ns === '.' ? clientNamespace : ns) === hostNamespace;
+      if (nsOk && hostMatches(pattern === '*' ? '*' : pattern, host)) return true;
+    }
+  }
+  return false;
+}
+
+/** The outbound traffic policy for a proxy: its Sidecar's, else the mesh config's. */
+export function outboundModeFor(snapshot: MeshSnapshot, sidecar: KubeObject | undefined): MeshSnapshot['outboundTrafficPolicy'] {
+  const mode = (((sidecar?.spec as Obj | undefined)?.outboundTrafficPolicy as Obj | undefined)?.mode as string | undefined) ?? snapshot.outboundTrafficPolicy;
+  return mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
 }
