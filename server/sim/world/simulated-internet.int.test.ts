@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../tools/binaries.ts';
-import { acquireSimulatedInternet, type SimulatedInternetLease } from './simulated-internet.ts';
+import { acquireSimulatedInternet, SimulatedInternet, type SimulatedInternetLease } from './simulated-internet.ts';
 
 const run = promisify(execFile);
 let lease: SimulatedInternetLease;
@@ -91,4 +91,24 @@ describe('simulated internet through real curl', () => {
     await again.release();
     expect(lease.world.lookup('httpbin.org', 80)).toBeDefined();
   });
+
+  // A client holding an HTTP/2 session open must not keep the world from stopping.
+  it('stops with open keep-alive and HTTP/2 connections', async () => {
+    const { connect } = await import('node:http2');
+    const own = await SimulatedInternet.start();
+    const a = own.lookup('httpbin.org', 443)!;
+    const session = connect(`https://127.0.0.1:${a.port}`, { ca: own.caCert, servername: 'httpbin.org' });
+    session.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      const req = session.request({ ':path': '/get', ':authority': 'httpbin.org' });
+      req.on('response', () => resolve());
+      req.on('error', reject);
+      req.resume();
+      req.end();
+    });
+    const started = Date.now();
+    await own.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    session.destroy();
+  }, 20_000);
 });

@@ -5,7 +5,7 @@
 // holder releases it.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createSecureServer, type Http2SecureServer } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ExternalNetwork, LoopbackAddress } from './external-network.ts';
 import { ChartRepository, CHART_REPO_HOST } from './chart-repository.ts';
 import { httpbinOrg, type AnyRequest, type AnyResponse } from './httpbin-org.ts';
@@ -19,6 +19,7 @@ export const WORLD_HOSTS = ['httpbin.org', 'edition.cnn.com', 'www.google.com', 
 interface SiteListeners {
   http: HttpServer;
   https: Http2SecureServer;
+  sockets: Set<Socket>[];
   httpPort: number;
   httpsPort: number;
 }
@@ -37,10 +38,20 @@ function listen(server: HttpServer | Http2SecureServer): Promise<number> {
   });
 }
 
-function close(server: HttpServer | Http2SecureServer): Promise<void> {
+/** Remember a server's raw connections, so stopping can end kept-alive HTTP/1.1 and HTTP/2 clients. */
+function trackConnections(server: HttpServer | Http2SecureServer): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+function close(server: HttpServer | Http2SecureServer, sockets: Set<Socket>): Promise<void> {
   return new Promise((resolve) => {
-    (server as HttpServer).closeAllConnections?.();
     server.close(() => resolve());
+    for (const s of sockets) s.destroy();
   });
 }
 
@@ -80,8 +91,9 @@ export class SimulatedInternet implements ExternalNetwork {
         // Raw TLS errors (a client giving up mid-handshake) must not crash the process.
         https.on('tlsClientError', () => {});
         https.on('sessionError', () => {});
+        const sockets = [trackConnections(http), trackConnections(https)];
         const [httpPort, httpsPort] = await Promise.all([listen(http), listen(https)]);
-        world.sites.set(host, { http, https, httpPort, httpsPort });
+        world.sites.set(host, { http, https, sockets, httpPort, httpsPort });
       }
     } catch (err) {
       await world.stop();
@@ -123,7 +135,7 @@ export class SimulatedInternet implements ExternalNetwork {
   async stop(): Promise<void> {
     const all = [...this.sites.values()];
     this.sites.clear();
-    await Promise.all(all.flatMap((s) => [close(s.http), close(s.https)]));
+    await Promise.all(all.flatMap((s) => [close(s.http, s.sockets[0]!), close(s.https, s.sockets[1]!)]));
   }
 }
 
