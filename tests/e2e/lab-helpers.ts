@@ -28,9 +28,9 @@ export function terminal(page: Page, locale: Locale): Locator {
   return page.getByLabel(LABELS[locale].terminal, { exact: true });
 }
 
-/** Waits until the page's terminal is connected (its component shows a state the tests can read). */
+/** Waits until the page's terminal has its shell (the component shows its state in data-state). */
 export async function waitForTerminal(page: Page, locale: Locale): Promise<void> {
-  await expect(terminal(page, locale).first()).toBeVisible({ timeout: 60_000 });
+  await expect(terminal(page, locale).first()).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
 }
 
 /** Clicks Check until the step passes or the attempts run out; returns the last status. */
