@@ -1,6 +1,7 @@
 // The embedded cluster's Istio data plane: watches the store, turns config into route tables
 // after a propagation delay (as istiod's push would), serves the gateways' listeners, routes
 // sidecars' outbound traffic (SidecarDataPlane), records decisions, and validates Istio config.
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LogBook } from '../logs/log-book.ts';
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
@@ -9,6 +10,7 @@ import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
 import type { ExternalNetwork } from '../world/external-network.ts';
 import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
+import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
 import { authorityHost, pickVirtualHost } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget } from './proxies.ts';
@@ -312,8 +314,72 @@ export class MeshDataPlane {
     let path = req.url ?? '/';
     const abs = /^https?:\/\/[^/?#]+([^#]*)/i.exec(path);
     if (abs) path = abs[1] || '/';
+    // An injected server's own sidecar still handles the request on its inbound side (PERMISSIVE
+    // mTLS accepts plaintext): request id and proto added, `server: istio-envoy`, its access log.
+    const dst = this.o.network.addressOfSocket(socket);
+    const dstPod = dst ? this.o.network.podByIP(dst.ip) : undefined;
+    const inbound = dstPod && isInjected(dstPod) ? dstPod : undefined;
+    const start = new Date();
+    const t0 = performance.now();
+    if (inbound) {
+      const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+      if (!lower.has('x-forwarded-proto')) headers['x-forwarded-proto'] = 'http';
+      if (!lower.has('x-request-id')) headers['x-request-id'] = randomUUID();
+      headers[PEER_ADDRESS_HEADER] = '127.0.0.6';
+    }
     const up = httpRequest({ host: socket.host, port: socket.port, method: req.method, path, headers, agent: false, setHost: false }, (resp) => {
-      res.writeHead(resp.statusCode ?? 502, resp.rawHeaders);
+      if (!inbound) {
+        res.writeHead(resp.statusCode ?? 502, resp.rawHeaders);
+        resp.pipe(res);
+        return;
+      }
+      const ms = performance.now() - t0;
+      const out: string[] = ['server', 'istio-envoy'];
+      for (let i = 0; i + 1 < resp.rawHeaders.length; i += 2) {
+        const k = resp.rawHeaders[i]!.toLowerCase();
+        if (k === 'server' || k === 'connection' || k === 'keep-alive') continue;
+        out.push(k, resp.rawHeaders[i + 1]!);
+      }
+      out.push('x-envoy-upstream-service-time', String(Math.round(ms)));
+      res.sendDate = false;
+      res.removeHeader('connection');
+      res.writeHead(resp.statusCode ?? 502, out);
+      let bytes = 0;
+      resp.on('data', (c: Buffer) => (bytes += c.length));
+      resp.on('end', () => {
+        const hv = (name: string) => {
+          const v = headers[Object.keys(headers).find((k) => k.toLowerCase() === name) ?? ''];
+          return Array.isArray(v) ? v.join(',') : v;
+        };
+        this.o.logs.append(
+          inbound.metadata.namespace ?? 'default',
+          inbound.metadata.name,
+          'istio-proxy',
+          formatAccessLog({
+            start,
+            method: req.method ?? 'GET',
+            path,
+            protocol: `HTTP/${req.httpVersion === '1.0' ? '1.0' : '1.1'}`,
+            status: resp.statusCode ?? 0,
+            flags: '-',
+            details: 'via_upstream',
+            bytesReceived: Number(req.headers['content-length'] ?? 0) || 0,
+            bytesSent: bytes,
+            durationMs: performance.now() - t0,
+            upstreamServiceTimeMs: ms,
+            xForwardedFor: hv('x-forwarded-for'),
+            userAgent: hv('user-agent'),
+            requestId: hv('x-request-id'),
+            authority: hv('host'),
+            upstreamHost: `${dst!.ip}:${dst!.port}`,
+            upstreamCluster: `inbound|${dst!.port}||`,
+            upstreamLocalAddress: `127.0.0.6:${32768 + Math.floor(Math.random() * 28000)}`,
+            downstreamLocalAddress: `${dst!.ip}:${dst!.port}`,
+            downstreamRemoteAddress: `${podIP ?? '10.244.0.1'}:${32768 + Math.floor(Math.random() * 28000)}`,
+            routeName: 'default',
+          }),
+        );
+      });
       resp.pipe(res);
     });
     up.on('error', () => res.destroy());

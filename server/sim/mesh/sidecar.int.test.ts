@@ -172,6 +172,27 @@ describe('sidecar → in-mesh service', () => {
   });
 });
 
+describe('a client without a sidecar', () => {
+  it('reaches an injected server through its inbound sidecar: server: istio-envoy, inbound log, no XFCC', async () => {
+    const plain = { ...clientPod, metadata: { ...clientPod.metadata, annotations: {} } };
+    const saved = clientPod;
+    clientPod = plain;
+    try {
+      const r = await curl('/headers', { host: 'httpbin', port: 8000 });
+      expect(r.status).toBe(200);
+      expect(r.headers.server).toBe('istio-envoy');
+      expect(r.headers['x-envoy-upstream-service-time']).toMatch(/^\d+$/);
+      const h = (JSON.parse(r.body) as { headers: Record<string, string[]> }).headers;
+      expect(h['X-Forwarded-Client-Cert']).toBeUndefined();
+      expect(h['X-Request-Id']![0]).toMatch(/^[0-9a-f-]{36}$/);
+      const server = cluster.store.list('pods', 'default').items.find((p) => p.metadata.labels?.app === 'httpbin')!;
+      expect(proxyLog('default', server.metadata.name).at(-1)).toContain(' inbound|8080|| ');
+    } finally {
+      clientPod = saved;
+    }
+  });
+});
+
 describe('sidecar → external host (egress-control task)', () => {
   it('ALLOW_ANY: httpbin.org passes through (PassthroughCluster)', async () => {
     const r = await curl('/headers', { host: 'httpbin.org', port: 80 });

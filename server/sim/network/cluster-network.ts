@@ -77,6 +77,16 @@ export class ClusterNetwork {
     for (const key of [...this.sockets.keys()]) if (key.startsWith(`${podIP}:`)) this.sockets.delete(key);
   }
 
+  /** The pod address a loopback socket serves (the reverse of socketOf). */
+  addressOfSocket(socket: LoopbackAddress): { ip: string; port: number } | undefined {
+    for (const [key, s] of this.sockets) {
+      if (s.port !== socket.port || s.host !== socket.host) continue;
+      const i = key.lastIndexOf(':');
+      return { ip: key.slice(0, i), port: Number(key.slice(i + 1)) };
+    }
+    return undefined;
+  }
+
   /** Where `podIP:port` is really served, or undefined (connection refused). */
   socketOf(podIP: string, port: number): LoopbackAddress | undefined {
     return this.sockets.get(`${podIP}:${port}`);
