@@ -132,6 +132,30 @@ describe('lifecycle', () => {
   });
 });
 
+describe('pods/log', () => {
+  const pod = (name: string, nodeName: string | undefined, state: Record<string, unknown>, lastState: Record<string, unknown> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'app', image: 'x' }, { name: 'side', image: 'y' }] },
+    status: { phase: 'Pending', containerStatuses: [{ name: 'app', state, lastState }, { name: 'side', state }] },
+  });
+  const cases: { name: string; pod: ReturnType<typeof pod>; query: string; status: number; body: unknown }[] = [
+    { name: 'image pull backoff', pod: pod('l1', 'n1', { waiting: { reason: 'ImagePullBackOff' } }), query: 'container=app', status: 400, body: 'container "app" in pod "l1" is waiting to start: trying and failing to pull image' },
+    { name: 'err image pull', pod: pod('l2', 'n1', { waiting: { reason: 'ErrImagePull' } }), query: 'container=app', status: 400, body: 'container "app" in pod "l2" is waiting to start: image can\'t be pulled' },
+    { name: 'no previous run', pod: pod('l3', 'n1', { running: {} }), query: 'container=app&previous=true', status: 400, body: 'previous terminated container "app" in pod "l3" not found' },
+    { name: 'container must be named', pod: pod('l4', 'n1', { running: {} }), query: '', status: 400, body: 'a container name must be specified for pod l4, choose one of: [app side]' },
+    { name: 'unknown container', pod: pod('l5', 'n1', { running: {} }), query: 'container=nope', status: 400, body: 'container nope is not valid for pod l5' },
+    { name: 'unscheduled pod has an empty log', pod: pod('l6', undefined, {}), query: 'container=app', status: 200, body: '' },
+  ];
+  it.each(cases)('$name', async ({ pod: p, query, status, body }) => {
+    a.store.create('pods', p);
+    const r = await apiRequest(a.api, 'GET', `/api/v1/namespaces/default/pods/${p.metadata.name}/log?${query}`);
+    expect(r.status).toBe(status);
+    expect(status === 200 ? r.body : r.body.message).toBe(body);
+  });
+});
+
 describe('discovery', () => {
   it('aggregated discovery has the exact content type', async () => {
     const r = await apiRequest(a.api, 'GET', '/apis', undefined, 'application/json', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json');

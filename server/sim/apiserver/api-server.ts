@@ -291,9 +291,7 @@ export class ApiServer {
           if (partial) return sendJson(res, 200, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: (got.body as KubeObject).metadata }, PARTIAL_CONTENT_TYPE, extraHeaders);
           return send(got);
         }
-        if (rest.namespace && type.namespaced) {
-          // Listing in a missing namespace is not an error in Kubernetes: it is just empty.
-        }
+        // Listing in a missing namespace is not an error in Kubernetes: it is just empty.
         const { items, resourceVersion } = this.handlers.list(rest);
         if (table) {
           return sendJson(res, 200, toTable(type, items, this.clock.now(), { resourceVersion, include }), TABLE_CONTENT_TYPE, extraHeaders);

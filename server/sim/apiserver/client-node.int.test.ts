@@ -26,7 +26,7 @@ beforeAll(async () => {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'worker', namespace: 'default', labels: { app: 'worker' } },
-    spec: { containers: [{ name: 'main', image: 'busybox' }] },
+    spec: { nodeName: 'meshlab-control-plane', containers: [{ name: 'main', image: 'busybox' }] },
     status: { phase: 'Running', containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'busybox', imageID: '', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] },
   });
 });

@@ -39,18 +39,25 @@ export function pickContainer(pod: Obj, requested: string | null): string {
   return requested;
 }
 
-/** The kubelet's refusal for a container that has not started. */
-function checkStarted(pod: Obj, container: string): void {
+/** The kubelet's refusal for a container that has not started (kubelet validateContainerLogStatus). */
+function checkStarted(pod: Obj, container: string, previous: boolean): void {
   const statuses: Obj[] = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   const st = statuses.find((s) => s.name === container);
   const name = pod.metadata.name;
-  if (!st) {
-    if (!pod.spec?.nodeName) throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
-    throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+  if (previous) {
+    if (!st?.lastState?.terminated) throw errors.badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    return;
   }
-  if (st.state?.waiting && !st.lastState?.terminated) {
-    const reason = st.state.waiting.reason || 'ContainerCreating';
-    if (reason === 'ContainerCreating' || reason === 'PodInitializing') throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
+  if (!st || st.state?.running || st.state?.terminated) {
+    if (!st) throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
+    return;
+  }
+  if (st.state?.waiting) {
+    const reason = String(st.state.waiting.reason || 'ContainerCreating');
+    if (reason === 'ErrImagePull') throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: image can't be pulled`);
+    if (reason === 'ImagePullBackOff') throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: trying and failing to pull image`);
+    // A crash-looping container still has its last run's log.
+    if (st.lastState?.terminated) return;
     throw errors.badRequest(`container "${container}" in pod "${name}" is waiting to start: ${reason}`);
   }
 }
@@ -71,7 +78,20 @@ export function servePodLog(store: ObjectStore, logs: LogBook, clock: Clock, req
   const sinceSeconds = nonNegativeInt(q, 'sinceSeconds');
   const limitBytes = nonNegativeInt(q, 'limitBytes');
   const container = pickContainer(pod as Obj, q.get('container'));
-  checkStarted(pod as Obj, container);
+  const previous = q.get('previous') === 'true';
+  // An unscheduled pod has no kubelet to ask: the API server answers with an empty log.
+  if (!(pod as Obj).spec?.nodeName) {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '0' });
+    res.end();
+    return;
+  }
+  checkStarted(pod as Obj, container, previous);
+  if (previous) {
+    // Logs of earlier runs are not kept.
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '0' });
+    res.end();
+    return;
+  }
   const sinceTimeParam = q.get('sinceTime');
   let since: Date | undefined;
   if (sinceSeconds !== undefined) since = new Date(clock.now().getTime() - sinceSeconds * 1000);

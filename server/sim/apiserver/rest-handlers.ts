@@ -479,9 +479,7 @@ export class RestHandlers {
     if (pre.uid && pre.uid !== old.metadata.uid) throw errors.conflict(req.type.group, req.type.resource, req.name!, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`);
     if (pre.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion) throw errors.conflict(req.type.group, req.type.resource, req.name!, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}`);
     if (dryRun) return { code: 200, body: this.served(old, req) };
-    if (policy === 'Orphan' || (policy === undefined && ['apps/replicasets'].includes(key) && false)) {
-      this.orphanDependents(old);
-    }
+    if (policy === 'Orphan' || opts.orphanDependents === true) this.orphanDependents(old);
     // Namespaces and objects with finalizers only get a deletionTimestamp; the namespace
     // lifecycle (garbage-collector.ts) empties and removes them.
     if (key === 'namespaces') {
