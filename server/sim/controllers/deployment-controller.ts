@@ -37,13 +37,23 @@ export function resolveIntOrPercent(value: unknown, total: number, roundUp: bool
 
 /** The template with its pod-template-hash label removed (EqualIgnoreHash). */
 function templateKey(template: unknown): string {
-  const t = structuredClone((template ?? {}) as { metadata?: { labels?: Record<string, string> } });
-  if (t.metadata?.labels) {
-    delete t.metadata.labels[HASH_LABEL];
-    if (!Object.keys(t.metadata.labels).length) delete t.metadata.labels;
+  const t = (template && typeof template === 'object' && !Array.isArray(template) ? structuredClone(template) : {}) as { metadata?: Record<string, unknown> | null };
+  if (t.metadata && typeof t.metadata === 'object') {
+    const labels = t.metadata.labels;
+    if (labels && typeof labels === 'object') delete (labels as Record<string, unknown>)[HASH_LABEL];
+    // Absent, null and empty maps mean the same template.
+    for (const k of ['labels', 'annotations']) {
+      const v = t.metadata[k];
+      // ReplicaSets get only map-shaped labels, so anything else counts as none.
+      if (!v || typeof v !== 'object' || Array.isArray(v) || !Object.keys(v as object).length) delete t.metadata[k];
+    }
   }
+  if (t.metadata === null || (t.metadata && !Object.keys(t.metadata).length)) delete t.metadata;
   return canonicalJson(t);
 }
+
+/** ReplicaSets one Deployment may own; beyond this something is wrong and no more are made. */
+const MAX_REPLICASETS_PER_DEPLOYMENT = 30;
 
 export interface DeploymentCondition {
   type: string;
@@ -152,7 +162,9 @@ export class DeploymentController {
     let created = false;
 
     if (!spec.paused) {
-      if (!newRS) {
+      if (!newRS && owned.length >= MAX_REPLICASETS_PER_DEPLOYMENT) {
+        this.events.record(SOURCE, d, 'Warning', 'ReplicaSetCreateError', `Failed to create new replica set: the deployment already owns ${owned.length} replica sets`);
+      } else if (!newRS) {
         newRS = this.createReplicaSet(d, maxRevision + 1, olds);
         created = newRS !== undefined;
       } else if (olds.some((rs) => replicasOf(rs) > 0) === false && replicasOf(newRS) !== desired) {
@@ -171,10 +183,13 @@ export class DeploymentController {
     const template = structuredClone((spec.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: Obj });
     const collisionCount = (d.status as Obj | undefined)?.collisionCount as number | undefined;
     const hash = podTemplateHash(template, collisionCount);
-    template.metadata ??= {};
-    template.metadata.labels = { ...(template.metadata.labels ?? {}), [HASH_LABEL]: hash };
-    const selector = structuredClone((spec.selector ?? {}) as { matchLabels?: Record<string, string> });
-    selector.matchLabels = { ...(selector.matchLabels ?? {}), [HASH_LABEL]: hash };
+    if (!template.metadata || typeof template.metadata !== 'object') template.metadata = {};
+    const labels = template.metadata.labels;
+    template.metadata.labels = { ...(labels && typeof labels === 'object' && !Array.isArray(labels) ? labels : {}), [HASH_LABEL]: hash };
+    const rawSelector = spec.selector && typeof spec.selector === 'object' && !Array.isArray(spec.selector) ? spec.selector : {};
+    const selector = structuredClone(rawSelector) as { matchLabels?: Record<string, string> };
+    const matchLabels = selector.matchLabels && typeof selector.matchLabels === 'object' ? selector.matchLabels : {};
+    selector.matchLabels = { ...matchLabels, [HASH_LABEL]: hash };
     const strategy = (spec.strategy ?? {}) as { type?: string };
     const desired = replicasOf(d);
     // A rollout starts the new ReplicaSet at the surge allowance; a first deployment at full size.
