@@ -3,7 +3,7 @@
 // sees it (only the outside world). Services resolve to their cluster IPs, ExternalName services
 // to the name they point at, ServiceEntries with `addresses` to their first IPv4 address, the
 // simulated internet's hosts to stand-in 10.255.x.y addresses (remembered, so the interceptor
-// learns the name back); anything else does not resolve.
+// learns the name back), headless Services to a ready endpoint; anything else does not resolve.
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { NameTable } from './remote-dns.ts';
 
@@ -117,12 +117,22 @@ export class PodNames implements NameTable {
         const target = normalize(spec.externalName)?.replace(/\.$/, '');
         return target ? this.lookupFqdn(target, depth + 1) : undefined;
       }
+      if (spec.clusterIP === 'None') return this.readyAddress(m[3]!, m[1]!);
       return spec.clusterIP && isIPv4(spec.clusterIP) ? spec.clusterIP : undefined;
     }
     if (fqdn.endsWith(`.${CLUSTER_DOMAIN}`)) return undefined;
     const entry = this.serviceEntries().find((se) => se.hosts.includes(fqdn) && se.addresses.length > 0);
     if (entry) return entry.addresses[0];
     return this.world.resolves(fqdn) ? outside.addressFor(fqdn) : undefined;
+  }
+
+  /** A headless Service resolves to its ready endpoints' addresses (the first one here). */
+  private readyAddress(namespace: string, name: string): string | undefined {
+    const ep = this.store.get('endpoints', namespace, name);
+    for (const subset of (ep?.subsets as { addresses?: { ip?: unknown }[] }[] | undefined) ?? []) {
+      for (const a of subset.addresses ?? []) if (typeof a.ip === 'string' && isIPv4(a.ip)) return a.ip;
+    }
+    return undefined;
   }
 
   private serviceEntries(): { hosts: string[]; addresses: string[] }[] {

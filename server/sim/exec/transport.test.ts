@@ -96,6 +96,8 @@ describe('a pod\'s DNS (kube-dns search path, ndots 5)', () => {
   store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'apps' }, spec: { clusterIP: '10.96.5.5' } });
   store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: 'apps' }, spec: { type: 'ExternalName', externalName: 'httpbin.org' } });
   store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless', namespace: 'apps' }, spec: { clusterIP: 'None' } });
+  store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db-headless', namespace: 'apps' }, spec: { clusterIP: 'None' } });
+  store.create('endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'db-headless', namespace: 'apps' }, subsets: [{ addresses: [{ ip: '10.244.0.31' }], notReadyAddresses: [{ ip: '10.244.0.32' }] }] });
   store.create('networking.istio.io/serviceentries', { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'db', namespace: 'apps' }, spec: { hosts: ['db.example.internal'], addresses: ['240.1.1.1'] } });
   const world = { resolves: (h: string) => h === 'httpbin.org' };
   const names = new PodNames(store, 'apps', world);
@@ -108,7 +110,8 @@ describe('a pod\'s DNS (kube-dns search path, ndots 5)', () => {
     { name: 'upper case', query: 'HTTPBIN', want: '10.96.5.5' },
     { name: 'another namespace needs qualifying', query: 'httpbin.other', want: undefined },
     { name: 'ExternalName service', query: 'ext', want: 'outside' },
-    { name: 'headless service (no cluster IP)', query: 'headless', want: undefined },
+    { name: 'headless service without endpoints', query: 'headless', want: undefined },
+    { name: 'headless service: a ready endpoint', query: 'db-headless', want: '10.244.0.31' },
     { name: 'ServiceEntry address', query: 'db.example.internal', want: '240.1.1.1' },
     { name: 'outside host', query: 'httpbin.org', want: 'outside' },
     { name: 'unknown outside host', query: 'example.com', want: undefined },
