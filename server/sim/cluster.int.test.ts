@@ -134,6 +134,13 @@ describe('a fresh embedded cluster', () => {
     expect(wide.stdout).toMatch(/istiod\s+1\/1\s+1\s+1\s+\S+\s+discovery\s+docker\.io\/istio\/pilot:1\.28\.\d+\s+istio=pilot/);
   });
 
+  it('reports the preinstalled deployments available and rolled out', async () => {
+    const wait = await kubectl('wait', '--for=condition=available', 'deploy', '--all', '-n', 'istio-system', '--timeout=5s');
+    expect(wait.stdout).toBe('deployment.apps/istio-ingressgateway condition met\ndeployment.apps/istiod condition met\n');
+    const rollout = await kubectl('rollout', 'status', 'deploy/istiod', '-n', 'istio-system', '--timeout=5s');
+    expect(rollout.stdout).toBe('deployment "istiod" successfully rolled out\n');
+  });
+
   it('has a Ready control-plane node with kind-like labels', async () => {
     const r = await kubectl('get', 'nodes');
     const [row] = table(r.stdout);
@@ -304,5 +311,16 @@ describe('reset', () => {
     expect((await kubectl('get', 'ns', 'scratch')).code).toBe(1);
     const pods = table((await kubectl('get', 'pods', '-n', 'istio-system')).stdout);
     expect(pods.map((p) => `${p.READY} ${p.STATUS}`)).toEqual(['1/1 Running', '1/1 Running']);
+  });
+
+  it('brings back a deleted ingress gateway Service with the same node ports', async () => {
+    const before = (await kubectl('get', 'svc', 'istio-ingressgateway', '-n', 'istio-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].nodePort}')).stdout;
+    expect((await kubectl('delete', 'svc', 'istio-ingressgateway', '-n', 'istio-system')).code).toBe(0);
+    await cluster.reset();
+    const after = (await kubectl('get', 'svc', 'istio-ingressgateway', '-n', 'istio-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].nodePort}')).stdout;
+    expect(after).toBe(before);
+    expect(after).toContain(String(cluster.ingress.port));
+    const slices = (await kubectl('get', 'endpointslices', '-n', 'istio-system', '-l', 'kubernetes.io/service-name=istio-ingressgateway', '-o', 'name')).stdout;
+    expect(slices.trim().split('\n')).toHaveLength(1);
   });
 });
