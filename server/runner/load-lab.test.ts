@@ -148,6 +148,16 @@ describe('loadLab', () => {
       ],
     },
     {
+      name: 'a document that is a list',
+      yaml: '- id: demo\n',
+      expected: ['lab.yaml:1:1: expected a mapping, got a list'],
+    },
+    {
+      name: 'an empty document',
+      yaml: '',
+      expected: ['lab.yaml:1:1: expected a mapping, got null'],
+    },
+    {
       name: 'invalid regular expression',
       yaml: GOOD.replace('expect: { status: 418 }', 'expect: { status: 418, body: { matches: "([a-z" } }'),
       expected: ['lab.yaml:22:49: steps[1].checks[0].expect.body.matches: not a valid regular expression'],
