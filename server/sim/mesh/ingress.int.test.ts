@@ -507,6 +507,32 @@ spec:
     expect(d.body).toBe('hello');
   });
 
+  it('rewrite: prefix /api/ becomes /, authority replaced, original path kept for the upstream and the log', async () => {
+    await apply('vs-go', vs(`  - match:
+    - uri: {prefix: /api/}
+    rewrite: {uri: /, authority: rewritten.example.com}
+    route:
+    - destination: {host: httpbin-go}
+`));
+    const r = await curl('/api/get?x=1', ['-H', 'Host: httpbin.example.com']);
+    expect(r.status).toBe(200);
+    const j = JSON.parse(r.body) as { url: string; headers: Record<string, string[]> };
+    expect(j.url).toBe('http://rewritten.example.com/get?x=1');
+    expect(j.headers['X-Envoy-Original-Path']).toEqual(['/api/get?x=1']);
+    const line = cluster.logs.read('istio-system', gatewayPodName(), 'istio-proxy').at(-1)!.text;
+    expect(line).toContain('"GET /api/get?x=1 HTTP/1.1" 200');
+    expect(line).toContain('"httpbin.example.com"');
+  });
+
+  it('redirect with a code, authority and port', async () => {
+    await apply('vs-go', vs(`  - redirect: {uri: /new, authority: other.example.com, port: 8443, redirectCode: 308}
+`));
+    const r = await curl('/old?q=1', ['-H', 'Host: httpbin.example.com']);
+    expect(r.statusLine).toBe('HTTP/1.1 308 Permanent Redirect');
+    expect(r.headers.location).toBe('http://other.example.com:8443/new?q=1');
+    expect(r.body).toBe('');
+  });
+
   it('headers: request set and response set/remove', async () => {
     await apply('vs-go', vs(`  - headers:
       request:

@@ -290,7 +290,9 @@ export class HttpRouter {
       const scheme = typeof r.scheme === 'string' ? r.scheme : 'http';
       const host = typeof r.authority === 'string' ? r.authority : authority.replace(/:\d+$/, '');
       const port = typeof r.port === 'number' ? `:${r.port}` : '';
-      const uri = typeof r.uri === 'string' ? r.uri : path;
+      // Envoy's path_redirect keeps the request's query string unless the new path has one.
+      const q = path.indexOf('?');
+      const uri = typeof r.uri === 'string' ? (r.uri.includes('?') || q < 0 ? r.uri : r.uri + path.slice(q)) : path;
       const location = `${scheme}://${host}${port}${uri}`;
       const n = this.localReply(ctx, res, code, '', [['location', location]]);
       finish({ status: code, kind: 'redirect', flags: '-', details: 'direct_response', bytesSent: n, routeName: routeName }, selection);
@@ -528,7 +530,7 @@ export class HttpRouter {
     void req;
   }
 
-  private upstreamHeaders(ctx: RoutingContext, mreq: MeshRequest, opts: { requestId: string; xff?: string; destinationHeaders?: Obj; decorator?: string }, lookup: ClusterLookup & { kind: 'ok' }, route: Obj): Record<string, string> {
+  private upstreamHeaders(ctx: RoutingContext, mreq: MeshRequest, opts: { requestId: string; xff?: string; destinationHeaders?: Obj; decorator?: string; originalPath?: string }, lookup: ClusterLookup & { kind: 'ok' }, route: Obj): Record<string, string> {
     const h: Record<string, string> = {};
     for (const [k, v] of Object.entries(mreq.headers)) {
       if (HOP_BY_HOP.has(k) || k === 'host' || k === PEER_ADDRESS_HEADER) continue;
@@ -538,6 +540,8 @@ export class HttpRouter {
     h.host = mreq.authority;
     h['x-forwarded-proto'] = mreq.headers['x-forwarded-proto'] && ctx.proxy.kind !== 'gateway' ? mreq.headers['x-forwarded-proto'] : 'http';
     h['x-request-id'] = opts.requestId;
+    // Envoy keeps the path from before a prefix rewrite for the upstream (and the access log).
+    if (opts.originalPath) h['x-envoy-original-path'] = opts.originalPath;
     if (opts.xff) h['x-forwarded-for'] = opts.xff;
     else delete h['x-forwarded-for'];
     if (ctx.proxy.kind === 'gateway') {
