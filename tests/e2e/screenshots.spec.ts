@@ -37,5 +37,10 @@ for (const locale of ['zh-Hans', 'en'] as Locale[])
           expect(overflow).toBeLessThanOrEqual(1);
           await page.waitForTimeout(500); // Mermaid renders after hydration
           await page.screenshot({ path: `${OUT}/${doc}-${locale}-${viewport.name}-${scheme}.png` });
+          if (viewport.name === 'narrow' && (await lab.count())) {
+            // On a narrow screen the terminal is below the text: show it too.
+            await page.getByLabel(LABELS[locale].terminal, { exact: true }).first().scrollIntoViewIfNeeded();
+            await page.screenshot({ path: `${OUT}/${doc}-${locale}-${viewport.name}-${scheme}-terminal.png` });
+          }
           await context.close();
         });
