@@ -43,6 +43,19 @@ test.describe('terminal', () => {
     await page.screenshot({ path: 'test-results/terminal-after-reload.png' });
   });
 
+  test('an exited shell says why, and the button starts a new one', async ({ page }) => {
+    await openConnected(page);
+    const box = page.locator('[data-terminal="main"]');
+    await typeLine(page, 'exit 3');
+    await expect(box).toHaveAttribute('data-state', 'ended');
+    await expect(box.getByRole('alert')).toHaveText('The shell exited (exit code 3).');
+    await page.screenshot({ path: 'test-results/terminal-ended.png' });
+    await box.getByRole('button', { name: 'New shell' }).click();
+    await expect(box).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
+    await typeLine(page, 'echo "fresh-$((1+1))"');
+    await expect(screen(page)).toContainText('fresh-2');
+  });
+
   test('a 100 MB flood ends, the page stays responsive, Ctrl-C works', async ({ page }) => {
     test.setTimeout(300_000);
     await openConnected(page);

@@ -129,6 +129,9 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
         reset: () => term.reset(),
         state: (s, detail) => {
           setState(s);
+          // Nothing to type into once the shell has ended (until a new one starts).
+          term.options.disableStdin = s === 'ended';
+          term.options.cursorBlink = s !== 'ended';
           if (s === 'ended') setEnded(endText(detail?.exit, detail?.error));
           else if (s === 'reconnecting' && detail?.error)
             setEnded(translate({ id: 'terminal.error.retrying', message: '{message}（正在重试…）' }, { message: detail.error.message }));
