@@ -83,6 +83,23 @@ describe('EmbeddedCluster lifecycle', () => {
     expect(resources()).toEqual(before);
   });
 
+  it('undoes a half-made start when an addon fails: earlier addons stopped, nothing left open', async () => {
+    await settle();
+    const before = resources();
+    const stopped: string[] = [];
+    await expect(
+      EmbeddedCluster.start({
+        dataDir: work,
+        id: 'half-made',
+        addons: [() => ({ stop: () => void stopped.push('first') }), () => Promise.reject(new Error('mesh failed to start'))],
+      }),
+    ).rejects.toThrow('mesh failed to start');
+    await settle();
+    expect(stopped).toEqual(['first']);
+    expect(resources()).toEqual(before);
+    expect(existsSync(join(work, 'clusters', 'half-made'))).toBe(false);
+  });
+
   it('rejects names a directory or kubeconfig context could not hold', async () => {
     await expect(EmbeddedCluster.start({ dataDir: work, name: '../etc' })).rejects.toThrow(/invalid cluster name/);
     await expect(EmbeddedCluster.start({ dataDir: work, id: 'A/B' })).rejects.toThrow(/invalid cluster id/);

@@ -125,6 +125,7 @@ export class EmbeddedCluster {
     ];
     const apiServer = new ApiServer({ store, logs, exec, admission, clock: timers, clusterName: name });
     let controllers: ControllerManager | undefined;
+    let started: EmbeddedCluster | undefined;
     const services = new ServiceAllocations(store);
     try {
       await apiServer.listen();
@@ -165,9 +166,12 @@ export class EmbeddedCluster {
       // this state as what reset() returns to.
       await controllers.idle();
       cluster.takeSnapshot();
+      started = cluster;
       for (const factory of options.addons ?? []) cluster.addons.push(await factory(ctx));
       return cluster;
     } catch (err) {
+      // Addons that did start are stopped, newest first.
+      for (const a of (started?.addons ?? []).reverse()) await Promise.resolve(a.stop()).catch(() => {});
       await controllers?.stop().catch(() => {});
       await apiServer.close().catch(() => {});
       for (const s of store.list('services').items) services.release('services', s as Record<string, any>);
