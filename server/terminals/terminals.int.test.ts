@@ -84,6 +84,20 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     await b.close();
   });
 
+  it('the same terminal opened in a second tab moves there; the first tab is told', async () => {
+    const cookie = await h.newSession();
+    const a = await shell(cookie);
+    const ready = a.message('ready')!;
+    const b = await h.open(cookie);
+    b.send({ type: 'hello', terminalId: ready.terminalId, resumeToken: ready.resumeToken, cols: 100, rows: 30 });
+    await b.waitForMessage('ready');
+    await a.waitForMessage('error');
+    expect(a.message('error')).toMatchObject({ code: 'taken-over', fatal: true });
+    await a.closed;
+    expect(await run(b, 'echo in-second-tab')).toContain('in-second-tab');
+    await b.close();
+  });
+
   it('another learner cannot reattach with a stolen terminal id and token', async () => {
     const a = await shell(await h.newSession());
     const ready = a.message('ready')!;
