@@ -102,6 +102,12 @@ export function findCommand(command: string, path: string, homeDir: string, cwd 
   return undefined;
 }
 
+/** The pod's host name as the runtime sets it: spec.hostname, else the pod name (at most 63 characters). */
+export function podHostName(pod: KubeObject): string {
+  const h = (pod.spec as { hostname?: unknown } | undefined)?.hostname;
+  return (typeof h === 'string' && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(h) ? h : pod.metadata.name).slice(0, 63);
+}
+
 /** A directory name for a pod: namespace and name (DNS labels, so safe), plus its uid when known. */
 export function podDirName(pod: KubeObject): string {
   const safe = (v: string | undefined) => (v ?? '').replace(/[^a-z0-9.-]/gi, '_').slice(0, 100) || '_';
@@ -194,7 +200,7 @@ export class SandboxExecBackend implements ExecBackend {
         const cmd = sandboxCommand({ ...spec, env, binds: [{ source: this.networkDir, target: this.networkDir }] }, argv);
         // The container's host name is the pod's (the sandbox's default is "meshlab").
         const h = cmd.args.indexOf('--hostname');
-        if (h !== -1) cmd.args[h + 1] = env.HOSTNAME ?? pod.metadata.name;
+        if (h !== -1) cmd.args[h + 1] = podHostName(pod);
         file = cmd.file === 'bwrap' ? (describeTool('bwrap').path ?? cmd.file) : cmd.file;
         args = cmd.args;
         spawnEnv = cmd.env;
