@@ -309,6 +309,8 @@ spec:
       const install = await run(helm, ['install', 'istio-egressgateway', 'istio/gateway', '-n', 'istio-system']);
       expect(install.stderr).toBe('');
       expect(install.stdout).toMatch(/^NAME: istio-egressgateway\n[\s\S]*STATUS: deployed\n/);
+      // The chart's NOTES, as Istio's istio/gateway chart prints them.
+      expect(install.stdout).toContain('"istio-egressgateway" successfully installed!\n\nTo learn more about the release, try:\n  $ helm status istio-egressgateway -n istio-system\n');
       const rollout = await kubectl(['-n', 'istio-system', 'rollout', 'status', 'deployment/istio-egressgateway', '--timeout=60s']);
       expect(rollout.stdout).toContain('deployment "istio-egressgateway" successfully rolled out');
       const pods = await kubectl(['get', 'pod', '-l', 'istio=egressgateway', '-n', 'istio-system']);

@@ -62,6 +62,7 @@ describe('chart repository', () => {
     const files = await tarEntries(chart.tgz);
     expect([...files.keys()].sort()).toEqual([
       'gateway/Chart.yaml',
+      'gateway/templates/NOTES.txt',
       'gateway/templates/_helpers.tpl',
       'gateway/templates/deployment.yaml',
       'gateway/templates/role.yaml',
