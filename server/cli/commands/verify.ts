@@ -70,7 +70,7 @@ export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps)
   const progress: VerifyProgress = list ?? plainProgress(say);
   const result = await verifyLabs({ labs, driver, bail: opts.bail, progress, signal: deps.signal });
   await list?.done();
-  say(summaryText(result.reports, result.durationMs, labs));
+  say(summaryText(result.reports, result.durationMs, labs, driver.parallel && labs.length > 1));
   if (opts.junit) {
     writeFile(opts.junit, junitXml(result.reports));
     say(`JUnit report: ${opts.junit}`);

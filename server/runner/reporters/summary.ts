@@ -6,7 +6,7 @@ import type { Lab } from '../lab.ts';
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** `labs` (optional) adds each failed step's hints, in English. */
-export function summaryText(reports: LabReport[], durationMs: number, labs: Lab[] = []): string {
+export function summaryText(reports: LabReport[], durationMs: number, labs: Lab[] = [], parallel = false): string {
   const lines: string[] = ['', 'Summary'];
   for (const r of reports) {
     const waits = r.deliberateWaitMs ? `, ${secs(r.deliberateWaitMs)} of it deliberate waits` : '';
@@ -27,7 +27,8 @@ export function summaryText(reports: LabReport[], durationMs: number, labs: Lab[
     for (const e of r.cleanupErrors) lines.push(`    cleanup problem: ${e}`);
   }
   const passed = reports.filter((r) => r.ok).length;
-  const waits = reports.reduce((n, r) => n + r.deliberateWaitMs, 0);
-  lines.push('', `${passed} of ${reports.length} labs passed in ${secs(durationMs)} (deliberate waits: ${secs(waits)})`);
+  const net = reports.map((r) => Math.max(0, r.durationMs - r.deliberateWaitMs));
+  const withoutWaits = parallel ? Math.max(0, ...net) : net.reduce((a, b) => a + b, 0);
+  lines.push('', `${passed} of ${reports.length} labs passed in ${secs(durationMs)} (${secs(withoutWaits)} without deliberate waits${parallel ? ', labs in parallel' : ''})`);
   return lines.join('\n');
 }
