@@ -1,7 +1,7 @@
 // The API server's TLS material. client-go only sends a bearer token over TLS, so every embedded
 // cluster serves HTTPS. RSA key generation is slow, so one CA and one serving certificate for
 // 127.0.0.1 are made lazily per process and shared; clusters are told apart by their tokens.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
 export interface TlsMaterial {
@@ -12,13 +12,29 @@ export interface TlsMaterial {
 
 let cached: TlsMaterial | undefined;
 
-function newKeyPair(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
+interface KeyPair {
+  key: KeyObject;
+  publicKey: forge.pki.rsa.PublicKey;
+  pem: string;
+}
+
+function newKeyPair(): KeyPair {
   // Node's native generator takes milliseconds where forge's pure-JS one takes seconds.
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const forgeKey = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
-  const publicKey = forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e);
-  return { privateKey: forgeKey, publicKey, pem };
+  const forgePublic = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString()) as forge.pki.rsa.PublicKey;
+  return { key: privateKey, publicKey: forgePublic, pem };
+}
+
+/** Signs with Node's native RSA instead of forge's JavaScript one (the slow part of forge). */
+function signNative(cert: forge.pki.Certificate, key: KeyObject): void {
+  const oid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  (cert as unknown as { tbsCertificate: unknown }).tbsCertificate = tbs;
+  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
+  cert.signature = sign('sha256', der, key).toString('binary');
 }
 
 function serial(): string {
@@ -47,9 +63,11 @@ function makeMaterial(): TlsMaterial {
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  caCert.sign(ca.privateKey, forge.md.sha256.create());
+  signNative(caCert, ca.key);
 
-  const server = newKeyPair();
+  // The serving certificate reuses the CA's key: one RSA key generation instead of two halves
+  // the first cluster's start-up, and nothing but this process ever holds either key.
+  const server = ca;
   const cert = forge.pki.createCertificate();
   cert.publicKey = server.publicKey;
   cert.serialNumber = serial();
@@ -70,7 +88,7 @@ function makeMaterial(): TlsMaterial {
       ],
     },
   ]);
-  cert.sign(ca.privateKey, forge.md.sha256.create());
+  signNative(cert, ca.key);
 
   return { caPem: forge.pki.certificateToPem(caCert), certPem: forge.pki.certificateToPem(cert), keyPem: server.pem };
 }
