@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
 import { eventually, run } from '../../drivers/conformance/suite.ts';
+import { createDriver } from '../../drivers/registry.ts';
 
 const bin = join(PROJECT_ROOT, 'bin', 'meshlab.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'meshlab-cluster-cli-'));
@@ -21,13 +22,16 @@ describe('meshlab cluster', () => {
     const envFile = join(dir, 'env');
     // Node 20 itself rejects a missing file after any `--env-file` argument, even a script's.
     writeFileSync(envFile, '');
-    const child = spawn(process.execPath, [bin, 'cluster', 'up', '--env-file', envFile], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // The project's own data directory: the embedded cluster finds the unpacked kubectl and helm there.
+    const { MESHLAB_DATA_DIR: _unused, ...projectEnv } = process.env;
+    const child = spawn(process.execPath, [bin, 'cluster', 'up', '--env-file', envFile], { env: projectEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const content = await eventually(async () => readFileSync(envFile, 'utf8'), (t) => t.includes('INGRESS_PORT'), 90_000);
+    const content = await eventually(async () => readFileSync(envFile, 'utf8'), (t) => t.includes('INGRESS_PORT') || child.exitCode !== null, 90_000);
+    expect(child.exitCode, stderr).toBeNull();
     const vars = Object.fromEntries([...content.matchAll(/^export ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
     expect(Object.keys(vars).slice(0, 3)).toEqual(['KUBECONFIG', 'INGRESS_HOST', 'INGRESS_PORT']);
     expect(stdout.trim()).toBe(content.trim());
@@ -40,6 +44,30 @@ describe('meshlab cluster', () => {
     expect(existsSync(envFile)).toBe(false);
     const after = await run(findTool('kubectl'), ['get', 'ns', '--request-timeout=3s'], { KUBECONFIG: vars.KUBECONFIG! });
     expect(after.code).not.toBe(0);
+  }, 180_000);
+
+  it('up --driver existing gives a learner namespace on a shared cluster and removes it on SIGTERM', async () => {
+    const shared = await (await createDriver('embedded', { dataDir: join(dir, 'shared') })).create({ name: 'shared' });
+    try {
+      const envFile = join(dir, 'bob.env');
+      writeFileSync(envFile, '');
+      const child = spawn(process.execPath, [bin, 'cluster', 'up', '--driver', 'existing', '--kubeconfig', shared.kubeconfigPath, '--learner-credentials', 'operator', '--name', 'bob', '--env-file', envFile], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const content = await eventually(async () => readFileSync(envFile, 'utf8'), (t) => t.includes('INGRESS_PORT') || child.exitCode !== null, 90_000);
+      expect(stderr).not.toMatch(/cannot run here/);
+      const vars = Object.fromEntries([...content.matchAll(/^export ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+      expect(vars).toMatchObject({ INGRESS_HOST: '127.0.0.1', INGRESS_PORT: String(shared.ingress.port), LEARNER_NAMESPACE: 'meshlab-bob', LEARNER_HOST: 'bob.lab.example' });
+      const pods = await run(findTool('kubectl'), ['get', 'pods'], { KUBECONFIG: vars.KUBECONFIG! });
+      expect(pods.stderr.trim()).toBe('No resources found in meshlab-bob namespace.');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const ns = await eventually(() => run(findTool('kubectl'), ['get', 'namespace', 'meshlab-bob'], { KUBECONFIG: shared.kubeconfigPath }), (r) => r.code !== 0, 30_000);
+      expect(ns.stderr + ns.stdout + stderr).toMatch(/NotFound/);
+    } finally {
+      await shared.destroy();
+    }
   }, 180_000);
 
   it.each([

@@ -21,6 +21,10 @@ describe('cluster up output', () => {
     ['empty', '', "''"],
   ])('quotes a value with %s', (_n, value, quoted) => expect(shellQuoteValue(value)).toBe(quoted));
 
+  it("puts a driver's PATH in front of the shell's own", () => {
+    expect(exportLines({ PATH: '/d/clusters/x/bin' })).toEqual(['export PATH=/d/clusters/x/bin:"$PATH"']);
+  });
+
   it('drops names a shell cannot export and values with NUL or newline', () => {
     expect(exportLines({ 'BAD-NAME': 'x', '1X': 'y', GOOD: 'a\nexport EVIL=1', OK: 'fine' })).toEqual(['export OK=fine']);
   });

@@ -18,6 +18,7 @@ export interface ClusterUpOptions {
   httpPort?: number;
   httpsPort?: number;
   keep: boolean;
+  learnerCredentials?: 'serviceaccount' | 'operator';
   dataDir?: string;
 }
 
@@ -58,7 +59,8 @@ export function exportLines(env: Record<string, string>): string[] {
     if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
     return a < b ? -1 : a > b ? 1 : 0;
   });
-  return names.map((n) => `export ${n}=${shellQuoteValue(env[n] ?? '')}`);
+  // A driver's PATH is the directories its tools need; in a person's own shell they go in front.
+  return names.map((n) => (n === 'PATH' ? `export PATH=${shellQuoteValue(env[n] ?? '')}:"$PATH"` : `export ${n}=${shellQuoteValue(env[n] ?? '')}`));
 }
 
 export function formatProblems(driver: DriverName, result: PreflightResult): string {
@@ -79,6 +81,11 @@ function parseIngressUrl(value: string): string {
   return value;
 }
 
+function parseCredentials(value: string): 'serviceaccount' | 'operator' {
+  if (value !== 'serviceaccount' && value !== 'operator') throw new InvalidArgumentError('expected serviceaccount or operator.');
+  return value;
+}
+
 function parseName(value: string): string {
   if (!/^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid name (lowercase letters, digits and '-', at most 32 characters).`);
   return value;
@@ -92,7 +99,7 @@ export async function driverFor(o: Partial<ClusterUpOptions> & { driver: DriverN
   }
   if (o.driver === 'existing') {
     const { createExistingDriver } = await import('../../drivers/existing/index.ts');
-    return createExistingDriver({ kubeconfig: o.kubeconfig, context: o.context, ingress: o.ingress, dataDir: o.dataDir });
+    return createExistingDriver({ kubeconfig: o.kubeconfig, context: o.context, ingress: o.ingress, dataDir: o.dataDir, learnerCredentials: o.learnerCredentials });
   }
   const { createDriver } = await import('../../drivers/registry.ts');
   return createDriver(o.driver, { dataDir: o.dataDir });
@@ -106,7 +113,11 @@ async function dryRun(o: ClusterUpOptions, driver: ClusterDriver): Promise<void>
 
 function waitForStop(): Promise<string> {
   return new Promise((resolveStop) => {
+    // Signal listeners do not keep Node running; a cluster that lives elsewhere (existing, kind)
+    // leaves nothing else in this process that would.
+    const keepAlive = setInterval(() => {}, 1 << 30);
     const onSignal = (signal: string) => {
+      clearInterval(keepAlive);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       resolveStop(signal);
@@ -191,6 +202,7 @@ export function register(program: Command): void {
     .option('--http-port <n>', 'kind: host port for the gateway\'s HTTP node port (default 30080)', parsePort)
     .option('--https-port <n>', 'kind: host port for the gateway\'s HTTPS node port (default 30443)', parsePort)
     .option('--keep', 'kind: leave the cluster running when this command stops', false)
+    .option('--learner-credentials <mode>', 'existing: serviceaccount (default; the learner is confined by RBAC) or operator (your own credentials, for a cluster of your own)', parseCredentials)
     .action(async (opts: ClusterUpOptions) => {
       process.exitCode = await clusterUp(opts);
       // Handles and timers of a stopped cluster must not keep the process alive.
