@@ -81,6 +81,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
     const sandboxCheck = options.sandboxCheck ?? checkSandbox;
     const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : LearnerCgroups.detect();
     const cgroupKeys = new Set<string>();
+    cgroups?.sweep();
     const labHome = new LabHome(ctx.config.labsDir);
     // Files in a sandboxed home belong to the learner's uid (the server runs as root).
     const sandboxUid = (homeDir: string) => (!ctx.config.unsafeNoSandbox && process.getuid?.() === 0 ? learnerUid(homeDir) : undefined);

@@ -1,6 +1,6 @@
 // Per-learner memory cgroups on this host (skipped where cgroups are not writable).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -42,6 +42,17 @@ it.skipIf(!cgroups)('all of a sandbox\'s processes are in the learner\'s group a
   const limitFile = cgroups!.version === 1 ? 'memory.limit_in_bytes' : 'memory.max';
   expect(Number(readFileSync(join(procs, '..', limitFile), 'utf8'))).toBe(64 * 1024 * 1024);
 }, 90_000);
+
+it.skipIf(!cgroups)('sweeps old empty groups but not fresh ones', () => {
+  const fresh = `sweep-${process.pid}`;
+  const group = join(cgroups!.prepare(fresh), '..');
+  cgroups!.sweep(60_000);
+  expect(existsSync(group)).toBe(true); // too young to be a leftover
+  cgroups!.sweep(0);
+  expect(existsSync(group)).toBe(false); // empty and old enough
+  cgroups!.prepare(fresh);
+  expect(cgroups!.release(fresh)).toBe(true);
+});
 
 it('rejects a bad learner key', () => {
   if (!cgroups) return;

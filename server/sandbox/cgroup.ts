@@ -3,7 +3,7 @@
 // below the server's own; every process of its sandboxes joins it before bubblewrap starts, so
 // the limit covers all of them together (rlimits only bound each process). Best effort: where
 // cgroups are not writable, the rlimits of sandbox.ts remain the only bound.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CgroupLimits {
@@ -88,6 +88,32 @@ export class LearnerCgroups {
       }
     }
     return join(dir, 'cgroup.procs');
+  }
+
+  /**
+   * Remove learner groups left empty by a server that was killed (it could not clean up).
+   * Only groups older than `minAgeMs`: a running server may have just created one.
+   */
+  sweep(minAgeMs = 10 * 60_000): number {
+    let removed = 0;
+    let names: string[];
+    try {
+      names = readdirSync(this.base).filter((n) => n.startsWith('meshlab-') && !n.startsWith('meshlab-probe-'));
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
+      const dir = join(this.base, name);
+      try {
+        if (Date.now() - statSync(dir).ctimeMs < minAgeMs) continue;
+        if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '') continue;
+        rmdirSync(dir);
+        removed++;
+      } catch {
+        // in use or gone
+      }
+    }
+    return removed;
   }
 
   /** Remove the learner's group if no process is left in it; whether it is gone. */
