@@ -269,6 +269,7 @@ export class RestHandlers {
     }
     const nameCauses = validateName(key, meta.name);
     if (nameCauses.length) throw this.invalid(req, meta.name, nameCauses);
+    if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '') throw errors.badRequest('resourceVersion should not be set on objects to be created');
     this.requireNamespace(req, true);
     this.clearServerFields(meta);
     obj.apiVersion = apiVersionOf(req.type.group, req.type.storageVersion);
