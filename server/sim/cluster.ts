@@ -94,8 +94,6 @@ export class EmbeddedCluster {
     readonly dir: string,
     readonly kubeconfigPath: string,
     parts: { store: ObjectStore; logs: LogBook; apiServer: ApiServer; controllers: ControllerManager; services: ServiceAllocations; ingress: { host: string; port: number; securePort: number } },
-    private readonly timers: Timers,
-    private readonly options: EmbeddedClusterOptions,
   ) {
     this.store = parts.store;
     this.logs = parts.logs;
@@ -159,8 +157,6 @@ export class EmbeddedCluster {
         dir,
         kubeconfigPath,
         { store, logs, apiServer, controllers, services, ingress: { host: '127.0.0.1', port: boot.ingressHttpNodePort, securePort: boot.ingressHttpsNodePort } },
-        timers,
-        options,
       );
       // Settle the controllers' first pass (default SAs, CA ConfigMaps, endpoints), then remember
       // this state as what reset() returns to.
@@ -291,7 +287,5 @@ export class EmbeddedCluster {
     // The API server stopped watching: what its Services still hold goes back to the pools here.
     for (const s of this.store.list('services').items) this.services.release('services', s as Record<string, any>);
     await rm(this.dir, { recursive: true, force: true });
-    void this.timers;
-    void this.options;
   }
 }

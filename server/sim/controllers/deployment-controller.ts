@@ -172,7 +172,7 @@ export class DeploymentController {
       }
       if (newRS && !created) newRS = this.promote(newRS, maxRevision) ?? newRS;
       if (newRS && olds.length) this.rollOldReplicaSets(d, newRS, olds);
-      if (newRS) this.markRevision(d, newRS, created ? maxRevision + 1 : Number(newRS.metadata.annotations?.[REVISION] ?? maxRevision));
+      if (newRS) this.markRevision(d, created ? maxRevision + 1 : Number(newRS.metadata.annotations?.[REVISION] ?? maxRevision));
       this.cleanupHistory(d, olds);
     }
     this.updateStatus(d, newRS, olds, created);
@@ -297,12 +297,11 @@ export class DeploymentController {
     }
   }
 
-  private markRevision(d: KubeObject, newRS: KubeObject, revision: number): void {
+  private markRevision(d: KubeObject, revision: number): void {
     if (d.metadata.annotations?.[REVISION] === String(revision)) return;
     this.store.mutate('apps/deployments', d.metadata.namespace, d.metadata.name, (o) => {
       (o.metadata.annotations ??= {})[REVISION] = String(revision);
     });
-    void newRS;
   }
 
   private updateStatus(d: KubeObject, newRS: KubeObject | undefined, olds: KubeObject[], created: boolean): void {

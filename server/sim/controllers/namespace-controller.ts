@@ -101,14 +101,10 @@ export class NamespaceController {
   private finalize(ns: KubeObject): void {
     const name = ns.metadata.name;
     const now = timestamp(this.timers.now());
-    const remaining: KubeObject[] = [];
-    const byResource = new Map<string, number>();
     for (const resource of this.store.resources()) {
       if (resource === 'namespaces') continue;
       for (const obj of this.store.list(resource, name).items) {
         if (obj.metadata.namespace !== name) continue;
-        remaining.push(obj);
-        byResource.set(resource, (byResource.get(resource) ?? 0) + 1);
         if (resource === 'pods') {
           // Pods get graceful deletion: the kubelet stops them and removes the object.
           if (!obj.metadata.deletionTimestamp) this.store.markDeleting('pods', name, obj.metadata.name);
@@ -145,7 +141,6 @@ export class NamespaceController {
       this.recheck(name);
       return;
     }
-    void remaining;
     // Content gone: drop the `kubernetes` finalizer, then the namespace itself.
     const current = this.store.get('namespaces', undefined, name);
     if (!current) return;

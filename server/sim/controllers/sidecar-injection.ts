@@ -153,10 +153,9 @@ function proxyVolumes(): Obj[] {
   ];
 }
 
-function readinessProbe(native: boolean): Obj {
-  return native
-    ? { failureThreshold: 4, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 15, successThreshold: 1, timeoutSeconds: 3 }
-    : { failureThreshold: 4, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 15, successThreshold: 1, timeoutSeconds: 3 };
+/** With the startup probe guarding start-up, readiness is checked every 15 s (injection template). */
+function readinessProbe(): Obj {
+  return { failureThreshold: 4, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 15, successThreshold: 1, timeoutSeconds: 3 };
 }
 
 function proxyContainer(pod: KubeObject, appContainers: Obj[], image: string, native: boolean, router: boolean): Obj {
@@ -176,7 +175,7 @@ function proxyContainer(pod: KubeObject, appContainers: Obj[], image: string, na
     lifecycle: native ? { preStop: { exec: { command: ['pilot-agent', 'request', '--debug-port=15020', 'POST', 'drain'] } } } : undefined,
     name: 'istio-proxy',
     ports: [{ containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' }],
-    readinessProbe: readinessProbe(native),
+    readinessProbe: readinessProbe(),
     resources: PROXY_RESOURCES,
     restartPolicy: native ? 'Always' : undefined,
     securityContext: {
