@@ -1,5 +1,6 @@
 // A deliberately wrong command (a misspelt namespace) gives a failed Check whose report says what
 // was expected and what was found.
+import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { LABELS, checkUntilPassed, openLab, step, stepIds, terminal, waitForTerminal } from './lab-helpers.ts';
 
@@ -23,4 +24,12 @@ test('a wrong command fails its Check with expected and actual', async ({ page }
   await expect(report).toContainText('bookinfo');
   await expect(report).toContainText(/Expected|expected/);
   await expect(section.getByRole('button', { name: LABELS.en.check, exact: true })).toBeEnabled();
+
+  // How a failed check looks, in both colour modes.
+  const out = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
+    await section.screenshot({ path: `${out}/check-failed-en-${colorScheme}.png` });
+  }
 });
