@@ -243,8 +243,14 @@ command -v kubectl >/dev/null 2>&1 && source <(kubectl completion bash 2>/dev/nu
 alias k=kubectl
 alias ls='ls --color=auto'
 alias grep='grep --color=auto'
-__meshlab_tag=\${MESHLAB_LAB:+ [\${MESHLAB_LAB}]}
-PS1='\\[\\e[1;32m\\]\\u@meshlab\\[\\e[0m\\]\\[\\e[0;36m\\]'"\${__meshlab_tag}"'\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ '
+# The lab of the page the terminal was last opened from (the server writes ~/.meshlab-lab).
+__meshlab_prompt() {
+  local lab="\${MESHLAB_LAB:-}"
+  [ -f ~/.meshlab-lab ] && [ ! -L ~/.meshlab-lab ] && read -r lab < ~/.meshlab-lab
+  __meshlab_tag="\${lab:+ [\${lab}]}"
+}
+PROMPT_COMMAND=__meshlab_prompt
+PS1='\\[\\e[1;32m\\]\\u@meshlab\\[\\e[0m\\]\\[\\e[0;36m\\]\${__meshlab_tag}\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ '
 [ -f ~/.bashrc ] && . ~/.bashrc
 `;
 

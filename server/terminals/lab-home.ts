@@ -9,6 +9,8 @@ import type { Lab } from '../runner/lab.ts';
 import { labFiles } from '../runner/lab-files.ts';
 
 const LAB_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** In the home: the lab of the page the terminal was last opened from. */
+export const LAB_MARKER = '.meshlab-lab';
 
 export class LabHome {
   private readonly cache = new Map<string, Lab | null>();
@@ -42,6 +44,8 @@ export class LabHome {
     if (!lab) return [];
     const root = resolve(homeDir);
     const written: string[] = [];
+    // The prompt shows this lab from the next command on (see the shell's startup file).
+    writeNoFollow(join(root, LAB_MARKER), `${lab.id}\n`, uid);
     for (const f of labFiles(lab)) {
       // Only plain names: no directory a learner could swap for a link between check and use.
       if (f.path.includes('/') || f.path.includes('\\') || f.path.startsWith('.') || f.path.length > 255) continue;

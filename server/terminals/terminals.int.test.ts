@@ -10,6 +10,7 @@ const SECRET = 'meshlab-test-secret-9f3a7c';
 process.env.MESHLAB_TEST_SERVER_SECRET = SECRET;
 
 let h: Harness;
+let lastCookie = '';
 
 async function shell(cookie: string, lab?: string): Promise<TestTerminalClient> {
   const c = await h.open(cookie);
@@ -52,13 +53,23 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
   });
 
   it('a terminal opened from a lab page finds the lab\'s files in the home, owned by the learner', async () => {
-    const c = await shell(await h.newSession(), 'ingress-gateway');
+    lastCookie = await h.newSession();
+    const c = await shell(lastCookie, 'ingress-gateway');
     const out = await run(c, 'pwd; ls; stat -c %U httpbin.yaml; head -1 httpbin.yaml; rm httpbin-vs.yaml && echo removed');
     expect(out).toContain('/home/learner');
     expect(out).toMatch(/httpbin-gateway\.yaml\s+httpbin-vs\.yaml\s+httpbin\.yaml/);
     expect(out).toMatch(/\r\nlearner\r\n/);
     expect(out).toContain('removed');
+    // Reattached from another lab's page: that lab's files arrive and the prompt follows.
+    const ready = c.message('ready')!;
     await c.close();
+    const again = await h.open(lastCookie);
+    again.send({ type: 'hello', terminalId: ready.terminalId, resumeToken: ready.resumeToken, cols: 100, rows: 30, lab: 'egress-gateway' });
+    await again.waitForMessage('ready');
+    const out2 = await run(again, 'ls curl.yaml httpbin.yaml');
+    expect(out2).toMatch(/curl\.yaml\s+httpbin\.yaml/);
+    await again.waitForText('[egress-gateway]');
+    await again.close();
   });
 
   it('resizes the pty', async () => {
