@@ -5,17 +5,55 @@
 import type { KubeObject, ObjectStore, StoreEvent } from '../store/object-store.ts';
 import type { ResourceRegistry } from './resources.ts';
 
+interface Dependent {
+  resource: string;
+  namespace: string | undefined;
+  name: string;
+  uid: string | undefined;
+}
+
 export class GarbageCollector {
   private readonly unwatch: () => void;
   private readonly queue: (() => void)[] = [];
   private scheduled = false;
   private stopped = false;
+  /** owner uid → dependents, kept from the watch so a deletion never scans the whole store. */
+  private readonly dependents = new Map<string, Map<string, Dependent>>();
+  /** dependent key → the owner uids it was indexed under. */
+  private readonly ownersOf = new Map<string, string[]>();
 
   constructor(
     private readonly store: ObjectStore,
     private readonly registry: ResourceRegistry,
   ) {
+    for (const resource of store.resources()) for (const o of store.list(resource).items) this.index(resource, o);
     this.unwatch = store.watch('*', (ev) => this.observe(ev));
+  }
+
+  private static keyOf(resource: string, o: KubeObject): string {
+    return `${resource}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+  }
+
+  private index(resource: string, o: KubeObject): void {
+    const key = GarbageCollector.keyOf(resource, o);
+    this.unindex(key);
+    const owners = (o.metadata.ownerReferences ?? []).map((r) => r.uid).filter((u): u is string => typeof u === 'string');
+    if (owners.length === 0) return;
+    this.ownersOf.set(key, owners);
+    for (const uid of owners) {
+      let set = this.dependents.get(uid);
+      if (!set) this.dependents.set(uid, (set = new Map()));
+      set.set(key, { resource, namespace: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid });
+    }
+  }
+
+  private unindex(key: string): void {
+    for (const uid of this.ownersOf.get(key) ?? []) {
+      const set = this.dependents.get(uid);
+      set?.delete(key);
+      if (set && set.size === 0) this.dependents.delete(uid);
+    }
+    this.ownersOf.delete(key);
   }
 
   stop(): void {
@@ -42,6 +80,8 @@ export class GarbageCollector {
 
   private observe(ev: StoreEvent): void {
     const obj = ev.object;
+    if (ev.type === 'DELETED') this.unindex(GarbageCollector.keyOf(ev.resource, obj));
+    else this.index(ev.resource, obj);
     if (ev.type === 'DELETED') {
       const uid = obj.metadata.uid;
       if (uid) this.enqueue(() => this.deleteDependents(uid));
@@ -66,12 +106,11 @@ export class GarbageCollector {
   }
 
   private deleteDependents(uid: string): void {
-    for (const resource of this.store.resources()) {
-      for (const o of this.store.list(resource).items) {
-        if (!(o.metadata.ownerReferences ?? []).some((r) => r.uid === uid)) continue;
-        if ((o.metadata.finalizers ?? []).length) this.store.markDeleting(resource, o.metadata.namespace, o.metadata.name);
-        else this.store.delete(resource, o.metadata.namespace, o.metadata.name);
-      }
+    for (const d of [...(this.dependents.get(uid)?.values() ?? [])]) {
+      const o = this.store.get(d.resource, d.namespace, d.name);
+      if (!o || o.metadata.uid !== d.uid) continue;
+      if ((o.metadata.finalizers ?? []).length) this.store.markDeleting(d.resource, d.namespace, d.name);
+      else this.store.delete(d.resource, d.namespace, d.name);
     }
   }
 
