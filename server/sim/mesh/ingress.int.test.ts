@@ -592,6 +592,48 @@ spec:
   });
 });
 
+describe('secure gateway (HTTPS with credentialName, Istio secure-ingress task)', () => {
+  it('terminates TLS with the Secret named by credentialName, chosen by SNI; other names fail the handshake', async () => {
+    const key = join(work, 'tls.key');
+    const crt = join(work, 'tls.crt');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=httpbin.example.com', '-addext', 'subjectAltName=DNS:httpbin.example.com', '-keyout', key, '-out', crt]);
+    const s = await kubectl('-n', 'istio-system', 'create', 'secret', 'tls', 'httpbin-credential', `--key=${key}`, `--cert=${crt}`);
+    expect(s.code, s.stderr).toBe(0);
+    await apply('secure-gw', `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: secure-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: SIMPLE, credentialName: httpbin-credential}
+    hosts: [httpbin.example.com]
+`);
+    await apply('secure-vs', `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: secure-httpbin}
+spec:
+  hosts: [httpbin.example.com]
+  gateways: [secure-gateway]
+  http:
+  - route:
+    - destination: {host: httpbin, port: {number: 8000}}
+`);
+    const port = cluster.ingress.securePort;
+    const ok = await run(curlPath, ['-s', '-HHost:httpbin.example.com', '--resolve', `httpbin.example.com:${port}:127.0.0.1`, '--cacert', crt, '-D', '-', `https://httpbin.example.com:${port}/headers?show_env=1`], { encoding: 'utf8' });
+    // Envoy negotiates h2 by ALPN: the secure-ingress task prints `HTTP/2 418`.
+    expect(ok.stdout).toMatch(/^HTTP\/2 200 \r\nserver: istio-envoy\r\n/);
+    const teapot = await run(curlPath, ['-s', '-o', '/dev/null', '-w', '%{http_code} %{http_version}', '--resolve', `httpbin.example.com:${port}:127.0.0.1`, '--cacert', crt, `https://httpbin.example.com:${port}/status/418`], { encoding: 'utf8' });
+    expect(teapot.stdout).toBe('418 2');
+    const http11 = await run(curlPath, ['-s', '--http1.1', '-o', '/dev/null', '-w', '%{http_code}', '--resolve', `httpbin.example.com:${port}:127.0.0.1`, '--cacert', crt, `https://httpbin.example.com:${port}/status/200`], { encoding: 'utf8' });
+    expect(http11.stdout).toBe('200');
+    expect(cluster.logs.read('istio-system', gatewayPodName(), 'istio-proxy').map((l) => l.text).some((l) => l.includes('"GET /status/418 HTTP/2" 418'))).toBe(true);
+    expect(ok.stdout).toContain('"X-Forwarded-Proto": "https"');
+    const bad = await run(curlPath, ['-s', '--resolve', `other.example.com:${port}:127.0.0.1`, '-k', `https://other.example.com:${port}/headers`]).then(() => 0, (e: { code?: number }) => e.code ?? -1);
+    expect(bad).toBe(35);
+  });
+});
+
 describe('connection failures and retries', () => {
   it('an endpoint with nothing listening: 3 attempts (default 2 retries), then 503 connection failure', async () => {
     // A selector-less Service with a hand-written Endpoints object pointing at an unused pod IP.

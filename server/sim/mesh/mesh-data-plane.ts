@@ -3,6 +3,7 @@
 // sidecars' outbound traffic (SidecarDataPlane), records decisions, and validates Istio config.
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { LogBook } from '../logs/log-book.ts';
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
@@ -12,7 +13,7 @@ import type { ExternalNetwork } from '../world/external-network.ts';
 import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
 import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
-import { authorityHost, pickVirtualHost } from './hosts.ts';
+import { authorityHost, hostMatches, pickVirtualHost } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget } from './proxies.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
@@ -59,6 +60,7 @@ export class MeshDataPlane {
   private readonly router: HttpRouter;
   private readonly listeners: GatewayListeners;
   private readonly tableCache = new Map<string, { revision: number; table: GatewayRouteTable }>();
+  private readonly tlsCache = new Map<string, SecureContext>();
   private unwatch?: () => void;
   private configTimer?: NodeJS.Timeout;
   /** Config changed while a push was in flight. */
@@ -94,7 +96,11 @@ export class MeshDataPlane {
         }
       },
       (ns, name) => o.store.get('pods', ns, name),
-      (pod, servicePort) => this.gatewayTable(pod).listeners.some((l) => l.port === servicePort),
+      (pod, servicePort) => {
+        const l = this.gatewayTable(pod).listeners.find((x) => x.port === servicePort);
+        return l ? (l.secure ? 'https' : 'http') : undefined;
+      },
+      (pod, servicePort, servername) => this.tlsContext(pod, servicePort, servername),
     );
     // Entry points never throw: malformed config written straight to the store must not take
     // the process down (the request fails the way a broken proxy config would).
@@ -222,6 +228,32 @@ export class MeshDataPlane {
     return { kind, namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, podIP: podIPOf(pod) ?? '0.0.0.0', serviceAccount: serviceAccountOf(pod) };
   }
 
+  /** The certificate of the HTTPS server whose hosts match the SNI name, from its credentialName Secret. */
+  private tlsContext(pod: KubeObject, servicePort: number, servername: string): SecureContext | undefined {
+    const listener = this.gatewayTable(pod).listeners.find((l) => l.port === servicePort && l.secure);
+    if (!listener) return undefined;
+    const name = servername.toLowerCase();
+    const server = listener.servers.find((s) => s.credentialName && s.hosts.some((h) => hostMatches(h.slice(h.indexOf('/') + 1), name)));
+    if (!server) return undefined;
+    const secret = this.o.store.get('secrets', pod.metadata.namespace ?? 'default', server.credentialName!);
+    const data = (secret?.data as Record<string, string> | undefined) ?? {};
+    const cert = data['tls.crt'] ?? data.cert;
+    const key = data['tls.key'] ?? data.key;
+    if (!cert || !key) return undefined;
+    const cacheKey = `${secret!.metadata.uid}/${secret!.metadata.resourceVersion}`;
+    let ctx = this.tlsCache.get(cacheKey);
+    if (!ctx) {
+      try {
+        ctx = createSecureContext({ cert: Buffer.from(cert, 'base64'), key: Buffer.from(key, 'base64') });
+      } catch {
+        return undefined;
+      }
+      if (this.tlsCache.size > 100) this.tlsCache.clear();
+      this.tlsCache.set(cacheKey, ctx);
+    }
+    return ctx;
+  }
+
   private serveGateway(target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse): void {
     const table = this.gatewayTable(target.pod);
     const listener = table.listeners.find((l) => l.port === target.servicePort);
@@ -230,7 +262,8 @@ export class MeshDataPlane {
       res.destroy();
       return;
     }
-    const host = authorityHost(req.headers.host ?? '');
+    const authority = req.headers.host ?? req.headers[':authority'];
+    const host = authorityHost(typeof authority === 'string' ? authority : '');
     const idx = pickVirtualHost(listener.virtualHosts.map((v) => v.domains), host);
     const proxy = this.proxyInfo(target.pod, 'gateway');
     const ctx: RoutingContext = {
@@ -242,6 +275,7 @@ export class MeshDataPlane {
       virtualHost: idx >= 0 ? listener.virtualHosts[idx] : undefined,
       gatewayServers: listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex })),
       clientNamespace: proxy.namespace,
+      scheme: listener.secure ? 'https' : 'http',
     };
     // A plain-HTTP server with tls.httpsRedirect answers every request with a 301 to https.
     if (listener.servers.length && listener.servers.every((s) => s.httpsRedirect)) {

@@ -3,7 +3,9 @@
 // reaches), and one per gateway pod and target port, registered in the cluster network as
 // podIP:targetPort (how sidecars reach an egress gateway).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SecureContext } from 'node:tls';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
@@ -62,6 +64,7 @@ export type GatewayHandler = (target: GatewayRequestTarget, req: IncomingMessage
 interface ListenerSpec {
   key: string;
   kind: 'nodePort' | 'pod';
+  secure: boolean;
   bindPort: number; // 0 = any
   /** nodePort: the Service; pod: the pod and its ports. */
   service?: { namespace: string; name: string; port: number; targetPort: number | string; pods: string[] };
@@ -88,8 +91,10 @@ export class GatewayListeners {
     private readonly services: () => KubeObject[],
     private readonly handler: GatewayHandler,
     private readonly pod: (namespace: string, name: string) => KubeObject | undefined,
-    /** Whether the pod's proxy has a Gateway server on that Service port (Envoy has a listener). */
-    private readonly serves: (pod: KubeObject, servicePort: number) => boolean,
+    /** Whether the pod's proxy has a Gateway server on that Service port (Envoy has a listener), and which kind. */
+    private readonly serves: (pod: KubeObject, servicePort: number) => 'http' | 'https' | undefined,
+    /** The certificate for an SNI name on a TLS port (from the Gateway server's credentialName). */
+    private readonly tlsContext: (pod: KubeObject, servicePort: number, servername: string) => SecureContext | undefined,
   ) {}
 
   /** Bring the sockets in line with the Services and gateway pods now in the store. */
@@ -104,17 +109,19 @@ export class GatewayListeners {
       if (!targets.length) continue;
       for (const port of servicePorts(svc)) {
         if (port.protocol !== 'TCP') continue;
-        const serving = targets.filter((p) => this.serves(p, port.port));
+        const kinds = targets.map((p) => this.serves(p, port.port));
+        const serving = targets.filter((_p, i) => kinds[i] !== undefined);
         if (!serving.length) continue;
+        const secure = kinds.find((k) => k !== undefined) === 'https';
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
         }
         for (const pod of serving) {
           const tp = resolveTargetPort(pod, port.targetPort);
           const ip = podIPOf(pod)!;
           if (!tp) continue;
           const key = `pod:${ns}/${pod.metadata.name}:${ip}:${tp}`;
-          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
+          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
         }
       }
     }
@@ -140,7 +147,26 @@ export class GatewayListeners {
 
   private async open(spec: ListenerSpec): Promise<void> {
     const sockets = new Set<Socket>();
-    const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => this.dispatch(spec, req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.dispatch(spec, req, res);
+    // TLS ports pick the certificate by SNI like Envoy's filter chain match; no match (or no
+    // SNI) fails the handshake.
+    // Envoy offers h2 and http/1.1 by ALPN on TLS ports, so curl speaks HTTP/2 there.
+    const server: Server = spec.secure
+      ? (createSecureServer(
+          {
+            allowHTTP1: true,
+            maxSessionMemory: 10,
+            settings: { maxHeaderListSize: 64 * 1024 },
+            SNICallback: (servername, cb) => {
+              const ctx = this.contextFor(spec, servername);
+              if (ctx) cb(null, ctx);
+              else cb(new Error(`no certificate for ${servername}`));
+            },
+          },
+          handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
+        ) as unknown as Server)
+      : createServer({ maxHeaderSize: 64 * 1024 }, handler);
+    if (spec.secure) server.on('tlsClientError', (_err, socket) => socket.destroy());
     server.keepAliveTimeout = 0; // no Node `Keep-Alive` header; idle sockets end by server.timeout
     server.timeout = 120_000;
     server.on('connection', (s: Socket) => {
@@ -162,6 +188,20 @@ export class GatewayListeners {
     this.bindErrors.delete(spec.key);
     this.listeners.set(spec.key, { spec, server, sockets, loopbackPort: (server.address() as AddressInfo).port });
     if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (server.address() as AddressInfo).port);
+  }
+
+  private contextFor(spec: ListenerSpec, servername: string): SecureContext | undefined {
+    if (spec.pod) {
+      const pod = this.pod(spec.pod.namespace, spec.pod.name);
+      return pod ? this.tlsContext(pod, spec.pod.servicePort, servername) : undefined;
+    }
+    const s = spec.service!;
+    for (const name of s.pods) {
+      const pod = this.pod(s.namespace, name);
+      const ctx = pod ? this.tlsContext(pod, s.port, servername) : undefined;
+      if (ctx) return ctx;
+    }
+    return undefined;
   }
 
   private async close(key: string): Promise<void> {

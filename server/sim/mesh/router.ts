@@ -59,6 +59,8 @@ export interface RoutingContext {
   /** The namespace whose config names hosts when no VS does (client namespace). */
   clientNamespace: string;
   originalDestination?: { host: string; port: number };
+  /** `https` when the gateway terminated TLS. */
+  scheme?: 'http' | 'https';
 }
 
 interface Outcome {
@@ -91,12 +93,24 @@ function ephemeralPort(): number {
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    const k = req.rawHeaders[i]!.toLowerCase();
+    let k = req.rawHeaders[i]!.toLowerCase();
     const v = req.rawHeaders[i + 1]!;
+    // HTTP/2 (TLS gateway ports): pseudo-headers; :authority is the Host.
+    if (k.startsWith(':')) {
+      if (k !== ':authority') continue;
+      k = 'host';
+    }
     out[k] = out[k] !== undefined ? `${out[k]},${v}` : v;
   }
   return out;
 }
+
+/** The protocol as Envoy's access log names it. */
+function protocolOf(req: IncomingMessage): string {
+  return req.httpVersion === '2.0' ? 'HTTP/2' : req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+}
+
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'error'> {
   return new Promise((resolve) => {
@@ -176,8 +190,19 @@ export class HttpRouter {
 
   private writeHead(res: ServerResponse, status: number, headers: [string, string][]): void {
     if (res.headersSent || res.destroyed) return;
-    // Envoy's HTTP/1 codec sends exactly these headers: no Node `Connection`/`Keep-Alive`.
     res.sendDate = false;
+    if (typeof res.appendHeader !== 'function') {
+      // HTTP/2 compatibility response: one object, repeated names as arrays, no connection headers.
+      const obj: Record<string, string | string[]> = {};
+      for (const [k, v] of headers) {
+        if (H2_FORBIDDEN.has(k)) continue;
+        const prev = obj[k];
+        obj[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+      }
+      res.writeHead(status, obj);
+      return;
+    }
+    // Envoy's HTTP/1 codec sends exactly these headers: no Node `Connection`/`Keep-Alive`.
     res.removeHeader('connection');
     for (const [k, v] of headers) res.appendHeader(k, v);
     res.writeHead(status, STATUS_CODES[status] ?? 'Unknown');
@@ -196,7 +221,7 @@ export class HttpRouter {
       path = abs[2] || '/';
     }
     if (!path.startsWith('/')) path = `/${path}`;
-    const mreq: MeshRequest = { method: (req.method ?? 'GET').toUpperCase(), path, authority, scheme: 'http', port: ctx.listenerPort, headers };
+    const mreq: MeshRequest = { method: (req.method ?? 'GET').toUpperCase(), path, authority, scheme: ctx.scheme ?? 'http', port: ctx.listenerPort, headers };
     const requestId = headers['x-request-id'] && /^[\w.-]{1,128}$/.test(headers['x-request-id']) ? headers['x-request-id'] : randomUUID();
     const xff = this.forwardedFor(ctx, headers);
     const body = await readBody(req, MAX_REQUEST_BODY);
@@ -206,7 +231,7 @@ export class HttpRouter {
         start,
         method: mreq.method,
         path: originalPath ?? path,
-        protocol: `HTTP/${req.httpVersion === '1.0' ? '1.0' : '1.1'}`,
+        protocol: protocolOf(req),
         status: o.status,
         flags: o.flags,
         details: o.details,
@@ -538,7 +563,7 @@ export class HttpRouter {
       h[k] = v;
     }
     h.host = mreq.authority;
-    h['x-forwarded-proto'] = mreq.headers['x-forwarded-proto'] && ctx.proxy.kind !== 'gateway' ? mreq.headers['x-forwarded-proto'] : 'http';
+    h['x-forwarded-proto'] = mreq.headers['x-forwarded-proto'] && ctx.proxy.kind !== 'gateway' ? mreq.headers['x-forwarded-proto'] : mreq.scheme;
     h['x-request-id'] = opts.requestId;
     // Envoy keeps the path from before a prefix rewrite for the upstream (and the access log).
     if (opts.originalPath) h['x-envoy-original-path'] = opts.originalPath;

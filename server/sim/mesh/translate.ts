@@ -114,10 +114,14 @@ export interface GatewayServerRef {
   protocol: string;
   hosts: string[];
   httpsRedirect: boolean;
+  /** HTTPS servers: the Secret (in the gateway pod's namespace) holding the certificate. */
+  credentialName?: string;
 }
 
 export interface GatewayListenerTable {
   port: number;
+  /** TLS is terminated on this port (HTTPS servers). */
+  secure: boolean;
   servers: GatewayServerRef[];
   virtualHosts: VirtualHostTable[];
 }
@@ -233,14 +237,18 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       const protocol = String(port.protocol ?? 'HTTP').toUpperCase();
       const tls = s.tls as Obj | undefined;
       const plainHttp = protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
-      if (!plainHttp) return; // TLS termination is outside what the embedded gateway serves.
+      // HTTPS terminated at the gateway (tls.mode SIMPLE with a credentialName); PASSTHROUGH,
+      // MUTUAL and opaque TLS/TCP servers are not served by the embedded gateway.
+      const terminated = protocol === 'HTTPS' && tls?.mode === 'SIMPLE' && typeof tls.credentialName === 'string';
+      if (!plainHttp && !terminated) return;
       let l = listeners.get(port.number);
       if (!l) {
-        l = { port: port.number, servers: [], virtualHosts: [], hostOwners: [] };
+        l = { port: port.number, servers: [], virtualHosts: [], hostOwners: [], secure: terminated };
         listeners.set(port.number, l);
       }
+      if (l.secure !== terminated) return; // one port carries either plain HTTP or TLS
       const hosts = ((s.hosts as string[] | undefined) ?? []).map(String);
-      l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true });
+      l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true, credentialName: terminated ? String(tls!.credentialName) : undefined });
       for (const h of hosts) l.hostOwners.push({ gateway: gname, ...splitServerHost(h, g.metadata.namespace ?? 'default') });
     });
   }
@@ -273,7 +281,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       domains: [host],
       routes: mergeRoutes(lists),
     }));
-    out.push({ port: l.port, servers: l.servers, virtualHosts });
+    out.push({ port: l.port, secure: l.secure, servers: l.servers, virtualHosts });
   }
   return { proxy: `${pod.namespace}/${pod.name}`, listeners: out };
 }
