@@ -58,6 +58,26 @@ export function stageOf(pod: KubeObject): PodStage {
   return isPodReady(pod) ? 'ready' : 'running';
 }
 
+type StepName = 'schedule' | 'accept' | 'startContainers' | 'markReady' | 'terminate';
+
+/**
+ * The pod lifecycle as data: for each stage (read from the pod object by stageOf), how long after
+ * reaching it the next step runs, which step that is, and whether the containers must be running
+ * meanwhile. One engine (reconcile) applies it; each step writes the pod's next status.
+ */
+export const POD_STAGES: Record<PodStage, { delay: (t: LifecycleTiming) => number; step?: StepName; needsRuntime?: boolean }> = {
+  unscheduled: { delay: (t) => t.podScheduleMs, step: 'schedule' },
+  // Waits for room on the node; a deleted pod elsewhere retries it.
+  unschedulable: { delay: () => 0 },
+  scheduled: { delay: () => 0, step: 'accept' },
+  creating: { delay: (t) => t.podStartMs, step: 'startContainers' },
+  // Ready only after the runtime's startPod resolved (markReady waits for it).
+  running: { delay: (t) => t.podReadyMs, step: 'markReady', needsRuntime: true },
+  // Pods that arrive Ready (bootstrap, reset) still need their containers running.
+  ready: { delay: () => 0, needsRuntime: true },
+  terminating: { delay: () => 0, step: 'terminate' },
+};
+
 interface PodState {
   uid: string;
   cancel?: () => void;
@@ -195,37 +215,19 @@ export class PodLifecycleController {
     const nodeName = (pod.spec as Obj | undefined)?.nodeName;
     // Bound to a node that does not exist here: no kubelet will ever start it (it stays Pending).
     if (nodeName && nodeName !== NODE_NAME && !pod.metadata.deletionTimestamp) return;
-    switch (stageOf(pod)) {
-      case 'unscheduled':
-        this.later(key, state, timing.podScheduleMs, () => this.schedule(key, uid));
-        break;
-      case 'unschedulable':
-        state.unschedulable = true;
-        break;
-      case 'scheduled':
-        this.later(key, state, 0, () => this.accept(key, uid));
-        break;
-      case 'creating':
-        this.later(key, state, timing.podStartMs, () => this.startContainers(key, uid));
-        break;
-      case 'running':
-        this.ensureRuntime(pod, state);
-        if (state.runtimeFailed) break;
-        this.later(key, state, timing.podReadyMs, () => this.markReady(key, uid));
-        break;
-      case 'ready':
-        // Pods that arrive Ready (bootstrap, reset) still need their containers running.
-        this.ensureRuntime(pod, state);
-        break;
-      case 'terminating':
-        if (!state.terminating) {
-          state.terminating = true;
-          state.cancel?.();
-          state.cancel = undefined;
-        }
-        this.later(key, state, 0, () => this.terminate(key, uid));
-        break;
+    const stage = stageOf(pod);
+    const rule = POD_STAGES[stage];
+    if (rule.needsRuntime) this.ensureRuntime(pod, state);
+    if (stage === 'unschedulable') state.unschedulable = true;
+    if (stage === 'terminating' && !state.terminating) {
+      // Deletion overrides whatever step was pending.
+      state.terminating = true;
+      state.cancel?.();
+      state.cancel = undefined;
     }
+    if (!rule.step || (stage === 'running' && state.runtimeFailed)) return;
+    const step = rule.step;
+    this.later(key, state, rule.delay(timing), () => this[step](key, uid));
   }
 
   /** Why the one node cannot take this pod (the scheduler's filter plugins), or undefined. */
