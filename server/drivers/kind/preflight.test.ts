@@ -46,6 +46,7 @@ describe('kind preflight', () => {
     ],
     ['too little memory', { 'docker info': { stdout: JSON.stringify({ ServerVersion: '29.1.0', MemTotal: 2 * GiB }) } }, /^not enough memory: Docker has 2\.0 GiB/, /Resources/],
     ['kind missing', { 'kind version': { code: 127, notFound: true } }, /^kind not found/, /go install sigs\.k8s\.io\/kind@v0\.33\.0/],
+    ['kind too old for the pinned node image', { 'kind version': { stdout: 'kind v0.20.0 go1.20.4 linux/amd64\n' } }, /^kind v0\.20\.0 is older than v0\.33\.0/, /kind@v0\.33\.0/],
     ['kind broken', { 'kind version': { code: 2, stderr: 'exec format error\n' } }, /^`kind version` failed: exec format error/, /kind\.sigs\.k8s\.io/],
   ])('%s', async (_name, answers, message, fix) => {
     const r = await check(answers);
@@ -53,6 +54,10 @@ describe('kind preflight', () => {
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.message).toMatch(message);
     expect(r.problems[0]!.fix).toMatch(fix);
+  });
+
+  it.each([['the pinned release', 'kind v0.33.0 go1.25.1 linux/amd64'], ['a newer release', 'kind v0.34.2 go1.26 darwin/arm64'], ['a newer minor with an older patch', 'kind v1.0.0']])('accepts %s of kind', async (_n, stdout) => {
+    expect((await check({ 'kind version': { stdout } })).ok).toBe(true);
   });
 
   it('reports busy host ports with the flag to change them', async () => {

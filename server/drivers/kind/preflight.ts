@@ -3,7 +3,7 @@
 import { createServer } from 'node:net';
 import type { PreflightProblem } from '../types.ts';
 import type { CommandRunner } from './command-runner.ts';
-import { KIND_INSTALL_FIX, MIN_DOCKER_MEMORY_BYTES } from './versions.ts';
+import { KIND_INSTALL_FIX, KIND_VERSION, MIN_DOCKER_MEMORY_BYTES } from './versions.ts';
 
 export interface KindPreflightOptions {
   name: string;
@@ -88,7 +88,19 @@ async function checkKind(o: KindPreflightOptions, deps: KindPreflightDeps, probl
     problems.push({ message: `\`kind version\` failed: ${firstLine(result.stderr) || `exit ${result.code}`}`, fix: KIND_INSTALL_FIX });
     return false;
   }
+  // kind supports a node image only with the release that built it (or a later one).
+  const found = /\bv(\d+)\.(\d+)\.(\d+)/.exec(result.stdout);
+  if (found && compareVersions(found.slice(1).map(Number), versionParts(KIND_VERSION)) < 0) {
+    problems.push({ message: `kind ${found[0]} is older than ${KIND_VERSION}, the release that built the pinned node image`, fix: KIND_INSTALL_FIX });
+    return false;
+  }
   return true;
+}
+
+const versionParts = (v: string) => v.replace(/^v/, '').split('.').map(Number);
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+  return 0;
 }
 
 export async function kindPreflight(o: KindPreflightOptions, deps: KindPreflightDeps): Promise<KindPreflightReport> {
