@@ -119,6 +119,14 @@ describe('lifecycle', () => {
     expect(dry.body.status).toEqual({ phase: 'Pending', qosClass: 'BestEffort' });
   });
 
+  it('secret stringData is folded into data', async () => {
+    const r = await apiRequest(a.api, 'POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sd' }, data: { a: 'MQ==' }, stringData: { b: 'two' } });
+    expect(r.status).toBe(201);
+    expect(r.body.data).toEqual({ a: 'MQ==', b: Buffer.from('two').toString('base64') });
+    expect(r.body.stringData).toBeUndefined();
+    expect(r.body.type).toBe('Opaque');
+  });
+
   it('resourceVersion and generation follow spec changes only', async () => {
     const created = (await apiRequest(a.api, 'POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gen' }, spec: { selector: { matchLabels: { app: 'g' } }, template: { metadata: { labels: { app: 'g' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } })).body;
     expect(created.metadata.generation).toBe(1);

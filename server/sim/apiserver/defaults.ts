@@ -117,6 +117,12 @@ function defaultService(svc: Obj): void {
 
 function defaultSecret(s: Obj): void {
   s.type ??= 'Opaque';
+  // stringData is write-only: the API server folds it into data (base64) and drops it.
+  if (s.stringData && typeof s.stringData === 'object' && !Array.isArray(s.stringData)) {
+    s.data = { ...(s.data && typeof s.data === 'object' ? s.data : {}) };
+    for (const [k, v] of Object.entries(s.stringData)) s.data[k] = Buffer.from(String(v ?? '')).toString('base64');
+  }
+  delete s.stringData;
 }
 
 const byKey: Record<string, (o: Obj) => void> = {
