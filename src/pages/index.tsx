@@ -44,10 +44,10 @@ export default function Home(): ReactNode {
             <Translate id="home.tagline">在自己的集群上，一步一步学会 Istio 如何管理进出网格的流量。</Translate>
           </p>
           <div className={styles.buttons}>
-            <Link className="button button--primary button--lg" to="/docs/ingress-gateway">
+            <Link className={`button button--lg ${styles.start}`} to="/docs/ingress-gateway">
               <Translate id="home.start">开始第一个实验：入口网关</Translate>
             </Link>
-            <Link className="button button--secondary button--lg" to="/docs/traffic-overview">
+            <Link className={`button button--lg button--outline ${styles.secondary}`} to="/docs/traffic-overview">
               <Translate id="home.overview">先读概览</Translate>
             </Link>
           </div>

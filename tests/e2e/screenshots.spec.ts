@@ -1,11 +1,11 @@
-// Screenshots of each chapter page, desktop and narrow, light and dark, in both languages, into
+// Screenshots of each chapter page (and the landing page), desktop and narrow, light and dark, in both languages, into
 // test-results/screenshots/ (looked at by a person; the assertions check the layout rules).
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { LABELS, type Locale } from './lab-helpers.ts';
 
 const OUT = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
-const PAGES = ['ingress-gateway', 'egress-gateway', 'traffic-overview'];
+const PAGES = ['ingress-gateway', 'egress-gateway', 'traffic-overview', 'home'];
 const VIEWPORTS = [
   { name: 'desktop', width: 1440, height: 900 },
   { name: 'narrow', width: 390, height: 844 },
@@ -18,7 +18,7 @@ for (const locale of ['zh-Hans', 'en'] as Locale[])
         test(`${doc} ${locale} ${viewport.name} ${scheme}`, async ({ browser }) => {
           const context = await browser.newContext({ viewport, colorScheme: scheme });
           const page = await context.newPage();
-          await page.goto(`${LABELS[locale].prefix}/docs/${doc}`);
+          await page.goto(doc === 'home' ? `${LABELS[locale].prefix}/` : `${LABELS[locale].prefix}/docs/${doc}`);
           await expect(page.locator('html')).toHaveAttribute('data-theme', scheme);
           await expect(page.locator('html')).toHaveAttribute('lang', locale);
           const lab = page.locator('[data-lab]');
