@@ -41,6 +41,8 @@ export interface ExistingDriverOptions {
    * for a cluster of one's own (no isolation), or clusters that issue no ServiceAccount tokens.
    */
   learnerCredentials?: 'serviceaccount' | 'operator';
+  /** How long to wait for the token controller to fill a token Secret (clusters without TokenRequest). */
+  tokenWaitMs?: number;
 }
 
 /** Istio CRDs the labs apply. */
@@ -192,7 +194,7 @@ export class ExistingDriver implements ClusterDriver {
     const config =
       this.options.learnerCredentials === 'operator'
         ? learnerKubeconfig({ ...common, user: kc.getCurrentUser()?.name ?? 'operator', credentials: operatorCredentials(kc) })
-        : learnerKubeconfig({ ...common, user: `${plan.serviceAccount}-${learner}`, credentials: { token: await learnerToken(kc, plan, this.options.tokenSeconds ?? 12 * 3600) } });
+        : learnerKubeconfig({ ...common, user: `${plan.serviceAccount}-${learner}`, credentials: { token: await learnerToken(kc, plan, this.options.tokenSeconds ?? 12 * 3600, this.options.tokenWaitMs ?? 10_000) } });
     await writeFile(kubeconfigPath, stringify(config), { mode: 0o600 });
     progress.end('Writing the learner kubeconfig', true, kubeconfigPath);
     return new ExistingClusterHandle(kc, plan, ingress.address, kubeconfigPath, dir);
@@ -268,7 +270,7 @@ async function ensure(api: KubernetesObjectApi, obj: KubernetesObject): Promise<
   }
 }
 
-async function learnerToken(kc: KubeConfig, plan: LearnerPlan, seconds: number): Promise<string> {
+async function learnerToken(kc: KubeConfig, plan: LearnerPlan, seconds: number, waitMs: number): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   try {
     const tr = await core.createNamespacedServiceAccountToken({
@@ -286,12 +288,13 @@ async function learnerToken(kc: KubeConfig, plan: LearnerPlan, seconds: number):
     apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
     metadata: { name, namespace: plan.namespace, annotations: { 'kubernetes.io/service-account.name': plan.serviceAccount } },
   } as KubernetesObject);
-  for (let i = 0; i < 50; i++) {
+  const deadline = Date.now() + waitMs;
+  do {
     const secret = await core.readNamespacedSecret({ name, namespace: plan.namespace });
     const token = secret.data?.token;
     if (token) return Buffer.from(token, 'base64').toString('utf8');
     await new Promise((r) => setTimeout(r, 200));
-  }
+  } while (Date.now() < deadline);
   throw new Error(`the cluster issued no token for ServiceAccount ${plan.namespace}/${plan.serviceAccount}`);
 }
 

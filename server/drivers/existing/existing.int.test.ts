@@ -55,7 +55,7 @@ describe.sequential('existing driver on a live API server', () => {
   });
 
   it("creates a learner's namespace and RBAC as planned, and down removes them", async () => {
-    const driver = createExistingDriver({ kubeconfig: shared.kubeconfigPath, dataDir });
+    const driver = createExistingDriver({ kubeconfig: shared.kubeconfigPath, dataDir, tokenWaitMs: 500 });
     // Service-account tokens need the TokenRequest API or the token controller; either way the
     // namespace and RBAC are created first.
     await driver.create({ name: 'alice' }).then((h) => h.destroy(), () => undefined);
