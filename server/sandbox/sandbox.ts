@@ -239,7 +239,22 @@ function writeIfChanged(path: string, content: string): void {
 // ~/.bashrc (so they can customise), with completion for kubectl when available.
 const BASHRC = `# meshlab: generated, read-only
 [ -f /usr/share/bash-completion/bash_completion ] && . /usr/share/bash-completion/bash_completion
-command -v kubectl >/dev/null 2>&1 && source <(kubectl completion bash 2>/dev/null) && complete -o default -F __start_kubectl k
+# Without the bash-completion package, a minimal stand-in for what kubectl's completion needs.
+if ! declare -F _get_comp_words_by_ref >/dev/null 2>&1; then
+  _get_comp_words_by_ref() {
+    cur="\${COMP_WORDS[COMP_CWORD]}"
+    prev="\${COMP_WORDS[COMP_CWORD-1]}"
+    words=("\${COMP_WORDS[@]}")
+    cword=\$COMP_CWORD
+  }
+fi
+# kubectl completion loads on the first Tab (running kubectl at every shell start is slow).
+__meshlab_kubectl_completion() {
+  source <(kubectl completion bash 2>/dev/null)
+  complete -o default -F __start_kubectl kubectl k
+  __start_kubectl "\$@"
+}
+complete -o default -F __meshlab_kubectl_completion kubectl k
 alias k=kubectl
 alias ls='ls --color=auto'
 alias grep='grep --color=auto'

@@ -25,5 +25,11 @@ it('kubectl get ns in the terminal lists the cluster namespaces', async () => {
   expect(c.text).toMatch(/Client Version: v1\.3[4-6]\./);
   expect(c.text).toMatch(/NAME\s+STATUS\s+AGE/);
   expect(c.text).toMatch(/default\s+Active/);
+  // Tab completes kubectl subcommands and resource names from the cluster.
+  await c.waitForText(/\$ $/);
+  c.clear();
+  c.type('kubectl get ns istio-sys\t');
+  await c.waitForText('istio-system', 20_000);
+  c.type('\x15');
   await c.close();
 }, 120_000);
