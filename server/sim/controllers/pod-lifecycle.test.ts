@@ -154,6 +154,9 @@ describe('pod lifecycle (schedule 50 ms, start 150 ms, ready 100 ms)', () => {
     await advance(0);
     expect(store.get('pods', 'demo', 'web')).toBeUndefined();
     expect(stopped).toEqual(['web']);
+    await advance(0);
+    const killing = (store.list('events', 'demo').items as Obj[]).filter((e) => e.reason === 'Killing');
+    expect(killing.map((e) => [e.message, e.involvedObject.fieldPath])).toEqual([['Stopping container app', 'spec.containers{app}']]);
   });
 
   it('gives every pod its own IP from 10.244.0.0/16 and reuses none while in use', async () => {

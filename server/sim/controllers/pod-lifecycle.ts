@@ -182,8 +182,21 @@ export class PodLifecycleController {
     s.cancel?.();
     this.pods.delete(key);
     this.ips.release(s.ip ?? podIPOf(pod));
-    if (s.runtimeStarted) void this.o.runtime.stopPod(pod).catch(() => {});
+    if (s.runtimeStarted) {
+      void this.o.runtime.stopPod(pod).catch(() => {});
+      // The kubelet's Killing events outlive the pod (written after the store's dispatch).
+      queueMicrotask(() => this.recordKilling(pod));
+    }
     this.o.logs?.dropPod(pod.metadata.namespace ?? 'default', pod.metadata.name);
+  }
+
+  private recordKilling(pod: KubeObject): void {
+    const status = (pod.status ?? {}) as Obj;
+    const running = (list: unknown, path: string) =>
+      ((Array.isArray(list) ? list : []) as Obj[]).filter((c) => (c.state as Obj | undefined)?.running).map((c) => ({ name: String(c.name), path }));
+    for (const c of [...running(status.containerStatuses, 'containers'), ...running(status.initContainerStatuses, 'initContainers')]) {
+      this.o.events.record(KUBELET, pod, 'Normal', 'Killing', `Stopping container ${c.name}`, { fieldPath: `spec.${c.path}{${c.name}}` });
+    }
   }
 
   /** Schedule the next stage of a pod, once: a pending step is never doubled. */
@@ -387,6 +400,7 @@ export class PodLifecycleController {
     const state = this.state(pod);
     if (state.runtimeStarted) {
       state.runtimeStarted = false;
+      this.recordKilling(pod);
       await this.o.runtime.stopPod(pod).catch(() => {});
     }
     const still = this.current(key, uid);
