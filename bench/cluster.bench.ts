@@ -68,6 +68,26 @@ try {
     console.log(`  RSS per idle cluster:   ${mb((loaded.rss - base.rss) / idle)} MB (target <= 20 MB)`);
     console.log(`  objects per cluster:    ${[...clusters[0]!.store.snapshot().values()].reduce((n, items) => n + items.length, 0)}`);
     await Promise.all(clusters.map((c) => c.stop()));
+
+    // Reset after a small lab: a namespace with an injected two-replica deployment and a service.
+    const c = await EmbeddedCluster.start({ ...optionsFor(), timing: { podScheduleMs: 0, podStartMs: 0, podReadyMs: 0 } });
+    const resets: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      c.store.create('namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'lab', labels: { 'istio-injection': 'enabled' } } });
+      c.store.create('services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'lab' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80, protocol: 'TCP' }] } });
+      c.store.create('apps/deployments', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'lab' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } },
+      });
+      for (let w = 0; w < 200 && (c.store.get('apps/deployments', 'lab', 'web')?.status as { availableReplicas?: number } | undefined)?.availableReplicas !== 2; w++) await new Promise((r) => setTimeout(r, 10));
+      t = performance.now();
+      await c.reset();
+      resets.push(performance.now() - t);
+    }
+    console.log(`  reset after a small lab, median of 5: ${median(resets).toFixed(0)} ms`);
+    await c.stop();
   }
 } finally {
   await worldLease.release();
