@@ -83,6 +83,14 @@ describe('services', () => {
     expect(r.body.message).toBe(`Service "np2" is invalid: spec.ports[0].nodePort: Invalid value: ${taken}: provided port is already allocated`);
   });
 
+  it('switching NodePort to ClusterIP drops the node port', async () => {
+    a.api.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'sw', namespace: 'default' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } } as any);
+    const r = await apiRequest(a.api, 'PATCH', '/api/v1/namespaces/default/services/sw', { spec: { type: 'ClusterIP' } }, 'application/strategic-merge-patch+json');
+    expect(r.status).toBe(200);
+    expect(r.body.spec.ports).toEqual([{ port: 80, protocol: 'TCP', targetPort: 80 }]);
+    expect(r.body.spec.externalTrafficPolicy).toBeUndefined();
+  });
+
   it('Endpoints reads carry the deprecation warning', async () => {
     const r = await apiRequest(a.api, 'GET', '/api/v1/namespaces/default/endpoints');
     expect(r.headers.warning).toBe('299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice"');

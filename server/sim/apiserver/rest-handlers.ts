@@ -59,6 +59,21 @@ export function servedAs(obj: KubeObject, type: ResourceType, version: string): 
   return obj;
 }
 
+/** Service fields that stop applying when the type changes are cleared, as the real strategy does. */
+function dropTypeDependentFields(svc: Obj, old: Obj): void {
+  const was = old.spec?.type;
+  const now = svc.spec?.type;
+  if (was === now || !svc.spec) return;
+  const hadNodePorts = was === 'NodePort' || was === 'LoadBalancer';
+  const needsNodePorts = now === 'NodePort' || now === 'LoadBalancer';
+  if (hadNodePorts && !needsNodePorts) for (const p of Array.isArray(svc.spec.ports) ? svc.spec.ports : []) if (p && typeof p === 'object') delete p.nodePort;
+  if (was === 'LoadBalancer' && now !== 'LoadBalancer') {
+    delete svc.spec.allocateLoadBalancerNodePorts;
+    delete svc.spec.loadBalancerClass;
+  }
+  if (!needsNodePorts) delete svc.spec.externalTrafficPolicy;
+}
+
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
 function generateSuffix(): string {
@@ -350,6 +365,7 @@ export class RestHandlers {
       else (obj as Obj).status = (old as Obj).status;
     }
     applyDefaults(key, obj);
+    if (key === 'services') dropTypeDependentFields(obj as Obj, old as Obj);
     this.admit(req, 'UPDATE', obj, old, dryRun);
     applyDefaults(key, obj);
     const causes = [...validateObject(key, obj), ...validateUpdate(key, obj, old)];

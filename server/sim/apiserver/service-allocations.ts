@@ -92,7 +92,17 @@ export class ServiceAllocations {
       else if (used.ports.has(np)) causes.push(field.invalid(`spec.ports[${i}].nodePort`, np, 'provided port is already allocated'));
       else this.ports.reserve(np);
     });
-    if (causes.length || dryRun) for (const undo of taken) undo();
+    if (causes.length || dryRun) {
+      for (const undo of taken) undo();
+      return causes;
+    }
+    // Node ports and cluster IPs the update no longer uses go back to the pools.
+    if (old) {
+      const kept = new Set(ports.map((p) => p?.nodePort).filter(Boolean));
+      for (const p of old.spec?.ports ?? []) if (p?.nodePort && !kept.has(p.nodePort)) this.ports.release(p.nodePort);
+      const ips = new Set(spec.clusterIPs ?? []);
+      for (const ip of old.spec?.clusterIPs ?? []) if (ip !== 'None' && !ips.has(ip)) this.ips.release(ip);
+    }
     return causes;
   }
 
