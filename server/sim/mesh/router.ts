@@ -4,6 +4,7 @@
 // answers (local replies, `server`, `x-envoy-upstream-service-time`), writing the access log
 // and a RouteDecision.
 import { createHash, randomUUID } from 'node:crypto';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent, request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
@@ -145,6 +146,7 @@ export class HttpRouter {
   private readonly clusters = new Map<string, ClusterState>();
   /** Upstream connections are reused like Envoy's pools (loopback sockets, so cheap to keep). */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
+  private readonly tlsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
 
   constructor(private readonly d: RouterDeps) {}
 
@@ -162,6 +164,7 @@ export class HttpRouter {
   /** Close pooled upstream connections (the data plane is stopping). */
   close(): void {
     this.agent.destroy();
+    this.tlsAgent.destroy();
   }
 
   /** Serve one request in a routing context; never throws. */
@@ -619,7 +622,11 @@ export class HttpRouter {
         if (timer) clearTimeout(timer);
         resolve(v);
       };
-      const r = httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false });
+      // TLS origination (DestinationRule tls SIMPLE): the proxy speaks TLS to the upstream with
+      // the DR's SNI. The simulated world's certificates are trusted as Envoy trusts real ones.
+      const r = lookup.tls
+        ? httpsRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.tlsAgent, setHost: false, servername: lookup.tls.sni, rejectUnauthorized: false })
+        : httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false });
       const timer = Number.isFinite(budgetMs)
         ? setTimeout(() => {
             r.destroy();

@@ -4,6 +4,7 @@
 // access log clusters) with the real curl as the client.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,7 @@ let work: string;
 let kubectlPath: string;
 let curlPath: string;
 let internet: Server;
+let secureInternet: Server | undefined;
 let shim: Server;
 let clientPod: KubeObject;
 /** What the next shim connection "connected to" (the transport knows it from interception). */
@@ -35,6 +37,7 @@ let target = { host: 'httpbin.org', port: 80 };
 const external: ExternalNetwork = {
   lookup(host, port) {
     if (host === 'httpbin.org' && port === 80) return { host: '127.0.0.1', port: (internet.address() as AddressInfo).port };
+    if (host === 'httpbin.org' && port === 443 && secureInternet) return { host: '127.0.0.1', port: (secureInternet.address() as AddressInfo).port };
     return undefined;
   },
 };
@@ -148,6 +151,7 @@ spec:
 afterAll(async () => {
   await cluster?.stop();
   internet?.close();
+  secureInternet?.close();
   shim?.close();
   await rm(work, { recursive: true, force: true });
 });
@@ -297,6 +301,55 @@ describe('routeOutboundTcp (TLS and opaque TCP)', () => {
     expect(mesh.sidecar.isHttpPort(clientPod, { host: 'httpbin', port: 8000 })).toBe(true);
     expect(mesh.sidecar.isHttpPort(clientPod, { host: 'httpbin.org', port: 80 })).toBe(true);
     expect(mesh.sidecar.isHttpPort(clientPod, { host: 'example.net', port: 443 })).toBe(false);
+  });
+});
+
+describe('TLS origination (egress-tls-origination task)', () => {
+  it('port 80 of a ServiceEntry with targetPort 443 and a DestinationRule tls SIMPLE: the sidecar speaks TLS upstream', async () => {
+    const key = join(work, 'w.key');
+    const crt = join(work, 'w.crt');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=httpbin.org', '-keyout', key, '-out', crt]);
+    let sni = '';
+    secureInternet = createHttpsServer({ key: await readFile(key), cert: await readFile(crt) }, (req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ tls: true, host: req.headers.host }) + '\n');
+    });
+    secureInternet.on('secureConnection', (s) => (sni = (s as unknown as { servername?: string }).servername ?? ''));
+    await new Promise<void>((r) => secureInternet!.listen(0, '127.0.0.1', r));
+    await apply('se', `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext}
+spec:
+  hosts: [httpbin.org]
+  ports:
+  - {number: 80, name: http-port, protocol: HTTP, targetPort: 443}
+  - {number: 443, name: https-port, protocol: HTTPS}
+  resolution: DNS
+`);
+    await apply('dr-tls', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin-org}
+spec:
+  host: httpbin.org
+  trafficPolicy:
+    portLevelSettings:
+    - port: {number: 80}
+      tls: {mode: SIMPLE}
+`);
+    const r = await curl('/get', { host: 'httpbin.org', port: 80 });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ tls: true, host: 'httpbin.org' });
+    expect(sni).toBe('httpbin.org');
+    await kubectl('delete', 'destinationrule', 'httpbin-org');
+    await apply('se', `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext}
+spec:
+  hosts: [httpbin.org]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  location: MESH_EXTERNAL
+  resolution: DNS
+`);
   });
 });
 

@@ -26,10 +26,26 @@ export interface ConnectionPoolLimits {
 }
 
 export type ClusterLookup =
-  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string }
+  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string; tls?: OriginationTls }
   | { kind: 'not_found'; name: string };
 
 const UNLIMITED = 2 ** 32 - 1;
+
+/** TLS the proxy originates to the upstream (DestinationRule trafficPolicy.tls mode SIMPLE). */
+export interface OriginationTls {
+  sni: string;
+}
+
+/** trafficPolicy.tls for a port: subset over top level, portLevelSettings over the policy's own. */
+function originationOf(dr: KubeObject | undefined, subset: Obj | undefined, port: number, host: string): OriginationTls | undefined {
+  const pick = (policy: Obj | undefined): Obj | undefined => {
+    const pl = ((policy?.portLevelSettings as Obj[] | undefined) ?? []).find((p) => (p.port as Obj | undefined)?.number === port);
+    return (pl?.tls as Obj | undefined) ?? (policy?.tls as Obj | undefined);
+  };
+  const tls = pick(subset?.trafficPolicy as Obj | undefined) ?? pick((dr?.spec as Obj | undefined)?.trafficPolicy as Obj | undefined);
+  if (!tls || tls.mode !== 'SIMPLE') return undefined;
+  return { sni: typeof tls.sni === 'string' && tls.sni ? tls.sni : host };
+}
 
 function limitsOf(dr: KubeObject | undefined, subset: Obj | undefined): ConnectionPoolLimits {
   const base = ((dr?.spec as Obj | undefined)?.trafficPolicy as Obj | undefined)?.connectionPool as Obj | undefined;
@@ -103,7 +119,7 @@ export class UpstreamDirectory {
         if (selector && !labelsSelect(selector, podLabels(pod))) continue;
         endpoints.push({ address: `${ep.ip}:${ep.port}`, socket: this.network.socketOf(ep.ip, ep.port), pod });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs };
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs, tls: originationOf(dr, subset, port, host) };
     }
     const entries = serviceEntriesFor(snapshot, host, q.clientNamespace);
     if (entries.length) {
@@ -148,7 +164,7 @@ export class UpstreamDirectory {
       } else {
         endpoints.push({ address: `${host}:${targetPort}`, socket: this.external.lookup(host, targetPort) });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL' };
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL', tls: originationOf(dr, subset, port, host) };
     }
     return { kind: 'not_found', name: `outbound|${q.port ?? q.listenerPort ?? ''}|${subsetName}|${host}` };
   }
