@@ -22,7 +22,7 @@ import type { ClusterDriver, ClusterHandle, CreateOptions, IngressAddress, Prefl
 import { silentProgress } from '../types.ts';
 import { dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { chooseIngress, GATEWAY_SELECTORS, type IngressChoice } from './ingress.ts';
-import { learnerIdFrom, learnerKubeconfig, learnerPlan, type LearnerPlan } from './learner-plan.ts';
+import { LEARNER_LABEL, learnerIdFrom, learnerKubeconfig, learnerPlan, type LearnerPlan } from './learner-plan.ts';
 
 export interface ExistingDriverOptions {
   /** Operator's kubeconfig (admin on the shared cluster); default $KUBECONFIG, then ~/.kube/config. */
@@ -197,7 +197,11 @@ export class ExistingDriver implements ClusterDriver {
         : learnerKubeconfig({ ...common, user: `${plan.serviceAccount}-${learner}`, credentials: { token: await learnerToken(kc, plan, this.options.tokenSeconds ?? 12 * 3600, this.options.tokenWaitMs ?? 10_000) } });
     await writeFile(kubeconfigPath, stringify(config), { mode: 0o600 });
     progress.end('Writing the learner kubeconfig', true, kubeconfigPath);
-    return new ExistingClusterHandle(kc, plan, ingress.address, kubeconfigPath, dir);
+    const handle = new ExistingClusterHandle(kc, plan, ingress.address, kubeconfigPath, dir);
+    // With the operator's credentials a lab may create namespaces of its own; on a cluster of one's
+    // own, reset removes them too. (With ServiceAccount credentials a learner cannot create any.)
+    if (this.options.learnerCredentials === 'operator') await handle.recordNamespaces();
+    return handle;
   }
 
   /** `meshlab cluster down --driver existing --name LEARNER`. */
@@ -320,6 +324,8 @@ const RESET_KINDS: [apiVersion: string, kind: string][] = [
 
 class ExistingClusterHandle implements ClusterHandle {
   readonly driver = 'existing' as const;
+  /** Namespaces present right after create, when labs may create their own (operator credentials). */
+  private baselineNamespaces?: Set<string>;
   readonly id: string;
   readonly learnerNamespace: string;
   private destroyed = false;
@@ -347,6 +353,24 @@ class ExistingClusterHandle implements ClusterHandle {
     return env;
   }
 
+  async recordNamespaces(): Promise<void> {
+    const list = await this.kc.makeApiClient(CoreV1Api).listNamespace();
+    this.baselineNamespaces = new Set(list.items.map((n) => n.metadata?.name ?? ''));
+  }
+
+  /** Namespaces created since create(), except other learners' (they carry meshlab's learner label). */
+  private async removeNewNamespaces(): Promise<void> {
+    if (!this.baselineNamespaces) return;
+    const core = this.kc.makeApiClient(CoreV1Api);
+    for (const ns of (await core.listNamespace()).items) {
+      const name = ns.metadata?.name;
+      if (!name || this.baselineNamespaces.has(name) || ns.metadata?.labels?.[LEARNER_LABEL]) continue;
+      await core.deleteNamespace({ name }).catch((err: unknown) => {
+        if (statusOf(err) !== 404) throw err;
+      });
+    }
+  }
+
   /** Deletes what the labs made in the learner's namespace; the namespace, its RBAC and token stay. */
   async reset(progress: ProgressSink = silentProgress): Promise<void> {
     progress.start(`Resetting ${this.plan.namespace}`);
@@ -371,12 +395,14 @@ class ExistingClusterHandle implements ClusterHandle {
     }
     // Labs label their namespace (injection); put the planned labels back.
     await ensure(api, this.plan.objects[0]!);
+    await this.removeNewNamespaces();
     progress.end(`Resetting ${this.plan.namespace}`, true);
   }
 
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    await this.removeNewNamespaces();
     await removeLearner(this.kc, this.plan);
     await rm(this.dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriver } from '../registry.ts';
 import type { ClusterHandle } from '../types.ts';
-import { runConformance, run } from '../conformance/suite.ts';
+import { eventually, runConformance, run } from '../conformance/suite.ts';
 import { findTool } from '../../tools/binaries.ts';
 import { createExistingDriver } from './index.ts';
 import { LEARNER_RULES, ISTIO_VIEW_RULES } from './learner-plan.ts';
@@ -73,6 +73,23 @@ describe.sequential('existing driver on a live API server', () => {
     expect(after.stderr).toMatch(/NotFound/);
     const rb = await operator(['-n', 'istio-system', 'get', 'rolebinding', 'meshlab-learner-alice']);
     expect(rb.stderr).toMatch(/NotFound/);
+  }, 120_000);
+
+  it('with operator credentials, reset and destroy remove the namespaces a lab created, not other learners\'', async () => {
+    const driver = createExistingDriver({ kubeconfig: shared.kubeconfigPath, dataDir, learnerCredentials: 'operator' });
+    const carol = await driver.create({ name: 'carol' });
+    const dave = await driver.create({ name: 'dave' });
+    const asCarol = (args: string[]) => run(findTool('kubectl'), args, { KUBECONFIG: carol.kubeconfigPath });
+    expect((await asCarol(['create', 'namespace', 'bookinfo'])).stdout).toBe('namespace/bookinfo created\n');
+    await carol.reset();
+    const gone = await eventually(() => operator(['get', 'namespace', 'bookinfo']), (r) => r.code !== 0, 30_000);
+    expect(gone.stderr).toMatch(/NotFound/);
+    expect((await operator(['get', 'namespace', 'meshlab-dave', '-o', 'name'])).stdout).toBe('namespace/meshlab-dave\n');
+    expect((await asCarol(['create', 'namespace', 'egress-demo'])).code).toBe(0);
+    await carol.destroy();
+    expect((await eventually(() => operator(['get', 'namespace', 'egress-demo']), (r) => r.code !== 0, 30_000)).stderr).toMatch(/NotFound/);
+    expect((await operator(['get', 'namespace', 'meshlab-dave', '-o', 'name'])).stdout).toBe('namespace/meshlab-dave\n');
+    await dave.destroy();
   }, 120_000);
 });
 
