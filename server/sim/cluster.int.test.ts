@@ -313,6 +313,14 @@ describe('reset', () => {
     expect(pods.map((p) => `${p.READY} ${p.STATUS}`)).toEqual(['1/1 Running', '1/1 Running']);
   });
 
+  it('runs concurrent resets as one', async () => {
+    await kubectl('create', 'ns', 'twice');
+    const [a, b] = [cluster.reset(), cluster.reset()];
+    expect(a).toBe(b);
+    await a;
+    expect((await kubectl('get', 'ns', 'twice')).code).toBe(1);
+  });
+
   it('brings back a deleted ingress gateway Service with the same node ports', async () => {
     const before = (await kubectl('get', 'svc', 'istio-ingressgateway', '-n', 'istio-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].nodePort}')).stdout;
     expect((await kubectl('delete', 'svc', 'istio-ingressgateway', '-n', 'istio-system')).code).toBe(0);

@@ -86,6 +86,7 @@ export class EmbeddedCluster {
   private addons: ClusterAddon[] = [];
   private snapshot = new Map<string, { resource: GroupResource; object: KubeObject }>();
   private stopped = false;
+  private resetting: Promise<void> | undefined;
   private readonly services: ServiceAllocations;
 
   private constructor(
@@ -197,8 +198,16 @@ export class EmbeddedCluster {
   }
 
   /** Back to the state right after start: the learner's objects go, bootstrap objects come back as they were. */
-  async reset(): Promise<void> {
-    if (this.stopped) throw new Error('cluster is stopped');
+  reset(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error('cluster is stopped'));
+    // Two Reset clicks share one reset.
+    this.resetting ??= this.resetOnce().finally(() => {
+      this.resetting = undefined;
+    });
+    return this.resetting;
+  }
+
+  private async resetOnce(): Promise<void> {
     for (let pass = 0; pass < 5; pass++) {
       let changed = false;
       // 1. Everything not in the snapshot goes, namespaces last (their content first).
