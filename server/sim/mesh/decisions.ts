@@ -46,7 +46,13 @@ export class DecisionLog {
     const full = { ...d, id: this.next++ } as RouteDecision;
     this.ring.push(full);
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
-    for (const l of this.listeners) l(full);
+    for (const l of this.listeners) {
+      try {
+        l(full);
+      } catch {
+        // a subscriber's failure never affects routing
+      }
+    }
     return full;
   }
 
