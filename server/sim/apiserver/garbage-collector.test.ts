@@ -53,3 +53,21 @@ describe('garbage collector', () => {
     gc.stop();
   });
 });
+
+describe('foreground deletion', () => {
+  it('removes dependents first, then the owner', async () => {
+    const store = new ObjectStore();
+    const gc = new GarbageCollector(store, new ResourceRegistry());
+    const d = store.create('apps/deployments', obj('Deployment', 'fg', 'default'));
+    store.create('apps/replicasets', obj('ReplicaSet', 'fg-1', 'default', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'fg', uid: d.metadata.uid! }] }));
+    const order: string[] = [];
+    store.watch('*', (ev) => {
+      if (ev.type === 'DELETED') order.push(ev.object.metadata.name);
+    });
+    store.mutate('apps/deployments', 'default', 'fg', (o) => (o.metadata.finalizers = ['foregroundDeletion']));
+    store.markDeleting('apps/deployments', 'default', 'fg');
+    await settle();
+    expect(order).toEqual(['fg-1', 'fg']);
+    gc.stop();
+  });
+});

@@ -19,6 +19,8 @@ export class GarbageCollector {
   private stopped = false;
   /** owner uid → dependents, kept from the watch so a deletion never scans the whole store. */
   private readonly dependents = new Map<string, Map<string, Dependent>>();
+  /** Owners in foreground deletion, by uid, waiting for their dependents to go. */
+  private readonly foreground = new Map<string, { resource: string; owner: KubeObject }>();
   /** dependent key → the owner uids it was indexed under. */
   private readonly ownersOf = new Map<string, string[]>();
 
@@ -85,6 +87,12 @@ export class GarbageCollector {
     if (ev.type === 'DELETED') {
       const uid = obj.metadata.uid;
       if (uid) this.enqueue(() => this.deleteDependents(uid));
+      if (uid) this.foreground.delete(uid);
+      // A dependent went away: an owner waiting in foreground deletion may now finish.
+      for (const ref of obj.metadata.ownerReferences ?? []) {
+        const waiting = this.foreground.get(ref.uid);
+        if (waiting) this.enqueue(() => this.finishForeground(waiting.resource, waiting.owner));
+      }
       if (ev.resource === 'namespaces') return;
       if (obj.metadata.namespace) this.enqueue(() => this.finishNamespace(obj.metadata.namespace!));
       return;
@@ -94,9 +102,27 @@ export class GarbageCollector {
       this.enqueue(() => this.emptyNamespace(obj.metadata.name));
       return;
     }
-    if ((obj.metadata.finalizers ?? []).length === 0) {
+    const finalizers = obj.metadata.finalizers ?? [];
+    if (finalizers.includes('foregroundDeletion')) {
+      if (obj.metadata.uid) this.foreground.set(obj.metadata.uid, { resource: ev.resource, owner: obj });
+      this.enqueue(() => this.finishForeground(ev.resource, obj));
+      return;
+    }
+    if (finalizers.length === 0) {
       this.enqueue(() => this.remove(ev.resource, obj));
     }
+  }
+
+  /** Foreground deletion: dependents first, then the owner's foregroundDeletion finalizer goes. */
+  private finishForeground(resource: string, owner: KubeObject): void {
+    const uid = owner.metadata.uid;
+    if (!uid) return;
+    this.deleteDependents(uid);
+    const remaining = [...(this.dependents.get(uid)?.values() ?? [])].some((d) => this.store.get(d.resource, d.namespace, d.name)?.metadata.uid === d.uid);
+    if (remaining) return;
+    this.store.mutate(resource, owner.metadata.namespace, owner.metadata.name, (o) => {
+      o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => f !== 'foregroundDeletion');
+    });
   }
 
   private remove(resource: string, obj: KubeObject): void {

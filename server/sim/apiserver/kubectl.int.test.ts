@@ -217,6 +217,16 @@ describe('apply', () => {
     expect(r.stderr).toContain('namespaces "nowhere" not found');
   });
 
+  it('delete --cascade=foreground waits for dependents', async () => {
+    await kubectl(['create', 'configmap', 'fg-owner']);
+    const owner = t.store.get('configmaps', 'default', 'fg-owner')!;
+    t.store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fg-dependent', namespace: 'default', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'fg-owner', uid: owner.metadata.uid! }] } });
+    const r = await kubectl(['delete', 'configmap', 'fg-owner', '--cascade=foreground']);
+    expect(r.stdout.trim()).toBe('configmap "fg-owner" deleted from default namespace');
+    expect(t.store.get('configmaps', 'default', 'fg-owner')).toBeUndefined();
+    expect(t.store.get('configmaps', 'default', 'fg-dependent')).toBeUndefined();
+  });
+
   it('delete -f prints deleted from <ns> namespace', async () => {
     const file = join(t.dir, 'del.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone\n');

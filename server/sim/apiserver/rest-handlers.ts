@@ -512,6 +512,15 @@ export class RestHandlers {
       }
       return { code: 200, body: this.served(old, req) };
     }
+    if (policy === 'Foreground') {
+      // The owner stays, marked, until the garbage collector has removed its dependents.
+      const withFinalizer = this.ctx.store.mutate(key, ns, req.name!, (o) => {
+        const f = o.metadata.finalizers ?? [];
+        if (!f.includes('foregroundDeletion')) o.metadata.finalizers = [...f, 'foregroundDeletion'];
+      });
+      const marked = withFinalizer ? this.ctx.store.markDeleting(key, ns, req.name!) : undefined;
+      return { code: 200, body: this.served(marked ?? old, req) };
+    }
     if ((old.metadata.finalizers ?? []).length > 0) {
       const marked = this.ctx.store.markDeleting(key, ns, req.name!);
       return { code: 200, body: this.served(marked ?? old, req) };
