@@ -193,8 +193,26 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
   });
 }
 
+/** The real runner; prepareLab establishes the lab's requirements the way resetLab does, without the reset. */
+async function realRunner(): Promise<LabRunner> {
+  const runner = await import('../runner/index.ts');
+  const { establishRequirements } = await import('../runner/requirements.ts');
+  const { kubeClients } = await import('../runner/checks/kube-clients.ts');
+  return {
+    loadLabs: runner.loadLabs,
+    checkStep: (handle, lab, stepId) => runner.checkStep(handle, lab, stepId),
+    solutionFor: runner.solutionFor,
+    resetLab: runner.resetLab,
+    async prepareLab(handle, lab) {
+      let clients: ReturnType<typeof kubeClients> | undefined;
+      const result = await establishRequirements(lab.requires, () => (clients ??= kubeClients(handle.kubeconfigPath)));
+      if (!result.ok) throw new Error(result.messages.join('; '));
+      return result;
+    },
+  };
+}
+
 /** The route module `meshlab serve` loads: the real runner over the project's labs. */
 export async function registerLabRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
-  const runner = (await import('../runner/index.ts')) as unknown as LabRunner;
-  await registerLabRoutesWith(app, ctx, { runner });
+  await registerLabRoutesWith(app, ctx, { runner: await realRunner() });
 }
