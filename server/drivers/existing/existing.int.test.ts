@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriver } from '../registry.ts';
 import type { ClusterHandle } from '../types.ts';
 import { eventually, runConformance, run } from '../conformance/suite.ts';
-import { findTool } from '../../tools/binaries.ts';
+import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
+import { loadLabs } from '../../runner/load-lab.ts';
+import { verifyLabs } from '../../runner/verify.ts';
 import { createExistingDriver } from './index.ts';
 import { LEARNER_RULES, ISTIO_VIEW_RULES } from './learner-plan.ts';
 
@@ -91,6 +93,17 @@ describe.sequential('existing driver on a live API server', () => {
     expect((await operator(['get', 'namespace', 'meshlab-dave', '-o', 'name'])).stdout).toBe('namespace/meshlab-dave\n');
     await dave.destroy();
   }, 120_000);
+
+  it('runs the ingress gateway lab, as meshlab verify does, with operator credentials', async () => {
+    const driver = createExistingDriver({ kubeconfig: shared.kubeconfigPath, dataDir, learnerCredentials: 'operator' });
+    // (The egress gateway lab needs the internet, which only a real host or the embedded driver's own shell env gives.)
+    const labs = loadLabs(join(PROJECT_ROOT, 'labs')).filter((l) => l.id === 'ingress-gateway');
+    expect(labs).toHaveLength(1);
+    const result = await verifyLabs({ labs, driver, concurrency: 1 });
+    const failed = result.reports.flatMap((r) => r.steps.filter((s) => s.status !== 'passed').map((s) => `${s.id}: ${JSON.stringify(s.failure)}`));
+    expect(failed).toEqual([]);
+    expect(result.ok).toBe(true);
+  }, 180_000);
 });
 
 // The whole conformance suite, with the embedded cluster standing in for a shared one. The
