@@ -44,10 +44,12 @@ export function shellEnvironment(req: ShellRequest, home: string, tools: string[
   for (const [k, v] of Object.entries(req.clusterEnv)) {
     if (ENV_NAME.test(k) && typeof v === 'string' && !v.includes('\0')) env[k] = v;
   }
-  const extraPath = env.PATH ? `${env.PATH}:` : '';
+  // The cluster's own PATH entries come first: they hold wrappers (e.g. helm through the
+  // embedded cluster's simulated internet) that must win over the plain binaries.
+  const path = [env.PATH, ...tools, SYSTEM_PATH].filter((p): p is string => Boolean(p)).join(':');
   return {
     ...env,
-    PATH: `${tools.join(':')}${tools.length ? ':' : ''}${extraPath}${SYSTEM_PATH}`,
+    PATH: path,
     HOME: home,
     USER: 'learner',
     LOGNAME: 'learner',
