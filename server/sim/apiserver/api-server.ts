@@ -26,6 +26,7 @@ import { serveWatch } from './watch.ts';
 import { servePodLog } from './pod-log.ts';
 import { handleExecUpgrade } from './pod-exec.ts';
 import { GarbageCollector } from './garbage-collector.ts';
+import { decodeJson } from './decode.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
 
 export interface ApiServerOptions {
@@ -322,7 +323,6 @@ export class ApiServer {
 
   /** deployments/scale and replicasets/scale as autoscaling/v1 Scale. */
   private scale(method: string, rest: RestRequest, res: ServerResponse): void {
-    const type = rest.type;
     const toScale = (o: Record<string, any>) => ({
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
@@ -334,7 +334,7 @@ export class ApiServer {
     if (method === 'GET') return sendJson(res, 200, toScale(current));
     if (method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     let replicas: unknown;
-    const body = rest.body ? JSON.parse(rest.body.toString('utf8') || '{}') : {};
+    const body = rest.body && rest.body.length ? (decodeJson(rest.body) as any) : {};
     if (method === 'PUT') replicas = body?.spec?.replicas;
     else if (rest.contentType === 'application/json-patch+json') {
       const op = Array.isArray(body) ? body.find((o: any) => o?.path === '/spec/replicas') : undefined;

@@ -125,8 +125,8 @@ const probes: Probe[] = [
   { name: 'exec without upgrade', method: 'POST', path: '/api/v1/namespaces/default/pods/p/exec?command=ls', expect: [400] },
   { name: 'post to an object path', method: 'POST', path: '/api/v1/namespaces/default/configmaps/keep', body: '{}', contentType: 'application/json', expect: [405] },
   { name: 'unknown method', method: 'PROPFIND', path: '/api/v1/namespaces/default/configmaps/keep', expect: [405] },
-  { name: 'scale negative', method: 'PATCH', path: '/apis/apps/v1/namespaces/default/deployments/d/scale', body: '{"spec":{"replicas":-1}}', contentType: 'application/merge-patch+json', expect: [422, 404] },
-  { name: 'scale garbage', method: 'PUT', path: '/apis/apps/v1/namespaces/default/deployments/d/scale', body: '{{', contentType: 'application/json', expect: [400, 404] },
+  { name: 'scale negative', method: 'PATCH', path: '/apis/apps/v1/namespaces/default/deployments/d/scale', body: '{"spec":{"replicas":-1}}', contentType: 'application/merge-patch+json', expect: [422] },
+  { name: 'scale garbage', method: 'PUT', path: '/apis/apps/v1/namespaces/default/deployments/d/scale', body: '{{', contentType: 'application/json', expect: [400] },
   { name: 'openapi unknown', method: 'GET', path: '/openapi/v3/apis/nothing/v1', expect: [404] },
 ];
 
@@ -134,6 +134,7 @@ beforeAll(async () => {
   t = await startTestApiServer();
   t.store.create('configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'keep', namespace: 'default' }, data: { a: '1' } });
   t.store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { phase: 'Running' } });
+  t.store.create('apps/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i' }] } } } });
   t.store.create('networking.istio.io/virtualservices', { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'vs', namespace: 'default' }, spec: { hosts: ['a'] } });
 });
 

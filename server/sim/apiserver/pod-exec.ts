@@ -90,7 +90,7 @@ function running(pod: Obj, container: string): boolean {
 export async function handleExecUpgrade(u: ExecUpgrade): Promise<void> {
   const q = u.url.searchParams;
   const pod = u.pod as Obj;
-  if (u.subresource === 'attach') throw errors.badRequest('attach is not supported by this cluster');
+  if (u.subresource === 'attach') throw errors.badRequest('kubectl attach (and run -it) is not supported by the embedded cluster: start the pod, then use kubectl exec -it POD -- sh');
   const command = q.getAll('command');
   if (command.length === 0) throw errors.badRequest('you must specify at least 1 command');
   const container = pickContainer(pod, q.get('container'));
