@@ -20,7 +20,7 @@ function start(runtime?: { startPod(p: KubeObject): Promise<void>; stopPod(p: Ku
   const manager = new ControllerManager({
     store,
     timers,
-    timing: { podScheduleMs: 50, podStartMs: 150, podReadyMs: 100 },
+    timing: { podScheduleMs: 50, podStartMs: 160, podReadyMs: 100 },
     admission: [sidecarInjectionAdmission(), podDefaultsAdmission],
     podRuntime: runtime,
   });
@@ -76,18 +76,19 @@ function bare(name: string): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'demo' }, spec: { containers: [{ name: 'app', image: 'nginx' }] }, status: { phase: 'Pending' } };
 }
 
-describe('pod lifecycle (schedule 50 ms, start 150 ms, ready 100 ms)', () => {
+describe('pod lifecycle (schedule 50 ms, start 160 ms, ready 100 ms)', () => {
   const timeline: { name: string; injected: boolean; at: { ms: number; want: { stage: PodStage; status: string; ready: string } }[] }[] = [
     {
       name: 'a plain pod',
       injected: false,
       at: [
         { ms: 0, want: { stage: 'unscheduled', status: 'Pending', ready: '0/1' } },
-        { ms: 49, want: { stage: 'unscheduled', status: 'Pending', ready: '0/1' } },
+        { ms: 40, want: { stage: 'unscheduled', status: 'Pending', ready: '0/1' } },
         { ms: 50, want: { stage: 'creating', status: 'ContainerCreating', ready: '0/1' } },
-        { ms: 199, want: { stage: 'creating', status: 'ContainerCreating', ready: '0/1' } },
-        { ms: 200, want: { stage: 'running', status: 'Running', ready: '0/1' } },
-        { ms: 300, want: { stage: 'ready', status: 'Running', ready: '1/1' } },
+        { ms: 200, want: { stage: 'creating', status: 'ContainerCreating', ready: '0/1' } },
+        { ms: 210, want: { stage: 'running', status: 'Running', ready: '0/1' } },
+        { ms: 300, want: { stage: 'running', status: 'Running', ready: '0/1' } },
+        { ms: 310, want: { stage: 'ready', status: 'Running', ready: '1/1' } },
       ],
     },
     {
@@ -96,8 +97,11 @@ describe('pod lifecycle (schedule 50 ms, start 150 ms, ready 100 ms)', () => {
       at: [
         { ms: 0, want: { stage: 'unscheduled', status: 'Pending', ready: '0/2' } },
         { ms: 50, want: { stage: 'creating', status: 'Init:0/2', ready: '0/2' } },
-        { ms: 200, want: { stage: 'running', status: 'Running', ready: '0/2' } },
-        { ms: 300, want: { stage: 'ready', status: 'Running', ready: '2/2' } },
+        { ms: 120, want: { stage: 'creating', status: 'Init:0/2', ready: '0/2' } },
+        // istio-init done, istio-proxy up: what `kubectl get pods` shows on a real cluster.
+        { ms: 130, want: { stage: 'initializing', status: 'PodInitializing', ready: '1/2' } },
+        { ms: 210, want: { stage: 'running', status: 'Running', ready: '1/2' } },
+        { ms: 310, want: { stage: 'ready', status: 'Running', ready: '2/2' } },
       ],
     },
   ];

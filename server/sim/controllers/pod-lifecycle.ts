@@ -15,6 +15,7 @@ import {
   creatingStatus,
   isPodReady,
   podIPOf,
+  initializedStatus,
   runningStatus,
   scheduledStatus,
   timestamp,
@@ -36,7 +37,7 @@ export interface LifecycleTiming {
 
 export const defaultTiming: LifecycleTiming = { podScheduleMs: 50, podStartMs: 150, podReadyMs: 100 };
 
-export type PodStage = 'unscheduled' | 'unschedulable' | 'scheduled' | 'creating' | 'running' | 'ready' | 'terminating';
+export type PodStage = 'unscheduled' | 'unschedulable' | 'scheduled' | 'creating' | 'initializing' | 'running' | 'ready' | 'terminating';
 
 /** The node's pod capacity (kubelet maxPods default, as status.capacity.pods says). */
 export const NODE_MAX_PODS = 110;
@@ -54,11 +55,18 @@ export function stageOf(pod: KubeObject): PodStage {
     return scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' ? 'unschedulable' : 'unscheduled';
   }
   if (!Array.isArray(status.containerStatuses)) return 'scheduled';
-  if (status.phase !== 'Running') return 'creating';
+  if (status.phase !== 'Running') {
+    const init = status.initContainerStatuses;
+    const initDone =
+      Array.isArray(init) &&
+      init.length > 0 &&
+      (init as Obj[]).every((c) => ((c.state as Obj | undefined)?.terminated as Obj | undefined)?.exitCode === 0 || (c.started === true && (c.state as Obj | undefined)?.running));
+    return initDone ? 'initializing' : 'creating';
+  }
   return isPodReady(pod) ? 'ready' : 'running';
 }
 
-type StepName = 'schedule' | 'accept' | 'startContainers' | 'markReady' | 'terminate';
+type StepName = 'schedule' | 'accept' | 'startInit' | 'startContainers' | 'markReady' | 'terminate';
 
 /**
  * The pod lifecycle as data: for each stage (read from the pod object by stageOf), how long after
@@ -70,7 +78,9 @@ export const POD_STAGES: Record<PodStage, { delay: (t: LifecycleTiming) => numbe
   // Waits for room on the node; a deleted pod elsewhere retries it.
   unschedulable: { delay: () => 0 },
   scheduled: { delay: () => 0, step: 'accept' },
-  creating: { delay: (t) => t.podStartMs, step: 'startContainers' },
+  // With init containers, start-up is split in two halves: init (and sidecars), then the app.
+  creating: { delay: (t) => t.podStartMs, step: 'startInit' },
+  initializing: { delay: (t) => t.podStartMs / 2, step: 'startContainers' },
   // Ready only after the runtime's startPod resolved (markReady waits for it).
   running: { delay: (t) => t.podReadyMs, step: 'markReady', needsRuntime: true },
   // Pods that arrive Ready (bootstrap, reset) still need their containers running.
@@ -240,7 +250,9 @@ export class PodLifecycleController {
     }
     if (!rule.step || (stage === 'running' && state.runtimeFailed)) return;
     const step = rule.step;
-    this.later(key, state, rule.delay(timing), () => this[step](key, uid));
+    const hasInit = containersOf(pod).init.length > 0;
+    const delay = stage === 'creating' && hasInit ? timing.podStartMs / 2 : rule.delay(timing);
+    this.later(key, state, delay, () => this[step](key, uid));
   }
 
   /** Why the one node cannot take this pod (the scheduler's filter plugins), or undefined. */
@@ -296,12 +308,24 @@ export class PodLifecycleController {
     });
   }
 
-  private startContainers(key: string, uid: string): void {
+  /** Sandbox up, init containers run to completion, native sidecars started. */
+  private startInit(key: string, uid: string): void {
     const pod = this.current(key, uid);
     if (!pod || stageOf(pod) !== 'creating') return;
+    const { init } = containersOf(pod);
+    if (!init.length) return this.startContainers(key, uid);
     const state = this.state(pod);
+    const facts = this.factsFor(pod, state);
+    const written = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
+      p.status = initializedStatus(p, facts);
+    });
+    if (written) this.containerEvents(written, init, 'initContainers');
+  }
+
+  private factsFor(pod: KubeObject, state: PodState): RunningFacts {
+    if (state.facts) return state.facts;
     const now = timestamp(this.o.timers.now());
-    const status = pod.status as Obj;
+    const status = (pod.status ?? {}) as Obj;
     const scheduled = ((status.conditions as Obj[]) ?? []).find((c) => c.type === 'PodScheduled');
     // Host-network pods share the node's address; the rest get one from the pod CIDR.
     state.ip ??= (pod.spec as Obj | undefined)?.hostNetwork === true ? NODE_IP : this.ips.allocate();
@@ -318,29 +342,49 @@ export class PodLifecycleController {
       sandboxAt: (status.startTime as string) ?? now,
       scheduledAt: (scheduled?.lastTransitionTime as string) ?? now,
     };
-    const facts = state.facts;
+    return state.facts;
+  }
+
+  private containerEvents(pod: KubeObject, list: { name: string; image: string }[], path: 'initContainers' | 'containers'): void {
+    const declared = (((pod.spec as Obj)?.[path] as Obj[]) ?? []);
+    for (const c of list) {
+      const fieldPath = `spec.${path}{${c.name}}`;
+      const spec = declared.find((x) => x.name === c.name) ?? {};
+      if (spec.imagePullPolicy === 'Always') {
+        this.o.events.record(KUBELET, pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`, { fieldPath });
+        this.o.events.record(KUBELET, pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 1.021s (1.021s including waiting). Image size: 18250496 bytes.`, { fieldPath });
+      } else {
+        this.o.events.record(KUBELET, pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine and can be accessed by the pod`, { fieldPath });
+      }
+      this.o.events.record(KUBELET, pod, 'Normal', 'Created', `Created container: ${c.name}`, { fieldPath });
+      this.o.events.record(KUBELET, pod, 'Normal', 'Started', `Started container ${c.name}`, { fieldPath });
+    }
+  }
+
+  private startContainers(key: string, uid: string): void {
+    const pod = this.current(key, uid);
+    if (!pod) return;
+    const stage = stageOf(pod);
+    if (stage !== 'creating' && stage !== 'initializing') return;
+    const state = this.state(pod);
+    if (stage === 'initializing' && !state.facts) {
+      // Picked up mid-way (controllers restarted): carry on from what the status says.
+      const status = pod.status as Obj;
+      const ids: Record<string, string> = {};
+      for (const c of ((status.initContainerStatuses as Obj[]) ?? [])) ids[c.name as string] = String(c.containerID ?? '').replace(/^containerd:\/\//, '');
+      state.ip = podIPOf(pod);
+      const facts = this.factsFor(pod, state);
+      Object.assign(facts.containerIds, ids);
+    }
+    const facts = this.factsFor(pod, state);
+    facts.startedAt = timestamp(this.o.timers.now());
     const running = this.o.store.mutate('pods', pod.metadata.namespace, pod.metadata.name, (p) => {
       p.status = runningStatus(p, facts);
     });
     if (!running) return;
-    const spec = pod.spec as Obj;
-    for (const [list, path] of [
-      [init, 'initContainers'],
-      [main, 'containers'],
-    ] as const) {
-      for (const c of list) {
-        const fieldPath = `spec.${path}{${c.name}}`;
-        const declared = ((spec[path] as Obj[]) ?? []).find((x) => x.name === c.name) ?? {};
-        if (declared.imagePullPolicy === 'Always') {
-          this.o.events.record(KUBELET, running, 'Normal', 'Pulling', `Pulling image "${c.image}"`, { fieldPath });
-          this.o.events.record(KUBELET, running, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in 1.021s (1.021s including waiting). Image size: 18250496 bytes.`, { fieldPath });
-        } else {
-          this.o.events.record(KUBELET, running, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine and can be accessed by the pod`, { fieldPath });
-        }
-        this.o.events.record(KUBELET, running, 'Normal', 'Created', `Created container: ${c.name}`, { fieldPath });
-        this.o.events.record(KUBELET, running, 'Normal', 'Started', `Started container ${c.name}`, { fieldPath });
-      }
-    }
+    const { init, main } = containersOf(pod);
+    if (stage === 'creating') this.containerEvents(running, init, 'initContainers');
+    this.containerEvents(running, main, 'containers');
   }
 
   private ensureRuntime(pod: KubeObject, state: PodState): void {

@@ -163,11 +163,67 @@ function runningContainer(c: ContainerSpec, facts: RunningFacts, ready: boolean)
   };
 }
 
+function initStatuses(init: ContainerSpec[], facts: RunningFacts): Obj[] {
+  return init.map((c) =>
+    isSidecar(c)
+      ? // A native sidecar is up (and passed its startup probe) before the app containers start.
+        runningContainer(c, facts, true)
+      : {
+          containerID: `containerd://${facts.containerIds[c.name] ?? ''}`,
+          image: normalizeImage(c.image),
+          imageID: imageIdOf(c.image),
+          lastState: {},
+          name: c.name,
+          ready: true,
+          restartCount: 0,
+          started: false,
+          state: {
+            terminated: {
+              containerID: `containerd://${facts.containerIds[c.name] ?? ''}`,
+              exitCode: 0,
+              finishedAt: facts.initializedAt,
+              reason: 'Completed',
+              startedAt: facts.sandboxAt,
+            },
+          },
+        },
+  );
+}
+
+/**
+ * Init containers done and native sidecars running, app containers still starting: kubectl
+ * shows `PodInitializing` with the sidecars counted ready (`1/2`).
+ */
+export function initializedStatus(pod: KubeObject, facts: RunningFacts): Obj {
+  const gen = pod.metadata.generation;
+  const { init, main } = containersOf(pod);
+  const status: Obj = {
+    conditions: [
+      condition('PodReadyToStartContainers', true, facts.sandboxAt, gen),
+      condition('Initialized', true, facts.initializedAt, gen),
+      condition('Ready', false, facts.initializedAt, gen, 'ContainersNotReady', `containers with unready status: ${names(main)}`),
+      condition('ContainersReady', false, facts.initializedAt, gen, 'ContainersNotReady', `containers with unready status: ${names(main)}`),
+      condition('PodScheduled', true, facts.scheduledAt, gen),
+    ],
+    containerStatuses: main.map((c) => waitingStatus(c, 'PodInitializing', false)),
+    hostIP: NODE_IP,
+    hostIPs: [{ ip: NODE_IP }],
+    initContainerStatuses: initStatuses(init, facts),
+    phase: 'Pending',
+    podIP: facts.podIP,
+    podIPs: [{ ip: facts.podIP }],
+    qosClass: qosClass(pod),
+    startTime: facts.sandboxAt,
+  };
+  if (gen !== undefined) status.observedGeneration = gen;
+  return status;
+}
+
 /** Containers started; Ready once `facts.ready` (the runtime has them listening). */
 export function runningStatus(pod: KubeObject, facts: RunningFacts): Obj {
   const gen = pod.metadata.generation;
   const { init, main } = containersOf(pod);
-  const unready = [...main, ...init.filter(isSidecar)];
+  const unready = facts.ready ? [] : main;
   const conditions = [
     condition('PodReadyToStartContainers', true, facts.sandboxAt, gen),
     condition('Initialized', true, facts.initializedAt, gen),
@@ -190,31 +246,7 @@ export function runningStatus(pod: KubeObject, facts: RunningFacts): Obj {
     qosClass: qosClass(pod),
     startTime: facts.sandboxAt,
   };
-  if (init.length) {
-    status.initContainerStatuses = init.map((c) =>
-      isSidecar(c)
-        ? runningContainer(c, facts, facts.ready)
-        : {
-            containerID: `containerd://${facts.containerIds[c.name] ?? ''}`,
-            image: normalizeImage(c.image),
-            imageID: imageIdOf(c.image),
-            lastState: {},
-            name: c.name,
-            ready: true,
-            restartCount: 0,
-            started: false,
-            state: {
-              terminated: {
-                containerID: `containerd://${facts.containerIds[c.name] ?? ''}`,
-                exitCode: 0,
-                finishedAt: facts.startedAt,
-                reason: 'Completed',
-                startedAt: facts.sandboxAt,
-              },
-            },
-          },
-    );
-  }
+  if (init.length) status.initContainerStatuses = initStatuses(init, facts);
   if (gen !== undefined) status.observedGeneration = gen;
   return status;
 }
