@@ -564,6 +564,30 @@ spec:
     expect(cluster.logs.read(NS, v2.metadata.name, 'httpbin').length).toBe(before + 1);
   });
 
+  it('outlierDetection: consecutive 5xx eject hosts; with all ejected the gateway answers no healthy upstream', async () => {
+    await apply('vs-go', vs(`  - route:
+    - destination: {host: httpbin-go}
+`));
+    await apply('go-dr', `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: httpbin-go
+spec:
+  host: httpbin-go
+  trafficPolicy:
+    outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100}
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+`);
+    // Two endpoints (v1, v2): each 500 ejects the host that gave it.
+    expect((await curl('/status/500', ['-H', 'Host: httpbin.example.com'])).status).toBe(500);
+    expect((await curl('/status/500', ['-H', 'Host: httpbin.example.com'])).status).toBe(500);
+    const r = await curl('/status/200', ['-H', 'Host: httpbin.example.com']);
+    expect(r.status).toBe(503);
+    expect(r.body).toBe('no healthy upstream');
+  });
+
   it('circuit-breaking: maxConnections 1 + http1MaxPendingRequests 1 overflows a third concurrent request with 503 x-envoy-overloaded', async () => {
     await apply('vs-go', vs(`  - route:
     - destination: {host: httpbin-go, subset: v1}

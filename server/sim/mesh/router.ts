@@ -14,7 +14,7 @@ import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
 import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
 import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest, type RouteSelection } from './match.ts';
 import type { MeshSnapshot, VirtualHostTable } from './translate.ts';
-import type { ClusterLookup, UpstreamDirectory, UpstreamEndpoint } from './upstreams.ts';
+import type { ClusterLookup, OutlierDetection, UpstreamDirectory, UpstreamEndpoint } from './upstreams.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -140,6 +140,36 @@ class ClusterState {
   rr = 0;
   active = 0;
   readonly pending: (() => void)[] = [];
+  /** Outlier detection per endpoint address. */
+  readonly hosts = new Map<string, { consecutive5xx: number; consecutiveGateway: number; ejectedUntil: number; ejections: number }>();
+
+  ejected(address: string, now: number): boolean {
+    return (this.hosts.get(address)?.ejectedUntil ?? 0) > now;
+  }
+
+  /**
+   * Envoy's consecutive_5xx / consecutive_gateway_failure ejection: after N in a row the host
+   * leaves the pool for baseEjectionTime × times ejected, unless maxEjectionPercent is reached.
+   */
+  observe(address: string, status: number, od: OutlierDetection, total: number, now: number): void {
+    if (this.hosts.size > 1000) this.hosts.clear();
+    let h = this.hosts.get(address);
+    if (!h) {
+      h = { consecutive5xx: 0, consecutiveGateway: 0, ejectedUntil: 0, ejections: 0 };
+      this.hosts.set(address, h);
+    }
+    const gateway = status === 502 || status === 503 || status === 504;
+    h.consecutive5xx = status >= 500 ? h.consecutive5xx + 1 : 0;
+    h.consecutiveGateway = gateway ? h.consecutiveGateway + 1 : 0;
+    const trip = (od.consecutive5xxErrors > 0 && h.consecutive5xx >= od.consecutive5xxErrors) || (od.consecutiveGatewayErrors > 0 && h.consecutiveGateway >= od.consecutiveGatewayErrors);
+    if (!trip || h.ejectedUntil > now) return;
+    const ejectedNow = [...this.hosts.values()].filter((x) => x.ejectedUntil > now).length;
+    if (((ejectedNow + 1) / Math.max(1, total)) * 100 > od.maxEjectionPercent) return;
+    h.ejections++;
+    h.ejectedUntil = now + od.baseEjectionMs * h.ejections;
+    h.consecutive5xx = 0;
+    h.consecutiveGateway = 0;
+  }
 }
 
 export class HttpRouter {
@@ -462,6 +492,14 @@ export class HttpRouter {
       finish({ status: 503, kind: 'cluster_not_found', flags: withFlag('NC'), details: 'cluster_not_found', bytesSent: n, upstreamCluster: lookup.name, routeName: opts.routeName }, selection, destination, opts.originalPath);
       return;
     }
+    // Outlier detection: ejected hosts leave the pool; Istio's default minHealthPercent 0 turns
+    // off Envoy's panic mode, so with every host ejected the answer is "no healthy upstream".
+    const st0 = this.state(ctx.proxy, lookup.name);
+    const allHosts = lookup.endpoints.length;
+    if (lookup.outlier) {
+      const now = Date.now();
+      lookup = { ...lookup, endpoints: lookup.endpoints.filter((e) => !st0.ejected(e.address, now)) };
+    }
     if (!lookup.endpoints.length) {
       const n = this.localReply(ctx, res, 503, 'no healthy upstream', []);
       finish({ status: 503, kind: 'no_healthy_upstream', flags: withFlag('UH'), details: 'no_healthy_upstream', bytesSent: n, upstreamCluster: lookup.name, routeName: opts.routeName }, selection, destination, opts.originalPath);
@@ -518,6 +556,11 @@ export class HttpRouter {
         const budget = Math.min(remaining ?? Infinity, perTry ?? Infinity);
         upstreamHeaders['x-envoy-attempt-count'] = String(attempt);
         const result = await this.attempt(ctx, ep, mreq, upstreamHeaders, body, budget, lookup);
+        if (lookup.outlier) {
+          // Connection failures count as 5xx (Envoy's default, local and external origin not split).
+          const observed = result.kind === 'response' ? (result.response.statusCode ?? 502) : result.kind === 'timeout' ? 504 : 503;
+          st.observe(ep.address, observed, lookup.outlier, allHosts, Date.now());
+        }
         if (result.kind === 'connect_failure') {
           lastFailure = 'connect';
           if (retryOn.has('connect-failure') || retryOn.has('5xx') || retryOn.has('gateway-error') || retryOn.has('reset')) continue;

@@ -26,10 +26,36 @@ export interface ConnectionPoolLimits {
 }
 
 export type ClusterLookup =
-  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string; tls?: OriginationTls }
+  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string; tls?: OriginationTls; outlier?: OutlierDetection }
   | { kind: 'not_found'; name: string };
 
 const UNLIMITED = 2 ** 32 - 1;
+
+/** DestinationRule outlierDetection, with Envoy's/Istio's defaults filled in. */
+export interface OutlierDetection {
+  consecutive5xxErrors: number;
+  consecutiveGatewayErrors: number;
+  baseEjectionMs: number;
+  maxEjectionPercent: number;
+}
+
+function durationMs(v: unknown, fallback: number): number {
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v) : null;
+  if (!m) return fallback;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+}
+
+function outlierOf(dr: KubeObject | undefined, subset: Obj | undefined): OutlierDetection | undefined {
+  const o = (((subset?.trafficPolicy as Obj | undefined)?.outlierDetection ?? ((dr?.spec as Obj | undefined)?.trafficPolicy as Obj | undefined)?.outlierDetection) as Obj | undefined);
+  if (!o) return undefined;
+  const num = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
+  return {
+    consecutive5xxErrors: num(o.consecutive5xxErrors ?? o.consecutiveErrors, 5),
+    consecutiveGatewayErrors: num(o.consecutiveGatewayErrors, 0),
+    baseEjectionMs: durationMs(o.baseEjectionTime, 30_000),
+    maxEjectionPercent: num(o.maxEjectionPercent, 10),
+  };
+}
 
 /** TLS the proxy originates to the upstream (DestinationRule trafficPolicy.tls mode SIMPLE). */
 export interface OriginationTls {
@@ -119,7 +145,7 @@ export class UpstreamDirectory {
         if (selector && !labelsSelect(selector, podLabels(pod))) continue;
         endpoints.push({ address: `${ep.ip}:${ep.port}`, socket: this.network.socketOf(ep.ip, ep.port), pod });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs, tls: originationOf(dr, subset, port, host) };
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs, tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset) };
     }
     const entries = serviceEntriesFor(snapshot, host, q.clientNamespace);
     if (entries.length) {
@@ -164,7 +190,7 @@ export class UpstreamDirectory {
       } else {
         endpoints.push({ address: `${host}:${targetPort}`, socket: this.external.lookup(host, targetPort) });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL', tls: originationOf(dr, subset, port, host) };
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL', tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset) };
     }
     return { kind: 'not_found', name: `outbound|${q.port ?? q.listenerPort ?? ''}|${subsetName}|${host}` };
   }
