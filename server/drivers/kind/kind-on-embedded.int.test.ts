@@ -5,7 +5,11 @@
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { createDriver } from '../registry.ts';
+import { PROJECT_ROOT } from '../../tools/binaries.ts';
+import { loadLabs } from '../../runner/load-lab.ts';
+import { verifyLabs } from '../../runner/verify.ts';
 import type { ClusterHandle } from '../types.ts';
 import { runConformance } from '../conformance/suite.ts';
 import { processRunner, type CommandRunner } from './command-runner.ts';
@@ -50,4 +54,25 @@ runConformance({
     });
   },
   cleanup: async () => stand?.destroy(),
+});
+
+describe('kind driver logic running a lab', () => {
+  it('runs the ingress gateway lab as meshlab verify does', async () => {
+    let lab: ClusterHandle | undefined;
+    try {
+      lab = await (await createDriver('embedded', { dataDir })).create({ name: 'kind-lab-stand-in' });
+      const driver = new KindDriver({
+        name: 'lab-stand-in', dataDir, images: [], httpPort: lab.ingress.port, httpsPort: lab.ingress.securePort,
+        runner: hybridRunner(() => lab!), portFree: async () => true,
+      });
+      // (The egress gateway lab installs a chart with helm, which is scripted away here.)
+      const labs = loadLabs(join(PROJECT_ROOT, 'labs')).filter((l) => l.id === 'ingress-gateway');
+      const result = await verifyLabs({ labs, driver });
+      const failed = result.reports.flatMap((r) => r.steps.filter((s) => s.status !== 'passed').map((s) => `${s.id}: ${JSON.stringify(s.failure)}`));
+      expect(failed).toEqual([]);
+      expect(result.ok).toBe(true);
+    } finally {
+      await lab?.destroy();
+    }
+  }, 180_000);
 });
