@@ -33,3 +33,22 @@ it('kubectl get ns in the terminal lists the cluster namespaces', async () => {
   c.type('\x15');
   await c.close();
 }, 120_000);
+
+it('helm and curl in the terminal reach the simulated internet (Istio chart repository, httpbin.org)', async () => {
+  const c = await h.open(await h.newSession());
+  c.send({ type: 'hello', cols: 160, rows: 40, lab: 'egress-gateway' });
+  await c.waitForMessage('ready', 60_000);
+  await c.waitForText('$ ', 30_000);
+  c.clear();
+  c.type('helm repo add istio https://istio-release.storage.googleapis.com/charts && helm search repo istio/gateway; echo HELM-$((40+2))\r');
+  // the marker is computed so the echoed command line cannot satisfy the wait
+  await c.waitForText('HELM-42', 60_000);
+  expect(c.text).toContain('"istio" has been added to your repositories');
+  expect(c.text).toMatch(/istio\/gateway\s+\S+/);
+  c.clear();
+  c.type('curl -s -o /dev/null -w "code=%{http_code}\\n" http://httpbin.org/get\r');
+  await c.waitForText('code=', 30_000);
+  await c.waitForText(/code=\d{3}/, 5_000);
+  expect(c.text).toMatch(/code=200/);
+  await c.close();
+}, 180_000);
