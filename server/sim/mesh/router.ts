@@ -651,7 +651,8 @@ export class HttpRouter {
     if (upstreamSidecar) {
       h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
       h[PEER_ADDRESS_HEADER] = '127.0.0.6';
-    } else {
+    } else if (ep.pod) {
+      // Only cluster workloads learn their peer this way; the outside world never sees the header.
       h[PEER_ADDRESS_HEADER] = ctx.proxy.podIP;
     }
     const localAddress = `${ctx.proxy.podIP}:${ephemeralPort()}`;

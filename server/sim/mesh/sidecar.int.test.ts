@@ -227,6 +227,7 @@ spec:
     const h = (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
     expect(h['x-envoy-decorator-operation']).toBe('httpbin.org:80/*');
     expect(h['x-forwarded-client-cert']).toBeUndefined();
+    expect(Object.keys(h).map((k) => k.toLowerCase())).not.toContain('x-meshlab-peer-address');
     expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' outbound|80||httpbin.org ');
   });
 
