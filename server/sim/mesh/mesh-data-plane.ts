@@ -331,7 +331,8 @@ export class MeshDataPlane {
   /** Traffic from a pod without a sidecar: kube-proxy semantics, no Envoy in the path. */
   private forwardWithoutSidecar(pod: KubeObject | null, target: OutboundTarget, req: IncomingMessage, res: ServerResponse): void {
     const ns = pod?.metadata.namespace ?? 'default';
-    const socket = this.o.network.connectTarget(target.host, target.port, ns) ?? this.o.external.lookup(target.host, target.port);
+    const clusterSocket = this.o.network.connectTarget(target.host, target.port, ns);
+    const socket = clusterSocket ?? this.o.external.lookup(target.host, target.port);
     if (!socket) {
       res.destroy();
       return;
@@ -344,7 +345,7 @@ export class MeshDataPlane {
       headers[k] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev, req.rawHeaders[i + 1]!);
     }
     const podIP = pod ? podIPOf(pod) : undefined;
-    if (podIP) headers[PEER_ADDRESS_HEADER] = podIP;
+    if (podIP && clusterSocket) headers[PEER_ADDRESS_HEADER] = podIP;
     let path = req.url ?? '/';
     const abs = /^https?:\/\/[^/?#]+([^#]*)/i.exec(path);
     if (abs) path = abs[1] || '/';
