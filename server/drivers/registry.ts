@@ -13,6 +13,8 @@ export interface DriverOptions {
   kubeconfig?: string;
   context?: string;
   ingress?: string;
+  /** embedded driver: run `kubectl exec` commands without bubblewrap (as `serve --unsafe-no-sandbox`). */
+  unsafeNoSandbox?: boolean;
   /** Anything else a driver understands (passed through unchanged). */
   [key: string]: unknown;
 }
@@ -35,7 +37,7 @@ async function loadOptional(folder: 'kind' | 'existing', factoryName: string): P
 export async function createDriver(name: DriverName, options: DriverOptions = {}): Promise<ClusterDriver> {
   switch (name) {
     case 'embedded':
-      return createEmbeddedDriver({ dataDir: options.dataDir });
+      return createEmbeddedDriver({ dataDir: options.dataDir, unsafeNoSandbox: options.unsafeNoSandbox === true });
     case 'kind':
       return (await loadOptional('kind', 'createKindDriver'))(options);
     case 'existing':
