@@ -75,7 +75,7 @@ describe('meshlab cluster', () => {
     ['this machine (docker client, no engine)', {}, /Docker engine (not found|not reachable)/],
   ])('up --driver kind fails fast naming the Docker engine: %s', async (_n, extra, message) => {
     const started = Date.now();
-    const r = await cli(['cluster', 'up', '--driver', 'kind', '--http-port', '0', '--https-port', '0'], extra);
+    const r = await cli(['cluster', 'up', '--driver', 'kind', '--http-port', '39080', '--https-port', '39443'], extra);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toContain('fix: ');

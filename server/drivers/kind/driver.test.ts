@@ -113,6 +113,13 @@ describe('KindDriver', () => {
   it('rejects a cluster name that is not a DNS label', () => {
     expect(() => new KindDriver({ name: 'Bad Name' })).toThrow(/not a valid kind cluster name/);
   });
+
+  it.each([
+    ['port 0', { httpPort: 0 }, /--http-port must be a port from 1 to 65535, not 0/],
+    ['a port past 65535', { httpsPort: 70000 }, /--https-port must be a port/],
+    ['a fractional port', { httpPort: 80.5 }, /--http-port must be a port/],
+    ['the same port twice', { httpPort: 8080, httpsPort: 8080 }, /must differ/],
+  ])('rejects %s', (_n, ports, message) => expect(() => new KindDriver(ports)).toThrow(message));
 });
 
 describe('labImages', () => {

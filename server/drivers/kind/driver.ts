@@ -53,6 +53,10 @@ export class KindDriver implements ClusterDriver {
     this.runner = options.runner ?? processRunner;
     const name = options.name ?? DEFAULT_KIND_NAME;
     if (!validClusterName(name)) throw new Error(`"${name}" is not a valid kind cluster name (lowercase letters, digits and '-', at most 32 characters)`);
+    for (const [flag, port] of [['--http-port', options.httpPort], ['--https-port', options.httpsPort]] as const) {
+      if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new Error(`${flag} must be a port from 1 to 65535, not ${port}`);
+    }
+    if (options.httpPort !== undefined && options.httpPort === options.httpsPort) throw new Error('--http-port and --https-port must differ');
   }
 
   get clusterName(): string {
