@@ -156,6 +156,7 @@ export class RestHandlers {
   /** Checks apiVersion/kind against the URL, and unknown fields per fieldValidation. */
   private checkTypeAndFields(req: RestRequest, obj: Obj): string[] {
     const expected = apiVersionOf(req.type.group, req.version);
+    if (obj.apiVersion === null || obj.apiVersion === '') delete obj.apiVersion;
     if (obj.kind === undefined || obj.kind === '') {
       // Built-in kinds decode with the URL's kind as default; custom resources need it spelled out.
       if (req.type.custom) throw errors.badRequest(`Object 'Kind' is missing in '${JSON.stringify(obj).slice(0, 200)}'`);

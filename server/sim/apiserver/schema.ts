@@ -311,7 +311,11 @@ export function shapeError(resourceKey: string, obj: Record<string, unknown>): S
         found = { path, got: kind, want: 'array' };
         return;
       }
-      (value as unknown[]).forEach((item, i) => visit(item, sch[0], `${path}[${i}]`));
+      (value as unknown[]).forEach((item, i) => {
+        // A null list entry cannot become the struct the list holds.
+        if (item === null && typeof sch[0] === 'object' && !found) found = { path: `${path}[${i}]`, got: 'null', want: 'object' };
+        else visit(item, sch[0], `${path}[${i}]`);
+      });
       return;
     }
     if (kind !== 'object') {

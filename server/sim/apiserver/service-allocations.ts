@@ -22,7 +22,7 @@ export class ServiceAllocations {
     for (const s of this.store.list('services').items as Obj[]) {
       if (s.metadata.name === ignoreName && s.metadata.namespace === ignoreNs) continue;
       for (const ip of s.spec?.clusterIPs ?? []) ips.add(ip);
-      for (const p of s.spec?.ports ?? []) if (p.nodePort) ports.add(p.nodePort);
+      for (const p of s.spec?.ports ?? []) if (p?.nodePort) ports.add(p.nodePort);
     }
     return { ips, ports };
   }

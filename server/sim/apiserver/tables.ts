@@ -32,8 +32,9 @@ const CREATED_AT = col('Created At', 'date', 0, '', 'CreationTimestamp is a time
 
 const NONE = '<none>';
 
+/** A list field as an array without null entries (printers must survive any stored object). */
 function arr(v: unknown): any[] {
-  return Array.isArray(v) ? v : [];
+  return Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined) : [];
 }
 
 function age(obj: Obj, now: Date): string {
