@@ -313,6 +313,15 @@ describe('reset', () => {
     expect(pods.map((p) => `${p.READY} ${p.STATUS}`)).toEqual(['1/1 Running', '1/1 Running']);
   });
 
+  it('restores istio-system even when reset catches it while it is being deleted', async () => {
+    const before = (await kubectl('get', 'all,cm,sa', '-n', 'istio-system', '-o', 'name')).stdout;
+    cluster.store.markDeleting('namespaces', undefined, 'istio-system');
+    await cluster.reset();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await kubectl('get', 'ns', 'istio-system', '-o', 'jsonpath={.status.phase}')).stdout).toBe('Active');
+    expect((await kubectl('get', 'all,cm,sa', '-n', 'istio-system', '-o', 'name')).stdout).toBe(before);
+  });
+
   it('runs concurrent resets as one', async () => {
     await kubectl('create', 'ns', 'twice');
     const [a, b] = [cluster.reset(), cluster.reset()];

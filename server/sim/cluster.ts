@@ -63,7 +63,7 @@ export interface EmbeddedClusterOptions {
 
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** Resources reset never touches: the events of the reset itself are cleaned separately. */
+/** Where an object lives: resource, namespace and name (its uid says whether it is the same one). */
 function identity(resource: GroupResource, o: KubeObject): string {
   return `${resource}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
 }
@@ -217,7 +217,14 @@ export class EmbeddedCluster {
           if ((resource === 'namespaces') !== wantNamespaces) continue;
           for (const o of items) {
             const kept = this.snapshot.get(identity(resource, o));
-            if (kept && kept.object.metadata.uid === o.metadata.uid) continue;
+            if (kept && kept.object.metadata.uid === o.metadata.uid) {
+              // A bootstrap object on its way out (a Terminating namespace) is replaced whole.
+              if (o.metadata.deletionTimestamp) {
+                this.safeDelete(resource, o);
+                changed = true;
+              }
+              continue;
+            }
             if (resource === 'events' && !kept) {
               this.safeDelete(resource, o);
               continue;
@@ -230,6 +237,8 @@ export class EmbeddedCluster {
           }
         }
       }
+      // Let deletions queued by the garbage collector run before anything comes back.
+      await this.controllers.idle();
       // 2. Bootstrap objects missing or changed are written back as they were.
       for (const { resource, object } of this.snapshot.values()) {
         const now = this.store.get(resource, object.metadata.namespace, object.metadata.name);
