@@ -413,6 +413,27 @@ builtin['autoscaling/horizontalpodautoscalers'] = {
   },
 };
 
+builtin['coordination.k8s.io/leases'] = {
+  columns: [NAME, col('Holder', 'string', 0, '', 'The holder of the lease.'), AGE],
+  cells: (o, now) => [o.metadata.name, o.spec?.holderIdentity ?? '', age(o, now)],
+};
+
+/** printResourceQuota: `resource: used/hard` pairs, limits.* in the Limit column, sorted by name. */
+builtin.resourcequotas = {
+  columns: [NAME, AGE, col('Request', 'string', 0, '', 'Request represents a minimum amount of cpu/memory that a container may consume.'), col('Limit', 'string', 0, '', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.')],
+  cells: (o, now) => {
+    const hard: Record<string, unknown> = o.status?.hard ?? o.spec?.hard ?? {};
+    const used: Record<string, unknown> = o.status?.used ?? {};
+    const req: string[] = [];
+    const lim: string[] = [];
+    for (const k of Object.keys(hard).sort()) {
+      const text = `${k}: ${String(used[k] ?? '0')}/${String(hard[k])}`;
+      (k.startsWith('limits.') ? lim : req).push(text);
+    }
+    return [o.metadata.name, age(o, now), req.join(', '), lim.join(', ')];
+  },
+};
+
 builtin['policy/poddisruptionbudgets'] = {
   columns: [NAME, col('Min Available'), col('Max Unavailable'), col('Allowed Disruptions', 'integer'), AGE],
   cells: (o, now) => [o.metadata.name, o.spec?.minAvailable !== undefined ? String(o.spec.minAvailable) : 'N/A', o.spec?.maxUnavailable !== undefined ? String(o.spec.maxUnavailable) : 'N/A', o.status?.disruptionsAllowed ?? 0, age(o, now)],
