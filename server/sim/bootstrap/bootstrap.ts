@@ -152,6 +152,17 @@ export function bootstrapCluster(o: BootstrapOptions): BootstrapResult {
     create(store, 'namespaces', ns);
   }
   const node = create(store, 'nodes', nodeObject(o.clusterName, now));
+  // The kubelet's heartbeat lease (`kubectl describe node` shows it).
+  create(store, 'coordination.k8s.io/leases', {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: NODE_NAME,
+      namespace: 'kube-node-lease',
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: NODE_NAME, uid: node.metadata.uid! }],
+    },
+    spec: { holderIdentity: NODE_NAME, leaseDurationSeconds: 40, renewTime: o.now.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') },
+  });
   for (const crd of ISTIO_CRDS) create(store, 'apiextensions.k8s.io/customresourcedefinitions', crdObject(crd, now));
 
   // default/kubernetes: the API server's own Service, endpoints kept by the API server itself.
