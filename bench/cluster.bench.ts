@@ -1,16 +1,29 @@
 // Embedded cluster: time from start() to ready (API listening, bootstrap pods Running), and
 // memory per idle cluster. Targets (issue 4): ready <= 300 ms median, <= 20 MB per idle cluster.
 // Run with --expose-gc (npm run bench does) so memory is measured after a collection.
-//   node --expose-gc bin/run-ts.mjs bench/cluster.bench.ts [runs] [idle-clusters]
+//   node --expose-gc bin/run-ts.mjs bench/cluster.bench.ts [runs] [idle-clusters] [bare|full]
+// Without a mode it runs each mode in a process of its own, so one mode's garbage does not skew
+// the other's memory numbers.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedCluster, type EmbeddedClusterOptions } from '../server/sim/cluster.ts';
+import { PROJECT_ROOT } from '../server/tools/binaries.ts';
 import { fullClusterOptions } from '../server/drivers/embedded/composition.ts';
 import { acquireSimulatedInternet } from '../server/sim/world/simulated-internet.ts';
 
 const runs = Number(process.argv[2] ?? 15);
 const idle = Number(process.argv[3] ?? 20);
+const mode = process.argv[4];
+if (mode !== 'bare' && mode !== 'full') {
+  for (const m of ['bare', 'full']) {
+    const r = spawnSync(process.execPath, ['--expose-gc', join(PROJECT_ROOT, 'bin', 'run-ts.mjs'), fileURLToPath(import.meta.url), String(runs), String(idle), m], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
 const dataDir = await mkdtemp(join(tmpdir(), 'meshlab-bench-'));
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -37,10 +50,14 @@ const worldLease = await acquireSimulatedInternet();
 console.log(`simulated internet start (once per process): ${(performance.now() - t0).toFixed(0)} ms`);
 
 try {
-  for (const [label, optionsFor] of [
-    ['bare (API server, controllers, preinstalled objects)', (): EmbeddedClusterOptions => ({ dataDir })],
-    ['full (plus workloads, mesh, simulated internet, exec)', (): EmbeddedClusterOptions => fullClusterOptions({ dataDir })],
-  ] as const) {
+  for (const [label, optionsFor] of (
+    [
+      ['bare', 'bare (API server, controllers, preinstalled objects)', (): EmbeddedClusterOptions => ({ dataDir })],
+      ['full', 'full (plus workloads, mesh, simulated internet, exec)', (): EmbeddedClusterOptions => fullClusterOptions({ dataDir })],
+    ] as const
+  )
+    .filter(([m]) => m === mode)
+    .map(([, l, f]) => [l, f] as const)) {
     console.log(`\n${label}`);
     // The first start pays for TLS material, the simulated internet and module loading; report it apart.
     let t = performance.now();
