@@ -9,15 +9,16 @@ import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
-import type { ExternalNetwork } from '../world/external-network.ts';
+import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
 import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
 import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
 import { authorityHost, hostMatches, pickVirtualHost } from './hosts.ts';
-import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget } from './proxies.ts';
+import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget, type TcpRoute } from './proxies.ts';
+import { pickWeighted } from './match.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
-import { buildGatewayTable, outboundModeFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
 import { istioValidationPlugin } from './validation.ts';
 
@@ -98,9 +99,10 @@ export class MeshDataPlane {
       (ns, name) => o.store.get('pods', ns, name),
       (pod, servicePort) => {
         const l = this.gatewayTable(pod).listeners.find((x) => x.port === servicePort);
-        return l ? (l.secure ? 'https' : 'http') : undefined;
+        return l ? (l.passthrough ? 'tls' : l.secure ? 'https' : 'http') : undefined;
       },
       (pod, servicePort, servername) => this.tlsContext(pod, servicePort, servername),
+      (pod, servicePort, targetPort, sni, remote) => this.gatewayTcpRoute(pod, servicePort, targetPort, sni, remote),
     );
     // Entry points never throw: malformed config written straight to the store must not take
     // the process down (the request fails the way a broken proxy config would).
@@ -252,6 +254,63 @@ export class MeshDataPlane {
       this.tlsCache.set(cacheKey, ctx);
     }
     return ctx;
+  }
+
+  /** Where VS `tls` routes send an SNI name: cluster name and a loopback socket, or undefined. */
+  private tlsDestination(gatewayNames: Set<string>, clientNs: string, sni: string, port: number): { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } | undefined {
+    const choice = tlsRouteFor(this.snapshot, gatewayNames, clientNs, sni, port);
+    const dest = choice ? (pickWeighted(choice.destinations)?.destination as Obj | undefined) : undefined;
+    if (!choice || !dest || typeof dest.host !== 'string') return undefined;
+    const lookup = this.upstreams.lookup(this.snapshot, {
+      host: dest.host,
+      namespace: choice.vs.namespace,
+      clientNamespace: clientNs,
+      port: typeof (dest.port as Obj | undefined)?.number === 'number' ? ((dest.port as Obj).number as number) : undefined,
+      subset: typeof dest.subset === 'string' ? dest.subset : undefined,
+      listenerPort: port,
+      originalDestination: { host: sni, port },
+    });
+    if (lookup.kind !== 'ok') return undefined;
+    const eps = lookup.endpoints.filter((e) => e.socket);
+    if (!eps.length) return undefined;
+    const ep = eps[Math.floor(Math.random() * eps.length)]!;
+    return { cluster: lookup.name, endpoint: { address: ep.address, socket: ep.socket! } };
+  }
+
+  private gatewayTcpRoute(pod: KubeObject, servicePort: number, targetPort: number, sni: string, remote: string): TcpRoute | undefined {
+    const ns = pod.metadata.namespace ?? 'default';
+    const names = new Set(gatewaysForPod(this.snapshot, pod.metadata.labels ?? {}).map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
+    const d = this.tlsDestination(names, ns, sni, servicePort);
+    if (!d) return undefined;
+    const start = (this.o.clock ?? { now: () => new Date() }).now();
+    const podIP = podIPOf(pod) ?? '0.0.0.0';
+    return {
+      address: d.endpoint.socket,
+      done: (received, sent, ms) =>
+        this.o.logs.append(
+          ns,
+          pod.metadata.name,
+          'istio-proxy',
+          formatAccessLog({
+            start,
+            method: '-',
+            path: '-',
+            protocol: '-',
+            status: 0,
+            flags: '-',
+            details: '-',
+            bytesReceived: received,
+            bytesSent: sent,
+            durationMs: ms,
+            upstreamHost: d.endpoint.address,
+            upstreamCluster: d.cluster,
+            upstreamLocalAddress: `${podIP}:${32768 + Math.floor(Math.random() * 28000)}`,
+            downstreamLocalAddress: `${podIP}:${targetPort}`,
+            downstreamRemoteAddress: remote,
+            requestedServerName: sni,
+          }),
+        ),
+    };
   }
 
   private serveGateway(target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse): void {
@@ -431,6 +490,11 @@ export class MeshDataPlane {
     }
     const direct = this.o.network.socketOf(target.host, target.port);
     if (direct) return { kind: 'forward', address: direct, cluster: 'PassthroughCluster' };
+    // VirtualService `tls` routes by SNI (e.g. to an egress gateway in PASSTHROUGH mode).
+    if (pod && isInjected(pod) && target.sni) {
+      const d = this.tlsDestination(new Set(['mesh']), ns, target.sni.toLowerCase(), target.port);
+      if (d) return { kind: 'forward', address: d.endpoint.socket, cluster: d.cluster };
+    }
     const sidecarConfig = pod ? sidecarFor(this.snapshot, { namespace: ns, labels: pod.metadata.labels ?? {} }) : undefined;
     const seNs = serviceEntriesFor(this.snapshot, host, ns)[0]?.metadata.namespace;
     const inRegistry = !!this.upstreams.serviceEntryPort(this.snapshot, host, target.port, ns) && sidecarAllowsHost(sidecarConfig, ns, host, seNs);

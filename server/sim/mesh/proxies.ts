@@ -4,7 +4,8 @@
 // podIP:targetPort (how sidecars reach an egress gateway).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { parseSni } from './sni.ts';
 import type { SecureContext } from 'node:tls';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
@@ -61,10 +62,17 @@ export interface GatewayRequestTarget {
 
 export type GatewayHandler = (target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse) => void;
 
+export interface TcpRoute {
+  address: { host: string; port: number };
+  /** Called once when the connection ends (access log). */
+  done(bytesReceived: number, bytesSent: number, durationMs: number): void;
+}
+
 interface ListenerSpec {
   key: string;
   kind: 'nodePort' | 'pod';
   secure: boolean;
+  passthrough: boolean;
   bindPort: number; // 0 = any
   /** nodePort: the Service; pod: the pod and its ports. */
   service?: { namespace: string; name: string; port: number; targetPort: number | string; pods: string[] };
@@ -92,9 +100,11 @@ export class GatewayListeners {
     private readonly handler: GatewayHandler,
     private readonly pod: (namespace: string, name: string) => KubeObject | undefined,
     /** Whether the pod's proxy has a Gateway server on that Service port (Envoy has a listener), and which kind. */
-    private readonly serves: (pod: KubeObject, servicePort: number) => 'http' | 'https' | undefined,
+    private readonly serves: (pod: KubeObject, servicePort: number) => 'http' | 'https' | 'tls' | undefined,
     /** The certificate for an SNI name on a TLS port (from the Gateway server's credentialName). */
     private readonly tlsContext: (pod: KubeObject, servicePort: number, servername: string) => SecureContext | undefined,
+    /** Where a passed-through TLS connection for an SNI name goes (VS tls routes), with its log writer. */
+    private readonly tcpRoute?: (pod: KubeObject, servicePort: number, targetPort: number, sni: string, remoteAddress: string) => TcpRoute | undefined,
   ) {}
 
   /** Bring the sockets in line with the Services and gateway pods now in the store. */
@@ -113,15 +123,16 @@ export class GatewayListeners {
         const serving = targets.filter((_p, i) => kinds[i] !== undefined);
         if (!serving.length) continue;
         const secure = kinds.find((k) => k !== undefined) === 'https';
+        const passthrough = kinds.find((k) => k !== undefined) === 'tls';
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, passthrough, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
         }
         for (const pod of serving) {
           const tp = resolveTargetPort(pod, port.targetPort);
           const ip = podIPOf(pod)!;
           if (!tp) continue;
           const key = `pod:${ns}/${pod.metadata.name}:${ip}:${tp}`;
-          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
+          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, passthrough, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
         }
       }
     }
@@ -147,6 +158,7 @@ export class GatewayListeners {
 
   private async open(spec: ListenerSpec): Promise<void> {
     const sockets = new Set<Socket>();
+    if (spec.passthrough) return this.openPassthrough(spec);
     const handler = (req: IncomingMessage, res: ServerResponse) => this.dispatch(spec, req, res);
     // TLS ports pick the certificate by SNI like Envoy's filter chain match; no match (or no
     // SNI) fails the handshake.
@@ -188,6 +200,81 @@ export class GatewayListeners {
     this.bindErrors.delete(spec.key);
     this.listeners.set(spec.key, { spec, server, sockets, loopbackPort: (server.address() as AddressInfo).port });
     if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (server.address() as AddressInfo).port);
+  }
+
+  /** A TCP listener that reads the ClientHello's SNI and pipes the connection where VS tls routes say. */
+  private async openPassthrough(spec: ListenerSpec): Promise<void> {
+    const sockets = new Set<Socket>();
+    const server = createNetServer((client) => {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => client.destroy());
+      const started = performance.now();
+      let buffered = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const sni = buffered.length > 16 * 1024 ? undefined : parseSni(buffered);
+        if (sni === 'need-more') return;
+        client.off('data', onData);
+        client.pause();
+        const route = sni ? this.passthroughRoute(spec, sni, client) : undefined;
+        if (!route) return void client.destroy();
+        const upstream = netConnect(route.address.port, route.address.host);
+        let sent = 0;
+        let received = buffered.length;
+        upstream.on('data', (d: Buffer) => (sent += d.length));
+        client.on('data', (d: Buffer) => (received += d.length));
+        upstream.on('connect', () => {
+          upstream.write(buffered);
+          client.pipe(upstream);
+          upstream.pipe(client);
+          client.resume();
+        });
+        let ended = false;
+        const end = () => {
+          if (ended) return;
+          ended = true;
+          client.destroy();
+          upstream.destroy();
+          route.done(received, sent, performance.now() - started);
+        };
+        upstream.on('error', end);
+        upstream.on('close', end);
+        client.on('close', end);
+      };
+      client.on('data', onData);
+    });
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', (err) => {
+        this.bindErrors.set(spec.key, String((err as Error).message));
+        resolve(false);
+      });
+      server.listen(spec.bindPort, '127.0.0.1', () => resolve(true));
+    });
+    if (!ok || this.stopped) {
+      server.close();
+      return;
+    }
+    const loopbackPort = (server.address() as AddressInfo).port;
+    this.listeners.set(spec.key, { spec, server: server as unknown as Server, sockets, loopbackPort });
+    if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, loopbackPort);
+  }
+
+  private passthroughRoute(spec: ListenerSpec, sni: string, client: Socket): TcpRoute | undefined {
+    if (!this.tcpRoute) return undefined;
+    if (spec.pod) {
+      const pod = this.pod(spec.pod.namespace, spec.pod.name);
+      return pod ? this.tcpRoute(pod, spec.pod.servicePort, spec.pod.targetPort, sni, `127.0.0.1:${client.remotePort ?? 0}`) : undefined;
+    }
+    const s = spec.service!;
+    for (const name of s.pods) {
+      const pod = this.pod(s.namespace, name);
+      if (!pod) continue;
+      const tp = resolveTargetPort(pod, s.targetPort) ?? s.port;
+      const r = this.tcpRoute(pod, s.port, tp, sni, `${NODE_PORT_SOURCE_IP}:${client.remotePort ?? 0}`);
+      if (r) return r;
+    }
+    return undefined;
   }
 
   private contextFor(spec: ListenerSpec, servername: string): SecureContext | undefined {

@@ -4,7 +4,7 @@
 // access log clusters) with the real curl as the client.
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -374,5 +374,60 @@ describe('egress gateway (egress-gateway task)', () => {
     expect(proxyLog('istio-system', egw.metadata.name).at(-1)).toMatch(/"GET \/headers HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "10\.244\.\d+\.\d+" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin\.org" "httpbin\.org:80" outbound\|80\|\|httpbin\.org /);
     const d = mesh.decisions.list(2);
     expect(d.map((x) => x.proxy.kind)).toEqual(['gateway', 'sidecar']);
+  });
+
+  it('HTTPS through the egress gateway in PASSTHROUGH mode: VS tls routes by SNI on both hops, TCP log line at the gateway', async () => {
+    await apply('egress-tls', `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: istio-egressgateway-tls}
+spec:
+  selector: {istio: egressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    hosts: [httpbin.org]
+    tls: {mode: PASSTHROUGH}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext-tls}
+spec:
+  hosts: [httpbin.org]
+  ports: [{number: 443, name: tls, protocol: TLS}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: direct-httpbin-tls}
+spec:
+  hosts: [httpbin.org]
+  gateways: [mesh, istio-egressgateway-tls]
+  tls:
+  - match:
+    - {gateways: [mesh], port: 443, sniHosts: [httpbin.org]}
+    route:
+    - destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: httpbin, port: {number: 443}}
+  - match:
+    - {gateways: [istio-egressgateway-tls], port: 443, sniHosts: [httpbin.org]}
+    route:
+    - destination: {host: httpbin.org, port: {number: 443}}
+`);
+    const d = mesh.sidecar.routeOutboundTcp(clientPod, { host: 'httpbin.org', port: 443, sni: 'httpbin.org' });
+    expect(d).toMatchObject({ kind: 'forward', cluster: 'outbound|443|httpbin|istio-egressgateway.istio-system.svc.cluster.local' });
+    if (d.kind !== 'forward') return;
+    // What the sidecar transport does with the decision: a TLS client through that address.
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsRequest({ host: d.address.host, port: d.address.port, servername: 'httpbin.org', path: '/get', headers: { host: 'httpbin.org' }, rejectUnauthorized: false, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (c: Buffer) => (b += c));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(JSON.parse(body)).toMatchObject({ tls: true });
+    const egw = cluster.store.list('pods', 'istio-system').items.find((p) => p.metadata.labels?.istio === 'egressgateway')!;
+    let line: string | undefined;
+    for (let i = 0; i < 40 && !(line = proxyLog('istio-system', egw.metadata.name).at(-1))?.includes('"- - -"'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(line).toMatch(/^\[[^\]]+\] "- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "httpbin\.org:443" outbound\|443\|\|httpbin\.org 10\.244\.\d+\.\d+:\d+ 10\.244\.\d+\.\d+:443 [\d.]+:\d+ httpbin\.org -$/);
   });
 });

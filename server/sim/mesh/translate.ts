@@ -47,6 +47,7 @@ export function wellFormed(obj: KubeObject): boolean {
   if (!spec) return true;
   if (!arrOfStr(spec.hosts) || !arrOfStr(spec.gateways) || !arrOfStr(spec.exportTo) || !isObj(spec.selector)) return false;
   if (!arrOfObj(spec.egress) || !isObj(spec.outboundTrafficPolicy) || !isObj(spec.workloadSelector)) return false;
+  if (obj.kind === 'VirtualService' && !arrOfObj(spec.tls)) return false;
   for (const e of (spec.egress as Obj[] | undefined) ?? []) if (!arrOfStr(e.hosts)) return false;
   if (!arrOfObj(spec.servers) || !arrOfObj(spec.subsets) || !arrOfObj(spec.ports) || !arrOfObj(spec.endpoints) || !arrOfObj(spec.http)) return false;
   for (const s of (spec.servers as Obj[] | undefined) ?? []) if (!arrOfStr(s.hosts) || !isObj(s.port) || !isObj(s.tls)) return false;
@@ -122,6 +123,8 @@ export interface GatewayListenerTable {
   port: number;
   /** TLS is terminated on this port (HTTPS servers). */
   secure: boolean;
+  /** TLS passes through by SNI (TLS/HTTPS servers in PASSTHROUGH mode): routed by VS `tls` routes. */
+  passthrough: boolean;
   servers: GatewayServerRef[];
   virtualHosts: VirtualHostTable[];
 }
@@ -240,13 +243,15 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       // HTTPS terminated at the gateway (tls.mode SIMPLE with a credentialName); PASSTHROUGH,
       // MUTUAL and opaque TLS/TCP servers are not served by the embedded gateway.
       const terminated = protocol === 'HTTPS' && tls?.mode === 'SIMPLE' && typeof tls.credentialName === 'string';
-      if (!plainHttp && !terminated) return;
+      // TLS passed through by SNI (egress gateways for HTTPS hosts).
+      const passthrough = (protocol === 'TLS' || protocol === 'HTTPS') && (tls?.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
+      if (!plainHttp && !terminated && !passthrough) return;
       let l = listeners.get(port.number);
       if (!l) {
-        l = { port: port.number, servers: [], virtualHosts: [], hostOwners: [], secure: terminated };
+        l = { port: port.number, servers: [], virtualHosts: [], hostOwners: [], secure: terminated, passthrough };
         listeners.set(port.number, l);
       }
-      if (l.secure !== terminated) return; // one port carries either plain HTTP or TLS
+      if (l.secure !== terminated || l.passthrough !== passthrough) return; // one kind of traffic per port
       const hosts = ((s.hosts as string[] | undefined) ?? []).map(String);
       l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true, credentialName: terminated ? String(tls!.credentialName) : undefined });
       for (const h of hosts) l.hostOwners.push({ gateway: gname, ...splitServerHost(h, g.metadata.namespace ?? 'default') });
@@ -281,7 +286,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       domains: [host],
       routes: mergeRoutes(lists),
     }));
-    out.push({ port: l.port, secure: l.secure, servers: l.servers, virtualHosts });
+    out.push({ port: l.port, secure: l.secure, passthrough: l.passthrough, servers: l.servers, virtualHosts });
   }
   return { proxy: `${pod.namespace}/${pod.name}`, listeners: out };
 }
@@ -385,4 +390,40 @@ export function sidecarAllowsHost(sidecar: KubeObject | undefined, clientNamespa
 export function outboundModeFor(snapshot: MeshSnapshot, sidecar: KubeObject | undefined): MeshSnapshot['outboundTrafficPolicy'] {
   const mode = (((sidecar?.spec as Obj | undefined)?.outboundTrafficPolicy as Obj | undefined)?.mode as string | undefined) ?? snapshot.outboundTrafficPolicy;
   return mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
+}
+
+export interface TlsRouteChoice {
+  vs: VsRef;
+  ruleIndex: number;
+  destination: Obj;
+}
+
+/**
+ * A VirtualService `tls` route for an SNI name on a port, as a proxy named by `gatewayNames`
+ * (`ns/name` or `mesh`) sees it: VS hosts must match the SNI, then the first route whose match
+ * (sniHosts, port, gateways) fits; one weighted destination is chosen by the caller.
+ */
+export function tlsRouteFor(snapshot: MeshSnapshot, gatewayNames: Set<string>, clientNamespace: string, sni: string, port: number): { vs: VsRef; ruleIndex: number; destinations: Obj[] } | undefined {
+  for (const vs of snapshot.virtualServices) {
+    const ns = vs.metadata.namespace ?? 'default';
+    if (gatewayNames.has('mesh') && !exportedTo(vs, clientNamespace)) continue;
+    const spec = (vs.spec as Obj | undefined) ?? {};
+    const hosts = (((spec.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), ns)));
+    if (!hosts.some((h) => hostMatches(h, sni))) continue;
+    const top = vsGateways(vs);
+    const tls = Array.isArray(spec.tls) ? (spec.tls as Obj[]) : [];
+    for (let i = 0; i < tls.length; i++) {
+      const r = tls[i]!;
+      const matches = Array.isArray(r.match) ? (r.match as Obj[]) : [];
+      const ok = matches.some((m) => {
+        const gws = Array.isArray(m.gateways) ? (m.gateways as string[]).map((g) => qualifyGateway(String(g), ns)) : top;
+        if (!gws.some((g) => gatewayNames.has(g))) return false;
+        if (typeof m.port === 'number' && m.port !== port) return false;
+        const sniHosts = Array.isArray(m.sniHosts) ? (m.sniHosts as string[]) : [];
+        return sniHosts.some((h) => hostMatches(resolveShortName(String(h), ns), sni));
+      });
+      if (ok) return { vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, destinations: (Array.isArray(r.route) ? (r.route as Obj[]) : []).filter((d) => d.destination) };
+    }
+  }
+  return undefined;
 }

@@ -149,7 +149,9 @@ export class UpstreamDirectory {
     }
     const entries = serviceEntriesFor(snapshot, host, q.clientNamespace);
     if (entries.length) {
-      const se = entries[0]!;
+      // Several ServiceEntries may name the host (one per port, say): the one declaring the port.
+      const wanted = q.port ?? q.listenerPort;
+      const se = entries.find((e) => (((e.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).some((p) => p.number === wanted)) ?? entries[0]!;
       const spec = (se.spec as Obj | undefined) ?? {};
       const sePorts = ((spec.ports as Obj[] | undefined) ?? []).filter((p) => typeof p.number === 'number');
       const port = q.port ?? (sePorts.length === 1 ? (sePorts[0]!.number as number) : q.listenerPort);
