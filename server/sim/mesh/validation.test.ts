@@ -18,6 +18,8 @@ describe('VirtualService', () => {
     ['fault + directResponse', { hosts: ['h'], http: [{ directResponse: { status: 200 }, fault: { abort: { httpStatus: 500 } } }] }, ['HTTP route cannot contain both fault and direct_response']],
     ['nothing to do', { hosts: ['h'], http: [{ match: [{ uri: { prefix: '/' } }] }] }, ['HTTP route, redirect or direct_response is required']],
     ['destination without host', { hosts: ['h'], http: [{ route: [{ destination: {} }] }] }, ['destination.host is required']],
+    ['tls route without match', { hosts: ['h'], tls: [{ route: [{ destination: { host: 'h' } }] }] }, ['TLS route must have at least one match condition']],
+    ['tls match without sniHosts', { hosts: ['h'], tls: [{ match: [{ port: 443 }], route: [{ destination: { host: 'h' } }] }] }, ['TLS match must have at least one SNI host']],
   ];
   it.each(cases)('%s', (_n, spec, errs) => expect(validateVirtualService(spec)).toEqual(errs));
 });

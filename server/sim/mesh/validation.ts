@@ -162,6 +162,12 @@ export function validateVirtualService(spec: Obj): string[] {
   const tls = (spec.tls as Obj[] | undefined) ?? [];
   if (!http.length && !tcp.length && !tls.length) errs.push('http, tcp or tls must be provided in virtual service');
   for (const r of http) errs.push(...validateHttpRoute(r));
+  for (const r of tls) {
+    const matches = (r.match as Obj[] | undefined) ?? [];
+    if (!matches.length) errs.push('TLS route must have at least one match condition');
+    for (const m of matches) if (!((m.sniHosts as unknown[] | undefined) ?? []).length) errs.push('TLS match must have at least one SNI host');
+    for (const dst of (r.route as Obj[] | undefined) ?? []) errs.push(...validateDestination(dst.destination as Obj | undefined));
+  }
   return errs;
 }
 
