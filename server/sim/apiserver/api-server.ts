@@ -271,6 +271,10 @@ export class ApiServer {
     if (info.subresource === 'scale') return this.scale(method, rest, res);
 
     const isWatch = info.watchPrefix || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    if (!info.subresource) {
+      const verb = { GET: isWatch ? 'watch' : info.name ? 'get' : 'list', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: info.name ? 'delete' : 'deletecollection' }[method];
+      if (verb && !type.verbs.includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
     const send = (result: RestResult): void => {
       let out = result.body;
       let contentType = 'application/json';
@@ -305,6 +309,7 @@ export class ApiServer {
       }
       case 'POST':
         if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+        if (type.group === 'authorization.k8s.io' || type.group === 'authentication.k8s.io') return sendJson(res, 201, selfReview(type.kind, rest.body));
         return send(this.handlers.create(rest));
       case 'PUT':
         if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
@@ -362,6 +367,31 @@ export class ApiServer {
     res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
+}
+
+/** The identity every embedded-cluster token stands for (kind's admin kubeconfig user). */
+const ADMIN = { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] };
+
+/** Answers `kubectl auth can-i` and `kubectl auth whoami`: the learner may do everything. */
+function selfReview(kind: string, body: Buffer | undefined): unknown {
+  let review: Record<string, any> = {};
+  try {
+    const parsed = body && body.length ? decodeJson(body) : {};
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) review = parsed as Record<string, any>;
+  } catch {
+    // An unreadable review is answered for an empty spec.
+  }
+  const metadata = { creationTimestamp: null };
+  if (kind === 'SelfSubjectReview') {
+    return { kind, apiVersion: 'authentication.k8s.io/v1', metadata, status: { userInfo: ADMIN } };
+  }
+  return {
+    kind,
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata,
+    spec: review.spec ?? {},
+    status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "kubeadm:cluster-admins" of ClusterRole "cluster-admin" to Group "kubeadm:cluster-admins"' },
+  };
 }
 
 export { storeKey, type ResourceType };

@@ -91,6 +91,13 @@ describe('discovery and version', () => {
     expect(r.stderr.trim()).toBe('error: the server doesn\'t have a resource type "foo"');
   });
 
+  it('auth can-i and whoami answer for the cluster admin', async () => {
+    expect((await kubectl(['auth', 'can-i', 'create', 'deployments'])).stdout.trim()).toBe('yes');
+    expect(rows((await kubectl(['auth', 'whoami'])).stdout)).toEqual([['ATTRIBUTE', 'VALUE'], ['Username', 'kubernetes-admin'], ['Groups', '[kubeadm:cluster-admins system:authenticated]']]);
+    const list = await kubectl(['get', 'selfsubjectaccessreviews']);
+    expect(list.stderr.trim()).toBe('Error from server (MethodNotAllowed): the server does not allow this method on the requested resource');
+  });
+
   it('a wrong token is refused with 401', async () => {
     const cfg = readFileSync(t.kubeconfigPath, 'utf8').replace(/token: .*/, 'token: wrong');
     const path = join(t.dir, 'bad-kubeconfig');
