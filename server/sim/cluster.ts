@@ -147,6 +147,7 @@ export class EmbeddedCluster {
         now: timers.now(),
         ips: controllers.ips,
         outboundTrafficPolicy: options.outboundTrafficPolicy,
+        caPem: apiServer.caPem,
         addressing: services,
       });
       controllers.start();

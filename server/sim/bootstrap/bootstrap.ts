@@ -15,6 +15,7 @@ import { ISTIO_CRDS, crdObject } from './istio-crds.ts';
 import { meshConfigMap, type OutboundTrafficPolicyMode } from './mesh-config.ts';
 import { kubeSystemPods } from './kube-system.ts';
 import { nodeObject } from './node.ts';
+import { webhookConfigurations } from './webhooks.ts';
 import { coredns, ingressGateway, istiod, serviceAccount } from './workloads.ts';
 
 type Obj = Record<string, unknown>;
@@ -34,6 +35,8 @@ export interface BootstrapOptions {
   ips: PodIPAllocator;
   addressing: ServiceAddressing;
   outboundTrafficPolicy?: OutboundTrafficPolicyMode;
+  /** The CA istiod's webhooks present (caBundle of the webhook configurations). */
+  caPem?: string;
   /** Where the API server listens, for the `kubernetes` Service's endpoints (kind: node IP, 6443). */
   apiServerEndpoint?: { ip: string; port: number };
 }
@@ -217,6 +220,9 @@ export function bootstrapCluster(o: BootstrapOptions): BootstrapResult {
   }
 
   create(store, 'configmaps', meshConfigMap(o.outboundTrafficPolicy ?? 'ALLOW_ANY'));
+  const webhooks = webhookConfigurations(o.caPem ?? '');
+  create(store, 'admissionregistration.k8s.io/mutatingwebhookconfigurations', webhooks.mutating);
+  create(store, 'admissionregistration.k8s.io/validatingwebhookconfigurations', webhooks.validating);
   create(store, 'serviceaccounts', serviceAccount('istio-reader-service-account', 'istio-system', { app: 'istio-reader', release: 'istio' }));
   const pilot = istiod();
   create(store, 'serviceaccounts', pilot.serviceAccount);

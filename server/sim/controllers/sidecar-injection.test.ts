@@ -37,7 +37,11 @@ describe('injectionRequired (istio-sidecar-injector webhooks + injectRequired)',
     { name: 'kube-system is never injected', pod: pod({ ns: 'kube-system', labels: { 'sidecar.istio.io/inject': 'true' } }), ns: ns('kube-system'), want: false },
     { name: 'hostNetwork pods are never injected', pod: pod({ hostNetwork: true }), ns: ns('demo', { 'istio-injection': 'enabled' }), want: false },
     { name: 'already injected', pod: pod({ annotations: { 'sidecar.istio.io/status': '{}' } }), ns: ns('demo', { 'istio-injection': 'enabled' }), want: false },
-    { name: 'revision label on the namespace (not the default webhook)', pod: pod(), ns: ns('demo', { 'istio.io/rev': 'canary' }), want: false },
+    { name: 'revision label of another revision on the namespace', pod: pod(), ns: ns('demo', { 'istio.io/rev': 'canary' }), want: false },
+    { name: 'namespace labelled istio.io/rev=default', pod: pod(), ns: ns('demo', { 'istio.io/rev': 'default' }), want: true },
+    { name: 'istio.io/rev=default namespace, pod label false', pod: pod({ labels: { 'sidecar.istio.io/inject': 'false' } }), ns: ns('demo', { 'istio.io/rev': 'default' }), want: false },
+    { name: 'unlabelled namespace, pod label istio.io/rev=default', pod: pod({ labels: { 'istio.io/rev': 'default' } }), ns: ns('demo'), want: true },
+    { name: 'both namespace labels: istio-injection=disabled wins', pod: pod(), ns: ns('demo', { 'istio-injection': 'disabled', 'istio.io/rev': 'default' }), want: false },
   ];
   for (const c of cases) {
     it(c.name, () => expect(injectionRequired(c.pod, c.ns)).toBe(c.want));

@@ -1,9 +1,10 @@
 // Istio's sidecar injector as a mutating admission plugin: what istiod's webhook does to a pod
 // on a 1.35 kubelet with the default ("sidecar") and "gateway" templates of Istio 1.28.
 // Selection follows the istio-sidecar-injector MutatingWebhookConfiguration of the default
-// revision: namespace label istio-injection=enabled (unless the pod's sidecar.istio.io/inject
-// label is "false"), or pod label sidecar.istio.io/inject=true in a namespace without the
-// istio-injection label; then injectRequired() also honours the annotation of the same name.
+// revision: namespace label istio-injection=enabled or istio.io/rev=default (unless the pod's
+// sidecar.istio.io/inject label is "false"), or pod label sidecar.istio.io/inject=true (or
+// istio.io/rev=default) in a namespace with neither label; then injectRequired() also honours
+// the annotation of the same name.
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/admission.ts';
 import type { KubeObject } from '../store/object-store.ts';
 
@@ -47,12 +48,16 @@ export function injectionRequired(pod: KubeObject, namespace: KubeObject | undef
   const annotations = pod.metadata.annotations ?? {};
   if (annotations['sidecar.istio.io/status']) return false;
   const podLabel = labels(pod)['sidecar.istio.io/inject'];
+  const podRev = labels(pod)['istio.io/rev'];
   const nsLabels = labels(namespace);
   const nsInjection = nsLabels['istio-injection'];
-  let webhookCalled: boolean;
-  if (nsInjection === 'enabled') webhookCalled = podLabel !== 'false';
-  else if (nsInjection === undefined && nsLabels['istio.io/rev'] === undefined) webhookCalled = podLabel === 'true' && labels(pod)['istio.io/rev'] === undefined;
-  else webhookCalled = false;
+  const nsRev = nsLabels['istio.io/rev'];
+  // The four webhooks of the default revision (bootstrap/webhooks.ts has them as objects).
+  const webhookCalled =
+    (nsRev === 'default' && nsInjection === undefined && podLabel !== 'false') ||
+    (nsRev === undefined && nsInjection === undefined && podLabel !== 'false' && podRev === 'default') ||
+    (nsInjection === 'enabled' && podLabel !== 'false') ||
+    (nsInjection === undefined && nsRev === undefined && podLabel === 'true' && podRev === undefined);
   if (!webhookCalled) return false;
   // injectRequired: the annotation (then the label) can still say no.
   const said = annotations['sidecar.istio.io/inject'] ?? podLabel;
