@@ -378,7 +378,7 @@ export class MeshDataPlane {
     const mode = outboundModeFor(snapshot, sidecarConfig);
     const hostNs = svc?.namespace ?? serviceEntriesFor(snapshot, host, clientNs)[0]?.metadata.namespace;
     const visible = sidecarAllowsHost(sidecarConfig, clientNs, host, hostNs);
-    const vhost = visible ? sidecarVirtualHost(snapshot, clientNs, host, port) : undefined;
+    const vhost = visible ? sidecarVirtualHost(snapshot, clientNs, host, port, pod.metadata.labels ?? {}) : undefined;
     if (vhost) ctx.virtualHost = vhost;
     else if (visible && svc && servicePorts(svc.service).some((p) => p.port === port)) ctx.fallback = { kind: 'service', host: svc.fqdn, port };
     else if (visible && !svc && this.upstreams.serviceEntryPort(snapshot, host, port, clientNs)) ctx.fallback = { kind: 'service', host, port };

@@ -85,7 +85,18 @@ describe('sidecarVirtualHost', () => {
     const vh = sidecarVirtualHost(snapshot({ virtualServices: [a, b] }), 'default', 'reviews.default.svc.cluster.local', 9080)!;
     expect(vh.routes[0]!.vs.name).toBe('a');
   });
-  it('a VS bound only to a gateway does not apply to sidecars', () => {
+  it('sourceLabels and sourceNamespace pick routes by the client', () => {
+    const a = vs('a', 'default', ['reviews'], undefined, [
+      { match: [{ sourceLabels: { app: 'productpage' } }], ...route('v2') },
+      { match: [{ sourceNamespace: 'team' }], ...route('v3') },
+      route('v1'),
+    ]);
+    const pick = (ns: string, labels: Record<string, string>) => sidecarVirtualHost(snapshot({ virtualServices: [a] }), ns, 'reviews.default.svc.cluster.local', 9080, labels)!.routes.map((r) => r.ruleIndex);
+    expect(pick('default', { app: 'productpage' })).toEqual([0, 2]);
+    expect(pick('team', { app: 'curl' })).toEqual([1, 2]);
+    expect(pick('default', { app: 'curl' })).toEqual([2]);
+  });
+    it('a VS bound only to a gateway does not apply to sidecars', () => {
     const a = vs('a', 'default', ['httpbin.org'], ['gw'], [route('httpbin.org')]);
     expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'default', 'httpbin.org', 80)).toBeUndefined();
   });

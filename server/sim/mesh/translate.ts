@@ -162,7 +162,7 @@ function vsGateways(vs: KubeObject): string[] {
  * top-level list, `match.port` must equal the port, a route whose every match is filtered out
  * is dropped. Routes after a catch-all are unreachable and dropped.
  */
-export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined): HttpRouteEntry[] {
+export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined, source?: { labels: Record<string, string>; namespace: string }): HttpRouteEntry[] {
   const ns = vs.metadata.namespace ?? 'default';
   const spec = (vs.spec as Obj | undefined) ?? {};
   const top = vsGateways(vs);
@@ -180,6 +180,9 @@ export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: numbe
         const gws = (m.gateways as string[] | undefined)?.map((g) => qualifyGateway(String(g), ns)) ?? top;
         if (!gws.some((g) => gatewayNames.has(g))) return false;
         if (typeof m.port === 'number' && port !== undefined && m.port !== port) return false;
+        // sourceLabels / sourceNamespace select the proxy evaluating the route (the client).
+        if (source && m.sourceLabels && typeof m.sourceLabels === 'object' && !labelsMatch(m.sourceLabels as Record<string, string>, source.labels)) return false;
+        if (source && typeof m.sourceNamespace === 'string' && m.sourceNamespace !== source.namespace) return false;
         return true;
       });
       if (!matches.length) continue;
@@ -269,7 +272,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
         const vsGws = new Set([...vsGateways(vs), ...(((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).flatMap((r) => ((r.match as Obj[] | undefined) ?? []).flatMap((m) => ((m.gateways as string[] | undefined) ?? []).map((g) => qualifyGateway(String(g), vsNs))))]);
         if (!vsGws.has(owner.gateway)) continue;
         if (owner.namespace !== '*' && owner.namespace !== vsNs) continue;
-        const routes = routesFor(vs, new Set([owner.gateway]), l.port);
+        const routes = routesFor(vs, new Set([owner.gateway]), l.port, { labels: pod.labels, namespace: pod.namespace });
         if (!routes.length) continue;
         for (const vh of vsHosts) {
           const domain = intersectHosts(owner.host, vh);
@@ -296,7 +299,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
  * `clientNamespace`: the oldest mesh-bound VirtualService whose hosts match (Istio keeps the
  * first VS per host for sidecars), with its routes for `port`.
  */
-export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: string, host: string, port: number): VirtualHostTable | undefined {
+export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: string, host: string, port: number, clientLabels: Record<string, string> = {}): VirtualHostTable | undefined {
   for (const vs of snapshot.virtualServices) {
     const vsNs = vs.metadata.namespace ?? 'default';
     if (!exportedTo(vs, clientNamespace)) continue;
@@ -304,7 +307,7 @@ export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: stri
     const vsHosts = (((vs.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), vsNs));
     const hit = vsHosts.find((p) => hostMatches(p, host));
     if (!hit) continue;
-    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port)]) };
+    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace })]) };
   }
   return undefined;
 }
