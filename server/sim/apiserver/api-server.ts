@@ -26,7 +26,8 @@ import { serveWatch } from './watch.ts';
 import { servePodLog } from './pod-log.ts';
 import { handleExecUpgrade } from './pod-exec.ts';
 import { GarbageCollector } from './garbage-collector.ts';
-import { decodeJson } from './decode.ts';
+import { serveScale } from './scale.ts';
+import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
 
 export interface ApiServerOptions {
@@ -268,7 +269,7 @@ export class ApiServer {
     if (info.subresource === 'exec' || info.subresource === 'attach') {
       throw errors.badRequest('Upgrade request required: pods/exec is served over WebSocket (v5.channel.k8s.io); SPDY is not supported by this cluster, use kubectl 1.30 or newer');
     }
-    if (info.subresource === 'scale') return this.scale(method, rest, res);
+    if (info.subresource === 'scale') return serveScale(this.handlers, method, rest, res);
 
     const isWatch = info.watchPrefix || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     if (!info.subresource) {
@@ -326,33 +327,6 @@ export class ApiServer {
     }
   }
 
-  /** deployments/scale and replicasets/scale as autoscaling/v1 Scale. */
-  private scale(method: string, rest: RestRequest, res: ServerResponse): void {
-    const toScale = (o: Record<string, any>) => ({
-      kind: 'Scale',
-      apiVersion: 'autoscaling/v1',
-      metadata: { name: o.metadata.name, namespace: o.metadata.namespace, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
-      spec: { replicas: o.spec?.replicas ?? 0 },
-      status: { replicas: o.status?.replicas ?? 0, selector: Object.entries(o.spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') },
-    });
-    const current = this.handlers.get({ ...rest, subresource: undefined }).body as Record<string, any>;
-    if (method === 'GET') return sendJson(res, 200, toScale(current));
-    if (method !== 'PUT' && method !== 'PATCH') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-    let replicas: unknown;
-    const body = rest.body && rest.body.length ? (decodeJson(rest.body) as any) : {};
-    if (method === 'PUT') replicas = body?.spec?.replicas;
-    else if (rest.contentType === 'application/json-patch+json') {
-      const op = Array.isArray(body) ? body.find((o: any) => o?.path === '/spec/replicas') : undefined;
-      replicas = op?.value;
-    } else replicas = body?.spec?.replicas;
-    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw errors.invalid('autoscaling', 'Scale', rest.name!, [{ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' }]);
-    }
-    const patch: RestRequest = { ...rest, subresource: undefined, contentType: 'application/merge-patch+json', body: Buffer.from(JSON.stringify({ spec: { replicas } })) };
-    const updated = this.handlers.patch(patch).body as Record<string, any>;
-    sendJson(res, 200, toScale(updated));
-  }
-
   private discovery(req: IncomingMessage, res: ServerResponse, core: boolean): void {
     const agg = wantsAggregated(req.headers.accept);
     if (agg) {
@@ -367,31 +341,6 @@ export class ApiServer {
     res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }
-}
-
-/** The identity every embedded-cluster token stands for (kind's admin kubeconfig user). */
-const ADMIN = { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] };
-
-/** Answers `kubectl auth can-i` and `kubectl auth whoami`: the learner may do everything. */
-function selfReview(kind: string, body: Buffer | undefined): unknown {
-  let review: Record<string, any> = {};
-  try {
-    const parsed = body && body.length ? decodeJson(body) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) review = parsed as Record<string, any>;
-  } catch {
-    // An unreadable review is answered for an empty spec.
-  }
-  const metadata = { creationTimestamp: null };
-  if (kind === 'SelfSubjectReview') {
-    return { kind, apiVersion: 'authentication.k8s.io/v1', metadata, status: { userInfo: ADMIN } };
-  }
-  return {
-    kind,
-    apiVersion: 'authorization.k8s.io/v1',
-    metadata,
-    spec: review.spec ?? {},
-    status: { allowed: true, reason: 'RBAC: allowed by ClusterRoleBinding "kubeadm:cluster-admins" of ClusterRole "cluster-admin" to Group "kubeadm:cluster-admins"' },
-  };
 }
 
 export { storeKey, type ResourceType };
