@@ -26,11 +26,11 @@ for (const locale of ['zh-Hans', 'en'] as Locale[])
             await expect(page.locator('[data-lab-progress][data-loaded="true"]')).toBeVisible();
             const steps = page.locator('[data-step]').first();
             const term = page.getByLabel(LABELS[locale].terminal, { exact: true }).first();
-            await expect(term).toBeVisible({ timeout: 30_000 });
+            // The terminal loads lazily (a placeholder first): measure once it has its shell.
+            await expect(term).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
             const s = (await steps.boundingBox())!;
-            const t = (await term.boundingBox())!;
-            if (viewport.name === 'desktop') expect(t.x, 'terminal right of the steps').toBeGreaterThan(s.x + s.width - 1);
-            else expect(t.y, 'terminal below the steps').toBeGreaterThan(s.y);
+            if (viewport.name === 'desktop') await expect.poll(async () => (await term.boundingBox())?.x ?? -1, { message: 'terminal right of the steps' }).toBeGreaterThan(s.x + s.width - 1);
+            else await expect.poll(async () => (await term.boundingBox())?.y ?? -1, { message: 'terminal below the steps' }).toBeGreaterThan(s.y + s.height);
           }
           // Nothing wider than the screen.
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
