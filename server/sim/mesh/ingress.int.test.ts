@@ -524,6 +524,19 @@ spec:
     expect(line).toContain('"httpbin.example.com"');
   });
 
+  it('uriRegexRewrite substitutes RE2 groups (\\1) in the path and keeps the query', async () => {
+    await apply('vs-go', vs(`  - match:
+    - uri: {prefix: /service/}
+    rewrite:
+      uriRegexRewrite: {match: "^/service/([^/]+)/(.*)$", rewrite: "/\\\\2/\\\\1"}
+    route:
+    - destination: {host: httpbin-go}
+`));
+    const r = await curl('/service/get/anything?x=1', ['-H', 'Host: httpbin.example.com']);
+    expect(r.status).toBe(200);
+    expect((JSON.parse(r.body) as { url: string }).url).toBe('http://httpbin.example.com/anything/get?x=1');
+  });
+
   it('redirect with a code, authority and port', async () => {
     await apply('vs-go', vs(`  - redirect: {uri: /new, authority: other.example.com, port: 8443, redirectCode: 308}
 `));

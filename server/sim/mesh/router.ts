@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent, request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { RE2JS } from 're2js';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
@@ -421,13 +422,32 @@ export class HttpRouter {
         upstreamPath = rewrite.uri + (q >= 0 ? path.slice(q) : '');
       }
       if (!upstreamPath.startsWith('/')) upstreamPath = `/${upstreamPath}`;
+    } else if (rewrite && rewrite.uriRegexRewrite && typeof rewrite.uriRegexRewrite === 'object') {
+      // Envoy regex_rewrite: RE2 substitution on the path (query kept), `\1` for groups.
+      const rr = rewrite.uriRegexRewrite as Obj;
+      if (typeof rr.match === 'string' && typeof rr.rewrite === 'string') {
+        try {
+          const q = path.indexOf('?');
+          const pathOnly = q >= 0 ? path.slice(0, q) : path;
+          const replaced = RE2JS.compile(rr.match).matcher(pathOnly).replaceAll(rr.rewrite.replace(/\\(\d)/g, '$$$1'));
+          originalPath = path;
+          upstreamPath = replaced + (q >= 0 ? path.slice(q) : '');
+        } catch {
+          // an invalid pattern leaves the path alone
+        }
+      }
     }
     const upstreamAuthority = rewrite && typeof rewrite.authority === 'string' ? rewrite.authority : authority;
 
     // Mirroring: a copy to the mirror host with `-shadow` appended to Host, response ignored.
-    const mirror = route.mirror as Obj | undefined;
-    if (mirror && typeof mirror.host === 'string') {
-      const pct = (route.mirrorPercentage as Obj | undefined)?.value;
+    // Mirroring: `mirror` + `mirrorPercentage`, or the newer `mirrors` list with a percentage each.
+    const mirrorList: { mirror: Obj; pct?: unknown }[] = [];
+    if (route.mirror && typeof route.mirror === 'object') mirrorList.push({ mirror: route.mirror as Obj, pct: (route.mirrorPercentage as Obj | undefined)?.value });
+    for (const m of Array.isArray(route.mirrors) ? (route.mirrors as Obj[]) : []) {
+      if (m.destination && typeof m.destination === 'object') mirrorList.push({ mirror: m.destination as Obj, pct: (m.percentage as Obj | undefined)?.value });
+    }
+    for (const { mirror, pct } of mirrorList) {
+      if (typeof mirror.host !== 'string') continue;
       if (typeof pct !== 'number' || Math.random() * 100 < pct) {
         const ml = this.d.upstreams.lookup(ctx.snapshot, { host: mirror.host, namespace: vsNs, clientNamespace: ctx.clientNamespace, port: typeof (mirror.port as Obj | undefined)?.number === 'number' ? ((mirror.port as Obj).number as number) : undefined, subset: typeof mirror.subset === 'string' ? mirror.subset : undefined, listenerPort: ctx.listenerPort });
         if (ml.kind === 'ok' && ml.endpoints.length) {
