@@ -231,6 +231,20 @@ spec:
     expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' outbound|80||httpbin.org ');
   });
 
+  it('an ExternalName Service routes to its external name', async () => {
+    await apply('extname', `apiVersion: v1
+kind: Service
+metadata: {name: httpbin-org}
+spec:
+  type: ExternalName
+  externalName: httpbin.org
+  ports: [{name: http, port: 80}]
+`);
+    const r = await curl('/headers', { host: 'httpbin-org', port: 80 });
+    expect(r.status).toBe(200);
+    expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' outbound|80||httpbin-org.default.svc.cluster.local ');
+  });
+
   it("a fault delay does not count toward the route timeout (Envoy's fault filter runs before the router)", async () => {
     await apply('vs-timeout', `apiVersion: networking.istio.io/v1
 kind: VirtualService

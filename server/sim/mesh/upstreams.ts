@@ -140,7 +140,12 @@ export class UpstreamDirectory {
       if (q.subset && !subset) return { kind: 'not_found', name };
       const selector = subset?.labels as Record<string, string> | undefined;
       const endpoints: UpstreamEndpoint[] = [];
-      for (const ep of this.network.readyEndpoints(svcNs, svc.metadata.name, port)) {
+      // ExternalName Services become DNS clusters for the external name (as Istio builds them).
+      const externalName = (svc.spec as Obj | undefined)?.type === 'ExternalName' ? (svc.spec as Obj).externalName : undefined;
+      if (typeof externalName === 'string' && externalName) {
+        endpoints.push({ address: `${externalName}:${port}`, socket: this.external.lookup(externalName.toLowerCase(), port) ?? this.network.connectTarget(externalName, port, svcNs) });
+      }
+      for (const ep of externalName ? [] : this.network.readyEndpoints(svcNs, svc.metadata.name, port)) {
         const pod = ep.podName ? this.podOf(ep.podNamespace ?? svcNs, ep.podName) : this.network.podByIP(ep.ip);
         if (selector && !labelsSelect(selector, podLabels(pod))) continue;
         endpoints.push({ address: `${ep.ip}:${ep.port}`, socket: this.network.socketOf(ep.ip, ep.port), pod });
