@@ -209,6 +209,17 @@ describe('apply', () => {
     expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${file}": ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal number into Go struct field ConfigMap.data of type string`);
   });
 
+  it('quoted numbers: decoder error for built-ins, schema error for Istio kinds', async () => {
+    const svc = join(t.dir, 'svc-quoted.yaml');
+    writeFileSync(svc, 'apiVersion: v1\nkind: Service\nmetadata:\n  name: quoted\nspec:\n  ports:\n  - port: "80"\n');
+    const r = await kubectl(['create', '-f', svc]);
+    expect(r.stderr.trim()).toBe(`Error from server (BadRequest): error when creating "${svc}": Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32`);
+    const vs = join(t.dir, 'vs-quoted.yaml');
+    writeFileSync(vs, 'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: quoted\nspec:\n  hosts: [a]\n  http:\n  - route:\n    - destination:\n        host: a\n        port:\n          number: "80"\n');
+    const v = await kubectl(['create', '-f', vs]);
+    expect(v.stderr.trim()).toBe('The VirtualService "quoted" is invalid: spec.http[0].route[0].destination.port.number: Invalid value: "string": spec.http[0].route[0].destination.port.number in body must be of type integer: "string"');
+  });
+
   it('an invalid object prints The Kind "name" is invalid', async () => {
     const file = join(t.dir, 'invalid.yaml');
     writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n');

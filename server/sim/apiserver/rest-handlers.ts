@@ -175,7 +175,19 @@ export class RestHandlers {
     this.checkMetaTypes(req, obj.metadata);
     const shape = shapeError(storeKey(req.type), obj);
     if (shape) {
+      if (shape.want === 'integer' && req.type.custom) {
+        // CRD schema validation (apiextensions) words a wrong type like this.
+        const got = shape.got === 'number' ? 'number' : shape.got;
+        throw this.invalid(req, String(obj.metadata?.name ?? ''), [{ reason: 'FieldValueTypeInvalid', field: shape.path, message: `Invalid value: "${got}": ${shape.path} in body must be of type integer: "${got}"` }]);
+      }
       const prefix = `${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: json: cannot unmarshal ${shape.got} into Go struct field`;
+      if (shape.want === 'integer') {
+        // Go names the struct holding the field: ServicePort.spec.ports.port, DeploymentSpec.spec.replicas.
+        const leaf = shape.path.split('.').pop()!;
+        const struct = { port: 'ServicePort', nodePort: 'ServicePort', containerPort: 'ContainerPort', hostPort: 'ContainerPort', replicas: `${req.type.kind}Spec` }[leaf];
+        const goPath = shape.path.replace(/\[\d+\]/g, '');
+        throw errors.badRequest(`${prefix} ${struct ? `${struct}.${goPath}` : goPath} of type int32`);
+      }
       if (shape.want === 'string') {
         // Go names the innermost struct; for a top-level field that is the kind itself (ConfigMap.data).
         const field = shape.path.replace(/\.[^.]*$/, '');

@@ -11,7 +11,10 @@ export const MAP = 'map' as const;
 /** A map whose values may be numbers too (resource quantities, endpoint ports). */
 export const NUMMAP = 'nummap' as const;
 
-export type Schema = typeof ANY | typeof LEAF | typeof MAP | typeof NUMMAP | { [field: string]: Schema } | [Schema];
+/** An integer (ports, replicas, weights): a quoted number is refused as the real decoders do. */
+export const INT = 'int' as const;
+
+export type Schema = typeof ANY | typeof LEAF | typeof MAP | typeof NUMMAP | typeof INT | { [field: string]: Schema } | [Schema];
 
 function fields(names: string): Record<string, Schema> {
   return Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, LEAF]));
@@ -32,7 +35,7 @@ const container: Schema = {
   ...fields('name image workingDir terminationMessagePath terminationMessagePolicy imagePullPolicy stdin stdinOnce tty restartPolicy'),
   command: [LEAF],
   args: [LEAF],
-  ports: [fields('name hostPort containerPort protocol hostIP')],
+  ports: [{ ...fields('name protocol hostIP'), hostPort: INT, containerPort: INT }],
   envFrom: ANY,
   env: [{ ...fields('name value'), valueFrom: ANY }],
   resources: { limits: NUMMAP, requests: NUMMAP, claims: ANY },
@@ -81,7 +84,7 @@ function kind(spec: Schema | undefined, extra: Record<string, Schema> = {}, stat
 
 // Istio networking/v1 (istio/api networking/v1alpha3/*.proto, served as v1 and v1beta1).
 const stringMatch = fields('exact prefix regex');
-const portSelector = fields('number');
+const portSelector: Schema = { number: INT };
 const destination: Schema = { ...fields('host subset'), port: portSelector };
 const headerOps: Schema = { set: MAP, add: MAP, remove: [LEAF] };
 const headers: Schema = { request: headerOps, response: headerOps };
@@ -101,7 +104,7 @@ const httpMatch: Schema = {
 const httpRoute: Schema = {
   ...fields('name timeout mirrorPercent mirror_percent'),
   match: [httpMatch],
-  route: [{ destination, weight: LEAF, headers }],
+  route: [{ destination, weight: INT, headers }],
   redirect: fields('uri authority port derivePort scheme redirectCode'),
   directResponse: { status: LEAF, body: fields('string bytes') },
   delegate: fields('name namespace'),
@@ -118,7 +121,7 @@ const httpRoute: Schema = {
   headers,
 };
 const l4Match: Record<string, Schema> = { ...fields('port sourceSubnet sourceNamespace'), destinationSubnets: [LEAF], sourceLabels: MAP, gateways: [LEAF] };
-const l4Route: Schema = [{ destination, weight: LEAF }];
+const l4Route: Schema = [{ destination, weight: INT }];
 const virtualService: Schema = {
   hosts: [LEAF],
   gateways: [LEAF],
@@ -156,12 +159,12 @@ const serverTls: Schema = {
 };
 const gateway: Schema = {
   selector: MAP,
-  servers: [{ port: fields('number protocol name targetPort'), ...fields('bind defaultEndpoint name'), hosts: [LEAF], tls: serverTls }],
+  servers: [{ port: { ...fields('protocol name'), number: INT, targetPort: INT }, ...fields('bind defaultEndpoint name'), hosts: [LEAF], tls: serverTls }],
 };
 const serviceEntry: Schema = {
   hosts: [LEAF],
   addresses: [LEAF],
-  ports: [fields('number protocol name targetPort')],
+  ports: [{ ...fields('protocol name'), number: INT, targetPort: INT }],
   location: LEAF,
   resolution: LEAF,
   endpoints: [{ ...fields('address network locality weight serviceAccount'), ports: NUMMAP, labels: MAP }],
@@ -182,7 +185,7 @@ const SCHEMAS: Record<string, Schema> = {
   nodes: kind(ANY),
   pods: kind(podSpec),
   services: kind({
-    ports: [fields('name protocol appProtocol port targetPort nodePort')],
+    ports: [{ ...fields('name protocol appProtocol targetPort'), port: INT, nodePort: INT }],
     selector: MAP,
     clusterIPs: [LEAF],
     externalIPs: [LEAF],
@@ -199,7 +202,8 @@ const SCHEMAS: Record<string, Schema> = {
   events: ANY,
   'events.k8s.io/events': ANY,
   'apps/deployments': kind({
-    ...fields('replicas minReadySeconds revisionHistoryLimit paused progressDeadlineSeconds'),
+    ...fields('minReadySeconds revisionHistoryLimit paused progressDeadlineSeconds'),
+    replicas: INT,
     selector: labelSelector,
     template: podTemplate,
     strategy: { type: LEAF, rollingUpdate: fields('maxUnavailable maxSurge') },
@@ -230,7 +234,7 @@ export function schemaFor(resourceKey: string): Schema | undefined {
 /** Walks value against schema, calling `found` for every unknown field path; `drop` removes it. */
 function walk(value: unknown, schema: Schema, path: string, found: (p: string) => void, drop: boolean, budget: { n: number }): void {
   if (--budget.n < 0) return;
-  if (schema === ANY || schema === LEAF || schema === MAP || schema === NUMMAP) return;
+  if (schema === ANY || schema === LEAF || schema === MAP || schema === NUMMAP || schema === INT) return;
   if (Array.isArray(schema)) {
     if (!Array.isArray(value)) return;
     value.forEach((item, i) => walk(item, schema[0], `${path}[${i}]`, found, drop, budget));
@@ -268,7 +272,7 @@ export function pruneUnknown(resourceKey: string, obj: Record<string, unknown>):
 export interface ShapeError {
   path: string;
   got: string;
-  want: 'object' | 'array' | 'map' | 'scalar' | 'string';
+  want: 'object' | 'array' | 'map' | 'scalar' | 'string' | 'integer';
 }
 
 function jsonKind(v: unknown): string {
@@ -289,6 +293,10 @@ export function shapeError(resourceKey: string, obj: Record<string, unknown>): S
   const visit = (value: unknown, sch: Schema, path: string): void => {
     if (found || --budget < 0 || value === null || value === undefined || sch === ANY) return;
     const kind = jsonKind(value);
+    if (sch === INT) {
+      if (kind !== 'number' || !Number.isInteger(value)) found = { path, got: kind === 'number' ? 'number' : kind, want: 'integer' };
+      return;
+    }
     if (sch === LEAF) {
       if (kind === 'object' || kind === 'array') found = { path, got: kind, want: 'scalar' };
       return;
