@@ -120,6 +120,7 @@ const probes: Probe[] = [
   { name: 'garbage field selector', method: 'GET', path: '/api/v1/pods?fieldSelector=%3D%3D%3D', expect: [400] },
   { name: 'watch bad resourceVersion', method: 'GET', path: '/api/v1/configmaps?watch=true&resourceVersion=abc', expect: [400] },
   { name: 'initial events without match', method: 'GET', path: '/api/v1/configmaps?watch=true&sendInitialEvents=true', expect: [422] },
+  { name: 'initial events without bookmarks', method: 'GET', path: '/api/v1/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan', expect: [422] },
   { name: 'log of missing pod', method: 'GET', path: '/api/v1/namespaces/default/pods/nope/log', expect: [404] },
   { name: 'log negative tail', method: 'GET', path: '/api/v1/namespaces/default/pods/p/log?tailLines=-4', expect: [422] },
   { name: 'exec without upgrade', method: 'POST', path: '/api/v1/namespaces/default/pods/p/exec?command=ls', expect: [400] },

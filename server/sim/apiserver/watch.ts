@@ -35,6 +35,9 @@ export function serveWatch(store: ObjectStore, clock: Clock, handlers: RestHandl
   if (sendInitial && q.get('resourceVersionMatch') !== 'NotOlderThan') {
     throw errors.invalid('meta.k8s.io', 'ListOptions', '', [{ reason: 'FieldValueForbidden', message: "Forbidden: sendInitialEvents is allowed only with resourceVersionMatch set to 'NotOlderThan'", field: 'sendInitialEvents' }]);
   }
+  if (sendInitial && !bookmarks) {
+    throw errors.invalid('meta.k8s.io', 'ListOptions', '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true', field: 'allowWatchBookmarks' }]);
+  }
   let since: number | undefined;
   if (rvParam !== '' && rvParam !== '0') {
     since = Number(rvParam);
