@@ -56,7 +56,13 @@ export function register(program: Command): void {
         }
       }
       const logger = createLogger();
-      const driver = await createDriver(opts.driver, { dataDir, kubeconfig: opts.kubeconfig, context: opts.context, ingress: opts.ingress });
+      const driver = await createDriver(opts.driver, {
+        dataDir,
+        kubeconfig: opts.kubeconfig,
+        context: opts.context,
+        ingress: opts.ingress,
+        unsafeNoSandbox: opts.unsafeNoSandbox,
+      });
       const preflight = await driver.preflight();
       if (!preflight.ok) {
         for (const p of preflight.problems) console.error(`meshlab: ${p.message}\n  fix: ${p.fix}`);

@@ -3,6 +3,7 @@
 // laptop's uplink, and `kubectl exec` in the sandbox through the pod's sidecar.
 import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
+import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
 import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
 import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
 import { startWorldAddon, type WorldAddon } from '../../sim/world/world-addon.ts';
@@ -30,6 +31,9 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
           // Both start after the API server; until then exec answers that the network is not ready.
           dataPlane: () => meshOf(ctx.store)?.sidecar,
           world: () => worlds.get(ctx.store)?.world,
+          // TCP through a pod's sidecar is logged like Envoy's; a pod's localhost reaches its own ports.
+          logs: ctx.logs,
+          podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
           unsafeNoSandbox,
         })),
     addons: [

@@ -125,6 +125,17 @@ describe('a learner shell on the embedded driver', () => {
     expect(r.stdout).toBe('418');
   });
 
+  it("gives an exec'd command the pod's own localhost: the httpbin container answers on port 80", async () => {
+    const r = await shell('kubectl exec deploy/httpbin -- curl -s -o /dev/null -w "%{http_code}" http://localhost:80/status/202');
+    expect(r.stdout, r.stderr).toBe('202');
+  });
+
+  it('logs TCP connections through the sidecar in the istio-proxy log', async () => {
+    await shell('kubectl exec deploy/httpbin -- curl -s -o /dev/null https://www.google.com/');
+    const r = await shell('kubectl logs deploy/httpbin -c istio-proxy --tail=20');
+    expect(r.stdout).toMatch(/www\.google\.com|PassthroughCluster|outbound\|443\|\|/);
+  });
+
   it('is back to the fresh state after reset', async () => {
     await handle.reset();
     const r = await shell('kubectl get deploy,svc -n default -o name; kubectl get ns default -o jsonpath="{.metadata.labels.istio-injection}"');
