@@ -4,7 +4,8 @@ import React, { type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import Terminal from '@theme/Terminal';
 import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
-import { useLab } from '@site/src/labs/use-labs.ts';
+import { useLab, useText } from '@site/src/labs/use-labs.ts';
+import type { LabView } from '@site/plugins/labs/lab-view.ts';
 import styles from './styles.module.css';
 
 export interface LabPageProps {
@@ -53,6 +54,33 @@ function LabProgress() {
   );
 }
 
+/** What the lab is about, how long it takes and what it needs: from lab.yaml. */
+function LabAbout({ lab }: { lab: LabView }) {
+  const t = useText();
+  return (
+    <div className={styles.about} data-lab-about>
+      <p className={styles.summary}>{t(lab.summary)}</p>
+      <p className={styles.meta}>
+        <Translate id="lab.about.minutes" values={{ minutes: lab.estimatedMinutes }}>
+          {'预计用时：{minutes} 分钟'}
+        </Translate>
+      </p>
+      {lab.prerequisites.length > 0 && (
+        <>
+          <p className={styles.meta}>
+            <Translate id="lab.about.prerequisites">开始之前：</Translate>
+          </p>
+          <ul className={styles.prerequisites}>
+            {lab.prerequisites.map((p, i) => (
+              <li key={i}>{t(p)}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
 export default function LabPage({ lab: labId, children }: LabPageProps): ReactNode {
   const lab = useLab(labId);
   if (!lab) {
@@ -68,6 +96,7 @@ export default function LabPage({ lab: labId, children }: LabPageProps): ReactNo
     <LabProvider lab={lab}>
       <div className={styles.layout} data-lab={lab.id}>
         <div className={styles.steps}>
+          <LabAbout lab={lab} />
           <LabProgress />
           {children}
         </div>
