@@ -13,6 +13,7 @@ import { EmbeddedCluster } from '../cluster.ts';
 import { meshAddon, meshOf, workloadRuntime } from './mesh-addon.ts';
 import type { MeshDataPlane } from './mesh-data-plane.ts';
 import { istioValidationPlugin } from './validation.ts';
+import { createWorldCertificates } from '../world/world-ca.ts';
 
 const run = promisify(execFile);
 
@@ -631,10 +632,15 @@ spec:
 
 describe('secure gateway (HTTPS with credentialName, Istio secure-ingress task)', () => {
   it('terminates TLS with the Secret named by credentialName, chosen by SNI; other names fail the handshake', async () => {
+    // A CA and a certificate for httpbin.example.com (what the task makes with openssl).
+    const certs = createWorldCertificates(['httpbin.example.com']);
     const key = join(work, 'tls.key');
-    const crt = join(work, 'tls.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=httpbin.example.com', '-addext', 'subjectAltName=DNS:httpbin.example.com', '-keyout', key, '-out', crt]);
-    const s = await kubectl('-n', 'istio-system', 'create', 'secret', 'tls', 'httpbin-credential', `--key=${key}`, `--cert=${crt}`);
+    const leaf = join(work, 'leaf.crt');
+    const crt = join(work, 'ca.crt');
+    await writeFile(key, certs.serverKey);
+    await writeFile(leaf, certs.serverCert);
+    await writeFile(crt, certs.caCert);
+    const s = await kubectl('-n', 'istio-system', 'create', 'secret', 'tls', 'httpbin-credential', `--key=${key}`, `--cert=${leaf}`);
     expect(s.code, s.stderr).toBe(0);
     await apply('secure-gw', `apiVersion: networking.istio.io/v1
 kind: Gateway

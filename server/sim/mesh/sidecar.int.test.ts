@@ -18,6 +18,7 @@ import type { ExternalNetwork } from '../world/external-network.ts';
 import { meshAddon, meshOf, workloadRuntime } from './mesh-addon.ts';
 import type { MeshDataPlane } from './mesh-data-plane.ts';
 import { istioValidationPlugin } from './validation.ts';
+import { createWorldCertificates } from '../world/world-ca.ts';
 
 const run = promisify(execFile);
 
@@ -321,11 +322,9 @@ describe('routeOutboundTcp (TLS and opaque TCP)', () => {
 
 describe('TLS origination (egress-tls-origination task)', () => {
   it('port 80 of a ServiceEntry with targetPort 443 and a DestinationRule tls SIMPLE: the sidecar speaks TLS upstream', async () => {
-    const key = join(work, 'w.key');
-    const crt = join(work, 'w.crt');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=httpbin.org', '-keyout', key, '-out', crt]);
+    const certs = createWorldCertificates(['httpbin.org']);
     let sni = '';
-    secureInternet = createHttpsServer({ key: await readFile(key), cert: await readFile(crt) }, (req, res) => {
+    secureInternet = createHttpsServer({ key: certs.serverKey, cert: certs.serverCert }, (req, res) => {
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ tls: true, host: req.headers.host }) + '\n');
     });
