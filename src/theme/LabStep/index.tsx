@@ -192,11 +192,11 @@ export default function LabStep({ lab: labId, step: stepId }: LabStepProps): Rea
       ))}
       {step.commands.map((c, i) => (
         <div key={i} className={styles.command}>
-          <div className={styles.commandCode}>
+          <div className={styles.commandCode} id={`${headingId}-cmd-${i}`}>
             <CodeBlock language="bash">{c}</CodeBlock>
           </div>
           {lab && (
-            <button type="button" className={clsx('button button--success button--sm', styles.run)} aria-label={runLabel} title={runLabel} onClick={() => lab.run(c)}>
+            <button type="button" className={clsx('button button--success button--sm', styles.run)} aria-label={runLabel} aria-describedby={`${headingId}-cmd-${i}`} title={runLabel} onClick={() => lab.run(c)}>
               <span aria-hidden="true">▶ </span>
               {runLabel}
             </button>
