@@ -225,7 +225,7 @@ export class HttpRouter {
   private writeHead(res: ServerResponse, status: number, headers: [string, string][]): void {
     if (res.headersSent || res.destroyed) return;
     res.sendDate = false;
-    if (typeof res.appendHeader !== 'function') {
+    if ((res as unknown as { stream?: unknown }).stream !== undefined) {
       // HTTP/2 compatibility response: one object, repeated names as arrays, no connection headers.
       const obj: Record<string, string | string[]> = {};
       for (const [k, v] of headers) {
