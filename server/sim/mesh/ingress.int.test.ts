@@ -224,6 +224,17 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(r.code).toBe(7);
   });
 
+  it('the status port answers /healthz/ready with 200 even without Gateways (pilot-agent)', async () => {
+    const svc = cluster.store.get('services', 'istio-system', 'istio-ingressgateway')!;
+    const np = ((svc.spec as { ports: { port: number; nodePort: number }[] }).ports.find((p) => p.port === 15021))!.nodePort;
+    let out = '';
+    for (let i = 0; i < 40 && out !== '200'; i++) {
+      out = (await run(curlPath, ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${np}/healthz/ready`]).catch(() => ({ stdout: '' }))).stdout;
+      if (out !== '200') await new Promise((res) => setTimeout(res, 25));
+    }
+    expect(out).toBe('200');
+  });
+
   it('Gateway alone, no VirtualService: 404 with an empty body and server: istio-envoy', async () => {
     await apply('gateway', GATEWAY);
     expect(mesh.gatewayNodePorts()).toContain(cluster.ingress.port);

@@ -16,6 +16,20 @@ type Obj = Record<string, unknown>;
 /** The node's side of the pod network: what kind's kube-proxy SNATs node-port traffic to. */
 export const NODE_PORT_SOURCE_IP = '10.244.0.1';
 
+/** pilot-agent's health port on every Istio proxy. */
+export const STATUS_PORT = 15021;
+
+/** GET /healthz/ready → 200 with an empty body, as pilot-agent answers once Envoy is ready. */
+function statusHandler(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.sendDate = false;
+  res.removeHeader('connection');
+  res.appendHeader('date', new Date().toUTCString());
+  res.appendHeader('content-length', '0');
+  res.writeHead((req.url ?? '').split('?')[0] === '/healthz/ready' ? 200 : 404);
+  res.end();
+}
+
 /** A pod running Istio's proxy as a gateway (router mode), not as a sidecar. */
 export function isGatewayPod(pod: KubeObject): boolean {
   const a = pod.metadata.annotations ?? {};
@@ -73,6 +87,8 @@ interface ListenerSpec {
   kind: 'nodePort' | 'pod';
   secure: boolean;
   passthrough: boolean;
+  /** The status port (15021): health answers from pilot-agent, not routing. */
+  status: boolean;
   bindPort: number; // 0 = any
   /** nodePort: the Service; pod: the pod and its ports. */
   service?: { namespace: string; name: string; port: number; targetPort: number | string; pods: string[] };
@@ -119,20 +135,23 @@ export class GatewayListeners {
       if (!targets.length) continue;
       for (const port of servicePorts(svc)) {
         if (port.protocol !== 'TCP') continue;
-        const kinds = targets.map((p) => this.serves(p, port.port));
+        // pilot-agent's status port answers /healthz/ready whatever the Gateways say.
+        const status = targets.some((p) => resolveTargetPort(p, port.targetPort) === STATUS_PORT);
+        const kinds = targets.map((p) => (status ? 'status' : this.serves(p, port.port)));
         const serving = targets.filter((_p, i) => kinds[i] !== undefined);
         if (!serving.length) continue;
         const secure = kinds.find((k) => k !== undefined) === 'https';
+        const isStatus = kinds.find((k) => k !== undefined) === 'status';
         const passthrough = kinds.find((k) => k !== undefined) === 'tls';
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, passthrough, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, passthrough, status: isStatus, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
         }
         for (const pod of serving) {
           const tp = resolveTargetPort(pod, port.targetPort);
           const ip = podIPOf(pod)!;
           if (!tp) continue;
           const key = `pod:${ns}/${pod.metadata.name}:${ip}:${tp}`;
-          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, passthrough, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
+          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, passthrough, status: isStatus, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
         }
       }
     }
@@ -159,7 +178,7 @@ export class GatewayListeners {
   private async open(spec: ListenerSpec): Promise<void> {
     const sockets = new Set<Socket>();
     if (spec.passthrough) return this.openPassthrough(spec);
-    const handler = (req: IncomingMessage, res: ServerResponse) => this.dispatch(spec, req, res);
+    const handler = spec.status ? statusHandler : (req: IncomingMessage, res: ServerResponse) => this.dispatch(spec, req, res);
     // TLS ports pick the certificate by SNI like Envoy's filter chain match; no match (or no
     // SNI) fails the handshake.
     // Envoy offers h2 and http/1.1 by ALPN on TLS ports, so curl speaks HTTP/2 there.
