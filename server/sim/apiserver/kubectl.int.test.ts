@@ -229,6 +229,17 @@ describe('apply', () => {
     );
   });
 
+  it('an enum outside Istio\'s CRD schema is rejected by the API server, before any webhook', async () => {
+    // The seed chapter's mistake: MESH_EXTERNAL is a location, not a resolution.
+    const file = join(t.dir, 'se-mesh-external.yaml');
+    writeFileSync(file, 'apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: google\nspec:\n  hosts: [www.google.com]\n  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n  location: MESH_EXTERNAL\n  resolution: MESH_EXTERNAL\n');
+    const r = await kubectl(['apply', '-f', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      'The ServiceEntry "google" is invalid: spec.resolution: Unsupported value: "MESH_EXTERNAL": supported values: "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"',
+    );
+  });
+
   it('a missing namespace is reported as kubectl does', async () => {
     const r = await kubectl(['apply', '-n', 'nowhere', '-f', join(testdata, 'httpbin.yaml')]);
     expect(r.code).toBe(1);

@@ -252,6 +252,10 @@ export class RestHandlers {
         throw errors.internal(`failed calling webhook "${p.name}": ${(err as Error).message}`);
       }
     }
+    // As in a real API server: mutating admission, then object (schema) validation, then
+    // validating admission, so e.g. a CRD enum violation is reported before any webhook runs.
+    const causes = validateObject(storeKey(req.type), obj);
+    if (causes.length) throw this.invalid(req, String(obj.metadata?.name ?? ''), causes);
     for (const p of this.ctx.admission) {
       let denial;
       try {

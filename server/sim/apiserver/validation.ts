@@ -225,7 +225,21 @@ function crdErrors(crd: Obj): StatusCause[] {
   return out;
 }
 
+/** Enums in Istio's CRD schemas (manifests/charts/base/files/crd-all.gen.yaml): checked by the API server itself. */
+function enumCause(path: string, value: unknown, allowed: string[]): StatusCause[] {
+  if (value === undefined || value === null || allowed.includes(value as string)) return [];
+  return [{ reason: 'FieldValueNotSupported', field: path, message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}` }];
+}
+
+function serviceEntryErrors(o: Obj): StatusCause[] {
+  return [
+    ...enumCause('spec.location', o.spec?.location, ['MESH_EXTERNAL', 'MESH_INTERNAL']),
+    ...enumCause('spec.resolution', o.spec?.resolution, ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN', 'DYNAMIC_DNS']),
+  ];
+}
+
 const KIND_RULES: Record<string, (o: Obj) => StatusCause[]> = {
+  'networking.istio.io/serviceentries': serviceEntryErrors,
   'apiextensions.k8s.io/customresourcedefinitions': crdErrors,
   pods: (o) => podSpecErrors(o.spec, 'spec'),
   services: serviceErrors,
