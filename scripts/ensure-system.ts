@@ -16,11 +16,15 @@ const START: SystemPackage[] = [
   { pkg: 'proxychains4', provides: '/usr/bin/proxychains4', why: 'sends in-cluster traffic through simulated sidecars' },
   { pkg: 'curl', provides: '/usr/bin/curl', why: 'the learner terminal and HTTP checks' },
 ];
-const TEST: SystemPackage[] = [...START, { pkg: 'chromium', provides: '/usr/bin/chromium', why: 'end-to-end tests (Playwright drives Debian Chromium)' }];
+const TEST: SystemPackage[] = [
+  ...START,
+  { pkg: 'chromium', provides: '/usr/bin/chromium', why: 'end-to-end tests (Playwright drives Debian Chromium)' },
+  { pkg: 'fonts-wqy-microhei', provides: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', why: 'Chinese text in end-to-end screenshots' },
+];
 
 function present(p: SystemPackage): boolean {
   try {
-    accessSync(p.provides, constants.X_OK);
+    accessSync(p.provides, p.provides.startsWith('/usr/share/') ? constants.R_OK : constants.X_OK);
     return true;
   } catch {
     return false;
