@@ -72,7 +72,8 @@ export function siteFileFor(siteDir: string, urlPath: string): string | undefine
 
 export async function createSiteServer(options: CreateSiteServerOptions): Promise<SiteServer> {
   const { config, driver, logger } = options;
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 256 * 1024, disableRequestLogging: true });
+  // fastify logs every request at info; its own logger is held at warn so only problems show.
+  const app = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 256 * 1024 });
   const learners = new LearnerRegistry({ dataDir: config.dataDir, driver, logger, maxClusters: options.maxClusters ?? 50 });
   const upgrades = new Map<string, UpgradeHandler>();
   const closers: (() => Promise<void> | void)[] = [];
