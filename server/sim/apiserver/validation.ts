@@ -1,6 +1,7 @@
 // Object validation in the words of k8s.io/apimachinery/pkg/util/validation and the kinds'
 // validation.go: the causes a 422 Invalid carries and kubectl prints as `field: detail`.
 import type { StatusCause } from './status.ts';
+import { selectorMatches } from '../meta/label-selector.ts';
 
 type Obj = Record<string, any>;
 
@@ -133,23 +134,6 @@ function podSpecErrors(spec: Obj | undefined, path: string): StatusCause[] {
     else vols.add(v.name);
   });
   return out;
-}
-
-function selectorMatches(selector: Obj | undefined, labels: Obj | undefined): boolean {
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of Array.isArray(selector?.matchExpressions) ? selector!.matchExpressions : []) {
-    const has = k(e.key) in l;
-    function k(x: unknown): string {
-      return String(x);
-    }
-    const vals: unknown[] = Array.isArray(e.values) ? e.values : [];
-    if (e.operator === 'In' && !(has && vals.includes(l[e.key]))) return false;
-    if (e.operator === 'NotIn' && has && vals.includes(l[e.key])) return false;
-    if (e.operator === 'Exists' && !has) return false;
-    if (e.operator === 'DoesNotExist' && has) return false;
-  }
-  return true;
 }
 
 function goMap(m: Obj | undefined): string {

@@ -1,6 +1,6 @@
 // The injector's webhook objects and the in-process injector agree on which pods get a sidecar.
 import { describe, expect, it } from 'vitest';
-import { selectorMatches } from '../controllers/owners.ts';
+import { selectorMatches } from '../meta/label-selector.ts';
 import { injectionRequired } from '../controllers/sidecar-injection.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { webhookConfigurations } from './webhooks.ts';

@@ -4,7 +4,8 @@
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { Clock } from '../store/object-store.ts';
 import { randomSuffix } from './names.ts';
-import { mapSelectorMatches, ownerRefTo } from './owners.ts';
+import { mapSelectorMatches } from '../meta/label-selector.ts';
+import { ownerRefTo } from './owners.ts';
 import { isPodReady, podIPOf, timestamp } from './pod-status.ts';
 import { WorkQueue } from './work-queue.ts';
 

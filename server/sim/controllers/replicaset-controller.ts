@@ -3,7 +3,8 @@
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { EventRecorder } from './events.ts';
 import { randomSuffix } from './names.ts';
-import { MAX_PODS_PER_CLUSTER, controllerRef, isOwnedBy, ownerRefTo, replicasOf, selectorMatches } from './owners.ts';
+import { selectorMatches } from '../meta/label-selector.ts';
+import { MAX_PODS_PER_CLUSTER, controllerRef, isOwnedBy, ownerRefTo, replicasOf } from './owners.ts';
 import { isPodReady, pendingStatus } from './pod-status.ts';
 import { WorkQueue } from './work-queue.ts';
 
