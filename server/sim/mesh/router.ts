@@ -16,6 +16,7 @@ import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
 import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest, type RouteSelection } from './match.ts';
 import type { MeshSnapshot, VirtualHostTable } from './translate.ts';
 import type { ClusterLookup, OutlierDetection, UpstreamDirectory, UpstreamEndpoint } from './upstreams.ts';
+import { readBoundedBody } from '../../util/read-body.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -114,21 +115,6 @@ function protocolOf(req: IncomingMessage): string {
 
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large' | 'error'> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) over = true;
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks)));
-    req.on('error', () => resolve('error'));
-    req.on('aborted', () => resolve('error'));
-  });
-}
 
 /**
  * Round-robin state per proxy and cluster, and the circuit-breaker counters. Istio's default
@@ -258,7 +244,7 @@ export class HttpRouter {
     const mreq: MeshRequest = { method: (req.method ?? 'GET').toUpperCase(), path, authority, scheme: ctx.scheme ?? 'http', port: ctx.listenerPort, headers };
     const requestId = headers['x-request-id'] && /^[\w.-]{1,128}$/.test(headers['x-request-id']) ? headers['x-request-id'] : randomUUID();
     const xff = this.forwardedFor(ctx, headers);
-    const body = await readBody(req, MAX_REQUEST_BODY);
+    const body = await readBoundedBody(req, MAX_REQUEST_BODY);
 
     const finish = (o: Outcome, selection?: RouteSelection, destination?: RouteDecision['destination'], originalPath?: string) => {
       const entry: AccessLogEntry = {

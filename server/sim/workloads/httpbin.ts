@@ -4,6 +4,7 @@
 // `method` in every echo, JSON errors {status_code, error, detail}).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readBoundedBody } from '../../util/read-body.ts';
 
 export type HttpbinFlavour = 'python' | 'go';
 
@@ -376,21 +377,17 @@ export function httpbinRespond(flavourName: HttpbinFlavour, req: HttpbinRequest)
 /** Reads a request's body (bounded) and answers it; `onDone` gets status and size for logging. */
 export function serveHttpbin(flavour: HttpbinFlavour, req: IncomingMessage, res: ServerResponse, onDone: (status: number, bytes: number, durationMs: number) => void): void {
   const started = Date.now();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let tooLarge = false;
-  req.on('data', (c: Buffer) => {
-    size += c.length;
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    else chunks.push(c);
-  });
-  req.on('error', () => res.destroy());
-  req.on('end', () => {
+  void readBoundedBody(req, MAX_BODY_BYTES).then((body) => {
+    if (body === 'error') {
+      res.destroy();
+      return;
+    }
     const peer = req.headers[PEER_ADDRESS_HEADER];
     const remote = typeof peer === 'string' && /^[0-9a-f.:]+$/i.test(peer) ? peer : (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
-    const answer: HttpbinResponse = tooLarge
-      ? { status: 413, headers: [['Content-Type', 'text/plain']], body: Buffer.from('request body too large') }
-      : httpbinRespond(flavour, { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, remoteAddress: remote, body: Buffer.concat(chunks) });
+    const answer: HttpbinResponse =
+      body === 'too_large'
+        ? { status: 413, headers: [['Content-Type', 'text/plain']], body: Buffer.from('request body too large') }
+        : httpbinRespond(flavour, { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, remoteAddress: remote, body });
     const send = () => {
       if (res.destroyed) return;
       // Header order as each server writes it: gunicorn sends Server, Date, then the app's

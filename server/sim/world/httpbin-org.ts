@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { httpbinRespond, MAX_BODY_BYTES, type HttpbinResponse } from '../workloads/httpbin.ts';
+import { readBoundedBody } from '../../util/read-body.ts';
 
 export type AnyRequest = IncomingMessage | Http2ServerRequest;
 export type AnyResponse = ServerResponse | Http2ServerResponse;
@@ -35,62 +36,56 @@ export function loadBalancedHeaders(rawHeaders: string[], scheme: 'http' | 'http
 
 /** Handle one request the way httpbin.org answers it. `scheme` is how the client reached us. */
 export function httpbinOrg(req: AnyRequest, res: AnyResponse, scheme: 'http' | 'https'): Promise<void> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(c);
-    });
-    req.on('error', () => {
-      res.destroy();
-      resolve();
-    });
-    req.on('end', () => {
-      const answer: HttpbinResponse = tooLarge
-        ? { status: 413, headers: [['Content-Type', 'text/plain']], body: Buffer.from('request body too large') }
-        : httpbinRespond('python', {
-            method: req.method ?? 'GET',
-            url: req.url ?? '/',
-            rawHeaders: loadBalancedHeaders(req.rawHeaders, scheme),
-            remoteAddress: (req.socket?.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-            body: Buffer.concat(chunks),
-          });
-      const send = () => {
-        if (!res.destroyed && !res.writableEnded) {
-          const headers: Record<string, string | string[]> = {};
-          for (const [k, v] of answer.headers) {
-            const key = k.toLowerCase();
-            const prev = headers[key];
-            headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-          }
-          headers['content-length'] = String(answer.body.length);
-          try {
-            res.statusCode = answer.status;
-            // HTTP/2 refuses connection-specific headers (e.g. /response-headers?Connection=x): drop those.
-            for (const [k, v] of Object.entries(headers)) {
-              try {
-                res.setHeader(k, v);
-              } catch {
-                // not representable on this protocol
-              }
-            }
-            res.end(answer.body);
-          } catch {
-            res.destroy();
-          }
-        }
-        resolve();
-      };
-      if (answer.delayMs) {
-        const t = setTimeout(send, answer.delayMs);
-        res.once('close', () => {
-          clearTimeout(t);
+  return readBoundedBody(req, MAX_BODY_BYTES).then(
+    (body) =>
+      new Promise<void>((resolve) => {
+        if (body === 'error') {
+          res.destroy();
           resolve();
-        });
-      } else send();
-    });
-  });
+          return;
+        }
+        const answer: HttpbinResponse = body === 'too_large'
+          ? { status: 413, headers: [['Content-Type', 'text/plain']], body: Buffer.from('request body too large') }
+          : httpbinRespond('python', {
+              method: req.method ?? 'GET',
+              url: req.url ?? '/',
+              rawHeaders: loadBalancedHeaders(req.rawHeaders, scheme),
+              remoteAddress: (req.socket?.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+              body,
+            });
+        const send = () => {
+          if (!res.destroyed && !res.writableEnded) {
+            const headers: Record<string, string | string[]> = {};
+            for (const [k, v] of answer.headers) {
+              const key = k.toLowerCase();
+              const prev = headers[key];
+              headers[key] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+            }
+            headers['content-length'] = String(answer.body.length);
+            try {
+              res.statusCode = answer.status;
+              // HTTP/2 refuses connection-specific headers (e.g. /response-headers?Connection=x): drop those.
+              for (const [k, v] of Object.entries(headers)) {
+                try {
+                  res.setHeader(k, v);
+                } catch {
+                  // not representable on this protocol
+                }
+              }
+              res.end(answer.body);
+            } catch {
+              res.destroy();
+            }
+          }
+          resolve();
+        };
+        if (answer.delayMs) {
+          const t = setTimeout(send, answer.delayMs);
+          res.once('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+        } else send();
+      }),
+  );
 }
