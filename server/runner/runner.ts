@@ -11,6 +11,7 @@ import { compareOutput, normalizeOutput, VERIFY_DESCRIPTIONS } from './compare-o
 import { findStep, type Lab, type LabCommand, type LabStep } from './lab.ts';
 import { establishRequirements, type RequirementsResult } from './requirements.ts';
 import { createWorkspace, runShell, type CommandResult, type Workspace } from './shell.ts';
+import { sleep } from '../util/sleep.ts';
 
 export interface RunLabOptions {
   onEvent?: (event: RunnerEvent) => void;
@@ -54,17 +55,6 @@ export function commandFailure(cmd: LabCommand, exitCode: number | null, output:
 const MAX_REPORTED_OUTPUT = 16 * 1024;
 /** How long a command whose output does not match yet is retried. */
 const OUTPUT_RETRY_MS = 10_000;
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOptions = {}): Promise<LabReport> {
   const emit = (e: RunnerEvent) => {

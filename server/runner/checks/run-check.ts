@@ -7,6 +7,7 @@ import type { AttemptResult, CheckContext } from './check-context.ts';
 import { commandAttempt } from './command-check.ts';
 import { httpAttempt } from './http-check.ts';
 import { describeK8sCheck, k8sAttempt } from './k8s-check.ts';
+import { sleep } from '../../util/sleep.ts';
 
 export function describeCheck(check: CheckSpecT): string {
   if (check.name) return check.name;
@@ -33,17 +34,6 @@ function attempt(check: CheckSpecT, ctx: CheckContext, timeoutSeconds: number): 
       return commandAttempt(check, ctx, timeoutSeconds);
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 export interface RunCheckOptions {
   /** Overrides the check's own timeout (e.g. one attempt only: 0). */
