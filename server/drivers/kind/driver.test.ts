@@ -133,4 +133,23 @@ describe('labImages', () => {
   });
 
   it('gives nothing for a missing directory', () => expect(labImages('/nonexistent/meshlab')).toEqual([]));
+
+  it("skips the `image: auto` placeholder of Istio's gateway injection", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshlab-labs-'));
+    writeFileSync(join(dir, 'gateway.yaml'), 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: istio-proxy\n        image: auto\n');
+    writeFileSync(join(dir, 'lab.yaml'), 'steps:\n- run: |\n    kubectl apply -f - <<EOF\n      containers:\n      - image: auto\n      - image: nginx\n    EOF\n');
+    expect(labImages(dir)).toEqual(['nginx']);
+  });
+});
+
+// Golden: what `meshlab cluster up --driver kind --dry-run` pulls and loads for the labs in labs/.
+// UPDATE_GOLDEN=1 rewrites it after a lab adds an image; review the diff.
+describe('the kind plan for the labs in labs/', () => {
+  it('pulls and loads only real images', () => {
+    const lines = new KindDriver({}).dryRun().split('\n').filter((l) => /docker pull|kind load docker-image/.test(l));
+    const path = join(import.meta.dirname, 'testdata', 'lab-images.golden.txt');
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(path, `${lines.join('\n')}\n`);
+    expect(lines.some((l) => /\bauto\b/.test(l))).toBe(false);
+    expect(`${lines.join('\n')}\n`).toBe(readFileSync(path, 'utf8'));
+  });
 });

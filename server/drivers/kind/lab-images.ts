@@ -6,17 +6,26 @@ import { parseAllDocuments } from 'yaml';
 
 const MAX_FILE_BYTES = 1024 * 1024;
 const MAX_DEPTH = 6;
+// Istio's gateway injection replaces `image: auto` with the proxy image when the pod is created;
+// it names no image anyone could pull.
+const INJECTION_PLACEHOLDER = 'auto';
+const IMAGE_REFERENCE = /^[\w.\-/:@]+$/;
+
+function isPullable(image: string): boolean {
+  return image !== INJECTION_PLACEHOLDER && image.length < 256 && IMAGE_REFERENCE.test(image);
+}
 
 function collect(value: unknown, into: Set<string>): void {
   if (Array.isArray(value)) for (const v of value) collect(v, into);
   else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
-      if (key === 'image' && typeof v === 'string' && /^[\w.\-/:@]+$/.test(v) && v.length < 256) into.add(v);
-      else collect(v, into);
+      if (key === 'image' && typeof v === 'string') {
+        if (isPullable(v)) into.add(v);
+      } else collect(v, into);
     }
   } else if (typeof value === 'string' && value.includes('image:')) {
     // Manifests inlined in a step's command (kubectl apply -f - <<EOF ... EOF).
-    for (const m of value.matchAll(/^\s*-?\s*image:\s*["']?([\w.\-/:@]+)["']?\s*$/gm)) if (m[1] && m[1].length < 256) into.add(m[1]);
+    for (const m of value.matchAll(/^\s*-?\s*image:\s*["']?([\w.\-/:@]+)["']?\s*$/gm)) if (m[1] && isPullable(m[1])) into.add(m[1]);
   }
 }
 
