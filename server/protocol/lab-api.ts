@@ -61,8 +61,3 @@ export interface LabResetView {
   reset: true;
   durationMs: number;
 }
-
-/** Every error of the lab API. */
-export interface LabApiError {
-  error: string;
-}

@@ -83,12 +83,6 @@ export class CommandError extends Error {
   }
 }
 
-export async function mustRun(runner: CommandRunner, argv: string[], options?: RunOptions): Promise<CommandResult> {
-  const result = await runner.run(argv, options);
-  if (result.code !== 0) throw new CommandError(argv, result);
-  return result;
-}
-
 /** Quotes one argument for a POSIX shell only when it needs it (for printing plans). */
 export function shellQuote(arg: string): string {
   if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;

@@ -31,9 +31,6 @@ const MERGE_KEYS: [string[], string][] = [
 /** Lists of primitives merged as sets (patchStrategy merge without key). */
 const PRIMITIVE_SET_LISTS: string[][] = [['finalizers'], ['metadata', 'finalizers']];
 
-/** Fields whose patchStrategy is "retainKeys" (a union: switching members clears the others). */
-const RETAIN_KEYS: string[][] = [['strategy'], ['volumes']];
-
 function endsWith(path: string[], suffix: string[]): boolean {
   if (suffix.length > path.length) return false;
   return suffix.every((s, i) => path[path.length - suffix.length + i] === s);
@@ -53,8 +50,4 @@ export function mergeKeyFor(path: string[]): string | undefined {
 
 export function isPrimitiveSetList(path: string[]): boolean {
   return PRIMITIVE_SET_LISTS.some((s) => endsWith(path, s));
-}
-
-export function hasRetainKeys(path: string[]): boolean {
-  return RETAIN_KEYS.some((s) => endsWith(path, s));
 }

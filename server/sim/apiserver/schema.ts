@@ -227,10 +227,6 @@ for (const k of Object.keys(SCHEMAS)) {
   if (k.startsWith('rbac.') && s && typeof s === 'object' && !Array.isArray(s)) delete (s as Record<string, Schema>).status;
 }
 
-export function schemaFor(resourceKey: string): Schema | undefined {
-  return SCHEMAS[resourceKey];
-}
-
 /** Walks value against schema, calling `found` for every unknown field path; `drop` removes it. */
 function walk(value: unknown, schema: Schema, path: string, found: (p: string) => void, drop: boolean, budget: { n: number }): void {
   if (--budget.n < 0) return;
