@@ -43,7 +43,7 @@ const config: Config = {
     ],
   ],
   themes: ['@docusaurus/theme-mermaid'],
-  plugins: ['./plugins/labs/index.ts', './plugins/translations/index.ts'],
+  plugins: ['./plugins/labs/index.ts'],
 
   themeConfig: {
     colorMode: { respectPrefersColorScheme: true },

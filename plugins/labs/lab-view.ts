@@ -43,6 +43,3 @@ export interface LabView {
   prerequisites: Localized[];
   steps: LabStepView[];
 }
-
-export const LAB_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const STEP_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;

@@ -195,9 +195,9 @@ describe('lab routes', () => {
   it.each([
     { name: 'unknown lab', method: 'GET', url: '/api/labs/nope/progress', status: 404, error: 'there is no lab "nope"' },
     { name: 'unknown step', method: 'POST', url: '/api/labs/ingress-gateway/steps/nope/check', status: 404, error: 'lab "ingress-gateway" has no step "nope"' },
-    { name: 'uppercase lab id', method: 'GET', url: '/api/labs/Ingress/progress', status: 400, error: 'invalid path lab: must be lowercase letters, digits and dashes (at most 63)' },
-    { name: 'encoded traversal in step', method: 'POST', url: '/api/labs/ingress-gateway/steps/..%2F..%2Fetc/check', status: 400, error: 'invalid path step: must be lowercase letters, digits and dashes (at most 63)' },
-    { name: 'overlong lab id', method: 'GET', url: `/api/labs/${'a'.repeat(80)}/progress`, status: 400, error: 'invalid path lab: must be lowercase letters, digits and dashes (at most 63)' },
+    { name: 'uppercase lab id', method: 'GET', url: '/api/labs/Ingress/progress', status: 400, error: 'invalid path lab: must be lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters (like a Kubernetes name)' },
+    { name: 'encoded traversal in step', method: 'POST', url: '/api/labs/ingress-gateway/steps/..%2F..%2Fetc/check', status: 400, error: 'invalid path step: must be lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters (like a Kubernetes name)' },
+    { name: 'overlong lab id', method: 'GET', url: `/api/labs/${'a'.repeat(80)}/progress`, status: 400, error: 'invalid path lab: must be lower-case letters, digits and dashes, starting and ending with a letter or digit, at most 63 characters (like a Kubernetes name)' },
   ])('rejects bad input: $name', async ({ method, url, status, error }) => {
     const res = await h.app.inject({ method: method as 'GET', url, headers: as('alice') });
     expect(res.statusCode).toBe(status);

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClusterHandle } from '../drivers/types.ts';
 import type { LabProgressView, LabResetView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
+import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
 import type { StepReport } from '../protocol/runner-events.ts';
@@ -26,7 +27,7 @@ export interface LabRunner {
   prepareLab?(handle: ClusterHandle, lab: Lab): Promise<unknown>;
 }
 
-const idSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)');
+const idSchema = z.string().regex(LAB_ID_PATTERN, `must be ${LAB_ID_RULE}`);
 const labParams = z.object({ lab: idSchema });
 const stepParams = z.object({ lab: idSchema, step: idSchema });
 

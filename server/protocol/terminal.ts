@@ -18,6 +18,7 @@
 //
 // No node imports: the browser bundles this file.
 import { z } from 'zod';
+import { LAB_ID_PATTERN } from './lab-id.ts';
 
 export const TERMINAL_WS_PATH = '/api/terminals/ws';
 export const OUTPUT_FRAME = 1;
@@ -31,7 +32,7 @@ const resumeToken = z.string().regex(/^[A-Za-z0-9_-]{16,128}$/);
 const cols = z.number().int().min(2).max(1000);
 const rows = z.number().int().min(1).max(500);
 const offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const labTag = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/);
+const labTag = z.string().regex(LAB_ID_PATTERN);
 
 // ---- client → server ----
 

@@ -2,14 +2,14 @@
 // field is an error, not silently ignored. docs/authoring (the lab authoring guide) describes
 // the same fields for authors.
 import { z } from 'zod';
+import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 
 const nonEmpty = z.string().min(1, 'must not be empty');
 
 /** Text in both site languages. */
 export const Localized = z.strictObject({ 'zh-Hans': nonEmpty, en: nonEmpty });
 
-const IdPattern = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const Id = z.string().regex(IdPattern, 'must be lower-case letters, digits and dashes (like a Kubernetes name)');
+const Id = z.string().regex(LAB_ID_PATTERN, `must be ${LAB_ID_RULE}`);
 
 /** istio.io's doc-test comparisons (tests/util/verify.sh): how a command's output is compared. */
 export const VerifyMode = z.enum(['same', 'contains', 'notContains', 'elided', 'like', 'firstLine', 'lines']);
@@ -64,6 +64,12 @@ const CheckCommon = {
   name: nonEmpty.optional(),
   /** How long to keep retrying before the check fails (default 10 s): configuration is eventually consistent. */
   timeoutSeconds: z.number().positive().max(600).optional(),
+  /**
+   * The check passes before the step's commands too, on purpose (the step must keep something
+   * true). `meshlab verify --strict` fails a lab whose check already passes before its step,
+   * unless the check says so here.
+   */
+  expectedBefore: z.boolean().optional(),
 };
 
 export const HttpCheck = z.strictObject({

@@ -10,6 +10,9 @@ export interface LabCommand {
   verify?: VerifyModeT;
   deliberateWaitSeconds: number;
   timeoutSeconds?: number;
+  /** Line and column in lab.yaml (for reports and the content lint). */
+  line?: number;
+  column?: number;
 }
 
 export interface LabFile {
@@ -31,6 +34,12 @@ export interface LabStep {
   hints: LocalizedText[];
   cleanup: string[];
   timeoutSeconds: number;
+  /** Line of the step in lab.yaml, and of each of its checks (for reports: JUnit, annotations). */
+  line?: number;
+  column?: number;
+  checkLines?: number[];
+  /** Checks that pass before the step's commands on purpose (`expectedBefore: true`): --strict allows them. */
+  checksExpectedBefore?: boolean[];
 }
 
 export interface Lab {

@@ -101,7 +101,7 @@ describe('loadLab', () => {
     {
       name: 'unknown field inside a check names the fields of that check type',
       yaml: GOOD.replace('expect: { status: 418 }', 'expect: { status: 418 }\n        retries: 3'),
-      expected: ['lab.yaml:23:9: steps[1].checks[0].retries: unknown field "retries"; expected one of type, name, timeoutSeconds, method, url'],
+      expected: ['lab.yaml:23:9: steps[1].checks[0].retries: unknown field "retries"; expected one of type, name, timeoutSeconds, expectedBefore, method, url'],
     },
     {
       name: 'missing referenced file',

@@ -43,7 +43,7 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /** Paths in messages are relative to the working directory when inside it (as compilers print them). */
-function displayPath(file: string): string {
+export function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
 }
@@ -227,8 +227,8 @@ function readBounded(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-function toCommand(c: CommandSpecT): LabCommand {
-  if (typeof c === 'string') return { run: c, exitCode: [0], deliberateWaitSeconds: 0 };
+function toCommand(c: CommandSpecT, at?: { line: number; column: number }): LabCommand {
+  if (typeof c === 'string') return { run: c, exitCode: [0], deliberateWaitSeconds: 0, ...at };
   const codes = c.exitCode === undefined ? [0] : Array.isArray(c.exitCode) ? c.exitCode : [c.exitCode];
   return {
     run: c.run,
@@ -237,6 +237,7 @@ function toCommand(c: CommandSpecT): LabCommand {
     verify: c.verify ?? (c.output !== undefined ? 'same' : undefined),
     deliberateWaitSeconds: c.deliberateWaitSeconds ?? 0,
     timeoutSeconds: c.timeoutSeconds,
+    ...at,
   };
 }
 
@@ -348,7 +349,9 @@ export function loadLab(dir: string): Lab {
     }));
     s.checks.forEach((c, j) => regexFields(c, ['steps', i, 'checks', j]));
     if (s.commands.length === 0 && s.checks.length === 0) problemAt(['steps', i], `step "${s.id}" has neither commands nor checks; expected at least one`);
-    const commands = s.commands.map(toCommand);
+    const posOf = (path: PropertyKey[]) => lineCol(lc, locate(doc, path).node?.range?.[0]);
+    const lineOf = (path: PropertyKey[]) => posOf(path).line;
+    const commands = s.commands.map((c, j) => toCommand(c, posOf(['steps', i, 'commands', j])));
     return {
       id: s.id,
       title: s.title,
@@ -357,10 +360,13 @@ export function loadLab(dir: string): Lab {
       files,
       alternatives,
       checks: s.checks,
-      solution: s.solution ? s.solution.map(toCommand) : commands,
+      solution: s.solution ? s.solution.map((c, j) => toCommand(c, posOf(['steps', i, 'solution', j]))) : commands,
       hints: s.hints,
       cleanup: s.cleanup,
       timeoutSeconds: s.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS,
+      ...posOf(['steps', i]),
+      checkLines: s.checks.map((_c, j) => lineOf(['steps', i, 'checks', j])),
+      checksExpectedBefore: s.checks.map((c) => c.expectedBefore === true),
     };
   });
   if (problems.length) throw new LabLoadError(problems);

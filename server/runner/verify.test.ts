@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -104,6 +104,18 @@ describe('meshlab verify (fake driver)', () => {
     const r = await verify({ labs: ['gamma'] });
     expect(r.code).toBe(2);
     expect(r.err).toContain('no lab named "gamma"; the labs are: alpha, beta');
+  });
+
+  it('runs the content lint first: a page naming a misspelt step fails before any cluster, with file:line:col', async () => {
+    const site = join(root, 'site');
+    mkdirSync(join(site, 'labs'), { recursive: true });
+    cpSync(join(labsDir, 'alpha'), join(site, 'labs', 'alpha'), { recursive: true });
+    mkdirSync(join(site, 'docs'), { recursive: true });
+    writeFileSync(join(site, 'docs', 'alpha.mdx'), '# 甲\n\n<LabStep lab="alpha" step="frist" />\n<LabStep lab="alpha" step="second" />\n');
+    const r = await verify({ labsDir: join(site, 'labs') });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/docs\/alpha\.mdx:3:\d+: lab alpha has no step "frist"; did you mean "first"\?/);
+    expect(r.driver.handles).toHaveLength(0);
   });
 
   it('reports bad lab files with file and line, and runs nothing', async () => {

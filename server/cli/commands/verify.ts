@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterDriver, DriverName } from '../../drivers/types.ts';
 import { loadLabs, LabLoadError } from '../../runner/load-lab.ts';
+import { formatLintProblem, lintContent } from '../../runner/lint/content-lint.ts';
 import { verifyJson } from '../../runner/reporters/json.ts';
 import { junitXml } from '../../runner/reporters/junit.ts';
 import { plainProgress, taskListProgress } from '../../runner/reporters/progress.ts';
@@ -22,6 +23,8 @@ export interface VerifyCliOptions {
   json?: string | boolean;
   bail?: boolean;
   labsDir: string;
+  /** The site whose pages show the labs (docs/, i18n/); default: the directory above labsDir. */
+  siteDir?: string;
   /** Live task list (default: when stderr is a terminal and CI is not set). */
   tty?: boolean;
 }
@@ -44,7 +47,14 @@ export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps)
   const say = opts.json === true ? deps.err : deps.out;
   let labs;
   try {
-    labs = selectLabs(loadLabs(opts.labsDir), opts.labs);
+    const all = loadLabs(opts.labsDir);
+    // The content lint first: it needs no cluster and takes well under a second.
+    const problems = lintContent({ siteDir: opts.siteDir ?? dirname(resolve(opts.labsDir)), labs: all });
+    if (problems.length) {
+      deps.err(`meshlab verify: the pages and labs disagree (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatLintProblem).join('\n')}`);
+      return 2;
+    }
+    labs = selectLabs(all, opts.labs);
   } catch (err) {
     deps.err(err instanceof LabLoadError ? `meshlab verify: the labs have problems:\n${err.message}` : `meshlab verify: ${(err as Error).message}`);
     return 2;
@@ -106,10 +116,11 @@ export function register(program: Command): void {
     .option('--json [file]', 'write the JSON report to a file, or to stdout when no file is given')
     .option('--bail', 'stop after the first lab that fails', false)
     .option('--labs-dir <dir>', 'where the labs are', join(PROJECT_ROOT, 'labs'))
+    .option('--site-dir <dir>', 'the site whose pages show the labs (docs/, i18n/); default: the directory above --labs-dir')
     .option('--kubeconfig <file>', 'existing: kubeconfig with admin rights on the shared cluster')
     .option('--context <name>', 'existing: kubeconfig context to use')
     .option('--ingress <url>', 'existing: URL that reaches the ingress gateway', parseUrl)
-    .action(async (labIds: string[], o: { driver: DriverName; junit?: string; json?: string | boolean; bail: boolean; labsDir: string; kubeconfig?: string; context?: string; ingress?: string }) => {
+    .action(async (labIds: string[], o: { driver: DriverName; junit?: string; json?: string | boolean; bail: boolean; labsDir: string; siteDir?: string; kubeconfig?: string; context?: string; ingress?: string }) => {
       const ac = new AbortController();
       const onSignal = () => ac.abort();
       process.once('SIGINT', onSignal);
@@ -117,7 +128,7 @@ export function register(program: Command): void {
       const ci = Boolean(process.env.CI) && process.env.CI !== 'false';
       try {
         process.exitCode = await runVerifyCommand(
-          { labs: labIds, driver: o.driver, junit: o.junit, json: o.json, bail: o.bail, labsDir: resolve(o.labsDir), tty: Boolean(process.stderr.isTTY && process.stdout.isTTY) && !ci && o.json !== true },
+          { labs: labIds, driver: o.driver, junit: o.junit, json: o.json, bail: o.bail, labsDir: resolve(o.labsDir), siteDir: o.siteDir && resolve(o.siteDir), tty: Boolean(process.stderr.isTTY && process.stdout.isTTY) && !ci && o.json !== true },
           {
             createDriver: async (name) => {
               const { createDriver } = await import('../../drivers/registry.ts');

@@ -34,9 +34,9 @@ export function findTranslationProblems(siteDir: string, locale = 'en'): Transla
   const sourceDocs = new Set(docFiles(source));
   const translatedDocs = new Set(docFiles(translated));
   for (const doc of sourceDocs)
-    if (!translatedDocs.has(doc)) problems.push({ file: `docs/${doc}`, message: `has no ${locale} translation in ${relative(siteDir, translated)}/` });
+    if (!translatedDocs.has(doc)) problems.push({ file: `docs/${doc}`, message: `has no ${locale} translation in ${relative(siteDir, translated)}/; add the translated page there, with the same file name` });
   for (const doc of translatedDocs)
-    if (!sourceDocs.has(doc)) problems.push({ file: `${relative(siteDir, translated)}/${doc}`, message: 'translates a page that does not exist in docs/' });
+    if (!sourceDocs.has(doc)) problems.push({ file: `${relative(siteDir, translated)}/${doc}`, message: 'translates a page that does not exist in docs/; add the page in docs/ or remove this one' });
 
   const jsonFiles = [
     'code.json',
@@ -59,7 +59,7 @@ export function findTranslationProblems(siteDir: string, locale = 'en'): Transla
     }
     for (const [key, value] of Object.entries(messages)) {
       if (typeof value?.message === 'string' && CJK.test(value.message))
-        problems.push({ file: `i18n/${locale}/${rel}`, message: `"${key}" is still untranslated: ${JSON.stringify(value.message)}` });
+        problems.push({ file: `i18n/${locale}/${rel}`, message: `"${key}" is still untranslated: ${JSON.stringify(value.message)}; write its ${locale} text` });
     }
   }
   return problems;
