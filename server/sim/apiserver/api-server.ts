@@ -3,7 +3,7 @@
 // ObjectStore. Many can run in one process; each has its own store and token.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { timingSafeEqual } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
@@ -13,7 +13,10 @@ import type { LogBook } from '../logs/log-book.ts';
 import type { ExecBackend } from '../exec/exec-backend.ts';
 import type { AdmissionPlugin } from './admission.ts';
 import { AGGREGATED_V2BETA1_CONTENT_TYPE, AGGREGATED_V2_CONTENT_TYPE, SERVER_VERSION, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, wantsAggregated } from './discovery.ts';
-import { MAX_BODY_BYTES, mediaType, readBody, sendError, sendJson, wantsPartialMetadata, wantsTable } from './http-io.ts';
+import { MAX_BODY_BYTES, mediaType, readBody, sendError, sendJson, sendJsonList, wantsPartialMetadata, wantsTable } from './http-io.ts';
+import { apiLimitsFromEnv, type ApiLimits } from './limits.ts';
+import { QuotaTracker } from './quota.ts';
+import type { ListPage } from './list-paging.ts';
 import { OpenApiDocs } from './openapi.ts';
 import { parseResourcePath } from './request-info.ts';
 import { ResourceRegistry, apiVersionOf, storeKey, type ResourceType } from './resources.ts';
@@ -39,6 +42,18 @@ export interface ApiServerOptions {
   clusterName: string;
   /** Run the built-in garbage collector and namespace finalizer (default true). */
   garbageCollector?: boolean;
+  /** Request, connection and object limits (default: from the environment, see limits.ts). */
+  limits?: ApiLimits;
+}
+
+/** How long a client told 429 should wait, as API Priority and Fairness answers by default. */
+const RETRY_AFTER_SECONDS = 1;
+
+function listMeta(page: ListPage): Record<string, unknown> {
+  const meta: Record<string, unknown> = { resourceVersion: page.resourceVersion };
+  if (page.continue) meta.continue = page.continue;
+  if (page.remainingItemCount !== undefined) meta.remainingItemCount = page.remainingItemCount;
+  return meta;
 }
 
 const TABLE_CONTENT_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
@@ -64,12 +79,19 @@ export class ApiServer {
   private address: string | undefined;
   private readonly unwatchServices: () => void;
   private readonly sockets = new Set<Duplex>();
+  /** Open connections by remote address, oldest first, with their requests in progress. */
+  private readonly connections = new Map<string, { socket: Duplex; busy: number }>();
+  private inFlight = 0;
+  readonly limits: ApiLimits;
+  readonly quota: QuotaTracker;
 
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? systemClock;
     this.admission = options.admission ?? [];
     this.services = new ServiceAllocations(options.store);
-    this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services });
+    this.limits = options.limits ?? apiLimitsFromEnv();
+    this.quota = new QuotaTracker(options.store, this.limits.objectBudget);
+    this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services, quota: this.quota });
     this.openapi = new OpenApiDocs(this.registry);
     this.registry.onChange(() => {
       this.openapi = new OpenApiDocs(this.registry);
@@ -96,14 +118,23 @@ export class ApiServer {
     if (this.server) return { url: this.url };
     const tls = tlsMaterial();
     const server = createServer({ cert: tls.certPem, key: tls.keyPem, ca: tls.caPem, maxHeaderSize: 64 * 1024 }, (req, res) => {
-      this.handle(req, res).catch((err) => sendError(res, err));
+      this.admitRequest(req, res);
     });
     server.keepAliveTimeout = 60_000;
     server.headersTimeout = 30_000;
     server.requestTimeout = 0;
-    server.on('connection', (s) => {
+    server.on('connection', (s: Socket) => {
       this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
+      const key = `${s.remoteAddress}:${s.remotePort}`;
+      s.on('close', () => {
+        this.sockets.delete(s);
+        if (this.connections.get(key)?.socket === s) this.connections.delete(key);
+      });
+      if (!this.makeRoomForConnection()) {
+        s.destroy();
+        return;
+      }
+      this.connections.set(key, { socket: s, busy: 0 });
     });
     server.on('upgrade', (req, socket, head) => {
       this.handleUpgrade(req, socket, head).catch(() => socket.destroy());
@@ -123,8 +154,54 @@ export class ApiServer {
     return { url: this.url };
   }
 
+  /** Open connections and requests in progress (for tests and the benchmark). */
+  get load(): { connections: number; inFlight: number } {
+    return { connections: this.connections.size, inFlight: this.inFlight };
+  }
+
+  /** At the connection cap, closes the oldest idle connection; false when every one is busy. */
+  private makeRoomForConnection(): boolean {
+    const cap = this.limits.maxConnections;
+    if (cap <= 0 || this.connections.size < cap) return true;
+    for (const [key, c] of this.connections) {
+      if (c.busy > 0) continue;
+      this.connections.delete(key);
+      c.socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  private connectionOf(req: IncomingMessage): { busy: number } | undefined {
+    return this.connections.get(`${req.socket.remoteAddress}:${req.socket.remotePort}`);
+  }
+
+  /** Long-running requests (watches, followed logs) are outside the in-flight cap, as in APF. */
+  private longRunning(req: IncomingMessage): boolean {
+    const url = req.url ?? '';
+    return /[?&]watch=(true|1)(&|$)/.test(url) || url.includes('/watch/') || (/\/log(\?|$)/.test(url) && /[?&]follow=true/.test(url));
+  }
+
+  private admitRequest(req: IncomingMessage, res: ServerResponse): void {
+    const conn = this.connectionOf(req);
+    if (conn) conn.busy++;
+    const counted = !this.longRunning(req);
+    res.once('close', () => {
+      if (conn) conn.busy--;
+      if (counted) this.inFlight--;
+    });
+    if (counted) this.inFlight++;
+    const cap = this.limits.maxInFlight;
+    if (counted && cap > 0 && this.inFlight > cap) {
+      req.resume();
+      return sendJson(res, 429, errors.tooManyRequests(RETRY_AFTER_SECONDS).toStatus(), 'application/json', { 'Retry-After': String(RETRY_AFTER_SECONDS) });
+    }
+    this.handle(req, res).catch((err) => sendError(res, err));
+  }
+
   async close(): Promise<void> {
     this.unwatchServices();
+    this.quota.stop();
     this.gc?.stop();
     this.crds.stop();
     const server = this.server;
@@ -298,15 +375,17 @@ export class ApiServer {
           return send(got);
         }
         // Listing in a missing namespace is not an error in Kubernetes: it is just empty.
-        const { items, resourceVersion } = this.handlers.list(rest);
+        const page = this.handlers.page(rest);
+        const { items } = page;
         if (table) {
-          return sendJson(res, 200, toTable(type, items, this.clock.now(), { resourceVersion, include }), TABLE_CONTENT_TYPE, extraHeaders);
+          const { rows, ...tableHead } = toTable(type, items, this.clock.now(), { resourceVersion: page.resourceVersion, include });
+          return sendJsonList(res, 200, { ...tableHead, metadata: listMeta(page) }, 'rows', rows, TABLE_CONTENT_TYPE, extraHeaders);
         }
         if (partial) {
           const metaItems = items.map((o) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata }));
-          return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, items: metaItems }, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', extraHeaders);
+          return sendJsonList(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta(page) }, 'items', metaItems, 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', extraHeaders);
         }
-        return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, info.version), metadata: { resourceVersion }, items }, 'application/json', extraHeaders);
+        return sendJsonList(res, 200, { kind: `${type.kind}List`, apiVersion: apiVersionOf(type.group, info.version), metadata: listMeta(page) }, 'items', items, 'application/json', extraHeaders);
       }
       case 'POST':
         if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');

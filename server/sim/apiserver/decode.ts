@@ -20,9 +20,66 @@ export function checkDepth(value: unknown): void {
   }
 }
 
+/**
+ * An upper bound of a YAML or JSON text's nesting, found in one pass without parsing: flow
+ * brackets open, plus block levels (indentation steps and `- ` entries). The parser's own cost
+ * grows badly with depth (100,000 levels took seconds), so deep texts are refused before it runs.
+ */
+export function nestingBound(text: string): number {
+  let flow = 0;
+  let maxFlow = 0;
+  let maxBlock = 0;
+  const indents: number[] = [];
+  let lineStart = true;
+  let indent = 0;
+  let dashes = 0;
+  let lead = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      lineStart = true;
+      indent = 0;
+      dashes = 0;
+      lead = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === 32) {
+        indent++;
+        continue;
+      }
+      if (c === 45 && (text.charCodeAt(i + 1) === 32 || text.charCodeAt(i + 1) === 10)) {
+        if (dashes === 0) lead = indent;
+        dashes++;
+        indent++;
+        continue;
+      }
+      if (c !== 13 && c !== 35) {
+        // Levels are the open indentations a line is deeper than, plus its own `- ` entries.
+        const column = dashes ? lead : indent;
+        while (indents.length && indents[indents.length - 1]! >= column) indents.pop();
+        indents.push(column);
+        maxBlock = Math.max(maxBlock, indents.length + dashes);
+      }
+      lineStart = false;
+    }
+    if (c === 91 || c === 123) {
+      flow++;
+      if (flow > maxFlow) maxFlow = flow;
+    } else if ((c === 93 || c === 125) && flow > 0) flow--;
+  }
+  return maxFlow + maxBlock;
+}
+
+function checkNesting(text: string): void {
+  if (nestingBound(text) > MAX_DEPTH) throw errors.badRequest(`json: exceeded max depth of ${MAX_DEPTH}`);
+}
+
 export function decodeJson(body: Buffer): unknown {
   try {
-    const value = JSON.parse(body.toString('utf8'));
+    const text = body.toString('utf8');
+    checkNesting(text);
+    const value = JSON.parse(text);
     checkDepth(value);
     return value;
   } catch (err) {
@@ -33,7 +90,9 @@ export function decodeJson(body: Buffer): unknown {
 
 export function decodeYaml(body: Buffer): unknown {
   try {
-    const value = parseYaml(body.toString('utf8'), { maxAliasCount: 50, uniqueKeys: false });
+    const text = body.toString('utf8');
+    checkNesting(text);
+    const value = parseYaml(text, { maxAliasCount: 50, uniqueKeys: false });
     checkDepth(value);
     return value;
   } catch (err) {

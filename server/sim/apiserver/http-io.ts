@@ -43,6 +43,57 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   res.end(text);
 }
 
+/** Lists shorter than this are sent in one piece; longer ones are streamed. */
+const STREAM_FROM_ITEMS = 200;
+const STREAM_CHUNK_BYTES = 64 * 1024;
+/** A client that reads nothing of a streamed list for this long is disconnected. */
+export const STALLED_CLIENT_MS = 30_000;
+
+function waitDrain(res: ServerResponse, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/**
+ * A list answer (`envelope` plus its `key` array) serialized a chunk at a time: the event loop is
+ * yielded between chunks so one large LIST does not stall every other cluster, and a client that
+ * does not read holds at most one chunk in memory (then is dropped after STALLED_CLIENT_MS).
+ */
+export async function sendJsonList(res: ServerResponse, code: number, envelope: Record<string, unknown>, key: string, elements: readonly unknown[], contentType = 'application/json', headers: Record<string, string> = {}, stalledMs = STALLED_CLIENT_MS): Promise<void> {
+  if (elements.length < STREAM_FROM_ITEMS) return sendJson(res, code, { ...envelope, [key]: elements }, contentType, headers);
+  if (res.headersSent || res.destroyed) {
+    res.end();
+    return;
+  }
+  res.writeHead(code, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private', ...headers });
+  const head = JSON.stringify(envelope);
+  let chunk = `${head.slice(0, -1)}${head === '{}' ? '' : ','}${JSON.stringify(key)}:[`;
+  for (let i = 0; i < elements.length; i++) {
+    chunk += (i ? ',' : '') + JSON.stringify(elements[i]);
+    if (chunk.length < STREAM_CHUNK_BYTES) continue;
+    const flushed = res.write(chunk);
+    chunk = '';
+    if (!flushed && !(await waitDrain(res, stalledMs))) {
+      res.destroy();
+      return;
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (res.destroyed) return;
+  }
+  res.end(`${chunk}]}`);
+}
+
 export function sendError(res: ServerResponse, err: unknown): void {
   const apiErr = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
   sendJson(res, apiErr.code, apiErr.toStatus());

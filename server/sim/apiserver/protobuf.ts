@@ -81,6 +81,8 @@ message ServiceSpec {
   optional string internalTrafficPolicy = 22;
 }
 message Service { optional ObjectMeta metadata = 1; optional ServiceSpec spec = 2; }
+message ResourceQuotaSpec { map<string, Quantity> hard = 1; repeated string scopes = 2; }
+message ResourceQuota { optional ObjectMeta metadata = 1; optional ResourceQuotaSpec spec = 2; }
 
 message PolicyRule { repeated string verbs = 1; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; repeated string nonResourceURLs = 5; }
 message Role { optional ObjectMeta metadata = 1; repeated PolicyRule rules = 2; }
@@ -104,6 +106,7 @@ const MESSAGES: Record<string, string> = {
   'v1/ServiceAccount': 'k8s.ServiceAccount',
   'v1/Pod': 'k8s.Pod',
   'v1/Service': 'k8s.Service',
+  'v1/ResourceQuota': 'k8s.ResourceQuota',
   'apps/v1/Deployment': 'k8s.Deployment',
   'rbac.authorization.k8s.io/v1/Role': 'k8s.Role',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.ClusterRole',
@@ -130,7 +133,7 @@ function toJsonShape(v: unknown, key = ''): unknown {
     const s = Number(o.seconds ?? 0);
     return s === 0 ? undefined : new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
-  if (key === 'limits' || key === 'requests') {
+  if (key === 'limits' || key === 'requests' || key === 'hard') {
     return Object.fromEntries(Object.entries(o).map(([k, q]) => [k, (q as Obj)?.string ?? '']));
   }
   const out: Obj = {};

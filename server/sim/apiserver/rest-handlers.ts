@@ -18,6 +18,8 @@ import { ApiError, errors, type StatusCause } from './status.ts';
 import { jsonMergePatch, strategicMerge } from './strategic-merge.ts';
 import { validateName, validateObject, validateUpdate } from './validation.ts';
 import type { ServiceAllocations } from './service-allocations.ts';
+import type { QuotaTracker } from './quota.ts';
+import { pageOf, type ListPage } from './list-paging.ts';
 
 type Obj = Record<string, any>;
 
@@ -27,6 +29,8 @@ export interface RestContext {
   clock: Clock;
   admission: AdmissionPlugin[];
   services: ServiceAllocations;
+  /** ResourceQuota and the cluster's object budget, checked last before storage. */
+  quota?: QuotaTracker;
 }
 
 export interface RestRequest {
@@ -146,6 +150,13 @@ export class RestHandlers {
     const { items, revision } = this.ctx.store.list(storeKey(req.type), req.type.namespaced ? req.namespace : undefined);
     const selected = items.filter((o) => this.matches(sel, o)).map((o) => this.served(o, req));
     return { items: selected, resourceVersion: String(revision) };
+  }
+
+  /** A LIST as served: filtered, then cut to `limit` from the `continue` token's position. */
+  page(req: RestRequest): ListPage {
+    const { items } = this.list(req);
+    const selective = !!(req.query.get('labelSelector') || req.query.get('fieldSelector'));
+    return pageOf(items, { limit: req.query.get('limit'), continueToken: req.query.get('continue'), revision: this.ctx.store.currentRevision, oldestRevision: this.ctx.store.oldestResumableRevision, selective });
   }
 
   private decodeBody(req: RestRequest): Obj {
@@ -315,6 +326,7 @@ export class RestHandlers {
     applyDefaults(key, obj);
     const causes = validateObject(key, obj);
     if (causes.length) throw this.invalid(req, meta.name, causes);
+    this.ctx.quota?.admit({ resourceKey: key, group: req.type.group, resource: req.type.resource, object: obj });
     const svcCauses = this.ctx.services.prepare(key, obj as Obj, undefined, dryRun);
     if (svcCauses.length) throw this.invalid(req, meta.name, svcCauses);
     if (applied) applied(obj);
@@ -387,6 +399,7 @@ export class RestHandlers {
     applyDefaults(key, obj);
     const causes = [...validateObject(key, obj), ...validateUpdate(key, obj, old)];
     if (causes.length) throw this.invalid(req, old.metadata.name, causes);
+    this.ctx.quota?.admit({ resourceKey: key, group: req.type.group, resource: req.type.resource, object: obj, old });
     const svcCauses = this.ctx.services.prepare(key, obj as Obj, old as Obj, dryRun);
     if (svcCauses.length) throw this.invalid(req, old.metadata.name, svcCauses);
     if (applied) applied(obj);

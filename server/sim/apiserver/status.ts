@@ -29,6 +29,9 @@ export interface StatusBody {
 
 /** An error the API server answers with a Status body. */
 export class ApiError extends Error {
+  /** ListMeta of the Status (a 410 for an expired continue token carries a fresh token). */
+  statusMetadata?: Record<string, unknown>;
+
   constructor(
     readonly code: number,
     readonly reason: string,
@@ -39,7 +42,7 @@ export class ApiError extends Error {
   }
 
   toStatus(): StatusBody {
-    const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: this.statusMetadata ?? {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
     if (this.details) body.details = this.details;
     return body;
   }
@@ -99,6 +102,10 @@ export const errors = {
   },
   gone(message: string): ApiError {
     return new ApiError(410, 'Expired', message);
+  },
+  /** API Priority and Fairness' rejection (apiserver/pkg/server/filters). */
+  tooManyRequests(retryAfterSeconds: number): ApiError {
+    return new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds });
   },
   tooLarge(): ApiError {
     return new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');

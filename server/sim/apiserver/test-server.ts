@@ -9,6 +9,7 @@ import { LogBook } from '../logs/log-book.ts';
 import type { ExecBackend } from '../exec/exec-backend.ts';
 import type { AdmissionPlugin } from './admission.ts';
 import { ApiServer } from './api-server.ts';
+import type { ApiLimits } from './limits.ts';
 
 export interface TestApiServer {
   api: ApiServer;
@@ -23,7 +24,7 @@ export interface TestApiServer {
 
 export const BASE_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'istio-system'];
 
-export async function startTestApiServer(options: { exec?: ExecBackend; admission?: AdmissionPlugin[]; clock?: Clock; namespaces?: string[] } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(options: { exec?: ExecBackend; admission?: AdmissionPlugin[]; clock?: Clock; namespaces?: string[]; limits?: ApiLimits } = {}): Promise<TestApiServer> {
   const store = new ObjectStore(options.clock);
   const logs = new LogBook();
   for (const name of options.namespaces ?? BASE_NAMESPACES) {
@@ -35,7 +36,7 @@ export async function startTestApiServer(options: { exec?: ExecBackend; admissio
       status: { phase: 'Active' },
     });
   }
-  const api = new ApiServer({ store, logs, exec: options.exec, admission: options.admission, clock: options.clock, clusterName: 'meshlab-test' });
+  const api = new ApiServer({ store, logs, exec: options.exec, admission: options.admission, clock: options.clock, clusterName: 'meshlab-test', limits: options.limits });
   await api.listen();
   const dir = mkdtempSync(join(tmpdir(), 'meshlab-api-'));
   const kubeconfigPath = join(dir, 'kubeconfig');

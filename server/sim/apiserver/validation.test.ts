@@ -60,3 +60,16 @@ describe('kinds', () => {
     expect(validateUpdate('apps/deployments', next, old)[0]).toMatchObject({ field: 'spec.selector', message: expect.stringMatching(/field is immutable$/) });
   });
 });
+
+describe('ConfigMap and Secret data size (core.MaxSecretSize, 1 MiB)', () => {
+  const mib = 1024 * 1024;
+  it.each([
+    ['configmaps', { data: { k: 'x'.repeat(mib - 1) } }, []],
+    ['configmaps', { data: { k: 'x'.repeat(mib) } }, [{ reason: 'FieldValueTooLong', field: '[]', message: 'Too long: may not be more than 1048576 bytes' }]],
+    ['configmaps', { data: { a: 'x'.repeat(mib / 2) }, binaryData: { b: Buffer.alloc(mib / 2).toString('base64') } }, [{ reason: 'FieldValueTooLong', field: '[]', message: 'Too long: may not be more than 1048576 bytes' }]],
+    ['secrets', { data: { k: Buffer.alloc(mib - 1).toString('base64') } }, []],
+    ['secrets', { data: { k: Buffer.alloc(mib).toString('base64') } }, [{ reason: 'FieldValueTooLong', field: 'data', message: 'Too long: may not be more than 1048576 bytes' }]],
+  ] as const)('%s %#', (key, body, causes) => {
+    expect(validateObject(key, { metadata: { name: 'big' }, ...body })).toEqual(causes);
+  });
+});

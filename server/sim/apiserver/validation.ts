@@ -193,6 +193,27 @@ function dataKeyErrors(data: unknown, path: string): StatusCause[] {
   return out;
 }
 
+/** core.MaxSecretSize: ConfigMap and Secret data (keys and values, decoded bytes) stay within 1 MiB. */
+export const MAX_DATA_BYTES = 1024 * 1024;
+
+function dataBytes(data: unknown, base64: boolean): number {
+  let total = 0;
+  for (const [k, v] of Object.entries((data as Obj) ?? {})) {
+    const text = typeof v === 'string' ? v : '';
+    total += Buffer.byteLength(k) + (base64 ? Buffer.byteLength(text, 'base64') : Buffer.byteLength(text));
+  }
+  return total;
+}
+
+/** ValidateConfigMap reports the size on the whole object (path "[]"), ValidateSecret on data. */
+function configMapSizeErrors(o: Obj): StatusCause[] {
+  return dataBytes(o.data, false) + dataBytes(o.binaryData, true) > MAX_DATA_BYTES ? [field.tooLong('[]', MAX_DATA_BYTES)] : [];
+}
+
+function secretSizeErrors(o: Obj): StatusCause[] {
+  return dataBytes(o.data, true) > MAX_DATA_BYTES ? [field.tooLong('data', MAX_DATA_BYTES)] : [];
+}
+
 function crdErrors(crd: Obj): StatusCause[] {
   const spec = crd.spec ?? {};
   const out: StatusCause[] = [];
@@ -229,8 +250,8 @@ const KIND_RULES: Record<string, (o: Obj) => StatusCause[]> = {
   services: serviceErrors,
   'apps/deployments': (o) => workloadErrors(o, 'Deployment'),
   'apps/replicasets': (o) => workloadErrors(o, 'ReplicaSet'),
-  configmaps: (o) => [...dataKeyErrors(o.data, 'data'), ...dataKeyErrors(o.binaryData, 'binaryData')],
-  secrets: (o) => dataKeyErrors(o.data, 'data'),
+  configmaps: (o) => [...dataKeyErrors(o.data, 'data'), ...dataKeyErrors(o.binaryData, 'binaryData'), ...configMapSizeErrors(o)],
+  secrets: (o) => [...dataKeyErrors(o.data, 'data'), ...secretSizeErrors(o)],
 };
 
 /** Every cause that makes the object invalid (after defaulting). */
