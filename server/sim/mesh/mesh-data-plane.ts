@@ -2,7 +2,7 @@
 // after a propagation delay (as istiod's push would), serves the gateways' listeners, routes
 // sidecars' outbound traffic (SidecarDataPlane), records decisions, and validates Istio config.
 import { randomUUID } from 'node:crypto';
-import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { LogBook } from '../logs/log-book.ts';
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
@@ -10,7 +10,7 @@ import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
 import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
-import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
+import { PeerAgent } from './peer-identity.ts';
 import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
 import { authorityHost, hostMatches, pickVirtualHost } from './hosts.ts';
@@ -21,6 +21,9 @@ import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-da
 import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
 import { istioValidationPlugin } from './validation.ts';
+
+/** Pod-to-pod connections without a sidecar: one connection per request, carrying the caller's identity. */
+const DIRECT_AGENT = new PeerAgent({ keepAlive: false });
 
 type Obj = Record<string, unknown>;
 
@@ -399,12 +402,11 @@ export class MeshDataPlane {
     const headers: Record<string, string | string[]> = {};
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
       const k = req.rawHeaders[i]!;
-      if (k.toLowerCase() === PEER_ADDRESS_HEADER) continue;
       const prev = headers[k];
       headers[k] = prev === undefined ? req.rawHeaders[i + 1]! : ([] as string[]).concat(prev, req.rawHeaders[i + 1]!);
     }
     const podIP = pod ? podIPOf(pod) : undefined;
-    if (podIP && clusterSocket) headers[PEER_ADDRESS_HEADER] = podIP;
+    let peer = podIP && clusterSocket ? podIP : undefined;
     let path = req.url ?? '/';
     const abs = /^https?:\/\/[^/?#]+([^#]*)/i.exec(path);
     if (abs) path = abs[1] || '/';
@@ -419,9 +421,9 @@ export class MeshDataPlane {
       const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
       if (!lower.has('x-forwarded-proto')) headers['x-forwarded-proto'] = 'http';
       if (!lower.has('x-request-id')) headers['x-request-id'] = randomUUID();
-      headers[PEER_ADDRESS_HEADER] = '127.0.0.6';
+      peer = '127.0.0.6';
     }
-    const up = httpRequest({ host: socket.host, port: socket.port, method: req.method, path, headers, agent: false, setHost: false }, (resp) => {
+    const up = httpRequest({ host: socket.host, port: socket.port, method: req.method, path, headers, agent: DIRECT_AGENT, setHost: false, peer } as RequestOptions, (resp) => {
       if (!inbound) {
         res.writeHead(resp.statusCode ?? 502, resp.rawHeaders);
         resp.pipe(res);

@@ -10,6 +10,7 @@ import type { SecureContext } from 'node:tls';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
+import { peerOf } from './peer-identity.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -323,8 +324,7 @@ export class GatewayListeners {
     if (spec.kind === 'pod') {
       const pod = this.pod(spec.pod!.namespace, spec.pod!.name);
       if (!pod || !isRunning(pod)) return void res.destroy();
-      const peer = req.headers['x-meshlab-peer-address'];
-      const remoteIP = typeof peer === 'string' && /^[0-9a-f.:]{1,64}$/i.test(peer) ? peer : '127.0.0.1';
+      const remoteIP = peerOf(req.socket) ?? '127.0.0.1';
       this.handler({ pod, servicePort: spec.pod!.servicePort, targetPort: spec.pod!.targetPort, remoteAddress: `${remoteIP}:${req.socket.remotePort ?? 0}` }, req, res);
       return;
     }

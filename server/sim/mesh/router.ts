@@ -5,12 +5,12 @@
 // and a RouteDecision.
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { Agent, request as httpRequest, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpRequest, STATUS_CODES, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import { RE2JS } from 're2js';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
-import { PEER_ADDRESS_HEADER } from '../workloads/httpbin.ts';
+import { PeerAgent } from './peer-identity.ts';
 import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
 import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
 import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest, type RouteSelection } from './match.ts';
@@ -24,6 +24,8 @@ export const MAX_REQUEST_BODY = 8 * 1024 * 1024;
 /** Envoy's default `num_retries` in Istio's default retry policy. */
 export const DEFAULT_RETRIES = 2;
 const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
+/** 127.0.0.6: the source address an Istio sidecar uses for inbound traffic it passes to the app. */
+const INBOUND_PASSTHROUGH_SOURCE = '127.0.0.6';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'proxy-authenticate']);
 
 export interface ProxyInfo {
@@ -93,7 +95,29 @@ function ephemeralPort(): number {
   return 32768 + Math.floor(Math.random() * 28000);
 }
 
+/**
+ * Header names a `Connection` header nominates (RFC 9110 §7.6.1): hop-by-hop for this connection
+ * only, so the proxy drops them with `Connection` itself before routing or forwarding.
+ */
+export function connectionNominated(connection: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const token of (connection ?? '').split(',')) {
+    const name = token.trim().toLowerCase();
+    // `close`/`keep-alive` are options, not names; the Host and pseudo-headers are never dropped.
+    if (name && name !== 'close' && name !== 'host' && !name.startsWith(':')) out.add(name);
+  }
+  return out;
+}
+
+/** Request headers as the proxy sees them: lowercase, joined, hop-by-hop ones gone. */
 function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out = rawFlatHeaders(req);
+  for (const name of connectionNominated(out.connection)) delete out[name];
+  for (const name of HOP_BY_HOP) delete out[name];
+  return out;
+}
+
+function rawFlatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     let k = req.rawHeaders[i]!.toLowerCase();
@@ -162,7 +186,7 @@ class ClusterState {
 export class HttpRouter {
   private readonly clusters = new Map<string, ClusterState>();
   /** Upstream connections are reused like Envoy's pools (loopback sockets, so cheap to keep). */
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
+  private readonly agent = new PeerAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
   private readonly tlsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 60_000 });
 
   constructor(private readonly d: RouterDeps) {}
@@ -610,7 +634,7 @@ export class HttpRouter {
   private upstreamHeaders(ctx: RoutingContext, mreq: MeshRequest, opts: { requestId: string; xff?: string; destinationHeaders?: Obj; decorator?: string; originalPath?: string }, lookup: ClusterLookup & { kind: 'ok' }, route: Obj): Record<string, string> {
     const h: Record<string, string> = {};
     for (const [k, v] of Object.entries(mreq.headers)) {
-      if (HOP_BY_HOP.has(k) || k === 'host' || k === PEER_ADDRESS_HEADER) continue;
+      if (HOP_BY_HOP.has(k) || k === 'host') continue;
       if (ctx.proxy.kind === 'gateway' && k.startsWith('x-envoy-')) continue; // edge: untrusted internal headers dropped
       h[k] = v;
     }
@@ -654,13 +678,9 @@ export class HttpRouter {
     // The upstream workload sees the proxy's pod as its peer; an injected upstream pod's own
     // sidecar adds the client identity (XFCC) and shows 127.0.0.6 as peer.
     const upstreamSidecar = ep.pod && isInjected(ep.pod);
-    if (upstreamSidecar) {
-      h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
-      h[PEER_ADDRESS_HEADER] = '127.0.0.6';
-    } else if (ep.pod) {
-      // Only cluster workloads learn their peer this way; the outside world never sees the header.
-      h[PEER_ADDRESS_HEADER] = ctx.proxy.podIP;
-    }
+    if (upstreamSidecar) h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
+    // Only cluster workloads learn their peer, from the connection the proxy opens for it.
+    const peer = upstreamSidecar ? INBOUND_PASSTHROUGH_SOURCE : ep.pod ? ctx.proxy.podIP : undefined;
     const localAddress = `${ctx.proxy.podIP}:${ephemeralPort()}`;
     const inboundStart = this.d.now();
     const t0 = performance.now();
@@ -676,7 +696,7 @@ export class HttpRouter {
       // the DR's SNI. The simulated world's certificates are trusted as Envoy trusts real ones.
       const r = lookup.tls
         ? httpsRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.tlsAgent, setHost: false, servername: lookup.tls.sni, rejectUnauthorized: false })
-        : httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false });
+        : httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false, peer } as RequestOptions);
       const timer = Number.isFinite(budgetMs)
         ? setTimeout(() => {
             r.destroy();
@@ -685,7 +705,7 @@ export class HttpRouter {
         : undefined;
       r.on('response', (resp) => {
         if (upstreamSidecar && ep.pod) {
-          resp.on('end', () => this.inboundLog(ep, mreq, h, resp, inboundStart, performance.now() - t0, body.length, lookup));
+          resp.on('end', () => this.inboundLog(ep, mreq, h, resp, inboundStart, performance.now() - t0, body.length, lookup, ctx.proxy.podIP));
         }
         done({ kind: 'response', response: resp, localAddress });
       });
@@ -695,7 +715,7 @@ export class HttpRouter {
   }
 
   /** The upstream pod's own sidecar writes its inbound access log line. */
-  private inboundLog(ep: UpstreamEndpoint, mreq: MeshRequest, h: Record<string, string>, resp: IncomingMessage, start: Date, ms: number, received: number, lookup: ClusterLookup & { kind: 'ok' }): void {
+  private inboundLog(ep: UpstreamEndpoint, mreq: MeshRequest, h: Record<string, string>, resp: IncomingMessage, start: Date, ms: number, received: number, lookup: ClusterLookup & { kind: 'ok' }, clientIP: string): void {
     const pod = ep.pod!;
     const [ip, port] = [ipOf(ep.address), ep.address.slice(ep.address.lastIndexOf(':') + 1)];
     const bytes = Number(resp.headers['content-length'] ?? 0) || 0;
@@ -723,7 +743,7 @@ export class HttpRouter {
         upstreamCluster: `inbound|${port}||`,
         upstreamLocalAddress: `127.0.0.6:${ephemeralPort()}`,
         downstreamLocalAddress: `${ip}:${port}`,
-        downstreamRemoteAddress: `${ipOf(h[PEER_ADDRESS_HEADER] ?? '')}:${ephemeralPort()}`,
+        downstreamRemoteAddress: `${clientIP}:${ephemeralPort()}`,
         requestedServerName: `outbound_.${lookup.port}_.${lookup.subset ?? ''}_.${lookup.host}`,
         routeName: 'default',
       }),
@@ -747,9 +767,10 @@ export class HttpRouter {
     upstreamLocal: string,
   ): Promise<void> {
     const out: [string, string][] = [['server', this.serverName(ctx)]];
+    const nominated = connectionNominated(up.headers.connection);
     for (let i = 0; i + 1 < up.rawHeaders.length; i += 2) {
       const k = up.rawHeaders[i]!.toLowerCase();
-      if (HOP_BY_HOP.has(k) || k === 'server') continue;
+      if (HOP_BY_HOP.has(k) || nominated.has(k) || k === 'server') continue;
       out.push([k, up.rawHeaders[i + 1]!]);
     }
     if (!out.some(([k]) => k === 'date')) out.splice(1, 0, ['date', new Date().toUTCString()]);

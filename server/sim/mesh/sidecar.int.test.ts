@@ -19,6 +19,8 @@ import { meshAddon, meshOf, workloadRuntime } from './mesh-addon.ts';
 import type { MeshDataPlane } from './mesh-data-plane.ts';
 import { istioValidationPlugin } from './validation.ts';
 import { createWorldCertificates } from '../world/world-ca.ts';
+import { clusterNetworkFor } from '../network/cluster-network.ts';
+import { request as httpRequest } from 'node:http';
 
 const run = promisify(execFile);
 
@@ -174,6 +176,36 @@ describe('sidecar → in-mesh service', () => {
     expect(client.at(-1)).toMatch(/"GET \/headers HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "-" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin:8000" "10\.244\.\d+\.\d+:8080" outbound\|8000\|\|httpbin\.default\.svc\.cluster\.local 10\.244\.\d+\.\d+:\d+ 10\.96\.\d+\.\d+:8000 10\.244\.\d+\.\d+:\d+ - default$/);
     const server = cluster.store.list('pods', 'default').items.find((p) => p.metadata.labels?.app === 'httpbin')!;
     expect(proxyLog('default', server.metadata.name).at(-1)).toMatch(/ inbound\|8080\|\| 127\.0\.0\.6:\d+ 10\.244\.\d+\.\d+:8080 .* outbound_\.8000_\._\.httpbin\.default\.svc\.cluster\.local default$/);
+  });
+});
+
+describe('caller identity and hop-by-hop headers', () => {
+  it('a pod listener takes the caller from the connection, not from x-meshlab-peer-address', async () => {
+    const server = cluster.store.list('pods', 'default').items.find((p) => p.metadata.labels?.app === 'httpbin')!;
+    const socket = clusterNetworkFor(cluster.store).socketOf((server.status as { podIP: string }).podIP, 8080)!;
+    const origin = await new Promise<string>((resolve, reject) => {
+      const r = httpRequest({ host: socket.host, port: socket.port, path: '/get', headers: { 'x-meshlab-peer-address': '6.6.6.6' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve((JSON.parse(body) as { origin: string }).origin));
+      });
+      r.on('error', reject);
+      r.end();
+    });
+    expect(origin).not.toContain('6.6.6.6');
+  });
+
+  it('through the mesh the server still sees the caller the mesh connected for (127.0.0.6 behind its sidecar)', async () => {
+    const r = await curl('/get', { host: 'httpbin', port: 8000 }, ['-H', 'x-meshlab-peer-address: 6.6.6.6']);
+    expect((JSON.parse(r.body) as { origin: string }).origin).toBe('127.0.0.6');
+  });
+
+  it('headers named in Connection are dropped with it, as Envoy drops hop-by-hop headers', async () => {
+    const r = await curl('/headers', { host: 'httpbin.org', port: 80 }, ['-H', 'Connection: keep-alive, X-Hop-Secret', '-H', 'X-Hop-Secret: s3cret', '-H', 'Keep-Alive: timeout=5', '-H', 'X-Kept: yes']);
+    const h = Object.keys((JSON.parse(r.body) as { headers: Record<string, string> }).headers).map((k) => k.toLowerCase());
+    expect(h).toContain('x-kept');
+    expect(h).not.toContain('x-hop-secret');
+    expect(h).not.toContain('keep-alive');
   });
 });
 

@@ -5,11 +5,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBoundedBody } from '../../util/read-body.ts';
+import { peerOf } from '../mesh/peer-identity.ts';
 
 export type HttpbinFlavour = 'python' | 'go';
-
-/** A private header the mesh sets (on loopback only) to tell a workload its real peer address. */
-export const PEER_ADDRESS_HEADER = 'x-meshlab-peer-address';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DELAY_SECONDS = 10;
@@ -55,9 +53,9 @@ function headerPairs(req: HttpbinRequest): [string, string][] {
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const lower = name.toLowerCase();
-    // The peer header is meshlab's; Connection/Keep-Alive come from the loopback client's pool
-    // (Envoy's upstream HTTP/1.1 requests carry neither).
-    if (lower === PEER_ADDRESS_HEADER || lower === 'connection' || lower === 'keep-alive') continue;
+    // Connection/Keep-Alive come from the loopback client's pool (Envoy's upstream HTTP/1.1
+    // requests carry neither).
+    if (lower === 'connection' || lower === 'keep-alive') continue;
     out.push([name, req.rawHeaders[i + 1]!]);
   }
   return out;
@@ -382,8 +380,7 @@ export function serveHttpbin(flavour: HttpbinFlavour, req: IncomingMessage, res:
       res.destroy();
       return;
     }
-    const peer = req.headers[PEER_ADDRESS_HEADER];
-    const remote = typeof peer === 'string' && /^[0-9a-f.:]+$/i.test(peer) ? peer : (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+    const remote = peerOf(req.socket) ?? (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
     const answer: HttpbinResponse =
       body === 'too_large'
         ? { status: 413, headers: [['Content-Type', 'text/plain']], body: Buffer.from('request body too large') }

@@ -9,6 +9,7 @@ import type { PodRuntime } from '../controllers/pod-runtime.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { serveHttpbin, type HttpbinFlavour } from './httpbin.ts';
+import { peerOf } from '../mesh/peer-identity.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -137,8 +138,7 @@ export class WorkloadRuntime implements PodRuntime {
     const log = (text: string) => this.o.logs.append(ns, pod, container, text);
     const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
       serveHttpbin(flavour, req, res, (status, bytes, durationMs) => {
-        const peer = req.headers['x-meshlab-peer-address'];
-        const client = typeof peer === 'string' ? peer : (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, '');
+        const client = peerOf(req.socket) ?? (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, '');
         const now = this.now();
         if (flavour === 'python') {
           log(`${client} - - ${gunicornTime(now)} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${bytes} "${req.headers.referer ?? '-'}" "${req.headers['user-agent'] ?? '-'}"`);
