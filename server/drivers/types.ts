@@ -47,6 +47,12 @@ export interface ClusterHandle {
   shellEnv(): Record<string, string>;
   /** Return the cluster to the state it had right after create(). */
   reset(progress?: ProgressSink): Promise<void>;
+  /**
+   * Optional: resolves true once the cluster has acted on every change made so far (controllers
+   * idle, mesh configuration applied), false while work is still under way. A check that is still
+   * wrong once settled fails at once; drivers that cannot tell omit this and checks retry.
+   */
+  settled?(): Promise<boolean>;
   destroy(): Promise<void>;
 }
 

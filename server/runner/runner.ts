@@ -245,7 +245,7 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
   const started = Date.now();
   opts.onEvent?.({ type: 'step-started', time: started, lab: lab.id, step: step.id, mode: 'check' });
   const ws = createWorkspace(lab.dir, handle.shellEnv());
-  const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal };
+  const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal, settled: handle.settled?.bind(handle) };
   const checks: CheckResult[] = [];
   try {
     for (const [index, check] of step.checks.entries()) {

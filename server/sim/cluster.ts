@@ -14,6 +14,7 @@ import type { LifecycleTiming } from './controllers/pod-lifecycle.ts';
 import { noopPodRuntime, type PodRuntime } from './controllers/pod-runtime.ts';
 import { defaultInjectionOptions, sidecarInjectionAdmission, type InjectionOptions } from './controllers/sidecar-injection.ts';
 import { realTimers, type Timers } from './controllers/timers.ts';
+import { TrackedTimers } from './controllers/tracked-timers.ts';
 import type { ExecBackend } from './exec/exec-backend.ts';
 import { LogBook } from './logs/log-book.ts';
 import { ObjectStore, type GroupResource, type KubeObject } from './store/object-store.ts';
@@ -26,6 +27,8 @@ export interface ClusterAddon {
   stop(): Promise<void> | void;
   /** Extra variables a learner's shell needs to reach this addon. */
   shellEnv?(): Record<string, string>;
+  /** Resolves once the addon has acted on every change made so far (e.g. mesh configuration pushed). */
+  settled?(): Promise<void>;
 }
 
 /** What an addon factory gets: the cluster's parts, already running. */
@@ -88,6 +91,7 @@ export class EmbeddedCluster {
   private stopped = false;
   private resetting: Promise<void> | undefined;
   private readonly services: ServiceAllocations;
+  private timers?: TrackedTimers;
 
   private constructor(
     readonly id: string,
@@ -109,7 +113,7 @@ export class EmbeddedCluster {
     if (!NAME_PATTERN.test(name)) throw new Error(`invalid cluster name "${name}": use lower-case letters, digits and '-', at most 63 characters`);
     const id = options.id ?? `${name}-${randomSuffix(6)}`;
     if (!NAME_PATTERN.test(id)) throw new Error(`invalid cluster id "${id}"`);
-    const timers = options.clock ?? realTimers;
+    const timers = new TrackedTimers(options.clock ?? realTimers);
     const dir = join(options.dataDir ?? defaultDataDir(), 'clusters', id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const store = new ObjectStore(timers);
@@ -164,6 +168,7 @@ export class EmbeddedCluster {
       // this state as what reset() returns to.
       await controllers.idle();
       cluster.takeSnapshot();
+      cluster.timers = timers;
       started = cluster;
       for (const factory of options.addons ?? []) cluster.addons.push(await factory(ctx));
       return cluster;
@@ -188,6 +193,26 @@ export class EmbeddedCluster {
     };
     for (const a of this.addons) Object.assign(env, a.shellEnv?.() ?? {});
     return env;
+  }
+
+  /**
+   * Whether the cluster has acted on every change made so far: controllers idle, no lifecycle
+   * stage waiting on a timer, addons (the mesh's configuration) applied, and nothing written
+   * meanwhile. A check still wrong then stays wrong until someone changes something.
+   */
+  async settled(): Promise<boolean> {
+    if (this.stopped || this.resetting) return false;
+    for (let round = 0; round < 3; round++) {
+      const revision = this.store.currentRevision;
+      await this.controllers.idle();
+      for (const a of this.addons) await a.settled?.();
+      // A timer that just fired may have queued work a moment later: look twice.
+      await new Promise((r) => setTimeout(r, 0));
+      await this.controllers.idle();
+      if ((this.timers?.pending ?? 0) > 0) return false;
+      if (this.store.currentRevision === revision) return true;
+    }
+    return false;
   }
 
   private takeSnapshot(): void {

@@ -80,7 +80,8 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
 
   const check = useCallback(
     async (step: string) => {
-      patch(step, { busy: 'check', error: undefined });
+      // The old report goes at once: a stale "passed" must not stand beside a new attempt.
+      patch(step, { busy: 'check', error: undefined, report: null });
       try {
         const report = await labApi.check(lab.id, step);
         patch(step, { status: report.passed ? 'passed' : 'failed', report, busy: undefined });

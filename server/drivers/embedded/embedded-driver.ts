@@ -56,6 +56,10 @@ export class EmbeddedClusterHandle implements ClusterHandle {
     }
   }
 
+  settled(): Promise<boolean> {
+    return this.cluster.settled();
+  }
+
   destroy(): Promise<void> {
     return this.cluster.stop();
   }

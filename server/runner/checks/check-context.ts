@@ -8,6 +8,8 @@ export interface CheckContext {
   ws: Workspace;
   kube: () => KubeClients;
   signal?: AbortSignal;
+  /** The driver's settle signal (ClusterHandle.settled), when it has one. */
+  settled?: () => Promise<boolean>;
 }
 
 export interface AttemptResult {

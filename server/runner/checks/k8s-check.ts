@@ -38,7 +38,8 @@ async function objectAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<At
   } catch (err) {
     if (statusOf(err) !== 404) return { details: [], error: `reading ${label}: ${messageOf(err)}` };
   }
-  const details: AttemptResult['details'] = [detail(label, wantExists ? 'exists' : 'absent', obj ? 'exists' : 'absent', Boolean(obj) === wantExists)];
+  const actual = obj ? 'exists' : `absent${wantExists && ref.namespace ? await elsewhere(ref, ctx) : ''}`;
+  const details: AttemptResult['details'] = [detail(label, wantExists ? 'exists' : 'absent', actual, Boolean(obj) === wantExists)];
   if (!obj || !wantExists) return { details };
   const conditions = ((obj as { status?: { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } }).status?.conditions ?? []);
   for (const c of e.conditions ?? []) {
@@ -49,6 +50,21 @@ async function objectAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<At
   }
   for (const j of e.jsonPath ?? []) details.push(jsonPathDetail(obj, j.path, j.equals));
   return { details };
+}
+
+/**
+ * The likeliest mistake when an object is missing: it was created in another namespace (a
+ * forgotten `-n`). Returns " (httpbin is in namespace default)" or "".
+ */
+async function elsewhere(ref: NonNullable<K8sCheckSpec['object']>, ctx: CheckContext): Promise<string> {
+  try {
+    const list = await ctx.kube().objects.list(ref.apiVersion, ref.kind, undefined, undefined, undefined, undefined, `metadata.name=${ref.name}`, undefined, 50);
+    const namespaces = [...new Set(list.items.filter((o) => o.metadata?.name === ref.name).map((o) => o.metadata?.namespace).filter((n): n is string => Boolean(n)))];
+    if (namespaces.length === 0) return '';
+    return ` (${ref.name} is in namespace ${namespaces.slice(0, 3).join(', ')})`;
+  } catch {
+    return ''; // no permission to list across namespaces: no hint
+  }
 }
 
 export function k8sAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<AttemptResult> {

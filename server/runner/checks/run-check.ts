@@ -1,5 +1,6 @@
 // Runs one check until it passes or its timeout passes (Istio configuration reaches proxies
-// eventually), and reports the last attempt's comparisons: the last actual values.
+// eventually), and reports the last attempt's comparisons: the last actual values. On a driver
+// that can tell when the cluster has settled, a check wrong once settled fails at once.
 import { describeDetail, type CheckResult } from '../../protocol/runner-events.ts';
 import { DEFAULT_CHECK_TIMEOUT_SECONDS } from '../lab.ts';
 import type { CheckSpecT } from '../lab-schema.ts';
@@ -69,13 +70,15 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
   let delay = 100;
   for (;;) {
     attempts++;
+    // Settled before the attempt: a wrong answer is final (nothing is still on its way).
+    const settled = ctx.settled ? await ctx.settled().catch(() => false) : false;
     try {
       last = await attempt(check, ctx, Math.max(1, timeoutSeconds));
     } catch (err) {
       last = { details: [], error: (err as Error).message ?? String(err) };
     }
     const ok = !last.error && last.details.length > 0 && last.details.every((d) => d.ok);
-    if (ok || ctx.signal?.aborted || Date.now() + delay >= until) {
+    if (ok || settled || ctx.signal?.aborted || Date.now() + delay >= until) {
       return summarize({
         index,
         type: check.type,

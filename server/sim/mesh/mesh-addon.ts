@@ -39,6 +39,7 @@ export function meshAddon(options: { external?: ExternalNetwork | ((ctx: Cluster
     return {
       mesh,
       reset: () => mesh.decisions.clear(),
+      settled: () => mesh.whenApplied(),
       stop: async () => {
         meshes.delete(ctx.store);
         await mesh.stop();
