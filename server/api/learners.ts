@@ -121,7 +121,7 @@ export class LearnerRegistry implements Learners {
     this.clusters++;
     try {
       const started = Date.now();
-      const handle = await this.options.driver.create({ name: learner.id });
+      const handle = await this.options.driver.create({ name: learner.id, owner: { id: learner.id, homeDir: learner.homeDir } });
       this.options.logger.info({ learner: learner.id, cluster: handle.id, ms: Date.now() - started }, 'cluster ready');
       return handle;
     } catch (err) {

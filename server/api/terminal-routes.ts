@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
 import { z } from 'zod';
 import { MAX_MESSAGE_BYTES, TERMINAL_WS_PATH, type ErrorCode, type HelloMessage } from '../protocol/terminal.ts';
-import { DEFAULT_CGROUP_LIMITS, LearnerCgroups } from '../sandbox/cgroup.ts';
+import { cgroupLimitsFromEnv, learnerCgroups, releaseConfinements } from '../sandbox/confinement.ts';
 import { checkSandbox, learnerUid, type SandboxAvailability } from '../sandbox/sandbox.ts';
 import { LabHome } from '../terminals/lab-home.ts';
 import { LimitError, TerminalManager, type ManagerOptions } from '../terminals/manager.ts';
@@ -79,9 +79,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
   return async function registerTerminalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
     const manager = new TerminalManager(options);
     const sandboxCheck = options.sandboxCheck ?? checkSandbox;
-    const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : LearnerCgroups.detect();
-    const cgroupKeys = new Set<string>();
-    cgroups?.sweep();
+    const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : learnerCgroups();
     const labHome = new LabHome(ctx.config.labsDir);
     // Files in a sandboxed home belong to the learner's uid (the server runs as root).
     const sandboxUid = (homeDir: string) => (!ctx.config.unsafeNoSandbox && process.getuid?.() === 0 ? learnerUid(homeDir) : undefined);
@@ -92,12 +90,12 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
         protectedDirs: [ctx.config.dataDir, PROJECT_ROOT, ctx.config.siteDir, ctx.config.labsDir],
         sandboxCheck,
         cgroups,
-        cgroupLimits: { ...DEFAULT_CGROUP_LIMITS, memoryBytes: envInt('MESHLAB_TERMINAL_MEMORY_MB', 1024) * 1024 * 1024 },
+        cgroupLimits: cgroupLimitsFromEnv(),
       });
     if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
       const sandbox = sandboxCheck();
       if (!sandbox.ok) ctx.logger.warn({ problem: sandbox.problem }, 'terminals are disabled: no sandbox');
-      else ctx.logger.info({ cgroups: cgroups ? `v${cgroups.version}` : 'unavailable' }, 'terminals are sandboxed');
+      else ctx.logger.info({ cgroups: cgroups ? `v${cgroups.version}: ${cgroups.controllers.join(', ')}` : 'unavailable' }, 'terminals are sandboxed');
     } else if (ctx.config.unsafeNoSandbox) {
       ctx.logger.warn('terminals run WITHOUT a sandbox (--unsafe-no-sandbox): single-user local use only');
     }
@@ -115,7 +113,6 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
         } catch (err) {
           throw new ClusterUnavailableError(`Your cluster could not start: ${(err as Error).message}`);
         }
-        if (cgroups) cgroupKeys.add(learner.id);
         const pty = spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, lab: hello.lab, cols: hello.cols, rows: hello.rows });
         const terminal = slot.create(pty);
         terminal.cols = hello.cols;
@@ -188,10 +185,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       // Empty learner cgroups can go once their shells have exited (SIGHUP, then SIGKILL).
-      for (let i = 0; i < 30 && cgroups && cgroupKeys.size > 0; i++) {
-        for (const key of [...cgroupKeys]) if (cgroups.release(key)) cgroupKeys.delete(key);
-        if (cgroupKeys.size > 0) await new Promise((r) => setTimeout(r, 100));
-      }
+      for (let i = 0; i < 30 && cgroups && releaseConfinements().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
     });
   };
 }

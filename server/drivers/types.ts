@@ -1,6 +1,8 @@
 // The one interface every cluster driver implements. The runner, the terminals and the site
 // talk to clusters only through it, so a lab works unchanged on embedded, kind and existing.
 
+import type { SandboxOwner } from '../sandbox/confinement.ts';
+
 export type DriverName = 'embedded' | 'kind' | 'existing';
 
 export interface PreflightProblem {
@@ -61,6 +63,8 @@ export interface CreateOptions {
   name?: string;
   progress?: ProgressSink;
   signal?: AbortSignal;
+  /** The learner the cluster is for: what runs in it for them (`kubectl exec`) shares their sandbox limits. */
+  owner?: SandboxOwner;
 }
 
 export interface ClusterDriver {

@@ -1,29 +1,74 @@
-// Per-learner memory limits with cgroups, when this process may create child cgroups (the
-// memory controller of cgroup v1, or a delegated cgroup v2 subtree). Each learner gets one group
-// below the server's own; every process of its sandboxes joins it before bubblewrap starts, so
-// the limit covers all of them together (rlimits only bound each process). Best effort: where
-// cgroups are not writable, the rlimits of sandbox.ts remain the only bound.
+// Per-learner cgroups, when this process may create child cgroups (cgroup v1 hierarchies, or a
+// delegated cgroup v2 subtree). Each learner gets one group below the server's own in each
+// controller (memory, and where writable pids and cpu); every process of the learner's
+// sandboxes, their terminals and their `kubectl exec` commands alike, joins it before
+// bubblewrap starts, so the limits cover all of them together (rlimits only bound each
+// process). Best effort: without writable memory cgroups, the rlimits of sandbox.ts remain the
+// only bound; without pids, RLIMIT_NPROC of the learner's own uid still counts all of them.
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface CgroupLimits {
   /** Memory of all of a learner's sandboxed processes together, bytes. */
   memoryBytes: number;
-  /** Processes of the learner together (cgroup v2 only; v1 relies on RLIMIT_NPROC). */
+  /** Processes of the learner together (pids controller). */
   pids?: number;
+  /** CPU time of the learner together, in CPUs (1 = one core's worth per period). */
+  cpus?: number;
 }
 
-export const DEFAULT_CGROUP_LIMITS: CgroupLimits = { memoryBytes: 1024 ** 3, pids: 512 };
+export const DEFAULT_CGROUP_LIMITS: CgroupLimits = { memoryBytes: 1024 ** 3, pids: 512, cpus: 1 };
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
+const CPU_PERIOD_US = 100_000;
+
+type Controller = 'memory' | 'pids' | 'cpu';
+
+interface Hierarchy {
+  /** The server's own group in this hierarchy, where learner groups are created. */
+  base: string;
+  /** Controllers this hierarchy's learner groups set (v2: all in one). */
+  controllers: Controller[];
+}
+
+function probe(base: string, file: string): boolean {
+  const dir = join(base, `meshlab-probe-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    const ok = existsSync(join(dir, file));
+    rmdirSync(dir);
+    return ok;
+  } catch {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // was never created
+    }
+    return false;
+  }
+}
+
+function writeOptional(path: string, value: string): boolean {
+  try {
+    writeFileSync(path, value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class LearnerCgroups {
   private constructor(
-    private readonly base: string,
+    private readonly hierarchies: Hierarchy[],
     readonly version: 1 | 2,
   ) {}
 
-  /** Find a writable place for learner cgroups, or undefined. */
+  /** Controllers that bind learners here (memory always; pids and cpu where writable). */
+  get controllers(): Controller[] {
+    return this.hierarchies.flatMap((h) => h.controllers);
+  }
+
+  /** Find writable places for learner cgroups (memory is required), or undefined. */
   static detect(root = '/sys/fs/cgroup', selfCgroup = '/proc/self/cgroup'): LearnerCgroups | undefined {
     let lines: string[];
     try {
@@ -31,63 +76,71 @@ export class LearnerCgroups {
     } catch {
       return undefined;
     }
-    const candidates: { base: string; version: 1 | 2 }[] = [];
+    const v1 = new Map<Controller, string>();
+    let v2: string | undefined;
     for (const line of lines) {
       const m = /^(\d+):([^:]*):(.*)$/.exec(line);
       if (!m) continue;
-      const controllers = m[2]!;
+      const controllers = m[2]!.split(',');
       const path = m[3]!;
-      if (controllers.split(',').includes('memory')) candidates.push({ base: join(root, 'memory', path), version: 1 });
-      else if (controllers === '' && existsSync(join(root, 'cgroup.controllers'))) candidates.push({ base: join(root, path), version: 2 });
-    }
-    for (const c of candidates) {
-      const probe = join(c.base, `meshlab-probe-${process.pid}`);
-      try {
-        mkdirSync(probe);
-        const ok = existsSync(join(probe, c.version === 1 ? 'memory.limit_in_bytes' : 'memory.max'));
-        rmdirSync(probe);
-        if (ok) return new LearnerCgroups(c.base, c.version);
-      } catch {
-        try {
-          rmdirSync(probe);
-        } catch {
-          // was never created
-        }
+      for (const c of ['memory', 'pids', 'cpu'] as const) {
+        if (controllers.includes(c)) v1.set(c, join(root, m[2]!, path));
       }
+      if (m[2] === '' && existsSync(join(root, 'cgroup.controllers'))) v2 = join(root, path);
+    }
+    const memory = v1.get('memory');
+    if (memory && probe(memory, 'memory.limit_in_bytes')) {
+      const hierarchies: Hierarchy[] = [{ base: memory, controllers: ['memory'] }];
+      const pids = v1.get('pids');
+      if (pids && probe(pids, 'pids.max')) hierarchies.push({ base: pids, controllers: ['pids'] });
+      const cpu = v1.get('cpu');
+      if (cpu && probe(cpu, 'cpu.cfs_quota_us')) hierarchies.push({ base: cpu, controllers: ['cpu'] });
+      return new LearnerCgroups(hierarchies, 1);
+    }
+    if (v2 && probe(v2, 'memory.max')) {
+      const controllers: Controller[] = ['memory'];
+      if (probe(v2, 'pids.max')) controllers.push('pids');
+      if (probe(v2, 'cpu.max')) controllers.push('cpu');
+      return new LearnerCgroups([{ base: v2, controllers }], 2);
     }
     return undefined;
   }
 
-  /** Create (or update) the learner's group; returns its cgroup.procs file for processes to join. */
-  prepare(key: string, limits: CgroupLimits = DEFAULT_CGROUP_LIMITS): string {
+  /** Create (or update) the learner's groups; returns their cgroup.procs files for processes to join. */
+  prepare(key: string, limits: CgroupLimits = DEFAULT_CGROUP_LIMITS): string[] {
     if (!KEY.test(key)) throw new Error(`bad cgroup key ${JSON.stringify(key)}`);
-    const dir = join(this.base, `meshlab-${key}`);
-    mkdirSync(dir, { recursive: true });
     const memory = String(Math.max(16 * 1024 * 1024, Math.floor(limits.memoryBytes)));
-    if (this.version === 1) {
-      writeFileSync(join(dir, 'memory.limit_in_bytes'), memory);
-      // Swap counts too where the kernel accounts it.
-      try {
-        writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), memory);
-      } catch {
-        // no swap accounting
-      }
-    } else {
-      writeFileSync(join(dir, 'memory.max'), memory);
-      try {
-        writeFileSync(join(dir, 'memory.swap.max'), '0');
-      } catch {
-        // no swap controller
-      }
-      if (limits.pids) {
-        try {
-          writeFileSync(join(dir, 'pids.max'), String(limits.pids));
-        } catch {
-          // pids controller not delegated
+    const procs: string[] = [];
+    for (const h of this.hierarchies) {
+      const dir = join(h.base, `meshlab-${key}`);
+      mkdirSync(dir, { recursive: true });
+      for (const c of h.controllers) {
+        if (c === 'memory' && this.version === 1) {
+          // Swap counts too where the kernel accounts it. The memory limit may never exceed the
+          // memory+swap one: lower memory first, raise memory+swap first.
+          if (!writeOptional(join(dir, 'memory.limit_in_bytes'), memory)) {
+            writeOptional(join(dir, 'memory.memsw.limit_in_bytes'), memory);
+            writeFileSync(join(dir, 'memory.limit_in_bytes'), memory);
+          }
+          writeOptional(join(dir, 'memory.memsw.limit_in_bytes'), memory);
+        } else if (c === 'memory') {
+          writeFileSync(join(dir, 'memory.max'), memory);
+          writeOptional(join(dir, 'memory.swap.max'), '0');
+        } else if (c === 'pids' && limits.pids) {
+          writeOptional(join(dir, 'pids.max'), String(limits.pids));
+        } else if (c === 'cpu' && limits.cpus) {
+          const quota = Math.max(1000, Math.round(limits.cpus * CPU_PERIOD_US));
+          if (this.version === 1) {
+            writeOptional(join(dir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+            writeOptional(join(dir, 'cpu.cfs_quota_us'), String(quota));
+          } else {
+            writeOptional(join(dir, 'cpu.max'), `${quota} ${CPU_PERIOD_US}`);
+          }
         }
       }
+      procs.push(join(dir, 'cgroup.procs'));
     }
-    return join(dir, 'cgroup.procs');
+    return procs;
   }
 
   /**
@@ -96,35 +149,40 @@ export class LearnerCgroups {
    */
   sweep(minAgeMs = 10 * 60_000): number {
     let removed = 0;
-    let names: string[];
-    try {
-      names = readdirSync(this.base).filter((n) => n.startsWith('meshlab-') && !n.startsWith('meshlab-probe-'));
-    } catch {
-      return 0;
-    }
-    for (const name of names) {
-      const dir = join(this.base, name);
+    for (const h of this.hierarchies) {
+      let names: string[];
       try {
-        if (Date.now() - statSync(dir).ctimeMs < minAgeMs) continue;
-        if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '') continue;
-        rmdirSync(dir);
-        removed++;
+        names = readdirSync(h.base).filter((n) => n.startsWith('meshlab-') && !n.startsWith('meshlab-probe-'));
       } catch {
-        // in use or gone
+        continue;
+      }
+      for (const name of names) {
+        const dir = join(h.base, name);
+        try {
+          if (Date.now() - statSync(dir).ctimeMs < minAgeMs) continue;
+          if (readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim() !== '') continue;
+          rmdirSync(dir);
+          removed++;
+        } catch {
+          // in use or gone
+        }
       }
     }
     return removed;
   }
 
-  /** Remove the learner's group if no process is left in it; whether it is gone. */
+  /** Remove the learner's groups if no process is left in them; whether they are gone. */
   release(key: string): boolean {
     if (!KEY.test(key)) return false;
-    const dir = join(this.base, `meshlab-${key}`);
-    try {
-      rmdirSync(dir);
-      return true;
-    } catch {
-      return !existsSync(dir);
+    let gone = true;
+    for (const h of this.hierarchies) {
+      const dir = join(h.base, `meshlab-${key}`);
+      try {
+        rmdirSync(dir);
+      } catch {
+        if (existsSync(dir)) gone = false;
+      }
     }
+    return gone;
   }
 }

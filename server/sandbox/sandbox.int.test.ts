@@ -29,6 +29,29 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const home = (name: string) => join(dir, 'learners', name, 'home');
 
 describe('bubblewrap sandbox', () => {
+  it('refuses new user namespaces and other namespaces, and the calls Docker\'s default profile refuses', async () => {
+    const r = await run(
+      { homeDir: home('ns'), env: { PATH: '/usr/bin' } },
+      'unshare -Ur id; echo "userns=$?"; unshare -n true; echo "netns=$?"; python3 -c "import os; os.unshare(0x10000000)" 2>/dev/null; echo "py=$?"; dmesg >/dev/null 2>&1; echo "syslog=$?"',
+    );
+    expect(r.out).toContain('userns=1');
+    expect(r.out).toContain('netns=1');
+    expect(r.out).toContain('py=1');
+    expect(r.out).toContain('syslog=1');
+    expect(r.out).not.toMatch(/^uid=0/m);
+  });
+
+  it('keeps the tools working under the syscall filter (threads, forks, Go binaries)', async () => {
+    const r = await run(
+      { homeDir: home('tools'), env: { PATH: '/usr/bin' }, binds: [{ source: join(PROJECT_ROOT, '.meshlab/tools'), target: '/opt/tools' }] },
+      `curl --version >/dev/null && echo curl-ok; python3 -c "import threading; t=threading.Thread(target=print, args=('thread-ok',)); t.start(); t.join()"; (sleep 0 &) ; wait; /opt/tools/kubectl version --client 2>&1 | head -1; /opt/tools/helm version --short 2>&1 | head -1`,
+    );
+    expect(r.out).toContain('curl-ok');
+    expect(r.out).toContain('thread-ok');
+    expect(r.out).toMatch(/Client Version: v1\./);
+    expect(r.out).toMatch(/^v\d+\./m);
+  });
+
   it('runs as an unprivileged user with no capabilities', async () => {
     const r = await run({ homeDir: home('a'), env: { PATH: '/usr/bin' } }, 'id -u; grep CapEff /proc/self/status; grep NoNewPrivs /proc/self/status');
     expect(r.code).toBe(0);

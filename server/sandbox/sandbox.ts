@@ -10,14 +10,19 @@
 //   clears supplementary groups, drops every capability and sets no_new_privs;
 // - server running unprivileged: bubblewrap creates a user namespace (uid 1000 inside, the
 //   server's uid outside) and `prlimit` lowers the limits.
+// Inside, a syscall filter (seccomp.ts) refuses what Docker's default profile refuses, namespaces
+// included, so `unshare -Ur` fails (and without root, bubblewrap's --disable-userns as well).
 // Network is shared with the host on purpose: the shell reaches the cluster's API server and
 // ingress on loopback.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { describeTool } from '../tools/binaries.ts';
+import { seccompProgram } from './seccomp.ts';
+import { FORWARDER_PATH, FORWARDER_SCRIPT, GATE_MOUNT } from './network-forwarder.ts';
+import { claimUid } from './uids.ts';
+import { uidRegistryDir } from './confinement.ts';
 
 export interface SandboxLimits {
   /** Processes (and threads) of the learner's uid. */
@@ -54,8 +59,13 @@ export interface SandboxSpec {
   /** Host uid (and gid) the learner's processes run as when the server is root; default derived from homeDir. */
   uid?: number;
   limits?: Partial<SandboxLimits>;
-  /** A cgroup.procs file (see cgroup.ts) the sandbox joins before it starts, for limits on all its processes together. */
-  cgroupProcs?: string;
+  /**
+   * A network namespace of its own whose only way out is this gate's directory (network-gate.ts);
+   * without it the sandbox shares the host's network (`--unsafe-no-sandbox`-like, for other drivers).
+   */
+  network?: { gateDir: string };
+  /** cgroup.procs files (see cgroup.ts) the sandbox joins before it starts, for limits on all its processes together. */
+  cgroupProcs?: string | string[];
 }
 
 export interface SandboxedCommand {
@@ -72,13 +82,9 @@ export const NAMESPACE_UID = 1000;
 /** Read-only system mounts: directories below them exist already and cannot be created. */
 const SYSTEM_MOUNTS = ['/usr', '/etc', '/proc', '/dev'];
 
-const UID_BASE = 200_000;
-const UID_SPAN = 1_000_000;
-
-/** The host uid for a learner: stable, unprivileged, distinct per learner (per home). */
+/** The host uid for a learner: stable, unprivileged, distinct per learner (per home), claimed without collisions. */
 export function learnerUid(key: string): number {
-  const h = createHash('sha256').update(`meshlab-uid:${key}`).digest();
-  return UID_BASE + (h.readUInt32BE(0) % UID_SPAN);
+  return claimUid(uidRegistryDir(), key);
 }
 
 function runningAsRoot(): boolean {
@@ -134,18 +140,22 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
     '--ro-bind-try', join(files, `passwd-${uid}`), '/etc/passwd',
     '--ro-bind-try', join(files, `group-${uid}`), '/etc/group',
     '--ro-bind-try', join(files, 'bashrc'), '/etc/meshlab.bashrc',
+    ...(spec.network ? ['--ro-bind', join(files, 'forward.sh'), FORWARDER_PATH] : []),
     '--proc', '/proc',
     '--dev', '/dev',
     '--size', String(limits.tmpSize), '--perms', '1777', '--tmpfs', '/tmp',
     '--perms', '0755', '--dir', '/home',
     '--bind', homeDir, SANDBOX_HOME,
+    ...(spec.network ? ['--unshare-net', '--perms', '0755', '--dir', '/run', '--ro-bind', checkedPath(spec.network.gateDir, 'gateDir'), GATE_MOUNT] : []),
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
     '--hostname', 'meshlab',
     '--die-with-parent',
     '--clearenv',
   ];
-  if (!asRoot) args.push('--unshare-user', '--uid', String(NAMESPACE_UID), '--gid', String(NAMESPACE_UID));
-  const made = new Set<string>(['/etc', '/home', '/tmp', '/usr', '/proc', '/dev']);
+  if (!asRoot) args.push('--unshare-user', '--disable-userns', '--uid', String(NAMESPACE_UID), '--gid', String(NAMESPACE_UID));
+  const seccomp = seccompFile();
+  if (seccomp) args.push('--seccomp', String(SECCOMP_FD));
+  const made = new Set<string>(['/etc', '/home', '/tmp', '/usr', '/proc', '/dev', ...(spec.network ? ['/run'] : [])]);
   for (const b of spec.binds ?? []) {
     const source = checkedPath(b.source, 'bind source');
     const target = checkedPath(b.target, 'bind target');
@@ -182,13 +192,42 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
       '--',
     );
   }
+  if (spec.network) args.push('/bin/sh', FORWARDER_PATH);
   args.push(...argv);
-  if (spec.cgroupProcs) {
-    // Join the cgroup first, so bubblewrap and everything it starts are inside; refuse to run otherwise.
-    const procs = checkedPath(spec.cgroupProcs, 'cgroupProcs');
-    return { file: '/bin/sh', args: ['-c', 'echo $$ > "$1" || exit 125; shift; exec "$@"', 'meshlab-sandbox', procs, bwrapPath(), ...args], env: {} };
+  // Join the cgroups first, so bubblewrap and everything it starts are inside, and open the
+  // syscall filter for bubblewrap to load; refuse to run when either fails.
+  const procs = (typeof spec.cgroupProcs === 'string' ? [spec.cgroupProcs] : (spec.cgroupProcs ?? [])).map((p) => checkedPath(p, 'cgroupProcs'));
+  return {
+    file: '/bin/sh',
+    args: ['-c', LAUNCH, 'meshlab-sandbox', seccomp ?? '', String(procs.length), ...procs, bwrapPath(), ...args],
+    env: {},
+  };
+}
+
+const SECCOMP_FD = 3;
+const LAUNCH = [
+  'f=$1; n=$2; shift 2',
+  'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
+  `if [ -n "$f" ]; then exec ${SECCOMP_FD}< "$f" || exit 125; fi`,
+  'exec "$@"',
+].join('\n');
+
+let seccompPath: string | null | undefined;
+
+/** The compiled syscall filter, written once; undefined on an architecture without one. */
+function seccompFile(): string | undefined {
+  if (seccompPath === undefined) {
+    const program = seccompProgram();
+    if (!program) seccompPath = null;
+    else {
+      const dir = sandboxFilesDir();
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      const path = join(dir, `seccomp-${process.arch}.bpf`);
+      writeFileSync(path, program, { mode: 0o644 });
+      seccompPath = path;
+    }
   }
-  return { file: bwrapPath(), args, env: {} };
+  return seccompPath ?? undefined;
 }
 
 function bwrapPath(): string {
@@ -214,6 +253,7 @@ export function prepareSandbox(spec: SandboxSpec): PreparedSandbox {
   writeIfChanged(join(files, `passwd-${uid}`), `root:x:0:0:root:/root:/usr/sbin/nologin\n${SANDBOX_USER}:x:${uid}:${uid}:meshlab learner:${SANDBOX_HOME}:/bin/bash\n`);
   writeIfChanged(join(files, `group-${uid}`), `root:x:0:\n${SANDBOX_USER}:x:${uid}:\n`);
   writeIfChanged(join(files, 'bashrc'), BASHRC);
+  writeIfChanged(join(files, 'forward.sh'), FORWARDER_SCRIPT);
   return { uid };
 }
 

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
 import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, shellRcPath, type SandboxAvailability, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
 import type { CgroupLimits, LearnerCgroups } from '../sandbox/cgroup.ts';
+import { confinementOf } from '../sandbox/confinement.ts';
 import { toolDirs } from '../tools/binaries.ts';
 import type { PtyLike } from './terminal.ts';
 
@@ -119,7 +120,8 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
     };
     const { uid } = prepareSandbox(spec);
     if (process.getuid?.() === 0) grantGroupRead(binds, req.clusterEnv, uid);
-    if (options.cgroups) spec.cgroupProcs = options.cgroups.prepare(req.learnerId, options.cgroupLimits);
+    // The same uid and cgroups as the learner's `kubectl exec` commands: one accounting per learner.
+    if (options.cgroups) spec.cgroupProcs = confinementOf({ id: req.learnerId, homeDir: req.homeDir }, options.cgroupLimits, options.cgroups).cgroupProcs;
     const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
     return spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
   };

@@ -1,6 +1,7 @@
 // The whole embedded cluster a learner gets: simulated containers (workloads), the mesh data
 // plane (gateways and sidecars), Istio's config validation, the simulated internet with the
 // laptop's uplink, and `kubectl exec` in the sandbox through the pod's sidecar.
+import type { SandboxOwner } from '../../sandbox/confinement.ts';
 import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
 import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
@@ -11,11 +12,13 @@ import { startWorldAddon, type WorldAddon } from '../../sim/world/world-addon.ts
 export interface FullClusterOptions extends EmbeddedClusterOptions {
   /** Run exec'd commands without bubblewrap (single-user machines only, as `--unsafe-no-sandbox`). */
   unsafeNoSandbox?: boolean;
+  /** The learner whose limits exec'd commands share. */
+  owner?: SandboxOwner;
 }
 
 /** Options for EmbeddedCluster.start() with every part of the data plane wired in. */
 export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedClusterOptions {
-  const { unsafeNoSandbox, ...base } = options;
+  const { unsafeNoSandbox, owner, ...base } = options;
   // One world addon per cluster, found again by the cluster's store.
   const worlds = new WeakMap<object, WorldAddon>();
   return {
@@ -35,6 +38,7 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
           logs: ctx.logs,
           podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
           unsafeNoSandbox,
+          owner,
         })),
     addons: [
       async (ctx) => {

@@ -92,11 +92,12 @@ export class EmbeddedDriver implements ClusterDriver {
     const base = clusterIdFor(options.name);
     // Names repeat (a learner reconnecting, a lab run twice): a counter keeps directories apart.
     const id = base ? `${base}-${++this.seq}-${process.pid}` : undefined;
+    const owner = options.owner;
     progress.start('Start the embedded cluster');
     let cluster: EmbeddedCluster;
     try {
       const { bare, ...rest } = this.options;
-      const options: EmbeddedClusterOptions = bare ? { ...rest, id } : fullClusterOptions({ ...rest, id });
+      const options: EmbeddedClusterOptions = bare ? { ...rest, id } : fullClusterOptions({ ...rest, id, owner });
       cluster = await EmbeddedCluster.start(options);
     } catch (err) {
       progress.end('Start the embedded cluster', false, (err as Error).message);

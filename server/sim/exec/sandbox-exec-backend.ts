@@ -9,6 +9,7 @@ import { join, posix } from 'node:path';
 import * as nodePty from 'node-pty';
 import { describeTool } from '../../tools/binaries.ts';
 import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '../../sandbox/sandbox.ts';
+import { confinementOf, type SandboxOwner } from '../../sandbox/confinement.ts';
 import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
 import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
 import type { LogBook } from '../logs/log-book.ts';
@@ -38,6 +39,12 @@ export interface SandboxExecBackendOptions {
   logs?: LogBook;
   /** Run without bubblewrap (only for `--unsafe-no-sandbox` on a single-user machine). */
   unsafeNoSandbox?: boolean;
+  /**
+   * The learner the cluster belongs to: exec'd commands run as their uid and in their cgroups,
+   * so they count against the same limits as the learner's terminals. Without one (a lab run
+   * by `meshlab verify`), each pod's files key a uid of their own.
+   */
+  owner?: SandboxOwner;
 }
 
 const MAX_ARGV = 256;
@@ -162,6 +169,11 @@ export class SandboxExecBackend implements ExecBackend {
     // Each pod has its own files (a container's filesystem is its own), kept while the cluster lives.
     const homeDir = join(this.homesDir, podDirName(pod));
     const spec: SandboxSpec = { homeDir, env: {}, interactive: request.tty };
+    if (sandboxed && this.options.owner) {
+      const confinement = confinementOf(this.options.owner);
+      spec.uid = confinement.uid;
+      spec.cgroupProcs = confinement.cgroupProcs;
+    }
     if (sandboxed) prepareSandbox(spec);
     else mkdirSync(homeDir, { recursive: true, mode: 0o700 });
 
