@@ -1,6 +1,8 @@
 // What the mesh decided for each request, kept as data (a bounded ring per cluster) so a future
 // "explain this request" view can show the gateway server, VirtualService rule, subset and
 // upstream cluster without parsing logs.
+import type { RequestTrace } from './explain.ts';
+
 export interface RouteDecision {
   id: number;
   time: string;
@@ -17,6 +19,8 @@ export interface RouteDecision {
   attempts?: number;
   /** What the client got and why, in Envoy's words (response flags and code details). */
   response: { status: number; kind: ResponseKind; flags: string; details: string };
+  /** Why: rules passed over with the condition that failed, a missing subset, one sentence. */
+  trace?: RequestTrace;
 }
 
 export type ResponseKind =

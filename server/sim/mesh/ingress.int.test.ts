@@ -320,6 +320,10 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
   it('after removing the /status match, /status is 404 and /delay still works', async () => {
     await apply('vs', VS_DELAY_ONLY);
     expect((await curl('/status/200')).status).toBe(404);
+    expect(mesh.decisions.list(1)[0]!.trace).toMatchObject({
+      reason: `no route matched; VirtualService ${NS}/httpbin only routes /delay`,
+      passedOver: [{ virtualService: `${NS}/httpbin`, ruleIndex: 0, failures: ['path /status/200 does not start with /delay'] }],
+    });
     expect((await curl('/delay/0')).status).toBe(200);
   });
 
@@ -332,6 +336,7 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(d.response).toMatchObject({ kind: 'cluster_not_found', flags: 'NC' });
     expect(d.upstreamCluster).toBe('outbound|8000|v1|httpbin.bookinfo.svc.cluster.local');
     expect(d.virtualService).toMatchObject({ name: 'httpbin', namespace: NS, ruleIndex: 0, matchIndex: 0 });
+    expect(d.trace?.destinationProblem).toBe(`subset v1 of httpbin.${NS}.svc.cluster.local is not defined by any DestinationRule`);
   });
 
   it('with the DestinationRule, the same request is 200 and the Host shows', async () => {

@@ -12,6 +12,7 @@ import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
 import { PeerAgent } from './peer-identity.ts';
 import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
+import { traceOf, type RequestTrace } from './explain.ts';
 import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
 import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest, type RouteSelection } from './match.ts';
 import type { MeshSnapshot, VirtualHostTable } from './translate.ts';
@@ -80,6 +81,15 @@ interface Outcome {
   upstreamServiceTime?: number;
   attempts?: number;
   routeName?: string;
+}
+
+/** An explanation that cannot be built never affects the answer; the request just has none. */
+function explainSafely(d: Omit<RouteDecision, 'id'>, ctx: Parameters<typeof traceOf>[1]): RequestTrace | undefined {
+  try {
+    return traceOf(d, ctx);
+  } catch {
+    return undefined;
+  }
 }
 
 function isPrivate(ip: string): boolean {
@@ -296,7 +306,7 @@ export class HttpRouter {
       };
       this.d.logs.append(ctx.proxy.namespace, ctx.proxy.pod, 'istio-proxy', formatAccessLog(entry));
       const vs = selection?.entry;
-      this.d.decisions.record({
+      const decision: Omit<RouteDecision, 'id'> = {
         time: start.toISOString(),
         requestId,
         proxy: { kind: ctx.proxy.kind, namespace: ctx.proxy.namespace, pod: ctx.proxy.pod },
@@ -310,7 +320,9 @@ export class HttpRouter {
         upstreamHost: o.upstreamHost,
         attempts: o.attempts,
         response: { status: o.status, kind: o.kind, flags: o.flags, details: o.details },
-      });
+      };
+      decision.trace = explainSafely(decision, { routes: ctx.virtualHost?.routes, request: mreq, snapshot: ctx.snapshot, configNamespace: vs?.vs.namespace ?? ctx.clientNamespace, clientNamespace: ctx.clientNamespace });
+      this.d.decisions.record(decision);
     };
 
     if (body === 'error') {
