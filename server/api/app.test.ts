@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,25 +102,81 @@ describe('site server shell', () => {
     expect(siteFileFor(join(dir, 'site'), path)).toBeUndefined();
   });
 
-  it('gives every visitor an httpOnly session cookie, stable across requests', async () => {
+  /** A session as a browser gets it: from a page load. */
+  async function session(): Promise<string> {
+    const res = await fetch(`${server.url}/`);
+    return (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+  }
+
+  it('gives every visitor a signed httpOnly session cookie, stable across requests', async () => {
     const first = await fetch(`${server.url}/api/session`);
     const setCookie = first.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43};`));
+    expect(setCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9_-]{43}\\.[^;]+;`));
     expect(setCookie).toContain('HttpOnly');
     expect(setCookie).toContain('SameSite=Strict');
-    const secret = setCookie.split(';')[0]!.split('=')[1]!;
+    const cookie = setCookie.split(';')[0]!;
+    const sessionId = decodeURIComponent(cookie.split('=')[1]!).split('.')[0]!;
     const body = (await first.json()) as { learnerId: string; cluster: unknown };
-    expect(body.learnerId).toBe(learnerIdFor(secret));
+    expect(body.learnerId).toBe(learnerIdFor(sessionId));
     expect(body.cluster).toBeNull();
 
-    const again = await fetch(`${server.url}/api/session`, { headers: { cookie: `${SESSION_COOKIE}=${secret}` } });
+    const again = await fetch(`${server.url}/api/session`, { headers: { cookie } });
     expect(again.headers.get('set-cookie')).toBeNull();
     expect(((await again.json()) as { learnerId: string }).learnerId).toBe(body.learnerId);
   });
 
+  it.each([
+    ['a bare id (fixation)', () => `${SESSION_COOKIE}=${'a'.repeat(43)}`],
+    ['a forged signature', () => `${SESSION_COOKIE}=${'a'.repeat(43)}.${'b'.repeat(43)}`],
+  ])('replaces %s with a new session', async (_, cookie) => {
+    const res = await fetch(`${server.url}/api/session`, { headers: { cookie: cookie() } });
+    const set = res.headers.get('set-cookie') ?? '';
+    expect(set).toMatch(new RegExp(`^${SESSION_COOKIE}=`));
+    expect(((await res.json()) as { learnerId: string }).learnerId).not.toBe(learnerIdFor('a'.repeat(43)));
+  });
+
+  it('a cookieless GET /api/session makes no home directory', async () => {
+    const before = existsSync(join(dir, 'data', 'learners')) ? readdirSync(join(dir, 'data', 'learners')).length : 0;
+    for (let i = 0; i < 20; i++) await fetch(`${server.url}/api/session`);
+    const after = existsSync(join(dir, 'data', 'learners')) ? readdirSync(join(dir, 'data', 'learners')).length : 0;
+    expect(after).toBe(before);
+  });
+
+  it('a cookieless POST /api/cluster flood starts no cluster', async () => {
+    const before = driver.created;
+    const answers = await Promise.all(Array.from({ length: 30 }, () => fetch(`${server.url}/api/cluster`, { method: 'POST' })));
+    expect(answers.map((r) => r.status)).toEqual(Array(30).fill(401));
+    expect(driver.created).toBe(before);
+  });
+
+  it.each([
+    ['a foreign Origin', { origin: 'http://evil.example' }],
+    ['another port of the same host', { origin: 'http://127.0.0.1:1' }],
+    ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }],
+    ['Origin null', { origin: 'null' }],
+  ])('refuses state-changing requests from %s', async (_, headers) => {
+    const cookie = await session();
+    const before = driver.created;
+    const res = await fetch(`${server.url}/api/cluster`, { method: 'POST', headers: { cookie, ...headers } });
+    expect(res.status).toBe(403);
+    expect(driver.created).toBe(before);
+  });
+
+  it('refuses foreign Host names, and issues them no cookie', async () => {
+    const url = new URL(server.url);
+    const answer = await new Promise<{ status: number; cookie: unknown }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: url.port, path: '/', headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie'] });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 403, cookie: undefined });
+  });
+
   it('creates one cluster per learner, on demand', async () => {
-    const secret = 'a'.repeat(43);
-    const headers = { cookie: `${SESSION_COOKIE}=${secret}` };
+    const headers = { cookie: await session(), origin: `http://127.0.0.1:${new URL(server.url).port}` };
     const before = driver.created;
     const [a, b] = await Promise.all([
       fetch(`${server.url}/api/cluster`, { method: 'POST', headers }),
@@ -144,15 +200,26 @@ describe('site server shell', () => {
   });
 
   it('refuses WebSockets from another origin, even with a session', async () => {
-    expect(await upgrade({ origin: 'http://evil.example', cookie: `${SESSION_COOKIE}=${'b'.repeat(43)}` })).toBe(403);
-    expect(await upgrade({ cookie: `${SESSION_COOKIE}=${'b'.repeat(43)}` })).toBe(403);
+    const cookie = await session();
+    expect(await upgrade({ origin: 'http://evil.example', cookie })).toBe(403);
+    expect(await upgrade({ cookie })).toBe(403);
+    expect(await upgrade({ origin: 'http://127.0.0.1:1', cookie })).toBe(403);
+  });
+
+  it('refuses a rebound WebSocket: foreign Host with its own matching Origin', async () => {
+    expect(await upgrade({ host: 'evil.example', origin: 'http://evil.example', cookie: await session() })).toBe(403);
+  });
+
+  it('refuses WebSockets with an unknown cookie', async () => {
+    expect(await upgrade({ origin: server.url.replace('localhost', '127.0.0.1'), cookie: `${SESSION_COOKIE}=${'c'.repeat(43)}` })).toBe(401);
   });
 
   it('passes authenticated same-origin upgrades to the route with the learner', async () => {
     const url = new URL(server.url);
-    const status = await upgrade({ origin: `http://127.0.0.1:${url.port}`, host: `127.0.0.1:${url.port}`, cookie: `${SESSION_COOKIE}=${'c'.repeat(43)}` });
+    const cookie = await session();
+    const status = await upgrade({ origin: `http://127.0.0.1:${url.port}`, host: `127.0.0.1:${url.port}`, cookie });
     expect(status).toBe(418);
-    expect(upgradesSeen).toContain(learnerIdFor('c'.repeat(43)));
+    expect(upgradesSeen).toContain(learnerIdFor(decodeURIComponent(cookie.split('=')[1]!).split('.')[0]!));
   });
 
   it('answers 404 for WebSockets on unknown paths', async () => {
@@ -165,8 +232,7 @@ describe('site server shell', () => {
   });
 
   it('destroys learner clusters on close', async () => {
-    const secret = 'd'.repeat(43);
-    await fetch(`${server.url}/api/cluster`, { method: 'POST', headers: { cookie: `${SESSION_COOKIE}=${secret}` } });
+    await fetch(`${server.url}/api/cluster`, { method: 'POST', headers: { cookie: await session() } });
     const created = driver.created;
     await server.close();
     expect(driver.destroyed).toBe(created);

@@ -1,7 +1,8 @@
 // The site server: one port for the built Docusaurus site, the HTTP API and the WebSockets.
 // It owns learner identity (session cookie) and the WebSocket gate (Origin + session checked
 // before any route module sees an upgrade); features plug in as route modules.
-import { existsSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join, normalize } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -11,8 +12,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClusterDriver } from '../drivers/types.ts';
 import type { ServerConfig, ServerContext, UpgradeHandler } from './context.ts';
-import { LearnerRegistry, SESSION_COOKIE, isSessionSecret, newSessionSecret } from './learners.ts';
+import { LearnerRegistry, SESSION_COOKIE, readCookie } from './learners.ts';
 import { registerSessionRoutes } from './session-routes.ts';
+import { EdgePolicy } from './edge-policy.ts';
+import { SqliteSessionStore, type SessionStore } from '../store/session-store.ts';
 
 export interface SiteServer {
   app: FastifyInstance;
@@ -32,17 +35,26 @@ export interface CreateSiteServerOptions {
   logger: Logger;
   /** Feature routes (terminals, labs, ...). */
   routes: RouteModule[];
-  maxClusters?: number;
+  /** Where sessions are recorded (default: SQLite in the data directory). */
+  sessions?: SessionStore;
 }
 
-/** Whether a WebSocket's Origin is this server's own or an explicitly allowed one. */
-export function isAllowedOrigin(req: IncomingMessage, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return false;
-  const host = req.headers.host;
-  if (host && (origin === `http://${host}` || origin === `https://${host}`)) return true;
-  return allowed.includes(origin);
+/** The key cookies are signed with: made once, kept in the data directory (readable by the server only). */
+export function sessionSigningKey(dataDir: string): string {
+  const file = join(dataDir, 'session-secret');
+  try {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length >= 32) return key;
+  } catch {
+    // made below
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 function rejectUpgrade(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
@@ -74,7 +86,11 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
   const { config, driver, logger } = options;
   // fastify logs every request at info; its own logger is held at warn so only problems show.
   const app = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 256 * 1024 });
-  const learners = new LearnerRegistry({ dataDir: config.dataDir, driver, logger, maxClusters: options.maxClusters ?? 50 });
+  const sessions = options.sessions ?? SqliteSessionStore.open(config.dataDir);
+  const learners = new LearnerRegistry({ dataDir: config.dataDir, driver, logger, sessions, limits: config.environmentLimits });
+  // The listening port is known after listen(); no request arrives before.
+  let policy = new EdgePolicy({ port: config.port, allowHosts: config.allowedHosts, publicUrl: config.publicUrl, allowOrigins: config.allowedOrigins });
+  const secureCookie = config.publicUrl?.startsWith('https:') ?? false;
   const upgrades = new Map<string, UpgradeHandler>();
   const closers: (() => Promise<void> | void)[] = [];
 
@@ -92,16 +108,35 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     },
   };
 
-  await app.register(fastifyCookie);
-  // Every request gets a learner session: pages are static, so the first page load sets it.
+  await app.register(fastifyCookie, { secret: sessionSigningKey(config.dataDir) });
+  learners.sessionOf = (req) => {
+    const raw = readCookie(req, SESSION_COOKIE);
+    if (!raw) return undefined;
+    const unsigned = app.unsignCookie(raw);
+    return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+  };
   app.addHook('onRequest', async (req, reply) => {
-    if (isSessionSecret(req.cookies[SESSION_COOKIE])) return;
-    const secret = newSessionSecret();
-    req.cookies[SESSION_COOKIE] = secret;
+    const path = req.url.split('?')[0]!;
+    if (!policy.hostAllowed(req.raw)) {
+      // Health checks answer any name (probes use addresses), without a session.
+      if (path === '/healthz') return;
+      logger.warn({ host: req.headers.host, path }, 'request refused: host not allowed');
+      return reply.code(403).type('text/plain').send(`Forbidden: the host name ${JSON.stringify(String(req.headers.host ?? ''))} is not one this server answers to (start meshlab serve with --allow-host or --public-url)\n`);
+    }
+    if (!SAFE_METHODS.has(req.method) && !policy.sameOrigin(req.raw)) {
+      logger.warn({ origin: req.headers.origin, site: req.headers['sec-fetch-site'], path }, 'request refused: cross-origin');
+      return reply.code(403).send({ error: 'cross-origin request refused: this action can only be taken from the meshlab site itself' });
+    }
+    if (learners.fromRequest(req.raw)) return;
+    // A new session only when a page (or anything read-only) is loaded, never by a state-changing
+    // request: those answer 401 without one, so a cookieless flood starts nothing.
+    if (!SAFE_METHODS.has(req.method)) return;
+    const id = learners.issue();
+    const signed = app.signCookie(id);
     // Route modules identify learners from the raw request (as WebSocket upgrades must): make the
-    // new session visible there too.
-    req.raw.headers.cookie = [req.raw.headers.cookie, `${SESSION_COOKIE}=${secret}`].filter(Boolean).join('; ');
-    reply.setCookie(SESSION_COOKIE, secret, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 60 * 60 * 24 * 365 });
+    // new session visible there too (the last cookie of a name wins).
+    req.raw.headers.cookie = [req.raw.headers.cookie, `${SESSION_COOKIE}=${encodeURIComponent(signed)}`].filter(Boolean).join('; ');
+    reply.setCookie(SESSION_COOKIE, signed, { httpOnly: true, sameSite: 'strict', secure: secureCookie, path: '/', maxAge: 60 * 60 * 24 * 365 });
   });
 
   registerSessionRoutes(app, context);
@@ -122,7 +157,11 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     const path = (req.url ?? '').split('?')[0]!;
     const handler = upgrades.get(path);
     if (!handler) return rejectUpgrade(socket, 404, 'Not Found');
-    if (!isAllowedOrigin(req, config.allowedOrigins)) {
+    if (!policy.hostAllowed(req)) {
+      logger.warn({ host: req.headers.host, path }, 'websocket refused: host');
+      return rejectUpgrade(socket, 403, 'Forbidden: host not allowed');
+    }
+    if (!policy.webSocketAllowed(req)) {
       logger.warn({ origin: req.headers.origin, path }, 'websocket refused: origin');
       return rejectUpgrade(socket, 403, 'Forbidden: origin not allowed');
     }
@@ -131,6 +170,7 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
       logger.warn({ path }, 'websocket refused: no session');
       return rejectUpgrade(socket, 401, 'Unauthorized: no session');
     }
+    socket.once('close', learners.holdOpen(learner));
     try {
       handler(req, socket, head, learner);
     } catch (err) {
@@ -142,6 +182,7 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  policy = new EdgePolicy({ port, allowHosts: config.allowedHosts, publicUrl: config.publicUrl, allowOrigins: config.allowedOrigins });
   const shownHost = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
 
   let closing: Promise<void> | undefined;
@@ -154,6 +195,7 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
         for (const fn of closers.reverse()) await Promise.resolve(fn()).catch((err: unknown) => logger.error({ err }, 'close hook failed'));
         await learners.closeAll();
         await app.close();
+        if (!options.sessions) sessions.close();
       })();
       return closing;
     },

@@ -15,8 +15,14 @@ export interface ServerConfig {
   siteDir: string;
   /** Directory of the labs (labs/). */
   labsDir: string;
-  /** Origins allowed to open WebSockets; the server's own origin is always allowed. */
+  /** Extra origins allowed to open WebSockets and send state-changing requests. */
   allowedOrigins: string[];
+  /** Host names the server answers to besides localhost, 127.0.0.1 and [::1] (DNS rebinding defence). */
+  allowedHosts?: string[];
+  /** The URL learners open, for a deployment behind a proxy (its host and origin are allowed). */
+  publicUrl?: string;
+  /** Cluster counts, creation rates, idle reclaim and capacity reserves (see learners.ts). */
+  environmentLimits?: Partial<import('./learners.ts').EnvironmentLimits>;
   /** Run terminals without bubblewrap (single-user local use only). */
   unsafeNoSandbox: boolean;
 }

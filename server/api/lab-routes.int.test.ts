@@ -44,6 +44,8 @@ async function kubectl(...args: string[]): Promise<string> {
 
 beforeAll(async () => {
   server = await start();
+  // A page load gives the session; state-changing routes never start one.
+  await call('GET', '/api/session');
 }, 60_000);
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // Routes about the learner and their cluster: what the site asks first when a page loads.
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from './context.ts';
+import { CapacityError } from './learners.ts';
 
 export interface SessionInfo {
   learnerId: string;
@@ -31,6 +32,10 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: ServerContext):
       const handle = await learner.cluster();
       return { id: handle.id, ingress: { host: handle.ingress.host, port: handle.ingress.port } };
     } catch (err) {
+      if (err instanceof CapacityError) {
+        ctx.logger.warn({ learner: learner.id, why: err.message }, 'cluster refused');
+        return reply.code(503).header('Retry-After', String(err.retryAfterSeconds)).send({ error: `could not start your cluster: ${err.message}`, retryAfterSeconds: err.retryAfterSeconds });
+      }
       ctx.logger.error({ err, learner: learner.id }, 'cluster creation failed');
       return reply.code(503).send({ error: `could not start your cluster: ${(err as Error).message}` });
     }

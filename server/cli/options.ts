@@ -14,3 +14,19 @@ export function parseDriverName(value: string): DriverName {
   if (!(DRIVER_NAMES as string[]).includes(value)) throw new InvalidArgumentError(`unknown driver "${value}"; expected one of: ${DRIVER_NAMES.join(', ')}.`);
   return value as DriverName;
 }
+
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number (0 or more).`);
+  return n;
+}
+
+export function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+    return url.origin;
+  } catch {
+    throw new InvalidArgumentError(`"${value}" is not an http:// or https:// URL.`);
+  }
+}

@@ -9,7 +9,11 @@ import type { DriverName } from '../../drivers/types.ts';
 import { PROJECT_ROOT, dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { createLogger } from '../../util/logger.ts';
 import { buildSite, siteBuildState } from '../site-build.ts';
-import { parseDriverName, parsePort } from '../options.ts';
+import { parseCount, parseDriverName, parsePort, parseUrl } from '../options.ts';
+import { API_LIMIT_ENV } from '../../sim/apiserver/limits.ts';
+import { DEFAULT_API_LIMITS } from '../../sim/apiserver/limits.ts';
+import { DEFAULT_ENVIRONMENT_LIMITS } from '../../api/learners.ts';
+import { raiseDescriptorLimit } from './descriptor-limit.ts';
 
 interface ServeOptions {
   port: number;
@@ -19,9 +23,32 @@ interface ServeOptions {
   build: boolean;
   unsafeNoSandbox: boolean;
   allowOrigin: string[];
+  allowHost: string[];
+  publicUrl?: string;
+  maxClusters: number;
+  idleMinutes: number;
+  clustersPerMinute: number;
+  clustersPerSessionPerMinute: number;
+  apiMaxInflight: number;
+  apiMaxConnections: number;
+  apiMaxObjects: number;
+  apiMaxObjectBytes: number;
   kubeconfig?: string;
   context?: string;
   ingress?: string;
+}
+
+function envList(name: string): string[] {
+  return (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : parseCount(raw);
+}
+
+function maybe<T>(parse: (v: string) => T, raw: string | undefined): T | undefined {
+  return raw ? parse(raw) : undefined;
 }
 
 async function loadRoutes(): Promise<RouteModule[]> {
@@ -40,13 +67,29 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'where learner homes, clusters and progress live (env MESHLAB_DATA_DIR)')
     .option('--no-build', 'serve the existing site build even if it is stale')
     .option('--unsafe-no-sandbox', 'run terminals without bubblewrap: only for a single user on their own machine', false)
-    .option('--allow-origin <origin...>', 'extra origins allowed to open terminal WebSockets', [])
+    .option('--allow-origin <origin...>', 'extra origins allowed to open terminal WebSockets and change state', [])
+    .option('--allow-host <name...>', 'host names the server answers to besides localhost, 127.0.0.1 and [::1] (env MESHLAB_ALLOW_HOSTS, comma-separated)', envList('MESHLAB_ALLOW_HOSTS'))
+    .option('--public-url <url>', 'the URL learners open, for a deployment (its host and origin are allowed; env MESHLAB_PUBLIC_URL)', maybe(parseUrl, process.env.MESHLAB_PUBLIC_URL))
+    .option('--max-clusters <n>', 'learner clusters at once (env MESHLAB_MAX_CLUSTERS)', parseCount, envCount('MESHLAB_MAX_CLUSTERS', DEFAULT_ENVIRONMENT_LIMITS.maxClusters))
+    .option('--idle-minutes <n>', 'reclaim a cluster and home unused this long; progress stays (env MESHLAB_IDLE_MINUTES)', parseCount, envCount('MESHLAB_IDLE_MINUTES', DEFAULT_ENVIRONMENT_LIMITS.idleMs / 60_000))
+    .option('--clusters-per-minute <n>', 'new clusters a minute, whole server (env MESHLAB_CLUSTERS_PER_MINUTE)', parseCount, envCount('MESHLAB_CLUSTERS_PER_MINUTE', DEFAULT_ENVIRONMENT_LIMITS.clustersPerMinute))
+    .option('--clusters-per-session-per-minute <n>', 'new clusters a minute for one session (env MESHLAB_CLUSTERS_PER_SESSION_PER_MINUTE)', parseCount, envCount('MESHLAB_CLUSTERS_PER_SESSION_PER_MINUTE', DEFAULT_ENVIRONMENT_LIMITS.clustersPerSessionPerMinute))
+    .option('--api-max-inflight <n>', `requests one cluster's API server serves at once, more get 429 (env ${API_LIMIT_ENV.maxInFlight})`, parseCount, envCount(API_LIMIT_ENV.maxInFlight, DEFAULT_API_LIMITS.maxInFlight))
+    .option('--api-max-connections <n>', `open connections to one cluster's API server (env ${API_LIMIT_ENV.maxConnections})`, parseCount, envCount(API_LIMIT_ENV.maxConnections, DEFAULT_API_LIMITS.maxConnections))
+    .option('--api-max-objects <n>', `objects in one cluster when no ResourceQuota says otherwise (env ${API_LIMIT_ENV.maxObjects})`, parseCount, envCount(API_LIMIT_ENV.maxObjects, DEFAULT_API_LIMITS.objectBudget.maxObjects))
+    .option('--api-max-object-bytes <n>', `bytes of objects in one cluster (env ${API_LIMIT_ENV.maxObjectBytes})`, parseCount, envCount(API_LIMIT_ENV.maxObjectBytes, DEFAULT_API_LIMITS.objectBudget.maxBytes))
     .option('--kubeconfig <file>', 'existing driver: kubeconfig of the shared cluster')
     .option('--context <name>', 'existing driver: kubeconfig context')
     .option('--ingress <url>', 'existing driver: how learners reach the ingress gateway')
     .action(async (opts: ServeOptions) => {
       const dataDir = resolve(opts.dataDir ?? defaultDataDir());
       process.env.MESHLAB_DATA_DIR = dataDir;
+      // Every cluster's API server reads its limits from the environment (this process's).
+      process.env[API_LIMIT_ENV.maxInFlight] = String(opts.apiMaxInflight);
+      process.env[API_LIMIT_ENV.maxConnections] = String(opts.apiMaxConnections);
+      process.env[API_LIMIT_ENV.maxObjects] = String(opts.apiMaxObjects);
+      process.env[API_LIMIT_ENV.maxObjectBytes] = String(opts.apiMaxObjectBytes);
+      const descriptors = raiseDescriptorLimit();
       const siteDir = join(PROJECT_ROOT, 'build');
       if (opts.build) {
         const state = siteBuildState(siteDir);
@@ -76,8 +119,17 @@ export function register(program: Command): void {
         siteDir,
         labsDir: join(PROJECT_ROOT, 'labs'),
         allowedOrigins: opts.allowOrigin,
+        allowedHosts: opts.allowHost,
+        publicUrl: opts.publicUrl,
         unsafeNoSandbox: opts.unsafeNoSandbox,
+        environmentLimits: {
+          maxClusters: opts.maxClusters,
+          idleMs: opts.idleMinutes * 60_000,
+          clustersPerMinute: opts.clustersPerMinute,
+          clustersPerSessionPerMinute: opts.clustersPerSessionPerMinute,
+        },
       };
+      logger.info({ descriptors, hosts: ['localhost', '127.0.0.1', '[::1]', ...opts.allowHost], publicUrl: opts.publicUrl }, 'limits');
       const server = await createSiteServer({ config, driver, logger, routes: await loadRoutes() });
       let stopping = false;
       const stop = (signal: string) => {
