@@ -1,0 +1,217 @@
+// One server, many strangers: a real `meshlab serve` (free port, throwaway data directory) with a
+// quiet learner Q and a flooding learner F. Prints the cost per learner (server memory and
+// processes) and the latency of Q's `kubectl get pods` (the real kubectl, and the same Table read
+// over HTTPS) and of Q's ingress, first with no flood, then while F holds idle connections to its
+// API server, fills its cluster with objects and LISTs them (some of its clients never read).
+// Prints numbers measured in this run; asserts nothing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { Agent, request as httpsRequest } from 'node:https';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT, findTool } from '../server/tools/binaries.ts';
+
+const LEARNERS_FOR_COST = 4;
+const FLOOD_SECONDS = 15;
+const IDLE_CONNECTIONS = 5000;
+
+spawnSync('prlimit', ['--pid', String(process.pid), '--nofile=65536:65536'], { stdio: 'ignore' });
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'meshlab-bench-isolation-'));
+const dataDir = join(dir, 'data');
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const child = spawn(process.execPath, ['bin/meshlab.mjs', 'serve', '--no-build', '--port', String(port), '--data-dir', dataDir, '--clusters-per-session-per-minute', '10'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+const stopServer = () => {
+  if (child.exitCode === null) child.kill('SIGTERM');
+};
+process.on('exit', stopServer);
+
+for (const deadline = Date.now() + 60_000; ; ) {
+  try {
+    if ((await fetch(`${base}/healthz`)).ok) break;
+  } catch {
+    // not yet
+  }
+  if (Date.now() > deadline) throw new Error('meshlab serve did not start');
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** The server and every process below it. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      parents.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [p, parent] of parents) if (parent === out[i]) out.push(p);
+  return out;
+}
+
+const memory = () => descendants(child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
+
+interface LearnerEnv {
+  cookie: string;
+  kubeconfig: string;
+  api: URL;
+  token: string;
+  ingress: { host: string; port: number };
+}
+
+async function learner(): Promise<LearnerEnv> {
+  const page = await fetch(`${base}/docs/`);
+  const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+  const res = await fetch(`${base}/api/cluster`, { method: 'POST', headers: { cookie, origin: base } });
+  const body = (await res.json()) as { id: string; ingress: { host: string; port: number }; error?: string };
+  if (!res.ok) throw new Error(`cluster: ${body.error}`);
+  const kubeconfig = join(dataDir, 'clusters', body.id, 'kubeconfig');
+  const text = readFileSync(kubeconfig, 'utf8');
+  return { cookie, kubeconfig, api: new URL(/server: (\S+)/.exec(text)![1]!), token: /token: (\S+)/.exec(text)![1]!, ingress: body.ingress };
+}
+
+const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
+const baseline = { rss: memory(), processes: descendants(child.pid!).length };
+const learners: LearnerEnv[] = [];
+for (let i = 0; i < LEARNERS_FOR_COST; i++) learners.push(await learner());
+await new Promise((r) => setTimeout(r, 2000));
+const loaded = { rss: memory(), processes: descendants(child.pid!).length };
+console.log(`server alone: ${mb(baseline.rss)} MB RSS, ${baseline.processes} processes`);
+console.log(`per learner with a cluster (${LEARNERS_FOR_COST} learners, no terminal open): ${mb((loaded.rss - baseline.rss) / LEARNERS_FOR_COST)} MB RSS, ${((loaded.processes - baseline.processes) / LEARNERS_FOR_COST).toFixed(1)} processes`);
+
+const [quiet, flooder] = learners as [LearnerEnv, LearnerEnv];
+const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
+const kubectl = findTool('kubectl');
+
+function tableRead(l: LearnerEnv): Promise<number> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: l.api.hostname, port: l.api.port, path: '/api/v1/namespaces/default/pods?limit=500', agent, headers: { Authorization: `Bearer ${l.token}`, Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function kubectlGetPods(l: LearnerEnv): number {
+  const t = performance.now();
+  spawnSync(kubectl, ['--kubeconfig', l.kubeconfig, '--cache-dir', join(dir, 'kcache'), 'get', 'pods'], { stdio: 'ignore' });
+  return performance.now() - t;
+}
+
+function ingressRequest(l: LearnerEnv): Promise<number> {
+  const t = performance.now();
+  return new Promise((resolve) => {
+    const req = httpRequest({ host: l.ingress.host, port: l.ingress.port, path: '/', headers: { host: 'example.com' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - t));
+    });
+    req.on('error', () => resolve(performance.now() - t));
+    req.end();
+  });
+}
+
+function pct(xs: number[], p: number): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(1);
+}
+
+async function measure(label: string, seconds: number): Promise<void> {
+  const reads: number[] = [];
+  const ingress: number[] = [];
+  const kubectls: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  while (Date.now() < until) {
+    reads.push(await tableRead(quiet));
+    ingress.push(await ingressRequest(quiet));
+    if (reads.length % 10 === 0) kubectls.push(kubectlGetPods(quiet));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  console.log(`${label}: Q's kubectl get pods p50 ${pct(kubectls, 50)} ms, p99 ${pct(kubectls, 99)} ms (${kubectls.length} runs); its Table read p50 ${pct(reads, 50)} ms, p99 ${pct(reads, 99)} ms (${reads.length}); ingress p50 ${pct(ingress, 50)} ms, p99 ${pct(ingress, 99)} ms`);
+}
+
+await measure('no flood', 8);
+
+// F's flood: idle connections, 100 KB ConfigMaps until its budget refuses, LISTs of them, and
+// clients that ask for the list and never read.
+let stop = false;
+const sockets: Socket[] = [];
+for (let i = 0; i < IDLE_CONNECTIONS; i++) {
+  const s = connect(Number(flooder.api.port), flooder.api.hostname);
+  s.on('error', () => {});
+  sockets.push(s);
+}
+const counts = { created: 0, refused: 0, lists: 0, tooMany: 0 };
+function floodRequest(method: string, path: string, body?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpsRequest({ host: flooder.api.hostname, port: flooder.api.port, method, path, rejectUnauthorized: false, headers: { Authorization: `Bearer ${flooder.token}`, 'Content-Type': 'application/json', ...(body ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+const writers = Array.from({ length: 4 }, async (_, w) => {
+  for (let i = 0; !stop; i++) {
+    const status = await floodRequest('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `f${w}-${i}` }, data: { k: 'x'.repeat(100_000) } }));
+    if (status === 201) counts.created++;
+    else if (status === 429) counts.tooMany++;
+    else counts.refused++;
+  }
+});
+const listers = Array.from({ length: 2 }, async () => {
+  while (!stop) {
+    const status = await floodRequest('GET', '/api/v1/configmaps');
+    if (status === 429) counts.tooMany++;
+    else counts.lists++;
+  }
+});
+const stalled = Array.from({ length: 4 }, () => {
+  const s = connect(Number(flooder.api.port), flooder.api.hostname);
+  s.on('error', () => {});
+  // A TLS client that never reads: the request is sent through a TLS socket paused after writing.
+  const req = httpsRequest({ host: flooder.api.hostname, port: flooder.api.port, path: '/api/v1/configmaps', rejectUnauthorized: false, headers: { Authorization: `Bearer ${flooder.token}` } }, (res) => res.pause());
+  req.on('error', () => {});
+  req.end();
+  sockets.push(s);
+  return req;
+});
+const peak = { rss: 0 };
+const sampler = setInterval(() => (peak.rss = Math.max(peak.rss, memory())), 250);
+await measure(`during F's flood (${IDLE_CONNECTIONS} idle connections, object and LIST flood, 4 stalled readers)`, FLOOD_SECONDS);
+stop = true;
+clearInterval(sampler);
+await Promise.all([...writers, ...listers]);
+for (const s of sockets) s.destroy();
+for (const r of stalled) r.destroy();
+console.log(`F's flood: ${counts.created} ConfigMaps created, ${counts.refused} refused (quota or budget), ${counts.lists} LISTs answered, ${counts.tooMany} answered 429; server peak ${mb(peak.rss)} MB RSS (${mb(loaded.rss)} MB before)`);
+
+stopServer();
+await new Promise((r) => child.once('exit', r));
+rmSync(dir, { recursive: true, force: true });
+process.exit(0);
