@@ -3,6 +3,12 @@
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import { themes as prismThemes } from 'prism-react-renderer';
+import { currentLocale, siteLabs } from './plugins/labs/site-labs.ts';
+
+// Navbar and footer list the labs from labs/, labelled with each page's title in the locale
+// being built (Docusaurus loads this file once per locale).
+const labs = siteLabs(__dirname);
+const locale = currentLocale();
 
 const config: Config = {
   title: 'meshlab',
@@ -53,8 +59,7 @@ const config: Config = {
       logo: { alt: 'meshlab', src: 'img/logo.svg' },
       items: [
         { type: 'docSidebar', sidebarId: 'labs', position: 'left', label: '实验' },
-        { to: '/docs/ingress-gateway', label: '入口网关', position: 'left' },
-        { to: '/docs/egress-gateway', label: '出口网关', position: 'left' },
+        ...labs.map((l) => ({ to: `/docs/${l.docId}`, label: l.label[locale], position: 'left' as const })),
         { type: 'localeDropdown', position: 'right' },
       ],
     },
@@ -63,10 +68,7 @@ const config: Config = {
       links: [
         {
           title: '实验',
-          items: [
-            { label: '入口网关', to: '/docs/ingress-gateway' },
-            { label: '出口网关', to: '/docs/egress-gateway' },
-          ],
+          items: labs.map((l) => ({ label: l.label[locale], to: `/docs/${l.docId}` })),
         },
         {
           title: '参考',

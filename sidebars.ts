@@ -1,8 +1,10 @@
-// One sidebar for the chapters and guides. `lab-environments` is written alongside the cluster
-// drivers; it joins the sidebar as soon as its page exists in both languages.
+// One sidebar for the chapters and guides. The labs category lists every lab in labs/ that has a
+// page (docs/<lab id>.mdx), so `meshlab new lab` needs no edit here. `lab-environments` joins the
+// sidebar as soon as its page exists.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SidebarsConfig } from '@docusaurus/plugin-content-docs';
+import { siteLabs } from './plugins/labs/site-labs.ts';
 
 const docsDir = join(__dirname, 'docs');
 const hasDoc = (id: string) => ['.md', '.mdx'].some((ext) => existsSync(join(docsDir, id + ext)));
@@ -15,7 +17,7 @@ const sidebars: SidebarsConfig = {
       label: '实验',
       key: 'labs',
       collapsed: false,
-      items: ['ingress-gateway', 'egress-gateway'],
+      items: siteLabs(__dirname).map((l) => l.docId),
     },
     {
       type: 'category',

@@ -1,7 +1,8 @@
 // `npm test`: every test meshlab has, in order of cost, with one summary at the end.
 //   1. system packages (installed when missing and possible)  2. type checking
 //   3. unit + integration tests (vitest; integration drives real kubectl, curl, helm, pty, bwrap)
-//   4. `meshlab verify` of every lab on the embedded cluster
+//   4. `meshlab verify --strict` of every lab on the embedded cluster (content lint first; a check
+//      that already passes before its step fails)
 //   5. the site build (Docusaurus' broken-link and translation checks fail it)
 //   6. end-to-end tests in Debian's Chromium (Playwright)
 // Every stage runs even when an earlier one failed (except when the toolchain itself is missing),
@@ -91,9 +92,9 @@ results.push(
 );
 
 results.push(
-  await stage('lab verification (meshlab verify)', async () => {
+  await stage('lab verification (meshlab verify --strict)', async () => {
     const junit = join(reports, 'verify-junit.xml');
-    const code = await run(process.execPath, [join(PROJECT_ROOT, 'bin', 'meshlab.mjs'), 'verify', '--junit', junit]);
+    const code = await run(process.execPath, [join(PROJECT_ROOT, 'bin', 'meshlab.mjs'), 'verify', '--strict', '--junit', junit]);
     let passed = 0;
     let failed = 0;
     if (existsSync(junit)) {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 import type { LabView } from './lab-view.ts';
+import { siteLabs } from './site-labs.ts';
 
 export const PLUGIN_NAME = 'meshlab-labs';
 
@@ -44,7 +45,8 @@ export default function labsPlugin(context: LoadContext, options: LabsPluginOpti
       return readLabs(context.siteDir, contentDir);
     },
     async contentLoaded({ content, actions }) {
-      actions.setGlobalData({ labs: content });
+      // `pages`: the labs that have a page, in sidebar order (the landing page lists them).
+      actions.setGlobalData({ labs: content, pages: siteLabs(contentDir).map((l) => l.id) });
     },
     configureWebpack() {
       const terminal = ['index.tsx', 'index.ts', 'index.jsx', 'index.js'].some((f) => existsSync(join(context.siteDir, 'src', 'theme', 'Terminal', f)));

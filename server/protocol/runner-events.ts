@@ -2,8 +2,12 @@
 // Shared by the server (runner, API, `meshlab verify`) and the browser (Check/Solve results):
 // plain data only, no Node imports, so it can be sent as JSON lines or over a WebSocket.
 
-/** Where a failure came from, so a report can say exactly what went wrong. */
-export type FailureKind = 'command' | 'check' | 'timeout' | 'cancelled' | 'requirement' | 'error';
+/**
+ * Where a failure came from, so a report can say exactly what went wrong. `vacuous`: a check
+ * already passed before the step's commands (`meshlab verify --strict`); `infrastructure`: the
+ * cluster itself failed (not the lab or the learner: no hints apply).
+ */
+export type FailureKind = 'command' | 'check' | 'timeout' | 'cancelled' | 'requirement' | 'error' | 'vacuous' | 'infrastructure';
 
 /** One comparison a check made; `expected` and `actual` are short human-readable strings. */
 export interface CheckDetail {
@@ -34,6 +38,10 @@ export interface CheckResult {
   message: string;
   /** Set when the check could not be carried out (connection refused, bad JSON path, ...). */
   error?: string;
+  /** What the last attempt saw: an HTTP response (status, headers, start of the body) or a command's output. */
+  lastSeen?: string;
+  /** `verify --strict`: the check already passed before the step's commands ran. */
+  passedBefore?: boolean;
 }
 
 interface EventBase {

@@ -18,6 +18,15 @@ export interface RunLabOptions {
   signal?: AbortSignal;
   /** Keep the working directory (for debugging a failed run). */
   keepWorkspace?: boolean;
+  /**
+   * Run each step's checks once before its commands too, and fail the step when one already
+   * passes there (unless it says `expectedBefore: true`): such a check proves nothing.
+   */
+  strict?: boolean;
+  /** Run only this step, after the steps before it (as setup); later steps are skipped. */
+  onlyStep?: string;
+  /** Do not run cleanup after a failure (`verify --keep` leaves the cluster as it failed). */
+  skipCleanupOnFailure?: boolean;
 }
 
 function kubeFor(handle: ClusterHandle): () => KubeClients {
@@ -80,6 +89,8 @@ export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOption
     cleanupErrors: [],
   };
   const ran: LabStep[] = [];
+  const only = opts.onlyStep === undefined ? -1 : lab.steps.findIndex((s) => s.id === opts.onlyStep);
+  if (opts.onlyStep !== undefined && only < 0) findStep(lab, opts.onlyStep); // throws, naming the steps there are
   try {
     let requirements: RequirementsResult;
     try {
@@ -94,26 +105,32 @@ export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOption
       ? undefined
       : { kind: 'requirement', message: `the cluster does not meet the lab's requirements: ${requirements.messages.join('; ')}` };
     for (const [i, step] of lab.steps.entries()) {
+      if (only >= 0 && i > only) {
+        report.steps.push({ id: step.id, title: step.title, status: 'skipped', durationMs: 0, commands: [], checks: [], failure: { kind: 'cancelled', message: `not run: --step ${opts.onlyStep} stops after that step` } });
+        continue;
+      }
       if (blocked || opts.signal?.aborted) {
         // Unmet requirements fail the first step (so reports count a failure), and skip the rest.
         const status = i === 0 && blocked?.kind === 'requirement' ? 'failed' : 'skipped';
-        report.steps.push({ id: step.id, title: step.title, status, durationMs: 0, commands: [], checks: [], failure: blocked });
+        report.steps.push({ id: step.id, title: step.title, status, durationMs: 0, commands: [], checks: [], failure: blocked ?? { kind: 'cancelled', message: 'not run: cancelled' } });
         continue;
       }
       ran.push(step);
-      const r = await runStep(step, ws, kube, labId, emit, opts.signal);
+      const r = await runStep(step, ws, kube, labId, emit, opts.signal, Boolean(opts.strict));
       report.steps.push(r.report);
       report.deliberateWaitMs += r.deliberateWaitMs;
-      if (r.report.status === 'failed') {
+      // A vacuous check proves nothing, but the step did run: go on, so one run finds them all.
+      if (r.report.status === 'failed' && r.report.failure?.kind !== 'vacuous') {
         blocked = { kind: 'error', message: `not run: step "${step.id}" failed` };
-        if (r.report.failure?.kind === 'requirement') blocked = r.report.failure;
+        if (r.report.failure?.kind === 'requirement' || r.report.failure?.kind === 'infrastructure') blocked = r.report.failure;
       }
     }
   } finally {
-    report.cleanupErrors = await runCleanup(lab, ran, ws, labId, emit);
+    const failed = report.steps.some((s) => s.status === 'failed');
+    if (!(failed && opts.skipCleanupOnFailure)) report.cleanupErrors = await runCleanup(lab, ran, ws, labId, emit);
     if (!opts.keepWorkspace) ws.dispose();
   }
-  report.ok = report.steps.every((s) => s.status === 'passed');
+  report.ok = report.steps.every((s) => s.status === 'passed' || (only >= 0 && s.status === 'skipped' && s.failure?.kind === 'cancelled' && !opts.signal?.aborted));
   report.durationMs = Date.now() - started;
   emit({
     type: 'lab-finished',
@@ -135,6 +152,7 @@ async function runStep(
   lab: string,
   emit: (e: RunnerEvent) => void,
   signal: AbortSignal | undefined,
+  strict: boolean,
 ): Promise<{ report: StepReport; deliberateWaitMs: number }> {
   const started = Date.now();
   const deadline = started + step.timeoutSeconds * 1000;
@@ -142,6 +160,15 @@ async function runStep(
   const report: StepReport = { id: step.id, title: step.title, status: 'passed', durationMs: 0, commands: [], checks: [] };
   let deliberateWaitMs = 0;
   let failure: { kind: FailureKind; message: string } | undefined;
+  // --strict: one attempt of each check before the commands. A check that passes here would pass
+  // whether or not the learner did the step.
+  const passedBefore = new Set<number>();
+  if (strict)
+    for (const [index, check] of step.checks.entries()) {
+      if (step.checksExpectedBefore?.[index]) continue;
+      const before = await runCheck(check, index, { ws, kube, signal }, { once: true });
+      if (before.ok) passedBefore.add(index);
+    }
 
   for (const [index, cmd] of step.solution.entries()) {
     const remaining = deadline - Date.now();
@@ -179,6 +206,13 @@ async function runStep(
     if (why) {
       const kind: FailureKind = r.cancelled ? 'cancelled' : r.timedOut ? 'timeout' : 'command';
       failure = { kind, message: `command ${index + 1} \`${firstLine(cmd.run)}\` ${why}` };
+      if (kind === 'command' && /\bAlreadyExists\b|\(AlreadyExists\)|already exists/.test(r.output))
+        failure = {
+          kind: 'infrastructure',
+          message: `${failure.message}\nThe cluster already holds what this step creates: verify needs a cluster where the lab has not run (it is not a fresh one, or another run or learner uses it). Use a fresh cluster (the embedded driver makes one per lab), or remove what an earlier run left (the lab's cleanup commands).`,
+        };
+      else if (kind === 'command' && !(await apiAnswers(kube)))
+        failure = { kind: 'infrastructure', message: `${failure.message}\nThe cluster's API server does not answer: an infrastructure problem, not the lab's.` };
       break;
     }
   }
@@ -192,9 +226,19 @@ async function runStep(
         const measured = Number(/^(\d+) ms$/.exec(result.details.find((d) => d.what === 'latency')?.actual ?? '')?.[1] ?? 0);
         deliberateWaitMs += Math.min(result.durationMs, Math.max(measured, check.expect.minLatencyMs));
       }
+      if (passedBefore.has(index)) result.passedBefore = true;
       report.checks.push(result);
       emit({ type: result.ok ? 'check-passed' : 'check-failed', time: Date.now(), lab, step: step.id, result });
       if (!result.ok && !failure) failure = { kind: signal?.aborted ? 'cancelled' : 'check', message: `check ${index + 1} failed: ${result.message}` };
+    }
+    if (failure?.kind === 'check' && !(await apiAnswers(kube)))
+      failure = { kind: 'infrastructure', message: `the cluster's API server does not answer, so the checks could not run (an infrastructure problem, not the lab's): ${failure.message}` };
+    if (!failure && passedBefore.size) {
+      const list = [...passedBefore].map((i) => `check ${i + 1} (${report.checks[i]?.name ?? ''})`).join(', ');
+      failure = {
+        kind: 'vacuous',
+        message: `${list} already passed before the step's commands ran, so ${passedBefore.size === 1 ? 'it proves' : 'they prove'} nothing about this step; check something the step changes, or mark the check \`expectedBefore: true\` if that is the point`,
+      };
     }
   }
   report.failure = failure;
@@ -202,6 +246,18 @@ async function runStep(
   report.durationMs = Date.now() - started;
   emit({ type: 'step-finished', time: Date.now(), lab, step: step.id, mode: 'run', ok: !failure, durationMs: report.durationMs, failure });
   return { report, deliberateWaitMs };
+}
+
+/** Whether the cluster's API server answers at all (tells a broken cluster from a failing step). */
+async function apiAnswers(kube: () => KubeClients): Promise<boolean> {
+  try {
+    await kube().core.listNamespace({ limit: 1 });
+    return true;
+  } catch (err) {
+    // An HTTP error status is an answer; only a refused, reset or unreachable connection is not.
+    const e = err as { code?: unknown; message?: string; cause?: { code?: unknown } };
+    return !/ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ETIMEDOUT|socket hang up/.test(`${String(e.code)} ${String(e.cause?.code)} ${e.message ?? ''}`);
+  }
 }
 
 function firstLine(s: string): string {

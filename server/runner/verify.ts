@@ -20,15 +20,23 @@ export interface VerifyOptions {
   concurrency?: number;
   progress?: VerifyProgress;
   signal?: AbortSignal;
+  /** Also run each step's checks before its commands; a check that passes there fails the lab. */
+  strict?: boolean;
+  /** Run only this step of the (one) lab, after the steps before it as setup. */
+  step?: string;
+  /** Leave a failed lab's cluster up, as it failed (no cleanup); the caller destroys it. */
+  keep?: boolean;
 }
 
 export interface VerifyResult {
   ok: boolean;
   reports: LabReport[];
   durationMs: number;
+  /** With `keep`: the clusters of failed labs, still up. */
+  kept: { lab: Lab; handle: ClusterHandle }[];
 }
 
-function notRunReport(lab: Lab, message: string, kind: 'error' | 'cancelled'): LabReport {
+function notRunReport(lab: Lab, message: string, kind: 'error' | 'cancelled' | 'infrastructure'): LabReport {
   return {
     lab: lab.id,
     title: lab.title,
@@ -39,7 +47,7 @@ function notRunReport(lab: Lab, message: string, kind: 'error' | 'cancelled'): L
     steps: lab.steps.map((s, i) => ({
       id: s.id,
       title: s.title,
-      status: i === 0 && kind === 'error' ? 'failed' : 'skipped',
+      status: i === 0 && kind !== 'cancelled' ? 'failed' : 'skipped',
       durationMs: 0,
       commands: [],
       checks: [],
@@ -55,6 +63,7 @@ export async function verifyLabs(opts: VerifyOptions): Promise<VerifyResult> {
   const onOuterAbort = () => stop.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const reports = new Array<LabReport>(opts.labs.length);
+  const kept: VerifyResult['kept'] = [];
   const limit = opts.driver.parallel ? Math.max(1, opts.concurrency ?? 2) : 1;
   let next = 0;
 
@@ -65,12 +74,20 @@ export async function verifyLabs(opts: VerifyOptions): Promise<VerifyResult> {
     let report: LabReport;
     try {
       handle = await opts.driver.create({ name: `verify-${lab.id}`, signal: stop.signal });
-      report = await runLab(handle, lab, { signal: stop.signal, onEvent: (e) => opts.progress?.event(lab, e) });
+      report = await runLab(handle, lab, {
+        signal: stop.signal,
+        onEvent: (e) => opts.progress?.event(lab, e),
+        strict: opts.strict,
+        onlyStep: opts.step,
+        skipCleanupOnFailure: opts.keep,
+      });
     } catch (err) {
-      report = notRunReport(lab, `could not get a cluster from the ${opts.driver.name} driver: ${(err as Error).message}`, 'error');
-    } finally {
-      await handle?.destroy().catch(() => undefined);
+      report = handle
+        ? notRunReport(lab, (err as Error).message, 'error')
+        : notRunReport(lab, `could not get a cluster from the ${opts.driver.name} driver (an infrastructure problem, not the lab's): ${(err as Error).message}`, 'infrastructure');
     }
+    if (handle && opts.keep && !report.ok && !stop.signal.aborted) kept.push({ lab, handle });
+    else await handle?.destroy().catch(() => undefined);
     opts.progress?.labFinished(lab, report);
     if (!report.ok && opts.bail) stop.abort();
     return report;
@@ -87,7 +104,7 @@ export async function verifyLabs(opts: VerifyOptions): Promise<VerifyResult> {
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
-  return { ok: reports.every((r) => r.ok), reports, durationMs: Date.now() - started };
+  return { ok: reports.every((r) => r.ok), reports, durationMs: Date.now() - started, kept };
 }
 
 /** Picks labs by id, in the order given; unknown ids are an error naming the labs there are. */

@@ -8,6 +8,13 @@ export function useLabs(): LabView[] {
   return data?.labs ?? [];
 }
 
+/** The labs that have a page (docs/<id>.mdx), in sidebar order. */
+export function useLabsWithPages(): LabView[] {
+  const data = usePluginData('meshlab-labs') as { labs?: LabView[]; pages?: string[] } | undefined;
+  const labs = data?.labs ?? [];
+  return (data?.pages ?? []).map((id) => labs.find((l) => l.id === id)).filter((l): l is LabView => Boolean(l));
+}
+
 export function useLab(id: string): LabView | undefined {
   return useLabs().find((l) => l.id === id);
 }

@@ -3,6 +3,7 @@ import React, { type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
 import Translate, { translate } from '@docusaurus/Translate';
 import Layout from '@theme/Layout';
+import { useLabsWithPages, useText } from '@site/src/labs/use-labs.ts';
 import styles from './index.module.css';
 
 const FEATURES = [
@@ -31,6 +32,34 @@ const FEATURES = [
     ),
   },
 ];
+
+/** Every lab that has a page, from labs/ (a new lab appears here with no edit). */
+function LabList(): ReactNode {
+  const labs = useLabsWithPages();
+  const text = useText();
+  if (labs.length === 0) return null;
+  return (
+    <section className="margin-bottom--lg" data-testid="lab-list">
+      <h2>
+        <Translate id="home.labs.title">实验</Translate>
+      </h2>
+      <ul className={styles.labs}>
+        {labs.map((lab) => (
+          <li key={lab.id}>
+            <Link to={`/docs/${lab.id}`}>{text(lab.title)}</Link>
+            <span className={styles.minutes}>
+              {' · '}
+              <Translate id="home.labs.minutes" values={{ minutes: lab.estimatedMinutes }}>
+                {'约 {minutes} 分钟'}
+              </Translate>
+            </span>
+            <p>{text(lab.summary)}</p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
 
 export default function Home(): ReactNode {
   return (
@@ -62,6 +91,7 @@ export default function Home(): ReactNode {
             </section>
           ))}
         </div>
+        <LabList />
       </main>
     </Layout>
   );

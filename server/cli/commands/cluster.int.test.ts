@@ -46,6 +46,30 @@ describe('meshlab cluster', () => {
     expect(after.code).not.toBe(0);
   }, 180_000);
 
+  it('`npx meshlab cluster up --write-env FILE`, as the README writes it, writes the file (Node 20 does not claim the option)', async () => {
+    const envFile = join(dir, 'npx.env');
+    expect(existsSync(envFile)).toBe(false);
+    const { MESHLAB_DATA_DIR: _unused, ...projectEnv } = process.env;
+    // Its own process group, so that the whole npx → sh → node chain is stopped together.
+    const child = spawn('npx', ['meshlab', 'cluster', 'up', '--write-env', envFile], { cwd: PROJECT_ROOT, env: projectEnv, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const content = await eventually(async () => (existsSync(envFile) ? readFileSync(envFile, 'utf8') : ''), (t) => t.includes('INGRESS_PORT') || child.exitCode !== null, 90_000);
+      expect(content, stderr).toMatch(/^export KUBECONFIG=/);
+      expect(process.versions.node.split('.')[0]).toBe('20');
+      const vars = Object.fromEntries([...content.matchAll(/^export ([A-Z_]+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+      const ns = await run(findTool('kubectl'), ['get', 'ns', 'istio-system'], { KUBECONFIG: vars.KUBECONFIG! });
+      expect(ns.stdout).toMatch(/istio-system\s+Active/);
+    } finally {
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    }
+    await eventually(async () => existsSync(envFile), (e) => !e, 10_000);
+    expect(existsSync(envFile)).toBe(false);
+  }, 180_000);
+
   it('up --driver existing gives a learner namespace on a shared cluster and removes it on SIGTERM', async () => {
     const shared = await (await createDriver('embedded', { dataDir: join(dir, 'shared') })).create({ name: 'shared' });
     try {

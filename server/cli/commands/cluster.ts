@@ -1,6 +1,6 @@
 // `meshlab cluster up|down`: a cluster in the foreground for a learner's own shell, CI or a
 // workshop. Once ready it prints (and writes to --env-file) the shell lines that point kubectl,
-// helm and curl at it; Ctrl-C or SIGTERM destroys it.
+// helm and curl at it (and writes them to --write-env FILE); Ctrl-C or SIGTERM destroys it.
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -9,6 +9,8 @@ import { parseDriverName, parsePort } from '../options.ts';
 
 export interface ClusterUpOptions {
   driver: DriverName;
+  /** --write-env FILE (--env-file is the old name: Node 20 takes that one for itself under npx). */
+  writeEnv?: string;
   envFile?: string;
   dryRun: boolean;
   kubeconfig?: string;
@@ -156,8 +158,9 @@ export async function clusterUp(o: ClusterUpOptions): Promise<number> {
       return 130;
     }
     const lines = exportLines(handle.shellEnv());
-    if (o.envFile) {
-      envFile = resolve(o.envFile);
+    const target = o.writeEnv ?? o.envFile;
+    if (target) {
+      envFile = resolve(target);
       await writeFile(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
       await chmod(envFile, 0o600);
     }
@@ -193,7 +196,8 @@ export function register(program: Command): void {
     .command('up')
     .description('start a cluster in the foreground and print the shell lines that reach it; Ctrl-C stops and removes it')
     .option('-d, --driver <name>', 'embedded (in-process, default), kind (Docker) or existing (a cluster you have)', parseDriverName, 'embedded' as DriverName)
-    .option('--env-file <file>', 'also write the export lines to this file (mode 600; removed on stop)')
+    .option('--write-env <file>', 'also write the export lines to this file (mode 600; removed on stop)')
+    .option('--env-file <file>', 'the old name of --write-env (Node 20 claims --env-file under npx: prefer --write-env)')
     .option('--dry-run', 'print every command and file the driver would run or write, in order, and exit', false)
     .option('--kubeconfig <file>', 'existing: kubeconfig with admin rights on the shared cluster (default $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'existing: kubeconfig context to use')

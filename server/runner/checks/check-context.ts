@@ -16,6 +16,8 @@ export interface AttemptResult {
   details: CheckDetail[];
   /** The check could not be carried out (the request failed, the API refused, ...). */
   error?: string;
+  /** What the attempt saw (response or output), for failure reports. */
+  lastSeen?: string;
 }
 
 export function detail(what: string, expected: string, actual: string, ok: boolean): CheckDetail {

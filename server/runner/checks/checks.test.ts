@@ -8,7 +8,7 @@ import type { CheckSpecT } from '../lab-schema.ts';
 import { CheckSpec } from '../lab-schema.ts';
 import { createWorkspace, type Workspace } from '../shell.ts';
 import type { CheckContext } from './check-context.ts';
-import { isLoopbackHttp, parseCurlOutput } from './http-check.ts';
+import { curlFailure, describeResponse, isLoopbackHttp, parseCurlOutput } from './http-check.ts';
 import type { KubeClients } from './kube-clients.ts';
 import { runCheck } from './run-check.ts';
 
@@ -237,4 +237,20 @@ describe('k8s check (fake client)', () => {
       if (c.failing) expect(r.message).toContain(c.failing);
     });
   }
+});
+
+describe('http check failures said plainly', () => {
+  it.each([
+    ['curl timed out in a pod (exit code 28 through kubectl exec)', 1, 'command terminated with exit code 28', false, 'no response within 5 s'],
+    ['curl timed out', 28, 'curl: (28) Operation timed out after 5001 milliseconds', false, 'no response within 5 s'],
+    ['the process was killed at its deadline', null, '', true, 'no response within 5 s'],
+    ['a refused connection', 7, 'curl: (7) Failed to connect to 127.0.0.1 port 1: Connection refused', false, 'curl: (7) Failed to connect to 127.0.0.1 port 1: Connection refused'],
+  ])('%s', (_n, code, stderr, timedOut, said) => {
+    expect(curlFailure(code as number | null, stderr as string, timedOut as boolean, 5)).toBe(said);
+  });
+
+  it('describes the last response: status, headers, start of the body', () => {
+    const text = describeResponse({ status: 404, headers: new Map([['server', ['istio-envoy']]]), body: 'x'.repeat(600), latencyMs: 3 }, 10);
+    expect(text).toBe('HTTP 404 (3 ms)\nserver: istio-envoy\n\nxxxxxxxxxx… (600 characters)');
+  });
 });

@@ -21,5 +21,6 @@ export async function commandAttempt(check: CommandCheckSpec, ctx: CheckContext,
     const mode = e.verify ?? 'same';
     details.push(detail('output', `${VERIFY_DESCRIPTIONS[mode]} ${show(e.output)}`, show(normalizeOutput(r.output)), compareOutput(mode, r.output, e.output)));
   }
-  return { details };
+  const tail = normalizeOutput(r.output).split('\n').slice(-20).join('\n');
+  return { details, lastSeen: `$ ${check.run}\n${tail || '(no output)'}${r.timedOut ? `\n(no result within ${timeoutSeconds} s: killed)` : `\n(exit code ${r.exitCode})`}` };
 }

@@ -82,7 +82,7 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
   if ((!check.from || check.from === 'terminal') && isLoopbackHttp(url)) {
     const res = await nodeRequest(check, url, maxSeconds * 1000, ctx.signal);
     if ('error' in res) return { details: [detail('response', `an HTTP response from ${url}`, res.error, false)], error: `request failed: ${res.error}` };
-    return { details: compareResponse(check, res) };
+    return { details: compareResponse(check, res), lastSeen: describeResponse(res) };
   }
   let file = 'curl';
   let argv = args;
@@ -95,10 +95,24 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
   const r = await runProcess(file, argv, { dir: ctx.ws.dir, env }, { timeoutMs: (maxSeconds + 5) * 1000, signal: ctx.signal });
   const res = parseCurlOutput(r.stdout);
   if (!res || res.status === 0) {
-    const why = r.timedOut ? `no answer within ${maxSeconds + 5} s` : (r.stderr.trim().split('\n').pop() ?? '') || `exit code ${r.exitCode}`;
+    const why = curlFailure(r.exitCode, r.stderr, r.timedOut, maxSeconds);
     return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
   }
-  return { details: compareResponse(check, res) };
+  return { details: compareResponse(check, res), lastSeen: describeResponse(res) };
+}
+
+/** Status, headers and the start of the body: what a failure report shows of the last response. */
+export function describeResponse(res: HttpResponse, maxBody = 500): string {
+  const headers = [...res.headers].flatMap(([k, vs]) => vs.map((v) => `${k}: ${v}`));
+  const body = res.body.length > maxBody ? `${res.body.slice(0, maxBody)}… (${res.body.length} characters)` : res.body;
+  return [`HTTP ${res.status} (${res.latencyMs} ms)`, ...headers, '', body || '(empty body)'].join('\n');
+}
+
+/** curl's exit code 28 is its timeout: say it as one. */
+export function curlFailure(exitCode: number | null, stderr: string, timedOut: boolean, maxSeconds: number): string {
+  const last = stderr.trim().split('\n').pop() ?? '';
+  if (timedOut || exitCode === 28 || /exit code 28\b|timed out/i.test(last)) return `no response within ${maxSeconds} s`;
+  return last || `exit code ${exitCode}`;
 }
 
 export function isLoopbackHttp(url: string): boolean {
@@ -136,7 +150,7 @@ export function nodeRequest(check: HttpCheckSpec, url: string, timeoutMs: number
       });
       res.on('error', (err) => resolve({ error: err.message }));
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no response within ${Math.round(timeoutMs / 1000)} s`)));
     req.on('error', (err) => resolve({ error: (err as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? `connection refused (${err.message})` : err.message }));
     if (check.body !== undefined) req.write(check.body);
     req.end();

@@ -41,6 +41,8 @@ export interface RunCheckOptions {
   timeoutSeconds?: number;
   /** Upper bound from the step's remaining time. */
   deadline?: number;
+  /** One attempt, with the check's own request timeout (`verify --strict` before a step). */
+  once?: boolean;
 }
 
 export function summarize(result: Omit<CheckResult, 'expected' | 'actual' | 'message'>): CheckResult {
@@ -78,7 +80,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
       last = { details: [], error: (err as Error).message ?? String(err) };
     }
     const ok = !last.error && last.details.length > 0 && last.details.every((d) => d.ok);
-    if (ok || settled || ctx.signal?.aborted || Date.now() + delay >= until) {
+    if (ok || settled || opts.once || ctx.signal?.aborted || Date.now() + delay >= until) {
       return summarize({
         index,
         type: check.type,
@@ -88,6 +90,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
         durationMs: Date.now() - started,
         details: last.details,
         error: ctx.signal?.aborted && !ok ? 'cancelled' : last.error,
+        ...(!ok && last.lastSeen ? { lastSeen: last.lastSeen } : {}),
       });
     }
     await sleep(delay, ctx.signal);

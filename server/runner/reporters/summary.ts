@@ -15,13 +15,20 @@ export function summaryText(reports: LabReport[], durationMs: number, labs: Lab[
       lines.push(`    ${s.status === 'passed' ? 'ok  ' : s.status === 'failed' ? 'FAIL' : 'skip'} ${s.id.padEnd(32)} ${secs(s.durationMs).padStart(7)}`);
       if (s.status !== 'failed') continue;
       const failedChecks = s.checks.filter((x) => !x.ok);
-      if (s.failure?.kind !== 'check' || failedChecks.length === 0) lines.push(`         ${s.failure?.message.split('\n').join('\n         ') ?? 'failed'}`);
+      const indent = (text: string, pad: string) => text.split('\n').join(`\n${pad}`);
+      if (s.failure?.kind !== 'check' || failedChecks.length === 0) lines.push(`         ${indent(s.failure?.message ?? 'failed', '         ')}`);
       for (const c of failedChecks) {
         const failing = c.details.filter((x) => !x.ok);
         lines.push(`         check ${c.index + 1} (${c.type}): ${c.name}${c.error && failing.length === 0 ? `: ${c.error}` : ''}`);
         for (const d of failing) lines.push(`           ${describeDetail(d)}`);
+        if (c.lastSeen) lines.push(`           last ${c.type === 'http' ? 'response' : 'output'}:`, `             ${indent(c.lastSeen, '             ')}`);
       }
-      const hints = labs.find((l) => l.id === r.lab)?.steps.find((x) => x.id === s.id)?.hints ?? [];
+      // The last command's output, when a command failed (its failure names exit code and tail already for exit codes).
+      const failedCommand = s.commands.find((c) => !c.ok);
+      if (failedCommand && s.failure?.kind !== 'command' && failedCommand.output.trim())
+        lines.push('         last output:', `           ${indent(failedCommand.output.trim().split('\n').slice(-10).join('\n'), '           ')}`);
+      // Hints are for learners' mistakes: not for a broken cluster, a vacuous check or a timeout of the run.
+      const hints = s.failure?.kind === 'check' || s.failure?.kind === 'command' ? (labs.find((l) => l.id === r.lab)?.steps.find((x) => x.id === s.id)?.hints ?? []) : [];
       for (const h of hints) lines.push(`         hint: ${h.en}`);
     }
     for (const e of r.cleanupErrors) lines.push(`    cleanup problem: ${e}`);
