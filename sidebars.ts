@@ -24,7 +24,7 @@ const sidebars: SidebarsConfig = {
       label: '实验环境',
       key: 'environment',
       collapsed: false,
-      items: [...(hasDoc('lab-environments') ? ['lab-environments'] : []), 'embedded-cluster-differences'],
+      items: [...(hasDoc('lab-environments') ? ['lab-environments'] : []), 'embedded-cluster-features', 'embedded-cluster-differences'],
     },
     'lab-authoring',
   ],

@@ -127,12 +127,12 @@ describe('lintContent', () => {
     ]);
   });
 
-  it('lints this site clean, in well under a second', () => {
+  it('lints this site clean, quickly (about 0.3 s alone; the bound leaves room for a loaded machine)', () => {
     const site = join(import.meta.dirname, '..', '..', '..');
     const started = Date.now();
     const labs = loadLabs(join(site, 'labs'));
     expect(lintContent({ siteDir: site, labs }).map(formatLintProblem)).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
 
