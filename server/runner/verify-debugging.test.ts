@@ -190,3 +190,18 @@ describe('verify --keep', () => {
 });
 
 void vacuousText;
+
+describe('verify --watch', () => {
+  it('wakes on the next change under the lab directory, and on Ctrl-C without one', async () => {
+    const { nextChange } = await import('../cli/commands/verify.ts');
+    const dir = join(labsDir, 'three');
+    const ac = new AbortController();
+    const changed = nextChange([dir], ac.signal, 50);
+    setTimeout(() => writeFileSync(join(dir, 'lab.yaml'), readFileSync(join(dir, 'lab.yaml'), 'utf8')), 100);
+    expect(await changed).toBe(join(dir, 'lab.yaml'));
+    const stop = new AbortController();
+    const none = nextChange([dir], stop.signal, 50);
+    stop.abort();
+    expect(await none).toBeUndefined();
+  });
+});

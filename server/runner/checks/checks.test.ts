@@ -9,6 +9,7 @@ import { CheckSpec } from '../lab-schema.ts';
 import { createWorkspace, type Workspace } from '../shell.ts';
 import type { CheckContext } from './check-context.ts';
 import { curlFailure, describeResponse, isLoopbackHttp, parseCurlOutput } from './http-check.ts';
+import { describeObject } from './k8s-check.ts';
 import type { KubeClients } from './kube-clients.ts';
 import { runCheck } from './run-check.ts';
 
@@ -252,5 +253,15 @@ describe('http check failures said plainly', () => {
   it('describes the last response: status, headers, start of the body', () => {
     const text = describeResponse({ status: 404, headers: new Map([['server', ['istio-envoy']]]), body: 'x'.repeat(600), latencyMs: 3 }, 10);
     expect(text).toBe('HTTP 404 (3 ms)\nserver: istio-envoy\n\nxxxxxxxxxx… (600 characters)');
+  });
+});
+
+describe('k8s check reports', () => {
+  it('shows what it last saw of the object, cut at 30 lines', () => {
+    const text = describeObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bookinfo', labels: { a: 'b' } }, status: { phase: 'Active' } } as never);
+    expect(text).toBe('kind: Namespace\nmetadata:\n  name: bookinfo\n  labels:\n    a: b\nstatus:\n  phase: Active');
+    const big = describeObject({ kind: 'ConfigMap', metadata: { name: 'x' }, data: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) } as never);
+    expect(big.split('\n')).toHaveLength(31);
+    expect(big).toMatch(/… \(\d+ more lines\)$/);
   });
 });

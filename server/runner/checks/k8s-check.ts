@@ -1,6 +1,7 @@
 // The `k8s` check: an object exists or is absent, has conditions, has values at JSON paths; or
 // pods matching a selector are Ready. Read through @kubernetes/client-node with the cluster's kubeconfig.
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import type { K8sCheckSpec } from '../lab-schema.ts';
 import { detail, type AttemptResult, type CheckContext } from './check-context.ts';
 import { jsonPathDetail } from './http-check.ts';
@@ -49,7 +50,15 @@ async function objectAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<At
     details.push(detail(`condition ${c.type}`, want, actual, found?.status === want));
   }
   for (const j of e.jsonPath ?? []) details.push(jsonPathDetail(obj, j.path, j.equals));
-  return { details };
+  return { details, lastSeen: describeObject(obj) };
+}
+
+/** The object's labels, spec and status as YAML, cut at 30 lines: what a failure report shows of it. */
+export function describeObject(obj: KubernetesObject): string {
+  const o = obj as KubernetesObject & { spec?: unknown; status?: unknown; data?: unknown };
+  const shown = { kind: o.kind, metadata: { name: o.metadata?.name, namespace: o.metadata?.namespace, labels: o.metadata?.labels }, spec: o.spec, data: o.data, status: o.status };
+  const lines = stringify(JSON.parse(JSON.stringify(shown))).trimEnd().split('\n');
+  return lines.length > 30 ? [...lines.slice(0, 30), `… (${lines.length - 30} more lines)`].join('\n') : lines.join('\n');
 }
 
 /**
