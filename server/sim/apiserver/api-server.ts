@@ -32,6 +32,7 @@ import { GarbageCollector } from './garbage-collector.ts';
 import { serveScale } from './scale.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
+import { apiExtensionFor } from './extensions.ts';
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -286,6 +287,8 @@ export class ApiServer {
       req.resume();
       return sendJson(res, 401, errors.unauthorized().toStatus());
     }
+    const extension = method === 'GET' ? apiExtensionFor(this.options.store, path) : undefined;
+    if (extension) return extension(req, res, url);
     if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.discovery(req, res, path.startsWith('/api/') || path === '/api');
     if (path === '/openapi/v3' || path === '/openapi/v3/') return this.sendText(res, 200, this.openapi.indexJson(), 'application/json');
     if (path.startsWith('/openapi/v3/')) {

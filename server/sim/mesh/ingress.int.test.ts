@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../tools/binaries.ts';
@@ -137,6 +137,17 @@ let base: string;
 async function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await run(kubectlPath, args, { env: { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: join(work, 'cache') }, timeout: 30_000 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** `meshlab explain ARGS` as the learner runs it: the cluster's script, real kubectl on PATH. */
+async function meshlabExplain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run('/bin/sh', [join(cluster.dir, 'bin', 'meshlab'), 'explain', ...args], { env: { PATH: `${dirname(kubectlPath)}:/usr/bin:/bin`, HOME: work, KUBECONFIG: cluster.kubeconfigPath, KUBECACHEDIR: join(work, 'cache') }, timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -324,7 +335,13 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
       reason: `no route matched; VirtualService ${NS}/httpbin only routes /delay`,
       passedOver: [{ virtualService: `${NS}/httpbin`, ruleIndex: 0, failures: ['path /status/200 does not start with /delay'] }],
     });
+    const explained = await meshlabExplain('--status', '404');
+    expect(explained.stderr).toBe('');
+    expect(explained.stdout).toContain(`Why: no route matched; VirtualService ${NS}/httpbin only routes /delay`);
+    expect(explained.stdout).toContain(`VirtualService ${NS}/httpbin rule 0: path /status/200 does not start with /delay`);
+    expect((await meshlabExplain('--path', '/status', '--lang', 'zh')).stdout).toContain(`原因: no route matched; VirtualService ${NS}/httpbin only routes /delay`);
     expect((await curl('/delay/0')).status).toBe(200);
+    expect((await meshlabExplain('--status', 'abc')).stderr).toContain('--status wants an HTTP status such as 404');
   });
 
   it('prefix / with subset v1 and no DestinationRule: 503 with an empty body (cluster not found)', async () => {
@@ -337,6 +354,9 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(d.upstreamCluster).toBe('outbound|8000|v1|httpbin.bookinfo.svc.cluster.local');
     expect(d.virtualService).toMatchObject({ name: 'httpbin', namespace: NS, ruleIndex: 0, matchIndex: 0 });
     expect(d.trace?.destinationProblem).toBe(`subset v1 of httpbin.${NS}.svc.cluster.local is not defined by any DestinationRule`);
+    const explained = await meshlabExplain();
+    expect(explained.stdout).toContain(`Why: cluster not found: subset v1 of httpbin.${NS}.svc.cluster.local is not defined by any DestinationRule`);
+    expect(explained.stdout).toContain('subset v1 ✗ stopped here');
   });
 
   it('with the DestinationRule, the same request is 200 and the Host shows', async () => {

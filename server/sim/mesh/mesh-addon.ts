@@ -7,6 +7,8 @@ import type { ExternalNetwork } from '../world/external-network.ts';
 import { noExternalNetwork } from '../world/external-network.ts';
 import { WorkloadRuntime } from '../workloads/workload-runtime.ts';
 import { MeshDataPlane } from './mesh-data-plane.ts';
+import { exposeRecentRequests } from './recent-requests-api.ts';
+import { installExplainCommand } from './explain-command.ts';
 
 export interface MeshAddon extends ClusterAddon {
   mesh: MeshDataPlane;
@@ -36,12 +38,15 @@ export function meshAddon(options: { external?: ExternalNetwork | ((ctx: Cluster
     });
     await mesh.start();
     meshes.set(ctx.store, mesh);
+    const unexpose = exposeRecentRequests(ctx.store, mesh.decisions);
+    await installExplainCommand(ctx.dir);
     return {
       mesh,
       reset: () => mesh.decisions.clear(),
       settled: () => mesh.whenApplied(),
       stop: async () => {
         meshes.delete(ctx.store);
+        unexpose();
         await mesh.stop();
       },
     };
