@@ -9,9 +9,13 @@ import { execFile } from 'node:child_process';
 
 function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(cmd, args, { cwd: site, env: { ...process.env, CI: '1' }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr }),
-    );
+    execFile(cmd, args, { cwd: site, env: { ...process.env, CI: '1' }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // Docusaurus exits 0 on SIGTERM: a build stopped at the timeout must not pass for a finished one.
+      const unfinished = !err && args[0] === 'build' && !/\[SUCCESS\] Generated static files in "build\/en"/.test(stdout + stderr);
+      if ((err as { killed?: boolean } | null)?.killed || unfinished)
+        return done({ code: -1, stdout, stderr: `${stderr}\n(stopped: no finished build within ${timeoutMs / 1000} s)` });
+      done({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, stdout, stderr });
+    });
   });
 }
 
@@ -22,7 +26,7 @@ for (const f of ['docusaurus.config.ts', 'sidebars.ts', 'package.json', 'tsconfi
 symlinkSync(join(ROOT, 'node_modules'), join(site, 'node_modules'));
 afterAll(() => rmSync(site, { recursive: true, force: true }));
 
-const build = () => run(join(ROOT, 'node_modules', '.bin', 'docusaurus'), ['build', '--out-dir', join(site, 'build'), site], 720_000);
+const build = () => run(join(ROOT, 'node_modules', '.bin', 'docusaurus'), ['build', '--out-dir', join(site, 'build'), site], 900_000);
 
 describe('site build', () => {
   it('shows a lab made by `meshlab new lab` in both languages, with no other edit', async () => {
@@ -40,7 +44,7 @@ describe('site build', () => {
       const home = readFileSync(join(site, 'build', prefix, 'index.html'), 'utf8');
       expect(home).toContain(`href="/${prefix}docs/fault-injection"`);
     }
-  }, 900_000);
+  }, 1_000_000);
 
   it('fails on a misspelt <LabStep>, naming the page, line and column', async () => {
     const page = join(site, 'i18n', 'en', 'docusaurus-plugin-content-docs', 'current', 'fault-injection.mdx');
@@ -49,5 +53,5 @@ describe('site build', () => {
     const r = await build();
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/i18n\/en\/docusaurus-plugin-content-docs\/current\/fault-injection\.mdx:\d+:\d+: lab fault-injection has no step "create-namespce"; did you mean "create-namespace"\?/);
-  }, 900_000);
+  }, 1_000_000);
 });
