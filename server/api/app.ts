@@ -8,11 +8,11 @@ import { join, normalize } from 'node:path';
 import type { Duplex } from 'node:stream';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClusterDriver } from '../drivers/types.ts';
-import type { ServerConfig, ServerContext, UpgradeHandler } from './context.ts';
-import { LearnerRegistry, SESSION_COOKIE, readCookie } from './learners.ts';
+import type { LearnerEvent, ServerConfig, ServerContext, UpgradeHandler } from './context.ts';
+import { LearnerRegistry, SESSION_COOKIE, learnerIdFor, readCookie } from './learners.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { EdgePolicy } from './edge-policy.ts';
 import { SqliteSessionStore, type SessionStore } from '../store/session-store.ts';
@@ -93,11 +93,31 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
   const secureCookie = config.publicUrl?.startsWith('https:') ?? false;
   const upgrades = new Map<string, UpgradeHandler>();
   const closers: (() => Promise<void> | void)[] = [];
+  const listeners = new Set<(event: LearnerEvent) => void>();
 
   const context: ServerContext = {
     config,
     driver,
     learners,
+    newSession() {
+      const id = learners.issue();
+      return { learnerId: learnerIdFor(id), sendTo: (reply) => void sendSession(reply, id) };
+    },
+    events: {
+      emit(event) {
+        for (const listener of listeners) {
+          try {
+            listener(event);
+          } catch (err) {
+            logger.error({ err, event: event.kind }, 'learner event listener failed');
+          }
+        }
+      },
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
     logger,
     onUpgrade(path, handler) {
       if (upgrades.has(path)) throw new Error(`a WebSocket handler for ${path} is registered already`);
@@ -109,6 +129,11 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
   };
 
   await app.register(fastifyCookie, { secret: sessionSigningKey(config.dataDir) });
+  function sendSession(reply: FastifyReply, id: string): string {
+    const signed = app.signCookie(id);
+    reply.setCookie(SESSION_COOKIE, signed, { httpOnly: true, sameSite: 'strict', secure: secureCookie, path: '/', maxAge: 60 * 60 * 24 * 365 });
+    return signed;
+  }
   learners.sessionOf = (req) => {
     const raw = readCookie(req, SESSION_COOKIE);
     if (!raw) return undefined;
@@ -131,12 +156,10 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     // A new session only when a page (or anything read-only) is loaded, never by a state-changing
     // request: those answer 401 without one, so a cookieless flood starts nothing.
     if (!SAFE_METHODS.has(req.method)) return;
-    const id = learners.issue();
-    const signed = app.signCookie(id);
+    const signed = sendSession(reply, learners.issue());
     // Route modules identify learners from the raw request (as WebSocket upgrades must): make the
     // new session visible there too (the last cookie of a name wins).
     req.raw.headers.cookie = [req.raw.headers.cookie, `${SESSION_COOKIE}=${encodeURIComponent(signed)}`].filter(Boolean).join('; ');
-    reply.setCookie(SESSION_COOKIE, signed, { httpOnly: true, sameSite: 'strict', secure: secureCookie, path: '/', maxAge: 60 * 60 * 24 * 365 });
   });
 
   registerSessionRoutes(app, context);

@@ -3,6 +3,7 @@
 // from the configured driver, created on first use.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
 
@@ -25,6 +26,8 @@ export interface ServerConfig {
   environmentLimits?: Partial<import('./learners.ts').EnvironmentLimits>;
   /** Run terminals without bubblewrap (single-user local use only). */
   unsafeNoSandbox: boolean;
+  /** Bearer token of the instructor routes (workshops); without it they answer 401 to everyone. */
+  instructorToken?: string;
 }
 
 export interface Learner {
@@ -35,6 +38,8 @@ export interface Learner {
   cluster(): Promise<ClusterHandle>;
   /** The cluster if it was created already. */
   currentCluster(): ClusterHandle | undefined;
+  /** Stops the learner's cluster (a workshop ended); the next cluster() starts a new one. */
+  release(): Promise<void>;
 }
 
 export interface Learners {
@@ -43,12 +48,25 @@ export interface Learners {
   get(id: string): Learner | undefined;
 }
 
+/** What learners did, for features that follow them (workshops). Listeners must not throw. */
+export type LearnerEvent =
+  | { kind: 'check'; learnerId: string; lab: string; step: string; passed: boolean; at: Date }
+  | { kind: 'solve'; learnerId: string; lab: string; step: string; at: Date };
+
+export interface LearnerEvents {
+  emit(event: LearnerEvent): void;
+  subscribe(listener: (event: LearnerEvent) => void): () => void;
+}
+
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, learner: Learner) => void;
 
 export interface ServerContext {
   config: ServerConfig;
   driver: ClusterDriver;
   learners: Learners;
+  /** A new session for the caller: its learner id, and how to hand it over (sets the cookie). */
+  newSession(): { learnerId: string; sendTo(reply: FastifyReply): void };
+  events: LearnerEvents;
   logger: Logger;
   /**
    * Register a WebSocket endpoint. The shell has already checked the Origin and the session

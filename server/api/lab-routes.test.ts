@@ -42,7 +42,7 @@ function stepReport(status: 'passed' | 'failed', checks: CheckResult[], failure?
 const handle = { id: 'c1' } as unknown as ClusterHandle;
 
 function fakeLearner(id: string): Learner {
-  return { id, homeDir: '/tmp', cluster: async () => handle, currentCluster: () => handle };
+  return { id, homeDir: '/tmp', cluster: async () => handle, currentCluster: () => handle, release: async () => {} };
 }
 
 interface Harness {
@@ -86,6 +86,7 @@ async function harness(): Promise<Harness> {
         return typeof who === 'string' ? fakeLearner(who) : undefined;
       },
     },
+    events: { emit: () => {}, subscribe: () => () => {} },
     logger: pino({ level: 'silent' }),
     onClose: (fn: () => unknown) => closers.push(fn),
   } as unknown as ServerContext;

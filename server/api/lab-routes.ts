@@ -135,17 +135,19 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
         }
         const report = toCheckReport(raw, lab, step, Date.now() - started);
         store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
+        ctx.events.emit({ kind: 'check', learnerId: learner.id, lab: labId, step, passed: report.passed, at: new Date() });
         return report;
       });
     });
 
     scope.get('/api/labs/:lab/steps/:step/solution', async (req): Promise<StepSolutionView> => {
       const { lab: labId, step } = parse(stepParams, req.params, 'path');
-      learnerOf(req);
+      const learner = learnerOf(req);
       const lab = labOf(labId);
       assertStep(lab, step);
       const commands = toSolutionCommands(runner.solutionFor(lab, step));
       if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
+      ctx.events.emit({ kind: 'solve', learnerId: learner.id, lab: labId, step, at: new Date() });
       return { lab: labId, step, commands };
     });
 

@@ -183,6 +183,13 @@ class LearnerSession implements Learner {
     return this.handle;
   }
 
+  /** Stops the cluster (a workshop ended) and tells the registry; the next cluster() starts a new one. */
+  async release(): Promise<void> {
+    const had = this.clusterPromise !== undefined;
+    await this.destroy();
+    if (had) this.registry.clusterReleased();
+  }
+
   /** Destroys the cluster; with `home`, the home directory too. */
   async destroy(home = false): Promise<void> {
     const pending = this.clusterPromise;
@@ -311,6 +318,10 @@ export class LearnerRegistry implements Learners {
     // Sessions not seen for much longer are forgotten; a returning visitor simply gets a new one.
     this.options.sessions.forgetOlderThan(this.now() - Math.max(this.limits.idleMs * 24 * 30, 30 * 24 * 3600_000));
     return reclaimed;
+  }
+
+  clusterReleased(): void {
+    this.clusters = Math.max(0, this.clusters - 1);
   }
 
   async closeAll(): Promise<void> {

@@ -1,5 +1,6 @@
 // `meshlab serve`: what `npm start` runs. Builds the site if needed, then serves site, API and
 // terminals on one port, with a cluster per visitor from the chosen driver.
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createSiteServer, type RouteModule } from '../../api/app.ts';
@@ -54,7 +55,8 @@ function maybe<T>(parse: (v: string) => T, raw: string | undefined): T | undefin
 async function loadRoutes(): Promise<RouteModule[]> {
   const { registerTerminalRoutes } = await import('../../api/terminal-routes.ts');
   const { registerLabRoutes } = await import('../../api/lab-routes.ts');
-  return [registerTerminalRoutes, registerLabRoutes];
+  const { registerWorkshopRoutes } = await import('../../api/workshop-routes.ts');
+  return [registerTerminalRoutes, registerLabRoutes, registerWorkshopRoutes];
 }
 
 export function register(program: Command): void {
@@ -128,6 +130,7 @@ export function register(program: Command): void {
           clustersPerMinute: opts.clustersPerMinute,
           clustersPerSessionPerMinute: opts.clustersPerSessionPerMinute,
         },
+        instructorToken: process.env.MESHLAB_INSTRUCTOR_TOKEN || randomBytes(24).toString('base64url'),
       };
       logger.info({ descriptors, hosts: ['localhost', '127.0.0.1', '[::1]', ...opts.allowHost], publicUrl: opts.publicUrl }, 'limits');
       const server = await createSiteServer({ config, driver, logger, routes: await loadRoutes() });
@@ -149,5 +152,6 @@ export function register(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       console.log(`meshlab is ready: ${server.url}  (driver: ${driver.name}; Ctrl-C to stop)`);
+      console.log(`instructor token: ${process.env.MESHLAB_INSTRUCTOR_TOKEN ? '(from MESHLAB_INSTRUCTOR_TOKEN)' : config.instructorToken}  (dashboard: ${server.url}/workshop/instructor)`);
     });
 }

@@ -1,0 +1,330 @@
+// The workshop API on the real site server (fake cluster driver and lab runner): seats, codes,
+// ownership, the live dashboard, reset, broadcast, export and a restart of the server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+import type { StepReport } from '../protocol/runner-events.ts';
+import type { Lab } from '../runner/lab.ts';
+import { createSiteServer, type SiteServer } from './app.ts';
+import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
+import { SESSION_COOKIE } from './learners.ts';
+import { ATTENDEE_WS_PATH, DASHBOARD_WS_PATH, registerWorkshopRoutesWith } from './workshop-routes.ts';
+
+const TOKEN = 'instructor-token-for-tests-0123456789';
+const LAB = { id: 'ingress-gateway', requires: {}, steps: [{ id: 'deploy-httpbin' }, { id: 'gateway' }] } as unknown as Lab;
+const stepsOf = (lab: string) => (lab === LAB.id ? LAB.steps.map((s) => s.id) : []);
+
+function fakeDriver(): ClusterDriver & { resets: string[]; destroyed: string[] } {
+  let n = 0;
+  const d = {
+    name: 'embedded' as const,
+    parallel: true,
+    resets: [] as string[],
+    destroyed: [] as string[],
+    async preflight() {
+      return { ok: true, problems: [] };
+    },
+    async create(): Promise<ClusterHandle> {
+      const id = `c${++n}`;
+      return {
+        id,
+        driver: 'embedded',
+        kubeconfigPath: '/nonexistent',
+        ingress: { host: '127.0.0.1', port: 31000 + n },
+        shellEnv: () => ({}),
+        reset: async () => void d.resets.push(id),
+        destroy: async () => void d.destroyed.push(id),
+      };
+    },
+  };
+  return d;
+}
+
+/** Checks pass for a learner once `passing` holds their cluster id. */
+function fakeRunner(passing: Set<string>): LabRunner {
+  return {
+    loadLabs: () => [LAB],
+    async checkStep(handle, _lab, step): Promise<StepReport> {
+      const ok = passing.has(handle.id);
+      return { id: step, title: { 'zh-Hans': step, en: step }, status: ok ? 'passed' : 'failed', durationMs: 1, commands: [], checks: [] } as unknown as StepReport;
+    },
+    solutionFor: () => [{ run: 'kubectl get pods', exitCode: [0], deliberateWaitSeconds: 0 }],
+    resetLab: async () => undefined,
+  };
+}
+
+interface Client {
+  cookie: string;
+  call(method: string, path: string, body?: unknown, bearer?: string): Promise<{ status: number; json: any; text: string; setCookie: string | null }>;
+}
+
+function client(base: () => string, cookie = ''): Client {
+  const c: Client = {
+    cookie,
+    async call(method, path, body, bearer) {
+      const headers: Record<string, string> = { origin: base() };
+      if (c.cookie) headers.cookie = c.cookie;
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (bearer) headers.authorization = `Bearer ${bearer}`;
+      const res = await fetch(`${base()}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const setCookie = res.headers.get('set-cookie');
+      const m = setCookie && new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(setCookie);
+      if (m) c.cookie = `${SESSION_COOKIE}=${m[1]}`;
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, json, text, setCookie };
+    },
+  };
+  return c;
+}
+
+function socket(base: string, path: string, cookie: string): Promise<{ ws: WebSocket; messages: any[]; next(pred: (m: any) => boolean): Promise<any> }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}${path}`, { headers: { origin: base, cookie } });
+    const messages: any[] = [];
+    const waiters: { pred: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+    ws.on('message', (data) => {
+      const m = JSON.parse(String(data));
+      messages.push(m);
+      for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+    });
+    ws.on('open', () =>
+      resolve({
+        ws,
+        messages,
+        next: (pred) =>
+          new Promise((res, rej) => {
+            const seen = messages.find(pred);
+            if (seen) return res(seen);
+            waiters.push({ pred, resolve: res });
+            setTimeout(() => rej(new Error(`no matching message; got ${JSON.stringify(messages.map((x) => x.type))}`)), 3000);
+          }),
+      }),
+    );
+    ws.on('error', reject);
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+  });
+}
+
+describe('workshop API', () => {
+  let dir: string;
+  let server: SiteServer;
+  let driver: ReturnType<typeof fakeDriver>;
+  const passing = new Set<string>();
+
+  async function start(): Promise<SiteServer> {
+    return createSiteServer({
+      config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, instructorToken: TOKEN },
+      driver,
+      logger: pino({ level: 'silent' }),
+      routes: [(app, ctx) => registerLabRoutesWith(app, ctx, { runner: fakeRunner(passing) }), (app, ctx) => registerWorkshopRoutesWith(app, ctx, { stepsOf })],
+    });
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meshlab-workshops-'));
+    driver = fakeDriver();
+    server = await start();
+  });
+
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const base = () => server.url.replace('localhost', '127.0.0.1');
+  const instructor = () => client(base);
+  /** A browser on the dashboard page: it has a session cookie like every page visitor. */
+  async function dashboardSocket() {
+    const page = instructor();
+    await page.call('GET', '/api/session');
+    return socket(base(), DASHBOARD_WS_PATH, page.cookie);
+  }
+
+  async function createWorkshop(seats: number): Promise<{ id: string; joinCode: string; joinUrl: string }> {
+    const res = await instructor().call('POST', '/api/workshops', { title: 'Ingress and egress', labs: ['ingress-gateway'], seats }, TOKEN);
+    expect(res.status, res.text).toBe(201);
+    return res.json;
+  }
+
+  async function joinAs(code: string, name: string): Promise<Client & { attendeeId: string; workshopId: string }> {
+    const c = client(base);
+    const res = await c.call('POST', '/api/workshops/join', { code, name });
+    expect(res.status, res.text).toBe(200);
+    return Object.assign(c, res.json as { attendeeId: string; workshopId: string });
+  }
+
+  it('answers 401 on every instructor route without the token, and with a wrong one', async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const routes: [string, string, unknown?][] = [
+      ['POST', '/api/workshops', { title: 't', labs: ['ingress-gateway'], seats: 1 }],
+      ['GET', '/api/workshops'],
+      ['GET', `/api/workshops/${w.id}`],
+      ['POST', `/api/workshops/${w.id}/attendees/${a.attendeeId}/reset`],
+      ['POST', `/api/workshops/${w.id}/broadcast`, { message: 'hi' }],
+      ['POST', `/api/workshops/${w.id}/revoke`],
+      ['POST', `/api/workshops/${w.id}/extend`, { endsAt: new Date(Date.now() + 3600_000).toISOString() }],
+      ['GET', `/api/workshops/${w.id}/export.csv`],
+      ['GET', `/api/workshops/${w.id}/export.json`],
+      ['DELETE', `/api/workshops/${w.id}`],
+    ];
+    for (const [method, path, body] of routes) {
+      expect((await a.call(method, path, body)).status, `${method} ${path}`).toBe(401);
+      expect((await a.call(method, path, body, 'wrong-token')).status, `${method} ${path} wrong token`).toBe(401);
+    }
+  });
+
+  it('validates bodies with clear errors', async () => {
+    const bad = await instructor().call('POST', '/api/workshops', { title: 'x', labs: ['no-such-lab'], seats: 3 }, TOKEN);
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toContain('no-such-lab');
+    const seats = await instructor().call('POST', '/api/workshops', { title: 'x', labs: ['ingress-gateway'], seats: 0 }, TOKEN);
+    expect(seats.status).toBe(400);
+    expect(seats.json.error).toContain('seats');
+    const noName = await client(base).call('POST', '/api/workshops/join', { code: 'ABCDEF', name: '  ' });
+    expect(noName.status).toBe(400);
+    expect(noName.json.error).toContain('name');
+  });
+
+  it('gives exactly `seats` of many concurrent joins a seat and 409 to the rest', async () => {
+    const w = await createWorkshop(5);
+    const results = await Promise.all(Array.from({ length: 14 }, (_, i) => client(base).call('POST', '/api/workshops/join', { code: w.joinCode, name: `p${i}` })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(9);
+    const view = await instructor().call('GET', `/api/workshops/${w.id}`, undefined, TOKEN);
+    expect(view.json.attendees).toHaveLength(5);
+  });
+
+  it('refuses unknown codes and, once revoked, the workshop code (403); a joined attendee rejoins without a new seat', async () => {
+    const w = await createWorkshop(3);
+    expect((await client(base).call('POST', '/api/workshops/join', { code: 'ZZZZZZ', name: 'x' })).status).toBe(403);
+    const a = await joinAs(w.joinCode.toLowerCase(), 'Ada');
+    const again = await a.call('POST', '/api/workshops/join', { code: w.joinCode, name: 'Ada' });
+    expect(again.json).toMatchObject({ attendeeId: a.attendeeId, rejoined: true });
+    expect((await instructor().call('POST', `/api/workshops/${w.id}/revoke`, undefined, TOKEN)).status).toBe(200);
+    const late = await client(base).call('POST', '/api/workshops/join', { code: w.joinCode, name: 'late' });
+    expect(late.status).toBe(403);
+    expect(late.json.error).toContain('revoked');
+  });
+
+  it("answers 403 to an attendee on another attendee's hand, results; their own terminal and lab are the caller's session alone", async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const b = await joinAs(w.joinCode, 'Bob');
+    expect(a.cookie).not.toBe(b.cookie);
+    expect((await a.call('POST', `/api/workshops/${w.id}/attendees/${b.attendeeId}/hand`, { raised: true })).status).toBe(403);
+    expect((await a.call('GET', `/api/workshops/${w.id}/attendees/${b.attendeeId}/results`)).status).toBe(403);
+    expect((await a.call('GET', `/api/workshops/${w.id}/attendees/${a.attendeeId}/results`)).status).toBe(200);
+    expect((await a.call('GET', `/api/workshops/${w.id}`)).status).toBe(401);
+    // Clusters: each attendee's session has its own.
+    const ca = await a.call('POST', '/api/cluster');
+    const cb = await b.call('POST', '/api/cluster');
+    expect(ca.json.id).not.toBe(cb.json.id);
+    // The attendee socket carries only the caller's own banner.
+    const sa = await socket(base(), ATTENDEE_WS_PATH, a.cookie);
+    const first = await sa.next((m) => m.type === 'banner');
+    expect(first.attendee.id).toBe(a.attendeeId);
+    expect(JSON.stringify(first)).not.toContain(b.attendeeId);
+    sa.ws.close();
+  });
+
+  it('pushes the grid to the dashboard as an attendee runs a Check, raises a hand and is reset without touching others', async () => {
+    const w = await createWorkshop(3);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const b = await joinAs(w.joinCode, 'Bob');
+    const dash = await dashboardSocket();
+    dash.ws.send(JSON.stringify({ token: TOKEN, workshopId: w.id }));
+    await dash.next((m) => m.type === 'workshop' && m.workshop.attendees.length === 2);
+
+    const ca = (await a.call('POST', '/api/cluster')).json.id as string;
+    const cb = (await b.call('POST', '/api/cluster')).json.id as string;
+    expect((await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check')).json.passed).toBe(false);
+    const failed = await dash.next((m) => m.workshop?.attendees.find((x: any) => x.id === a.attendeeId)?.failedChecks === 1);
+    expect(failed.workshop.attendees.find((x: any) => x.id === a.attendeeId).steps[0].state).toBe('failed');
+    passing.add(ca).add(cb);
+    await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check');
+    const passed = await dash.next((m) => m.workshop?.attendees.find((x: any) => x.id === a.attendeeId)?.stepsDone === 1);
+    expect(passed.workshop.attendees.find((x: any) => x.id === a.attendeeId)).toMatchObject({ lab: 'ingress-gateway', step: 'gateway', failedChecks: 1 });
+    await b.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check');
+
+    expect((await a.call('POST', `/api/workshops/${w.id}/attendees/${a.attendeeId}/hand`, { raised: true })).status).toBe(200);
+    await dash.next((m) => m.workshop?.attendees.find((x: any) => x.id === a.attendeeId)?.handRaised === true);
+
+    const reset = await instructor().call('POST', `/api/workshops/${w.id}/attendees/${a.attendeeId}/reset`, undefined, TOKEN);
+    expect(reset.json).toMatchObject({ reset: true, clusterReset: true });
+    expect(driver.resets).toEqual([ca]);
+    const after = (await instructor().call('GET', `/api/workshops/${w.id}`, undefined, TOKEN)).json;
+    expect(after.attendees.find((x: any) => x.id === a.attendeeId)).toMatchObject({ stepsDone: 0, failedChecks: 0, handRaised: false });
+    expect(after.attendees.find((x: any) => x.id === b.attendeeId)).toMatchObject({ stepsDone: 1 });
+    expect((await b.call('GET', '/api/labs/ingress-gateway/progress')).json.steps).toHaveLength(1);
+    expect((await a.call('GET', '/api/labs/ingress-gateway/progress')).json.steps).toHaveLength(0);
+    // The export keeps the history from before the reset.
+    const csv = await instructor().call('GET', `/api/workshops/${w.id}/export.csv`, undefined, TOKEN);
+    expect(csv.text.split('\r\n')[0]).toBe('attendee_id,attendee,lab,step,first_attempt_at,passed_at,attempts,solved_with_solve');
+    const adaRow = csv.text.split('\r\n').find((l) => l.startsWith(`${a.attendeeId},Ada,ingress-gateway,deploy-httpbin,`))!;
+    expect(adaRow.split(',')[6]).toBe('2');
+    dash.ws.close();
+  });
+
+  it('refuses the dashboard socket without the right token', async () => {
+    const w = await createWorkshop(1);
+    const dash = await dashboardSocket();
+    const closed = new Promise<number>((resolve) => dash.ws.on('close', (code) => resolve(code)));
+    dash.ws.send(JSON.stringify({ token: 'nope', workshopId: w.id }));
+    expect(await closed).toBe(4401);
+    expect(dash.messages).toHaveLength(0);
+  });
+
+  it('broadcasts to attendees and records Solve in the export', async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const b = await joinAs(w.joinCode, 'Bob');
+    const sa = await socket(base(), ATTENDEE_WS_PATH, a.cookie);
+    const sb = await socket(base(), ATTENDEE_WS_PATH, b.cookie);
+    expect((await instructor().call('POST', `/api/workshops/${w.id}/broadcast`, { message: 'Break in 5 minutes' }, TOKEN)).status).toBe(200);
+    for (const s of [sa, sb]) expect((await s.next((m) => m.type === 'message')).message.message).toBe('Break in 5 minutes');
+    const ca = (await a.call('POST', '/api/cluster')).json.id as string;
+    passing.add(ca);
+    await a.call('GET', '/api/labs/ingress-gateway/steps/deploy-httpbin/solution');
+    await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check');
+    const json = (await instructor().call('GET', `/api/workshops/${w.id}/export.json`, undefined, TOKEN)).json;
+    expect(json.results.find((r: any) => r.attendeeId === a.attendeeId && r.step === 'deploy-httpbin')).toMatchObject({ attempts: 1, solvedWithSolve: true });
+    expect(json.results.find((r: any) => r.attendeeId === b.attendeeId && r.step === 'deploy-httpbin')).toMatchObject({ attempts: 0, passedAt: null });
+    sa.ws.close();
+    sb.ws.close();
+  });
+
+  it('keeps workshops, attendees and progress across a restart; ending stops environments and keeps results', async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const ca = (await a.call('POST', '/api/cluster')).json.id as string;
+    passing.add(ca);
+    await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check');
+    await server.close();
+    server = await start();
+    const me = await a.call('GET', '/api/workshops/me');
+    expect(me.status).toBe(200);
+    expect(me.json).toMatchObject({ attendee: { id: a.attendeeId, name: 'Ada' }, workshop: { id: w.id }, environment: { rebuilt: true } });
+    const view = (await instructor().call('GET', `/api/workshops/${w.id}`, undefined, TOKEN)).json;
+    expect(view.attendees.find((x: any) => x.id === a.attendeeId)).toMatchObject({ stepsDone: 1, step: 'gateway' });
+    expect((await a.call('GET', '/api/labs/ingress-gateway/progress')).json.steps[0]).toMatchObject({ step: 'deploy-httpbin', status: 'passed' });
+
+    const ca2 = (await a.call('POST', '/api/cluster')).json.id as string;
+    const ended = await instructor().call('DELETE', `/api/workshops/${w.id}`, undefined, TOKEN);
+    expect(ended.json).toMatchObject({ ended: true });
+    expect(driver.destroyed).toContain(ca2);
+    expect((await client(base).call('POST', '/api/workshops/join', { code: w.joinCode, name: 'late' })).status).toBe(403);
+    const results = (await instructor().call('GET', `/api/workshops/${w.id}/export.json`, undefined, TOKEN)).json.results;
+    expect(results.find((r: any) => r.step === 'deploy-httpbin').passedAt).not.toBeNull();
+  });
+});

@@ -1,0 +1,415 @@
+// The workshop API. Instructor routes take `Authorization: Bearer <instructor token>` (401
+// without it); attendee routes act only on the caller's own attendee (403 otherwise).
+//   POST   /api/workshops                                  create { title, labs, seats, endsAt? }
+//   GET    /api/workshops                                  list
+//   GET    /api/workshops/:id                              the workshop and its attendees
+//   POST   /api/workshops/:id/attendees/:attendeeId/reset  reset one attendee's environment
+//   POST   /api/workshops/:id/broadcast                    { message } to every attendee
+//   POST   /api/workshops/:id/revoke                       stop new joins with the code
+//   POST   /api/workshops/:id/extend                       { endsAt }
+//   GET    /api/workshops/:id/export.csv | export.json     results per attendee and step
+//   DELETE /api/workshops/:id                              end: stop every environment, keep results
+//   POST   /api/workshops/join                             { code, name } → session cookie
+//   GET    /api/workshops/me                               the caller's workshop, banner and messages
+//   POST   /api/workshops/:id/attendees/:attendeeId/hand   { raised } (own attendee, or instructor)
+//   GET    /api/workshops/:id/attendees/:attendeeId/results  own results (or instructor)
+// WebSockets: /api/workshops/live (dashboard: first message { token, workshopId }) and
+// /api/workshops/attendee-live (the caller's own banner and messages).
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
+import { ProgressStore } from '../store/progress-store.ts';
+import { attendeeRows, resultRows, toCsv, type LabSteps } from '../workshops/results.ts';
+import { SqliteWorkshopStore } from '../workshops/sqlite-workshop-store.ts';
+import type { Attendee, Workshop, WorkshopStore } from '../workshops/workshop-store.ts';
+import type { Learner, ServerContext } from './context.ts';
+
+export const DASHBOARD_WS_PATH = '/api/workshops/live';
+export const ATTENDEE_WS_PATH = '/api/workshops/attendee-live';
+const MAX_WS_MESSAGE = 4 * 1024;
+const AUTH_TIMEOUT_MS = 5_000;
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ApiError(400, `invalid ${what}${issue?.path.length ? ` field "${issue.path.join('.')}"` : ''}: ${issue?.message ?? 'malformed'}`);
+  }
+  return result.data;
+}
+
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time such as 2026-12-02T17:00:00Z');
+const uuid = z.string().regex(/^[0-9a-f-]{36}$/, 'must be an id as the API returned it');
+const createBody = z.object({
+  title: z.string().trim().min(1).max(200),
+  labs: z.array(z.string().regex(LAB_ID_PATTERN, `must be ${LAB_ID_RULE}`)).min(1).max(20),
+  seats: z.number().int().min(1).max(500),
+  endsAt: isoTime.optional(),
+}).strict();
+const joinBody = z.object({
+  code: z.string().trim().regex(/^[A-Za-z0-9]{4,12}$/, 'must be the join code the instructor shows (letters and digits)'),
+  name: z.string().trim().min(1, 'a display name is needed').max(60).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters'),
+}).strict();
+const workshopParams = z.object({ id: uuid });
+const attendeeParams = z.object({ id: uuid, attendeeId: uuid });
+const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) }).strict();
+const extendBody = z.object({ endsAt: isoTime }).strict();
+const handBody = z.object({ raised: z.boolean() }).strict();
+const dashboardHello = z.object({ token: z.string().max(200), workshopId: uuid }).strict();
+
+export interface WorkshopRoutesOptions {
+  store?: WorkshopStore;
+  progress?: ProgressStore;
+  /** The steps of a lab, in order; defaults to the project's labs. */
+  stepsOf?: LabSteps;
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function projectLabSteps(labsDir: string): Promise<LabSteps> {
+  const { loadLabs } = await import('../runner/index.ts');
+  const labs = new Map((await loadLabs(labsDir)).map((lab) => [lab.id, lab.steps.map((s) => s.id)]));
+  return (lab) => labs.get(lab) ?? [];
+}
+
+export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: ServerContext, options: WorkshopRoutesOptions = {}): Promise<void> {
+  const store = options.store ?? SqliteWorkshopStore.open(ctx.config.dataDir);
+  const progress = options.progress ?? ProgressStore.open(ctx.config.dataDir);
+  const stepsOf = options.stepsOf ?? (await projectLabSteps(ctx.config.labsDir));
+  const startedAt = new Date().toISOString();
+  // Open sockets are connections, not state: every message is recomputed from the store.
+  const dashboards = new Map<string, Set<WebSocket>>();
+  const attendeeSockets = new Map<string, Set<WebSocket>>();
+  ctx.onClose(() => {
+    for (const set of [...dashboards.values(), ...attendeeSockets.values()]) for (const ws of set) ws.terminate();
+    store.close();
+    progress.close();
+  });
+
+  function instructor(req: FastifyRequest): void {
+    const header = req.headers.authorization ?? '';
+    const token = /^Bearer (.+)$/.exec(header)?.[1];
+    if (!ctx.config.instructorToken) throw new ApiError(401, 'instructor routes are off: start the server with MESHLAB_INSTRUCTOR_TOKEN set (meshlab serve prints one otherwise)');
+    if (!token || !sameToken(token, ctx.config.instructorToken)) throw new ApiError(401, 'this route needs the instructor token: Authorization: Bearer <token printed by meshlab serve>');
+  }
+
+  function isInstructor(req: FastifyRequest): boolean {
+    try {
+      instructor(req);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function workshopOf(id: string): Workshop {
+    const w = store.get(id);
+    if (!w) throw new ApiError(404, `there is no workshop ${id}`);
+    return w;
+  }
+
+  function learnerOf(req: FastifyRequest): Learner {
+    const learner = ctx.learners.fromRequest(req.raw);
+    if (!learner) throw new ApiError(401, 'no session: reload the page to get one');
+    return learner;
+  }
+
+  /** The attendee a route names, if the caller is that attendee or the instructor; 403 otherwise. */
+  function ownAttendee(req: FastifyRequest, workshopId: string, attendeeId: string): Attendee {
+    if (isInstructor(req)) {
+      const a = store.attendee(workshopId, attendeeId);
+      if (!a) throw new ApiError(404, 'there is no such attendee in this workshop');
+      return a;
+    }
+    const learner = ctx.learners.fromRequest(req.raw);
+    const a = store.attendee(workshopId, attendeeId);
+    // The same answer whether the attendee exists or not: ids of others are not probeable.
+    if (!learner || !a || a.learnerId !== learner.id) throw new ApiError(403, 'this is not your attendee: you can only act on your own');
+    return a;
+  }
+
+  function view(w: Workshop) {
+    const attendees = store.attendees(w.id);
+    const rows = attendeeRows(w, attendees, store.checks(w.id), stepsOf);
+    return {
+      id: w.id,
+      title: w.title,
+      labs: w.labs,
+      seats: w.seats,
+      endsAt: w.endsAt,
+      endedAt: w.endedAt,
+      joinCode: w.joinCode,
+      codeRevoked: w.codeRevoked,
+      steps: w.labs.flatMap((lab) => stepsOf(lab).map((step) => ({ lab, step }))),
+      attendees: rows,
+    };
+  }
+
+  function banner(a: Attendee) {
+    const w = store.get(a.workshopId)!;
+    return {
+      workshop: { id: w.id, title: w.title, labs: w.labs, endsAt: w.endsAt, endedAt: w.endedAt },
+      attendee: { id: a.id, name: a.name, handRaised: a.handRaised },
+      messages: store.messages(w.id).slice(-20),
+    };
+  }
+
+  function send(ws: WebSocket, message: unknown): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  function pushDashboard(workshopId: string): void {
+    const sockets = dashboards.get(workshopId);
+    if (!sockets?.size) return;
+    const w = store.get(workshopId);
+    if (!w) return;
+    const message = { type: 'workshop', workshop: view(w) };
+    for (const ws of sockets) send(ws, message);
+  }
+
+  function pushAttendee(attendeeId: string, message: unknown): void {
+    for (const ws of attendeeSockets.get(attendeeId) ?? []) send(ws, message);
+  }
+
+  function pushAllAttendees(workshopId: string, make: (a: Attendee) => unknown): void {
+    for (const a of store.attendees(workshopId)) pushAttendee(a.id, make(a));
+  }
+
+  ctx.events.subscribe((event) => {
+    const a = store.attendeeOfLearner(event.learnerId);
+    if (!a) return;
+    const w = store.get(a.workshopId);
+    if (!w || !w.labs.includes(event.lab)) return;
+    if (event.kind === 'solve') store.recordSolve(a.id, event.lab, event.step, event.at);
+    else store.recordCheck({ attendeeId: a.id, lab: event.lab, step: event.step, passed: event.passed, solved: store.solveUsed(a.id, event.lab, event.step), at: event.at.toISOString() });
+    store.touch(a.id, event.at);
+    pushDashboard(a.workshopId);
+  });
+
+  async function stopEnvironment(a: Attendee): Promise<void> {
+    await ctx.learners.get(a.learnerId)?.release();
+  }
+
+  await app.register(async (scope) => {
+    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply: FastifyReply) => {
+      if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
+      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+      ctx.logger.error({ err, url: req.url }, 'workshop route failed');
+      return reply.code(500).send({ error: `internal error: ${err.message}` });
+    });
+
+    scope.post('/api/workshops', async (req, reply) => {
+      instructor(req);
+      const body = parse(createBody, req.body, 'body');
+      const unknown = body.labs.filter((lab) => stepsOf(lab).length === 0);
+      if (unknown.length) throw new ApiError(400, `invalid body field "labs": there is no lab ${unknown.map((l) => `"${l}"`).join(', ')}`);
+      if (body.endsAt && Date.parse(body.endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
+      const w = store.create({ title: body.title, labs: body.labs, seats: body.seats, endsAt: body.endsAt ? new Date(body.endsAt).toISOString() : null });
+      const origin = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+      return reply.code(201).send({ id: w.id, joinCode: w.joinCode, joinUrl: `${origin}/workshop/join?code=${w.joinCode}` });
+    });
+
+    scope.get('/api/workshops', async (req) => {
+      instructor(req);
+      return { workshops: store.list().map((w) => ({ id: w.id, title: w.title, seats: w.seats, endsAt: w.endsAt, endedAt: w.endedAt, joinCode: w.joinCode, attendees: store.attendees(w.id).length })) };
+    });
+
+    // Static paths before `/:id` so they are not taken for ids.
+    scope.post('/api/workshops/join', async (req, reply) => {
+      const { code, name } = parse(joinBody, req.body, 'body');
+      const current = ctx.learners.fromRequest(req.raw);
+      const mine = current && store.attendeeOfLearner(current.id);
+      const codeWorkshop = store.list().find((w) => w.joinCode === code.toUpperCase());
+      if (mine && codeWorkshop && mine.workshopId === codeWorkshop.id) {
+        return { workshopId: mine.workshopId, attendeeId: mine.id, rejoined: true };
+      }
+      // A fresh session for the attendee: their environment starts empty, whatever the browser had.
+      const session = ctx.newSession();
+      const result = store.join(code, session.learnerId, name);
+      if (!result.ok) {
+        if (result.reason === 'full') throw new ApiError(409, 'this workshop has no seat left: ask the instructor');
+        if (result.reason === 'ended') throw new ApiError(403, 'this workshop has ended');
+        throw new ApiError(403, 'this code is not valid (unknown or revoked): check it with the instructor');
+      }
+      session.sendTo(reply);
+      pushDashboard(result.attendee.workshopId);
+      return { workshopId: result.attendee.workshopId, attendeeId: result.attendee.id, rejoined: false };
+    });
+
+    scope.get('/api/workshops/me', async (req) => {
+      const learner = learnerOf(req);
+      const a = store.attendeeOfLearner(learner.id);
+      if (!a) throw new ApiError(404, 'you have not joined a workshop');
+      store.touch(a.id);
+      // After a restart the in-memory environment is gone; it is rebuilt on first use.
+      const lost = !learner.currentCluster() && a.lastActiveAt < startedAt;
+      return { ...banner(a), environment: lost ? { rebuilt: true, message: 'Your environment was lost (the server restarted) and is being rebuilt; your progress is kept.' } : { rebuilt: false } };
+    });
+
+    scope.get('/api/workshops/:id', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      return view(workshopOf(id));
+    });
+
+    scope.post('/api/workshops/:id/attendees/:attendeeId/hand', async (req) => {
+      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+      const a = ownAttendee(req, id, attendeeId);
+      const { raised } = parse(handBody, req.body, 'body');
+      store.setHand(a.id, raised);
+      store.touch(a.id);
+      pushDashboard(id);
+      pushAttendee(a.id, { type: 'banner', ...banner(store.attendee(id, a.id)!) });
+      return { attendeeId: a.id, handRaised: raised };
+    });
+
+    scope.get('/api/workshops/:id/attendees/:attendeeId/results', async (req) => {
+      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+      const a = ownAttendee(req, id, attendeeId);
+      const w = workshopOf(id);
+      return { results: resultRows(w, [a], store.checks(id), stepsOf) };
+    });
+
+    scope.post('/api/workshops/:id/attendees/:attendeeId/reset', async (req) => {
+      instructor(req);
+      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+      const w = workshopOf(id);
+      const a = store.attendee(id, attendeeId);
+      if (!a) throw new ApiError(404, 'there is no such attendee in this workshop');
+      const handle = ctx.learners.get(a.learnerId)?.currentCluster();
+      if (handle) await handle.reset();
+      for (const lab of w.labs) progress.clear(a.learnerId, lab);
+      store.markReset(a.id);
+      store.setHand(a.id, false);
+      store.audit(id, a.id, 'reset', 'the instructor reset the environment');
+      pushDashboard(id);
+      pushAttendee(a.id, { type: 'reset', message: 'The instructor reset your environment.' });
+      return { attendeeId: a.id, reset: true, clusterReset: Boolean(handle) };
+    });
+
+    scope.post('/api/workshops/:id/broadcast', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      workshopOf(id);
+      const { message } = parse(broadcastBody, req.body, 'body');
+      const m = store.broadcast(id, message);
+      pushAllAttendees(id, () => ({ type: 'message', message: m }));
+      return m;
+    });
+
+    scope.post('/api/workshops/:id/revoke', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      workshopOf(id);
+      store.revokeCode(id);
+      pushDashboard(id);
+      return { id, codeRevoked: true };
+    });
+
+    scope.post('/api/workshops/:id/extend', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      const w = workshopOf(id);
+      if (w.endedAt) throw new ApiError(409, 'this workshop has ended');
+      const { endsAt } = parse(extendBody, req.body, 'body');
+      if (Date.parse(endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
+      store.extend(id, new Date(endsAt).toISOString());
+      pushDashboard(id);
+      pushAllAttendees(id, (a) => ({ type: 'banner', ...banner(a) }));
+      return { id, endsAt: store.get(id)!.endsAt };
+    });
+
+    scope.get('/api/workshops/:id/export.csv', async (req, reply) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      const w = workshopOf(id);
+      const csv = toCsv(resultRows(w, store.attendees(id), store.checks(id), stepsOf));
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="workshop-${id}.csv"`).send(csv);
+    });
+
+    scope.get('/api/workshops/:id/export.json', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      const w = workshopOf(id);
+      return { workshop: { id: w.id, title: w.title, labs: w.labs }, results: resultRows(w, store.attendees(id), store.checks(id), stepsOf), audit: store.auditLog(id) };
+    });
+
+    scope.delete('/api/workshops/:id', async (req) => {
+      instructor(req);
+      const { id } = parse(workshopParams, req.params, 'path');
+      workshopOf(id);
+      const ended = store.end(id);
+      const attendees = store.attendees(id);
+      const stopped = await Promise.allSettled(attendees.map(stopEnvironment));
+      pushDashboard(id);
+      pushAllAttendees(id, () => ({ type: 'ended', message: 'The workshop has ended. Thank you!' }));
+      return { id, ended: true, alreadyEnded: !ended, environmentsStopped: stopped.filter((s) => s.status === 'fulfilled').length };
+    });
+  });
+
+  const dashboardWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
+  ctx.onUpgrade(DASHBOARD_WS_PATH, (req, socket, head) => {
+    dashboardWss.handleUpgrade(req, socket, head, (ws) => {
+      // Browsers cannot set headers on a WebSocket: the token comes as the first message.
+      const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
+      ws.once('message', (data) => {
+        clearTimeout(timer);
+        let hello: z.infer<typeof dashboardHello>;
+        try {
+          hello = dashboardHello.parse(JSON.parse(String(data)));
+        } catch {
+          return ws.close(4400, 'the first message must be { token, workshopId }');
+        }
+        if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
+        const w = store.get(hello.workshopId);
+        if (!w) return ws.close(4404, 'no such workshop');
+        let set = dashboards.get(w.id);
+        if (!set) dashboards.set(w.id, (set = new Set()));
+        set.add(ws);
+        ws.on('close', () => set.delete(ws));
+        send(ws, { type: 'workshop', workshop: view(w) });
+      });
+    });
+  });
+
+  const attendeeWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
+  ctx.onUpgrade(ATTENDEE_WS_PATH, (req, socket, head, learner) => {
+    const a = store.attendeeOfLearner(learner.id);
+    if (!a) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    attendeeWss.handleUpgrade(req, socket, head, (ws) => {
+      let set = attendeeSockets.get(a.id);
+      if (!set) attendeeSockets.set(a.id, (set = new Set()));
+      set.add(ws);
+      ws.on('close', () => set.delete(ws));
+      ws.on('message', () => ws.close(4400, 'this socket only listens'));
+      send(ws, { type: 'banner', ...banner(a) });
+    });
+  });
+  ctx.onClose(() => {
+    dashboardWss.close();
+    attendeeWss.close();
+  });
+}
+
+/** The route module `meshlab serve` loads. */
+export async function registerWorkshopRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
+  await registerWorkshopRoutesWith(app, ctx);
+}
