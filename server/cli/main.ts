@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { PROJECT_ROOT } from '../tools/binaries.ts';
 
-const COMMANDS = ['serve', 'cluster', 'verify', 'new', 'doctor'] as const;
+const COMMANDS = ['serve', 'cluster', 'verify', 'new', 'doctor', 'analyze'] as const;
 
 async function main(): Promise<void> {
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
