@@ -8,7 +8,18 @@ const dest = { route: [{ destination: { host: 'httpbin' } }] };
 describe('VirtualService', () => {
   const cases: [string, Record<string, unknown>, string[]][] = [
     ['valid', { hosts: ['httpbin'], http: [dest] }, []],
-    ['no hosts', { http: [dest] }, ['virtual service must have at least one host']],
+    // A VirtualService without hosts is a delegate (istio.io virtual-service reference, "Delegate").
+    ['no hosts: a delegate', { http: [dest] }, []],
+    ['delegate bound to a gateway', { gateways: ['gw'], http: [dest] }, ['delegate virtual service must have no gateways specified']],
+    ['delegate with a tcp route', { tcp: [dest] }, ['delegate virtual service must have no tcp route specified']],
+    // Regexes are RE2, with Go's messages (pkg/config/validation validateStringMatchRegexp).
+    ['uri regex missing ]', { hosts: ['h'], http: [{ ...dest, match: [{ uri: { regex: '[a-z' } }] }] }, ['"uri": error parsing regexp: missing closing ]: `[a-z`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)']],
+    ['look-ahead is not RE2', { hosts: ['h'], http: [{ ...dest, match: [{ uri: { regex: '/(?=api)' } }] }] }, ['"uri": error parsing regexp: invalid or unsupported Perl syntax: `(?=`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)']],
+    ['header regex', { hosts: ['h'], http: [{ ...dest, match: [{ headers: { 'end-user': { regex: 'a(b' } } }] }] }, ['"headers": error parsing regexp: missing closing ): `a(b`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)']],
+    ['queryParams and authority regexes', { hosts: ['h'], http: [{ ...dest, match: [{ authority: { regex: '*x' }, queryParams: { v: { regex: 'a{2,1}' } } }] }] }, ['"authority": error parsing regexp: missing argument to repetition operator: `*`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)', '"queryParams": error parsing regexp: invalid repeat count: `{2,1}`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)']],
+    ['withoutHeaders * is a presence match', { hosts: ['h'], http: [{ ...dest, match: [{ withoutHeaders: { x: { regex: '*' } } }] }] }, []],
+    ['empty regex', { hosts: ['h'], http: [{ ...dest, match: [{ method: { regex: '' } }] }] }, ['"method": regex string match should not be empty']],
+    ['a regex JavaScript rejects but RE2 accepts', { hosts: ['h'], http: [{ ...dest, match: [{ uri: { regex: '(?i)/status' } }] }] }, []],
     ['* bound to mesh', { hosts: ['*'], http: [dest] }, ['wildcard host * is not allowed for virtual services bound to the mesh gateway']],
     ['* bound to a gateway is fine', { hosts: ['*'], gateways: ['gw'], http: [dest] }, []],
     ['no http/tcp/tls', { hosts: ['httpbin'] }, ['http, tcp or tls must be provided in virtual service']],

@@ -2,6 +2,7 @@
 // the messages of istio/istio pkg/config/validation: one error prints alone, several print as
 // "N errors occurred:\n\t* ...", all after "configuration is invalid: ".
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/admission.ts';
+import { RE2JS } from 're2js';
 import { parseDurationMs } from './match.ts';
 
 type Obj = Record<string, unknown>;
@@ -89,6 +90,24 @@ function validateDestination(d: Obj | undefined): string[] {
   return errs;
 }
 
+/**
+ * Istio's validateStringMatchRegexp: a StringMatch's regex compiled as Go's regexp (RE2) compiles
+ * it, with Go's error text and Istio's note, e.g.
+ * `"uri": error parsing regexp: missing closing ]: `[a-z`; Istio uses RE2 style regex-based match (...)`.
+ */
+export function validateStringMatchRegexp(sm: unknown, where: string): string | undefined {
+  if (!sm || typeof sm !== 'object' || !('regex' in sm)) return undefined;
+  const re = String((sm as Obj).regex ?? '');
+  if (re === '') return `${JSON.stringify(where)}: regex string match should not be empty`;
+  if (re.length > 1024) return `${JSON.stringify(where)}: regex is too large, max length allowed is 1024`;
+  try {
+    RE2JS.compile(re);
+    return undefined;
+  } catch (err) {
+    return `${JSON.stringify(where)}: ${(err as Error).message}; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)`;
+  }
+}
+
 function validateHttpRoute(r: Obj): string[] {
   const errs: string[] = [];
   const routes = (r.route as Obj[] | undefined) ?? [];
@@ -126,13 +145,23 @@ function validateHttpRoute(r: Obj): string[] {
   const retries = r.retries as Obj | undefined;
   if (retries && typeof retries.attempts === 'number' && retries.attempts < 0) errs.push('attempts cannot be negative');
   for (const m of (r.match as Obj[] | undefined) ?? []) {
-    const uri = m.uri as Obj | undefined;
-    if (uri && typeof uri.regex === 'string') {
-      try {
-        new RegExp(uri.regex);
-      } catch {
-        errs.push(`"${uri.regex}" is not a valid regex`);
-      }
+    for (const [, sm] of Object.entries((m.headers as Obj | undefined) ?? {})) {
+      const e = validateStringMatchRegexp(sm, 'headers');
+      if (e) errs.push(e);
+    }
+    for (const [, sm] of Object.entries((m.withoutHeaders as Obj | undefined) ?? {})) {
+      // `regex: "*"` is not RE2 here: Istio turns it into a presence match.
+      if ((sm as Obj | undefined)?.regex === '*') continue;
+      const e = validateStringMatchRegexp(sm, 'withoutHeaders');
+      if (e) errs.push(e);
+    }
+    for (const field of ['uri', 'scheme', 'method', 'authority']) {
+      const e = validateStringMatchRegexp(m[field], field);
+      if (e) errs.push(e);
+    }
+    for (const sm of Object.values((m.queryParams as Obj | undefined) ?? {})) {
+      const e = validateStringMatchRegexp(sm, 'queryParams');
+      if (e) errs.push(e);
     }
     if (m.port !== undefined) {
       const e = validatePort(m.port);
@@ -148,7 +177,13 @@ export function validateVirtualService(spec: Obj): string[] {
   const hosts = ((spec.hosts as unknown[] | undefined) ?? []).map(String);
   const gateways = ((spec.gateways as unknown[] | undefined) ?? []).map(String);
   const appliesToMesh = !gateways.length || gateways.includes('mesh');
-  if (!hosts.length) errs.push('virtual service must have at least one host');
+  // No hosts makes a delegate (PILOT_ENABLE_VIRTUAL_SERVICE_DELEGATE is on by default): a root
+  // VirtualService's `delegate:` pulls its http rules in, so it binds to no gateway of its own.
+  if (!hosts.length) {
+    if (gateways.length) errs.push('delegate virtual service must have no gateways specified');
+    if (((spec.tls as unknown[] | undefined) ?? []).length) errs.push('delegate virtual service must have no tls route specified');
+    if (((spec.tcp as unknown[] | undefined) ?? []).length) errs.push('delegate virtual service must have no tcp route specified');
+  }
   for (const h of hosts) {
     if (h === '*' && appliesToMesh) {
       errs.push('wildcard host * is not allowed for virtual services bound to the mesh gateway');
