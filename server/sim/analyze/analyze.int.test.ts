@@ -49,7 +49,7 @@ describe('meshlab analyze on the chapters’ final configurations', () => {
     expect(r.code).toBe(0);
   });
 
-  it('reports what real kubectl applied wrong, with istioctl’s lines and exit code', { timeout: 60_000 }, async () => {
+  it('reports what real kubectl applied wrong, with istioctl’s lines and exit code', { timeout: 180_000 }, async () => {
     const file = join(work, 'broken.yaml');
     writeFileSync(
       file,
@@ -77,5 +77,28 @@ spec:
     expect(r.code).toBe(79);
     const all = await meshlab(['analyze', '-A']);
     expect(all.stdout).toContain('(VirtualService analyze-demo/httpbin-broken)');
+  });
+});
+
+// Shares the cluster above. istio.io reference, Virtual Service > StringMatch: "regex: RE2 style
+// regex-based match (https://github.com/google/re2/wiki/Syntax)" — kubectl shows the webhook's refusal.
+describe('validation.istio.io speaks RE2 through real kubectl', () => {
+  it.each([
+    ['[a-z', '"uri": error parsing regexp: missing closing ]: `[a-z`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)'],
+    ['/(?=api)', '"uri": error parsing regexp: invalid or unsupported Perl syntax: `(?=`; Istio uses RE2 style regex-based match (https://github.com/google/re2/wiki/Syntax)'],
+  ])('uri regex %s is refused', { timeout: 60_000 }, async (regex, message) => {
+    const file = join(work, 're2.yaml');
+    writeFileSync(file, `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: re2, namespace: default}\nspec:\n  hosts: [httpbin]\n  http:\n  - match:\n    - uri: {regex: ${JSON.stringify(regex)}}\n    route:\n    - destination: {host: httpbin}\n`);
+    const env = { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: handle.kubeconfigPath };
+    const err = await run(findTool('kubectl')!, ['apply', '-f', file], { env }).then(() => undefined, (e: { stderr: string }) => e.stderr);
+    expect(err).toContain(`admission webhook "validation.istio.io" denied the request: configuration is invalid: ${message}`);
+  });
+
+  it('a VirtualService without hosts is accepted as a delegate', { timeout: 60_000 }, async () => {
+    const file = join(work, 'delegate.yaml');
+    writeFileSync(file, `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: delegate, namespace: default}\nspec:\n  http:\n  - route:\n    - destination: {host: httpbin}\n`);
+    const env = { PATH: process.env.PATH ?? '', HOME: work, KUBECONFIG: handle.kubeconfigPath };
+    const r = await run(findTool('kubectl')!, ['apply', '-f', file], { env });
+    expect(r.stdout).toBe('virtualservice.networking.istio.io/delegate created\n');
   });
 });
