@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { CapacityError } from './learners.ts';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterHandle } from '../drivers/types.ts';
@@ -42,6 +43,8 @@ function stepReport(status: 'passed' | 'failed', checks: CheckResult[], failure?
 const handle = { id: 'c1' } as unknown as ClusterHandle;
 
 function fakeLearner(id: string): Learner {
+  // "full" stands for a learner whose cluster the server has no room for.
+  if (id === 'full') return { id, homeDir: '/tmp', cluster: async () => Promise.reject(new CapacityError('this server is full: no memory; try again in a few minutes', 60)), currentCluster: () => undefined, release: async () => {} };
   return { id, homeDir: '/tmp', cluster: async () => handle, currentCluster: () => handle, release: async () => {} };
 }
 
@@ -108,6 +111,13 @@ afterEach(async () => {
 const as = (learner: string) => ({ 'x-learner': learner });
 
 describe('lab routes', () => {
+  it('answers 503 with Retry-After when the server has no room for a cluster', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('full') });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('60');
+    expect(res.json()).toEqual({ error: 'could not start your cluster: this server is full: no memory; try again in a few minutes', retryAfterSeconds: 60 });
+  });
+
   it('starts with no progress', async () => {
     const res = await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('alice') });
     expect(res.statusCode).toBe(200);

@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClusterHandle } from '../drivers/types.ts';
+import { CapacityError } from './learners.ts';
 import type { LabProgressView, LabResetView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
 import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
@@ -35,6 +36,7 @@ class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -93,6 +95,7 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
     try {
       return await learner.cluster();
     } catch (err) {
+      if (err instanceof CapacityError) throw new ApiError(503, `could not start your cluster: ${err.message}`, err.retryAfterSeconds);
       ctx.logger.error({ err, learner: learner.id }, 'cluster creation failed');
       throw new ApiError(503, `could not start your cluster: ${(err as Error).message}`);
     }
@@ -100,7 +103,10 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
 
   await app.register(async (scope) => {
     scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply: FastifyReply) => {
-      if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
+      if (err instanceof ApiError) {
+        if (err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
+        return reply.code(err.status).send(err.retryAfterSeconds !== undefined ? { error: err.message, retryAfterSeconds: err.retryAfterSeconds } : { error: err.message });
+      }
       if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
       ctx.logger.error({ err, url: req.url }, 'lab route failed');
       return reply.code(500).send({ error: `internal error: ${err.message}` });
