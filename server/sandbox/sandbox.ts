@@ -298,14 +298,26 @@ complete -o default -F __meshlab_kubectl_completion kubectl k
 alias k=kubectl
 alias ls='ls --color=auto'
 alias grep='grep --color=auto'
-# The lab of the page the terminal was last opened from (the server writes ~/.meshlab-lab).
+# Shell integration (OSC 133, as VS Code, iTerm2 and WezTerm read it): the prompt starts (A)
+# and ends (B), a command's output starts (C, from PS0) and the command ends with its status (D),
+# so the page can run one command at a time and know how it ended.
+# The prompt names the lab of the page the terminal was last opened from (the server writes
+# ~/.meshlab-lab); narrow terminals (a phone) get a short one.
 __meshlab_prompt() {
+  local status=\$?
+  printf '\\e]133;D;%s\\a' "\$status"
   local lab="\${MESHLAB_LAB:-}"
   [ -f ~/.meshlab-lab ] && [ ! -L ~/.meshlab-lab ] && read -r lab < ~/.meshlab-lab
   __meshlab_tag="\${lab:+ [\${lab}]}"
+  if [ "\${COLUMNS:-80}" -lt 60 ]; then
+    PS1='\\[\\e]133;A\\a\\]\\[\\e[1;34m\\]\\W\\[\\e[0m\\]\\$ \\[\\e]133;B\\a\\]'
+  else
+    PS1='\\[\\e]133;A\\a\\]\\[\\e[1;32m\\]\\u@meshlab\\[\\e[0m\\]\\[\\e[0;36m\\]\${__meshlab_tag}\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ \\[\\e]133;B\\a\\]'
+  fi
 }
+shopt -s checkwinsize
 PROMPT_COMMAND=__meshlab_prompt
-PS1='\\[\\e[1;32m\\]\\u@meshlab\\[\\e[0m\\]\\[\\e[0;36m\\]\${__meshlab_tag}\\[\\e[0m\\]:\\[\\e[1;34m\\]\\w\\[\\e[0m\\]\\$ '
+PS0='\\e]133;C\\a'
 [ -f ~/.bashrc ] && . ~/.bashrc
 `;
 

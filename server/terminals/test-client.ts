@@ -48,7 +48,8 @@ export class TestTerminalClient {
 
   get text(): string {
     if (this.chunks.length) {
-      this.textCache += Buffer.concat(this.chunks).toString('utf8');
+      // Shell-integration marks (OSC 133) are invisible on a screen: leave them out of the text.
+      this.textCache += Buffer.concat(this.chunks).toString('utf8').replace(/\x1b\]133;[^\x07]*\x07/g, '');
       this.chunks = [];
       if (this.textCache.length > this.keepChars) this.textCache = this.textCache.slice(-this.keepChars);
     }

@@ -72,6 +72,8 @@ async function resolveTarget(check: HttpCheckSpec, ctx: CheckContext): Promise<s
   return `pod/${pod.metadata.name}`;
 }
 
+export const NO_GATEWAY = 'nothing listens on the ingress port: is the Gateway missing, or does no server of it use this port?';
+
 export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeoutSeconds: number): Promise<AttemptResult> {
   const env = currentEnv(ctx.ws);
   const url = expandVariables(check.url, env);
@@ -81,7 +83,11 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
   // way differs between curl and Node's client, and Node's is several times faster for a Check.
   if ((!check.from || check.from === 'terminal') && isLoopbackHttp(url)) {
     const res = await nodeRequest(check, url, maxSeconds * 1000, ctx.signal);
-    if ('error' in res) return { details: [detail('response', `an HTTP response from ${url}`, res.error, false)], error: `request failed: ${res.error}` };
+    if ('error' in res) {
+      // The ingress gateway listens only on the ports its Gateway servers name.
+      const why = /connection refused/.test(res.error) && env.INGRESS_PORT && new URL(url).port === env.INGRESS_PORT ? `${res.error}: ${NO_GATEWAY}` : res.error;
+      return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
+    }
     return { details: compareResponse(check, res), lastSeen: describeResponse(res) };
   }
   let file = 'curl';

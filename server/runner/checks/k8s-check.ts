@@ -23,9 +23,20 @@ async function podsAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<Atte
   }
   const ready = pods.filter(isPodReady);
   const notReady = pods.filter((p) => !isPodReady(p)).map((p) => `${p.metadata?.name} (${p.metadata?.deletionTimestamp ? 'Terminating' : p.status?.phase ?? 'no status'})`);
-  const actual = pods.length === 0 ? `no pods match ${selector} in ${namespace}` : `${ready.length} of ${pods.length} Ready${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`;
+  const actual = pods.length === 0 ? `no pods match ${selector} in ${namespace}${want === 0 ? '' : await podsElsewhere(selector, ctx)}` : `${ready.length} of ${pods.length} Ready${notReady.length ? `; not ready: ${notReady.join(', ')}` : ''}`;
   const ok = want === 0 ? pods.length === 0 : ready.length >= want && ready.length === pods.length;
   return { details: [detail(`pods ${selector} in ${namespace}`, want === 0 ? 'none' : `at least ${want} Ready, none unready`, actual, ok)] };
+}
+
+/** Pods that match in other namespaces (a forgotten `-n`): " (they are in namespace default)" or "". */
+async function podsElsewhere(selector: string, ctx: CheckContext): Promise<string> {
+  try {
+    const pods = (await ctx.kube().core.listPodForAllNamespaces({ labelSelector: selector, limit: 50 })).items;
+    const namespaces = [...new Set(pods.map((p) => p.metadata?.namespace).filter((n): n is string => Boolean(n)))];
+    return namespaces.length ? ` (they are in namespace ${namespaces.slice(0, 3).join(', ')})` : '';
+  } catch {
+    return '';
+  }
 }
 
 async function objectAttempt(check: K8sCheckSpec, ctx: CheckContext): Promise<AttemptResult> {
