@@ -14,6 +14,7 @@ interface SystemPackage {
 const START: SystemPackage[] = [
   { pkg: 'bubblewrap', provides: '/usr/bin/bwrap', why: 'sandboxes learner terminals and kubectl exec' },
   { pkg: 'proxychains4', provides: '/usr/bin/proxychains4', why: 'sends in-cluster traffic through simulated sidecars' },
+  { pkg: 'socat', provides: '/usr/bin/socat', why: 'forwards a sandbox\'s own network namespace to its cluster\'s ports' },
   { pkg: 'curl', provides: '/usr/bin/curl', why: 'the learner terminal and HTTP checks' },
 ];
 const TEST: SystemPackage[] = [

@@ -17,7 +17,7 @@ import { cgroupLimitsFromEnv, learnerCgroups, releaseConfinements } from '../san
 import { checkSandbox, learnerUid, type SandboxAvailability } from '../sandbox/sandbox.ts';
 import { LabHome } from '../terminals/lab-home.ts';
 import { LimitError, TerminalManager, type ManagerOptions } from '../terminals/manager.ts';
-import { SandboxUnavailableError, createShellSpawner, type SpawnShell } from '../terminals/shell.ts';
+import { SandboxUnavailableError, createShellSpawner, sandboxNetworkFromEnv, type SpawnShell } from '../terminals/shell.ts';
 import { serveTerminalSocket } from '../terminals/socket.ts';
 import type { Terminal } from '../terminals/terminal.ts';
 import { PROJECT_ROOT } from '../tools/binaries.ts';
@@ -91,6 +91,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
         sandboxCheck,
         cgroups,
         cgroupLimits: cgroupLimitsFromEnv(),
+        network: sandboxNetworkFromEnv(),
       });
     if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
       const sandbox = sandboxCheck();
@@ -108,12 +109,15 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       const slot = manager.reserve(learner.id);
       try {
         let clusterEnv: Record<string, string>;
+        let sandboxPorts: (() => { tcp: number[]; udp: number[] }) | undefined;
         try {
-          clusterEnv = (await learner.cluster()).shellEnv();
+          const handle = await learner.cluster();
+          clusterEnv = handle.shellEnv();
+          sandboxPorts = handle.sandboxPorts ? () => handle.sandboxPorts!() : undefined;
         } catch (err) {
           throw new ClusterUnavailableError(`Your cluster could not start: ${(err as Error).message}`);
         }
-        const pty = spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, lab: hello.lab, cols: hello.cols, rows: hello.rows });
+        const pty = await spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, sandboxPorts, lab: hello.lab, cols: hello.cols, rows: hello.rows });
         const terminal = slot.create(pty);
         terminal.cols = hello.cols;
         terminal.rows = hello.rows;

@@ -47,6 +47,12 @@ export interface ClusterHandle {
    * simulated internet is reached). Never includes the server's own environment.
    */
   shellEnv(): Record<string, string>;
+  /**
+   * The host loopback ports a learner's sandboxed shell may reach (API server, ingress and other
+   * node ports, the driver's own helpers), read again as the cluster changes. Drivers with it get
+   * sandboxes with a network namespace of their own; without it, sandboxes share the host's network.
+   */
+  sandboxPorts?(): { tcp: number[]; udp: number[] };
   /** Return the cluster to the state it had right after create(). */
   reset(progress?: ProgressSink): Promise<void>;
   /**

@@ -27,6 +27,8 @@ export interface ClusterAddon {
   stop(): Promise<void> | void;
   /** Extra variables a learner's shell needs to reach this addon. */
   shellEnv?(): Record<string, string>;
+  /** Loopback ports of this addon a learner's sandbox must reach (its network gate forwards only these). */
+  sandboxPorts?(): { tcp: number[]; udp: number[] };
   /** Resolves once the addon has acted on every change made so far (e.g. mesh configuration pushed). */
   settled?(): Promise<void>;
 }
@@ -184,6 +186,25 @@ export class EmbeddedCluster {
   }
 
   /** Environment for a learner's shell or a runner command. */
+  /**
+   * The host loopback ports a learner's sandbox may reach: the API server, every node port of the
+   * cluster's Services (read now, so ports created later count), and the addons' own ports.
+   */
+  sandboxPorts(): { tcp: number[]; udp: number[] } {
+    const tcp = [Number(new URL(this.apiServer.url).port)];
+    const udp: number[] = [];
+    for (const svc of this.store.list('services').items) {
+      for (const p of ((svc.spec as { ports?: { nodePort?: unknown }[] } | undefined)?.ports ?? [])) {
+        if (typeof p.nodePort === 'number') tcp.push(p.nodePort);
+      }
+    }
+    for (const a of this.addons) {
+      const ports = a.sandboxPorts?.();
+      if (ports) tcp.push(...ports.tcp), udp.push(...ports.udp);
+    }
+    return { tcp, udp };
+  }
+
   shellEnv(): Record<string, string> {
     const env: Record<string, string> = {
       KUBECONFIG: this.kubeconfigPath,

@@ -4,6 +4,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
+import { NetworkGate, gateDirFor, type GatePorts, type SandboxNetworkMode } from '../sandbox/network-gate.ts';
 import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, shellRcPath, type SandboxAvailability, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
 import type { CgroupLimits, LearnerCgroups } from '../sandbox/cgroup.ts';
 import { confinementOf } from '../sandbox/confinement.ts';
@@ -18,6 +19,8 @@ export interface ShellRequest {
   lab?: string;
   cols: number;
   rows: number;
+  /** The cluster's loopback ports (ClusterHandle.sandboxPorts): with it, the shell gets a network of its own. */
+  sandboxPorts?: () => GatePorts;
 }
 
 export interface ShellSpawnerOptions {
@@ -32,7 +35,14 @@ export interface ShellSpawnerOptions {
   /** Per-learner cgroups when this host allows them (LearnerCgroups.detect()). */
   cgroups?: LearnerCgroups;
   cgroupLimits?: CgroupLimits;
+  /**
+   * `isolated` (default, MESHLAB_SANDBOX_NETWORK): a network namespace where only the learner's
+   * cluster is reachable; `host`: the host's network (anything the host reaches, other learners' ports included).
+   */
+  network?: SandboxNetworkMode;
 }
+
+export { gateDirFor, sandboxNetworkFromEnv, type SandboxNetworkMode } from '../sandbox/network-gate.ts';
 
 export class SandboxUnavailableError extends Error {}
 
@@ -97,10 +107,10 @@ export function bindsFor(env: Record<string, string>, protectedDirs: string[]): 
   return sorted.filter((p, i) => !sorted.slice(0, i).some((q) => isWithinOrEqual(q, p)));
 }
 
-export type SpawnShell = (req: ShellRequest) => PtyLike;
+export type SpawnShell = (req: ShellRequest) => PtyLike | Promise<PtyLike>;
 
 export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
-  return (req) => {
+  return async (req) => {
     const tools = options.toolDirs ?? toolDirs();
     if (options.unsafeNoSandbox) {
       const env = shellEnvironment(req, req.homeDir, tools);
@@ -122,8 +132,23 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
     if (process.getuid?.() === 0) grantGroupRead(binds, req.clusterEnv, uid);
     // The same uid and cgroups as the learner's `kubectl exec` commands: one accounting per learner.
     if (options.cgroups) spec.cgroupProcs = confinementOf({ id: req.learnerId, homeDir: req.homeDir }, options.cgroupLimits, options.cgroups).cgroupProcs;
+    let gate: NetworkGate | undefined;
+    if ((options.network ?? 'isolated') === 'isolated' && req.sandboxPorts) {
+      if (!existsSync('/usr/bin/socat')) {
+        throw new SandboxUnavailableError('socat is not installed, so a terminal cannot have a network of its own: run `apt-get install -y socat` (or set MESHLAB_SANDBOX_NETWORK=host on a single-user machine).');
+      }
+      gate = await NetworkGate.open({ dir: gateDirFor(), ports: req.sandboxPorts, uid: process.getuid?.() === 0 ? uid : undefined });
+      spec.network = { gateDir: gate.dir };
+    }
     const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
-    return spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
+    try {
+      const pty = spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
+      if (gate) pty.onExit(() => void gate.close());
+      return pty;
+    } catch (err) {
+      await gate?.close();
+      throw err;
+    }
   };
 }
 

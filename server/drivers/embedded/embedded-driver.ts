@@ -45,6 +45,10 @@ export class EmbeddedClusterHandle implements ClusterHandle {
     return this.cluster.shellEnv();
   }
 
+  sandboxPorts(): { tcp: number[]; udp: number[] } {
+    return this.cluster.sandboxPorts();
+  }
+
   async reset(progress: ProgressSink = silentProgress): Promise<void> {
     progress.start('Reset the embedded cluster');
     try {

@@ -73,10 +73,10 @@ it.skipIf(!cgroups)('kills an exec\'d memory hog at the learner\'s memory limit'
 
 it.skipIf(!cgroups?.controllers.includes('pids'))('counts processes of every exec against the learner\'s one process budget', async () => {
   const holder = new AbortController();
-  // One exec holds 25 processes (as another replica's exec would)...
-  const held = exec('web-1', 'for i in $(seq 25); do sleep 30 & done; echo held; wait', holder.signal);
+  // One exec holds 15 processes (as another replica's exec would)...
+  const held = exec('web-1', 'for i in $(seq 15); do sleep 30 & done; echo held; wait', holder.signal);
   await new Promise((r) => setTimeout(r, 1500));
-  // ...so a second exec, into another pod, cannot start 25 more within the learner's 40.
+  // ...so a second exec, into another pod, cannot start 25 more within the learner's 40 (its forwarders and shell count too).
   const r = await exec('db-1', `python3 -c '
 import subprocess
 ps = []

@@ -159,6 +159,11 @@ export class HostNetwork {
     };
   }
 
+  /** The uplink's loopback ports (HTTP proxy, and the DNS proxychains asks) for a sandbox's network gate. */
+  ports(): { tcp: number[]; udp: number[] } {
+    return { tcp: [Number(new URL(this.proxyUrl).port)], udp: [this.dns.port] };
+  }
+
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.server.closeAllConnections();

@@ -10,6 +10,7 @@ import * as nodePty from 'node-pty';
 import { describeTool } from '../../tools/binaries.ts';
 import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '../../sandbox/sandbox.ts';
 import { confinementOf, type SandboxOwner } from '../../sandbox/confinement.ts';
+import { NetworkGate, gateDirFor, sandboxNetworkFromEnv } from '../../sandbox/network-gate.ts';
 import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
 import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
 import type { LogBook } from '../logs/log-book.ts';
@@ -194,7 +195,19 @@ export class SandboxExecBackend implements ExecBackend {
       podLoopback: podIP && podSocket ? (port) => podSocket(podIP, port) : undefined,
     });
     const configPath = join(this.networkDir, `exec-${randomBytes(6).toString('hex')}.conf`);
+    // The command's own network namespace reaches only its interceptor (which plays the pod's
+    // network: sidecar, cluster DNS, the pod's own ports); nothing of the host or other learners.
+    let gate: NetworkGate | undefined;
     try {
+      if (sandboxed && sandboxNetworkFromEnv() === 'isolated') {
+        gate = await NetworkGate.open({
+          dir: gateDirFor(),
+          ports: () => ({ tcp: [interceptor.proxyPort], udp: [interceptor.dnsPort] }),
+          uid: process.getuid?.() === 0 ? prepareSandbox(spec).uid : undefined,
+          refreshMs: 60_000,
+        });
+        spec.network = { gateDir: gate.dir };
+      }
       writeFileSync(configPath, proxychainsConfig({ proxyPort: interceptor.proxyPort, dnsPort: interceptor.dnsPort, directLoopback: false }), { mode: 0o644 });
       const env: Record<string, string> = {
         ...podEnv,
@@ -224,6 +237,7 @@ export class SandboxExecBackend implements ExecBackend {
       return await (request.tty ? runPty(file, args, spawnEnv, io) : runPipes(file, args, spawnEnv, io));
     } finally {
       rmSync(configPath, { force: true });
+      await gate?.close();
       await interceptor.close();
     }
   }

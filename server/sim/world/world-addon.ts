@@ -24,6 +24,7 @@ export async function startWorldAddon(ctx: Pick<ClusterContext, 'dir'>, helmPath
     world: lease.world,
     hostNetwork,
     shellEnv: () => hostNetwork.env(),
+    sandboxPorts: () => hostNetwork.ports(),
     async stop() {
       await hostNetwork.stop();
       await lease.release();

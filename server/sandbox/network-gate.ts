@@ -1,0 +1,201 @@
+// A network of one's own: a sandbox runs in its own network namespace (bubblewrap
+// --unshare-net: a loopback of its own and nothing else), and the only way out is this gate. On
+// the host, the gate is a directory of unix sockets, one per loopback port of the learner's
+// cluster the sandbox may reach (its API server, its ingress node ports, its uplink to the
+// simulated internet and that uplink's DNS), each forwarding to that port on the host's
+// loopback. Inside, a small forwarder (network-forwarder.ts: socat) listens on the same
+// 127.0.0.1 ports and connects through the bound directory. Anything else (another learner's
+// ports, the site server, a database on the host, the outside network) does not exist in there.
+//
+// The set of ports follows the cluster: `ports()` is polled, new ones get a socket and are
+// announced on `ctl.sock` (the forwarder starts a listener for each), so a NodePort Service or
+// a helm-installed gateway created later is reachable too.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createSocket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { sandboxFilesDir } from './sandbox.ts';
+
+export type SandboxNetworkMode = 'isolated' | 'host';
+
+/** The operator's choice of sandbox network (MESHLAB_SANDBOX_NETWORK=isolated|host). */
+export function sandboxNetworkFromEnv(): SandboxNetworkMode {
+  const v = process.env.MESHLAB_SANDBOX_NETWORK;
+  if (v === undefined || v === '' || v === 'isolated') return 'isolated';
+  if (v === 'host') return 'host';
+  throw new Error(`MESHLAB_SANDBOX_NETWORK must be "isolated" or "host", not ${JSON.stringify(v)}`);
+}
+
+/** A fresh directory for one sandbox's network gate (below the sandbox files, which sandboxes can traverse). */
+export function gateDirFor(): string {
+  return join(sandboxFilesDir(), 'net', randomBytes(9).toString('base64url'));
+}
+
+export interface GatePorts {
+  tcp: number[];
+  udp: number[];
+}
+
+export interface NetworkGateOptions {
+  /** A fresh directory for the gate's sockets (created; removed on close). */
+  dir: string;
+  /** The loopback ports the sandbox may reach, read again every `refreshMs`. */
+  ports: () => GatePorts;
+  /** The host uid/gid the sandbox runs as (server as root): it may connect, nobody else. */
+  uid?: number;
+  refreshMs?: number;
+  /** Connections open at once through the gate (all ports together). */
+  maxConnections?: number;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 512;
+const DNS_TIMEOUT_MS = 5_000;
+const MAX_DATAGRAM = 64 * 1024;
+
+const validPort = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
+
+export class NetworkGate {
+  private readonly servers = new Map<string, Server>();
+  private readonly sockets = new Set<Socket>();
+  private readonly controls = new Set<Socket>();
+  private announced: string[] = [];
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(private readonly options: NetworkGateOptions) {}
+
+  /** Create the gate with the cluster's current ports; later ports are added as they appear. */
+  static async open(options: NetworkGateOptions): Promise<NetworkGate> {
+    const gate = new NetworkGate(options);
+    mkdirSync(options.dir, { recursive: true, mode: 0o750 });
+    chmodSync(options.dir, 0o750);
+    if (options.uid !== undefined) chownSync(options.dir, 0, options.uid);
+    try {
+      await gate.listen('ctl.sock', (s) => gate.control(s));
+      await gate.refresh();
+    } catch (err) {
+      await gate.close();
+      throw err;
+    }
+    gate.timer = setInterval(() => void gate.refresh().catch(() => {}), options.refreshMs ?? 1000);
+    gate.timer.unref();
+    return gate;
+  }
+
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** What the forwarder listens on now, one `tcp PORT` / `udp PORT` per line. */
+  get announcements(): string[] {
+    return [...this.announced];
+  }
+
+  private async listen(name: string, onConnection: (s: Socket) => void): Promise<void> {
+    const path = join(this.options.dir, name);
+    rmSync(path, { force: true });
+    // Half-open: socat shuts down its sending side after a datagram (or a client after its
+    // request) and still reads the answer.
+    const server = createServer({ allowHalfOpen: true }, onConnection);
+    server.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => resolve());
+    });
+    chmodSync(path, 0o660);
+    if (this.options.uid !== undefined) chownSync(path, 0, this.options.uid);
+    this.servers.set(name, server);
+  }
+
+  private control(s: Socket): void {
+    s.on('error', () => s.destroy());
+    if (this.controls.size >= 8) return void s.destroy();
+    this.controls.add(s);
+    s.once('close', () => this.controls.delete(s));
+    s.write(this.announced.map((l) => `${l}\n`).join(''));
+    s.on('data', () => {}); // nothing to read: the forwarder only listens
+  }
+
+  private track(s: Socket): boolean {
+    s.on('error', () => s.destroy());
+    if (this.sockets.size >= (this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      s.destroy();
+      return false;
+    }
+    this.sockets.add(s);
+    s.once('close', () => this.sockets.delete(s));
+    return true;
+  }
+
+  private tcp(port: number) {
+    return (client: Socket) => {
+      if (!this.track(client)) return;
+      const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+      this.track(upstream);
+      upstream.once('connect', () => {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      // An error or reset on either side resets the other; a clean end travels through the pipes.
+      upstream.once('close', () => client.destroy());
+      client.once('close', () => upstream.destroy());
+    };
+  }
+
+  /** One DNS query per connection (the forwarder forks per datagram): send it, return the answer. */
+  private udp(port: number) {
+    return (client: Socket) => {
+      if (!this.track(client)) return;
+      const dgram = createSocket('udp4');
+      const done = () => {
+        clearTimeout(timer);
+        try {
+          dgram.close();
+        } catch {
+          // closed already
+        }
+        client.end();
+      };
+      const timer = setTimeout(done, DNS_TIMEOUT_MS);
+      dgram.on('error', done);
+      dgram.on('message', (msg) => {
+        client.write(msg);
+        done();
+      });
+      client.once('data', (query: Buffer) => {
+        if (query.length > MAX_DATAGRAM) return done();
+        dgram.send(query, port, '127.0.0.1');
+      });
+      client.once('close', done);
+    };
+  }
+
+  /** Add sockets for ports the cluster gained and announce them. Ports that went away stay (they refuse upstream). */
+  async refresh(): Promise<void> {
+    if (this.closed) return;
+    const { tcp, udp } = this.options.ports();
+    const added: string[] = [];
+    for (const [proto, list] of [['tcp', tcp], ['udp', udp]] as const) {
+      for (const port of new Set(list)) {
+        const name = `${proto}-${port}.sock`;
+        if (!validPort(port) || this.servers.has(name)) continue;
+        await this.listen(name, proto === 'tcp' ? this.tcp(port) : this.udp(port));
+        added.push(`${proto} ${port}`);
+      }
+    }
+    if (added.length === 0) return;
+    this.announced.push(...added);
+    writeFileSync(join(this.options.dir, 'ports'), this.announced.map((l) => `${l}\n`).join(''), { mode: 0o644 });
+    for (const c of this.controls) c.write(added.map((l) => `${l}\n`).join(''));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    for (const s of [...this.sockets, ...this.controls]) s.destroy();
+    await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    rmSync(this.options.dir, { recursive: true, force: true });
+  }
+}
