@@ -8,10 +8,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServe } from '../server/cli/serve-process.ts';
 import { PROJECT_ROOT, findTool } from '../server/tools/binaries.ts';
 
 const LEARNERS_FOR_COST = 4;
@@ -19,17 +20,6 @@ const FLOOD_SECONDS = 15;
 const IDLE_CONNECTIONS = 5000;
 
 spawnSync('prlimit', ['--pid', String(process.pid), '--nofile=65536:65536'], { stdio: 'ignore' });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
 
 if (process.argv[2] === 'flood') {
   const spec = JSON.parse(process.argv[3]!) as { api: string; token: string };
@@ -39,23 +29,12 @@ if (process.argv[2] === 'flood') {
 
 const dir = mkdtempSync(join(tmpdir(), 'meshlab-bench-isolation-'));
 const dataDir = join(dir, 'data');
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, ['bin/meshlab.mjs', 'serve', '--no-build', '--port', String(port), '--data-dir', dataDir, '--clusters-per-session-per-minute', '10'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-const stopServer = () => {
+const server = await startServe({ dataDir, args: ['--clusters-per-session-per-minute', '10'], inheritStderr: true });
+const base = server.url;
+const child = server.child;
+process.on('exit', () => {
   if (child.exitCode === null) child.kill('SIGTERM');
-};
-process.on('exit', stopServer);
-
-for (const deadline = Date.now() + 60_000; ; ) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {
-    // not yet
-  }
-  if (Date.now() > deadline) throw new Error('meshlab serve did not start');
-  await new Promise((r) => setTimeout(r, 200));
-}
+});
 
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -176,8 +155,7 @@ await new Promise((r) => flood.once('exit', r));
 const counts = JSON.parse(floodOut.trim().split('\n').pop() ?? '{}') as Record<string, number>;
 console.log(`F's flood: ${counts.created} ConfigMaps created, ${counts.refused} refused (quota or budget), ${counts.lists} LISTs answered, ${counts.tooMany} answered 429; server peak ${mb(peak.rss)} MB RSS (${mb(loaded.rss)} MB before)`);
 
-stopServer();
-await new Promise((r) => child.once('exit', r));
+await server.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);
 

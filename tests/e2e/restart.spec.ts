@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { completeStep, openLab, step, stepIds, waitForTerminal } from './lab-helpers.ts';
 import { linkBundledTools } from './playwright.config.ts';
-import { freePort, startServer, type ServerProcess } from './server-process.ts';
+import { freePort, startServe, type ServeProcess } from '../../server/cli/serve-process.ts';
 
-let server: ServerProcess | undefined;
+let server: ServeProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'meshlab-e2e-restart-'));
 linkBundledTools(dataDir);
 
@@ -20,7 +20,7 @@ test.afterAll(async () => {
 test('progress survives a server restart', async ({ browser }) => {
   test.setTimeout(300_000);
   const port = await freePort();
-  server = await startServer(port, dataDir);
+  server = await startServe({ port, dataDir });
   const context = await browser.newContext({ baseURL: server.url });
   const page = await context.newPage();
   await openLab(page, 'en', 'ingress-gateway');
@@ -29,7 +29,7 @@ test('progress survives a server restart', async ({ browser }) => {
   for (const id of ids.slice(0, 2)) await completeStep(page, 'en', id);
 
   await server.stop();
-  server = await startServer(port, dataDir);
+  server = await startServe({ port, dataDir });
 
   await page.reload();
   await openLab(page, 'en', 'ingress-gateway');

@@ -1,36 +1,25 @@
-// The attacks of "one server, many strangers" replayed against a real `meshlab serve` (spawned as
-// the e2e tests do, on a free port with a throwaway data directory), with two learners A and B
+// The attacks of "one server, many strangers" replayed against a real `meshlab serve` (serve-process.ts:
+// a free port, a throwaway data directory), with two learners A and B
 // and an anonymous client. Each must now fail safely while B's work goes on.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PROJECT_ROOT, findTool } from '../../tools/binaries.ts';
+import { findTool } from '../../tools/binaries.ts';
+import { startServe, type ServeProcess } from '../serve-process.ts';
 import { run, type RunResult } from '../../sim/apiserver/kubectl-harness.ts';
 
 const IDLE_CONNECTIONS = 20_000;
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
-
 let dir: string;
 let dataDir: string;
-let child: ChildProcess;
+let server: ServeProcess;
 let base: string;
 let origin: string;
-let stderr = '';
 
 interface LearnerClient {
   cookie: string;
@@ -97,36 +86,14 @@ beforeAll(async () => {
   spawnSync('prlimit', ['--pid', String(process.pid), '--nofile=65536:65536'], { stdio: 'ignore' });
   dir = mkdtempSync(join(tmpdir(), 'meshlab-isolation-'));
   dataDir = join(dir, 'data');
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
+  server = await startServe({ dataDir, args: ['--clusters-per-session-per-minute', '5'] });
+  base = server.url;
   origin = base;
-  child = spawn(process.execPath, ['bin/meshlab.mjs', 'serve', '--no-build', '--port', String(port), '--data-dir', dataDir, '--clusters-per-session-per-minute', '5'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`meshlab serve exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`meshlab serve did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
   [a, b] = await Promise.all([learner(), learner()]);
 }, 90_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    await new Promise<void>((done) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('exit', () => {
-        clearTimeout(force);
-        done();
-      });
-      child.kill('SIGTERM');
-    });
-  }
+  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
