@@ -1,12 +1,12 @@
 // Sessions the server issued, environment creation limits, capacity refusals and idle reclaim.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
 import { SqliteSessionStore } from '../store/session-store.ts';
-import { CapacityError, LearnerRegistry, type EnvironmentLimits } from './learners.ts';
+import { CapacityError, LearnerRegistry, type EnvironmentLimits, type HomeDisk } from './learners.ts';
 
 function fakeDriver(): ClusterDriver & { created: number; destroyed: number } {
   const d = {
@@ -33,13 +33,27 @@ function registry(limits: Partial<EnvironmentLimits> = {}, capacity?: () => stri
   const sessions = SqliteSessionStore.open(dir, ':memory:');
   let now = 1_000_000;
   const driver = fakeDriver();
-  const reg = new LearnerRegistry({ dataDir: dir, driver, logger: pino({ level: 'silent' }), sessions, limits, capacity, now: () => now });
+  // Records what would be mounted (home-disk.int.test.ts mounts for real); an image file stands for the disk.
+  const disks = { mounted: new Set<string>(), calls: [] as string[] };
+  const homeDisk: HomeDisk = {
+    mount(d, bytes) {
+      disks.calls.push(`mount ${bytes}`);
+      writeFileSync(`${d}.img`, '');
+      disks.mounted.add(d);
+      return true;
+    },
+    unmount(d) {
+      disks.calls.push('unmount');
+      disks.mounted.delete(d);
+    },
+  };
+  const reg = new LearnerRegistry({ dataDir: dir, driver, logger: pino({ level: 'silent' }), sessions, limits, capacity, homeDisk, now: () => now });
   cleanups.push(async () => {
     await reg.closeAll();
     sessions.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { reg, driver, dir, advance: (ms: number) => (now += ms) };
+  return { reg, driver, dir, disks, advance: (ms: number) => (now += ms) };
 }
 
 describe('LearnerRegistry', () => {
@@ -81,7 +95,7 @@ describe('LearnerRegistry', () => {
   });
 
   it('reclaims idle clusters and homes, never one with an open terminal', async () => {
-    const { reg, driver, advance } = registry({ idleMs: 60_000 });
+    const { reg, driver, disks, advance } = registry({ idleMs: 60_000, homeQuotaBytes: 16 * 1024 ** 2 });
     const idle = reg.forSession(reg.issue())!;
     const busy = reg.forSession(reg.issue())!;
     await idle.cluster();
@@ -92,10 +106,26 @@ describe('LearnerRegistry', () => {
     expect(await reg.reclaimIdle()).toBe(1);
     expect(driver.destroyed).toBe(1);
     expect(existsSync(home)).toBe(false);
+    // The home's own file system is unmounted and its image removed with it.
+    expect(disks.mounted.has(home)).toBe(false);
+    expect(existsSync(`${home}.img`)).toBe(false);
+    expect(disks.calls).toEqual([`mount ${16 * 1024 ** 2}`, `mount ${16 * 1024 ** 2}`, 'unmount']);
     expect(reg.clusterCount).toBe(1);
     release();
     advance(120_000);
     expect(await reg.reclaimIdle()).toBe(1);
     expect(reg.clusterCount).toBe(0);
+  });
+
+  it('unmounts homes at shutdown and keeps them (a restart mounts them again)', async () => {
+    const { reg, disks } = registry();
+    const learner = reg.forSession(reg.issue())!;
+    const home = learner.homeDir;
+    expect(disks.mounted.has(home)).toBe(true);
+    await learner.release(); // a workshop ended: the cluster goes, the home stays mounted
+    expect(disks.mounted.has(home)).toBe(true);
+    await reg.closeAll();
+    expect(disks.mounted.has(home)).toBe(false);
+    expect(existsSync(`${home}.img`)).toBe(true);
   });
 });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from 'pino';
 import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+import { DEFAULT_HOME_QUOTA_BYTES, homeImagePath, mountHomeDisk, unmountHomeDisk } from '../sandbox/home-disk.ts';
 import type { SessionStore } from '../store/session-store.ts';
 import type { Learner, Learners } from './context.ts';
 
@@ -69,6 +70,8 @@ export interface EnvironmentLimits {
   /** New environments are refused with less free memory than this, or fewer free descriptors. */
   minFreeMemoryBytes: number;
   minFreeDescriptors: number;
+  /** Size of each learner's home file system, bytes (home-disk.ts); 0: no quota across files. */
+  homeQuotaBytes: number;
 }
 
 export const DEFAULT_ENVIRONMENT_LIMITS: EnvironmentLimits = {
@@ -78,6 +81,7 @@ export const DEFAULT_ENVIRONMENT_LIMITS: EnvironmentLimits = {
   idleMs: 60 * 60 * 1000,
   minFreeMemoryBytes: 1024 ** 3,
   minFreeDescriptors: 2048,
+  homeQuotaBytes: DEFAULT_HOME_QUOTA_BYTES,
 };
 
 /** Open descriptors of this process and its soft limit (Linux /proc; unknown elsewhere). */
@@ -103,6 +107,14 @@ export function capacityProblem(limits: EnvironmentLimits): string | undefined {
   return undefined;
 }
 
+export interface HomeDisk {
+  /** Makes `dir` (existing) a file system of `bytes`; false when this host cannot. */
+  mount(dir: string, bytes: number): boolean;
+  unmount(dir: string): void;
+}
+
+const loopHomeDisk: HomeDisk = { mount: mountHomeDisk, unmount: unmountHomeDisk };
+
 /** Sliding one-minute windows of creation times. */
 class MinuteWindow {
   private readonly times: number[] = [];
@@ -126,6 +138,8 @@ export interface LearnerRegistryOptions {
   logger: Logger;
   sessions: SessionStore;
   limits?: Partial<EnvironmentLimits>;
+  /** Mounting a home's own file system and taking it away (home-disk.ts; tests replace it). */
+  homeDisk?: HomeDisk;
   /** Capacity probe (tests replace it). */
   capacity?: (limits: EnvironmentLimits) => string | undefined;
   now?: () => number;
@@ -156,6 +170,7 @@ class LearnerSession implements Learner {
   get homeDir(): string {
     if (!this.homeMade) {
       mkdirSync(this.home, { recursive: true, mode: 0o700 });
+      this.registry.mountHome(this.home);
       this.homeMade = true;
     }
     return this.home;
@@ -196,10 +211,22 @@ class LearnerSession implements Learner {
     this.clusterPromise = undefined;
     this.handle = undefined;
     if (pending) await (await pending.catch(() => undefined))?.destroy();
-    if (home && this.homeMade) {
+    if (home) this.unmountHome(true);
+  }
+
+  /**
+   * Unmounts the home's file system (reclaim, shutdown); `remove` also deletes the home and its
+   * image (progress is in the progress store). Never while the environment goes on: a second mount
+   * of a lazily unmounted image would corrupt it.
+   */
+  unmountHome(remove = false): void {
+    if (!this.homeMade) return;
+    this.registry.unmountHome(this.home);
+    if (remove) {
       rmSync(this.home, { recursive: true, force: true });
-      this.homeMade = false;
+      rmSync(homeImagePath(this.home), { force: true });
     }
+    this.homeMade = false;
   }
 }
 
@@ -217,6 +244,18 @@ export class LearnerRegistry implements Learners {
     this.now = options.now ?? Date.now;
     this.reclaimTimer = setInterval(() => void this.reclaimIdle(), Math.min(60_000, Math.max(1000, this.limits.idleMs / 4)));
     this.reclaimTimer.unref();
+  }
+
+  mountHome(dir: string): void {
+    (this.options.homeDisk ?? loopHomeDisk).mount(dir, this.limits.homeQuotaBytes);
+  }
+
+  unmountHome(dir: string): void {
+    try {
+      (this.options.homeDisk ?? loopHomeDisk).unmount(dir);
+    } catch (err) {
+      this.options.logger.error({ err, dir }, 'unmounting a home failed');
+    }
   }
 
   /** A new session, recorded as issued by this server. */
@@ -327,6 +366,7 @@ export class LearnerRegistry implements Learners {
   async closeAll(): Promise<void> {
     clearInterval(this.reclaimTimer);
     await Promise.allSettled([...this.learners.values()].map((l) => l.destroy()));
+    for (const l of this.learners.values()) l.unmountHome();
     this.learners.clear();
     this.clusters = 0;
   }

@@ -13,6 +13,7 @@ import { buildSite, siteBuildState } from '../site-build.ts';
 import { parseCount, parseDriverName, parsePort, parseUrl } from '../options.ts';
 import { API_LIMIT_ENV } from '../../sim/apiserver/limits.ts';
 import { DEFAULT_API_LIMITS } from '../../sim/apiserver/limits.ts';
+import { checkedQuota, homeQuotaFromEnv } from '../../sandbox/home-disk.ts';
 import { DEFAULT_ENVIRONMENT_LIMITS } from '../../api/learners.ts';
 import { raiseDescriptorLimit } from './descriptor-limit.ts';
 
@@ -30,6 +31,7 @@ interface ServeOptions {
   idleMinutes: number;
   clustersPerMinute: number;
   clustersPerSessionPerMinute: number;
+  homeQuotaMb: number;
   apiMaxInflight: number;
   apiMaxConnections: number;
   apiMaxObjects: number;
@@ -76,6 +78,7 @@ export function register(program: Command): void {
     .option('--idle-minutes <n>', 'reclaim a cluster and home unused this long; progress stays (env MESHLAB_IDLE_MINUTES)', parseCount, envCount('MESHLAB_IDLE_MINUTES', DEFAULT_ENVIRONMENT_LIMITS.idleMs / 60_000))
     .option('--clusters-per-minute <n>', 'new clusters a minute, whole server (env MESHLAB_CLUSTERS_PER_MINUTE)', parseCount, envCount('MESHLAB_CLUSTERS_PER_MINUTE', DEFAULT_ENVIRONMENT_LIMITS.clustersPerMinute))
     .option('--clusters-per-session-per-minute <n>', 'new clusters a minute for one session (env MESHLAB_CLUSTERS_PER_SESSION_PER_MINUTE)', parseCount, envCount('MESHLAB_CLUSTERS_PER_SESSION_PER_MINUTE', DEFAULT_ENVIRONMENT_LIMITS.clustersPerSessionPerMinute))
+    .option('--home-quota-mb <n>', 'size of each learner home\'s own file system, MiB; 0: no quota across files (env MESHLAB_HOME_QUOTA_MB)', parseCount, homeQuotaFromEnv() / 1024 ** 2)
     .option('--api-max-inflight <n>', `requests one cluster's API server serves at once, more get 429 (env ${API_LIMIT_ENV.maxInFlight})`, parseCount, envCount(API_LIMIT_ENV.maxInFlight, DEFAULT_API_LIMITS.maxInFlight))
     .option('--api-max-connections <n>', `open connections to one cluster's API server (env ${API_LIMIT_ENV.maxConnections})`, parseCount, envCount(API_LIMIT_ENV.maxConnections, DEFAULT_API_LIMITS.maxConnections))
     .option('--api-max-objects <n>', `objects in one cluster when no ResourceQuota says otherwise (env ${API_LIMIT_ENV.maxObjects})`, parseCount, envCount(API_LIMIT_ENV.maxObjects, DEFAULT_API_LIMITS.objectBudget.maxObjects))
@@ -129,6 +132,7 @@ export function register(program: Command): void {
           idleMs: opts.idleMinutes * 60_000,
           clustersPerMinute: opts.clustersPerMinute,
           clustersPerSessionPerMinute: opts.clustersPerSessionPerMinute,
+          homeQuotaBytes: checkedQuota(opts.homeQuotaMb * 1024 ** 2, '--home-quota-mb'),
         },
         instructorToken: process.env.MESHLAB_INSTRUCTOR_TOKEN || randomBytes(24).toString('base64url'),
       };

@@ -2,7 +2,8 @@
 // it: each learner has a session cookie, a terminal WebSocket and the lab routes. A listens on B's
 // ingress node port before B's Gateway exists; B then builds the lab's route, and B's curl and
 // B's Check reach B's gateway while A's listener catches nothing. From inside A's terminal, B's
-// cluster ports, the site server's port and a service of the host are unreachable.
+// cluster ports, the site server's port and a service of the host are unreachable. And a home's
+// disk quota (home-disk.ts) holds across files from a real terminal without touching the other's.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +32,7 @@ const hostHits: string[] = [];
 let a: Browser;
 let b: Browser;
 let marks = 0;
+const HOME_QUOTA_MB = 16;
 
 async function browser(): Promise<Browser> {
   const page = await fetch(`${server.url}/docs/`);
@@ -54,7 +56,7 @@ async function type(t: TestTerminalClient, line: string, timeoutMs = 30_000): Pr
   t.clear();
   t.type(`${line}; echo "END-$((${n}*1000+7))"\r`);
   const end = `END-${n * 1000 + 7}`;
-  await t.waitForText(new RegExp(`\\n${end}`), timeoutMs);
+  await t.waitForText(end, timeoutMs);
   return t.text.slice(0, t.text.lastIndexOf(end));
 }
 
@@ -82,7 +84,7 @@ while True:
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meshlab-serve-network-'));
-  server = await startServe({ dataDir: join(dir, 'data') });
+  server = await startServe({ dataDir: join(dir, 'data'), args: ['--home-quota-mb', String(HOME_QUOTA_MB)] });
   // A service of the host (as a database on 5432 would be) that no sandbox may reach.
   hostService = createServer((req, res) => {
     hostHits.push(req.url ?? '');
@@ -142,3 +144,13 @@ it("from A's terminal, B's cluster ports, the site server and a host service are
   expect(out).toContain('namespace/default');
   expect(hostHits).toEqual([]);
 }, 60_000);
+
+it.runIf(process.getuid?.() === 0)("writing past A's home quota fails with ENOSPC across many files, and B's home is unaffected", async () => {
+  const fill = await type(a.terminal, 'for i in $(seq 1 40); do head -c 1048576 /dev/zero > ~/fill-$i || { echo "full after $((i-1)) files"; break; }; done; rm -f ~/fill-*', 60_000);
+  expect(fill).toContain('No space left on device');
+  const files = Number(/full after (\d+) files/.exec(fill)?.[1]);
+  expect(files).toBeGreaterThan(HOME_QUOTA_MB / 2);
+  expect(files).toBeLessThan(HOME_QUOTA_MB);
+  const other = await type(b.terminal, 'head -c 8388608 /dev/zero > ~/mine && echo "b wrote $(($(stat -c %s ~/mine) / 1048576)) MiB"; rm -f ~/mine');
+  expect(other).toContain('b wrote 8 MiB');
+}, 90_000);
