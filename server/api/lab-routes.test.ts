@@ -186,6 +186,25 @@ describe('lab routes', () => {
     expect(none.statusCode).toBe(404);
   });
 
+  it('settled: false at once without a settle signal, else what the driver says', async () => {
+    const url = '/api/labs/ingress-gateway/settled';
+    expect((await h.app.inject({ method: 'GET', url, headers: as('alice') })).json()).toEqual({ lab: 'ingress-gateway', settled: false });
+    const withSignal = handle as { settled?: () => Promise<boolean> };
+    let waited = false;
+    withSignal.settled = async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      waited = true;
+      return true;
+    };
+    try {
+      expect((await h.app.inject({ method: 'GET', url, headers: as('alice') })).json()).toEqual({ lab: 'ingress-gateway', settled: true });
+      expect(waited).toBe(true);
+      expect((await h.app.inject({ method: 'GET', url: '/api/labs/nope/settled', headers: as('alice') })).statusCode).toBe(404);
+    } finally {
+      delete withSignal.settled;
+    }
+  });
+
   it('reset resets the cluster and clears the progress', async () => {
     await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/steps/deploy-httpbin/check', headers: as('alice') });
     const res = await h.app.inject({ method: 'POST', url: '/api/labs/ingress-gateway/reset', headers: as('alice') });

@@ -6,11 +6,12 @@
 //   POST   /api/labs/:lab/reset                 return the cluster to the lab's start, clear progress
 //   DELETE /api/labs/:lab/progress              forget the learner's progress in the lab
 //   POST   /api/labs/:lab/prepare               establish what the lab requires on the learner's cluster
+//   GET    /api/labs/:lab/settled               waits (briefly) until the learner's cluster has settled
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClusterHandle } from '../drivers/types.ts';
 import { CapacityError } from './learners.ts';
-import type { LabProgressView, LabResetView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
+import type { LabProgressView, LabResetView, LabSettledView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
 import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
@@ -27,6 +28,9 @@ export interface LabRunner {
   /** Establishes what the lab requires (e.g. REGISTRY_ONLY) without resetting the cluster. */
   prepareLab?(handle: ClusterHandle, lab: Lab): Promise<unknown>;
 }
+
+/** Longest GET /settled waits for the cluster before answering false. */
+const SETTLE_WAIT_MS = 5_000;
 
 const idSchema = z.string().regex(LAB_ID_PATTERN, `must be ${LAB_ID_RULE}`);
 const labParams = z.object({ lab: idSchema });
@@ -191,6 +195,24 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
         }
         return { lab: labId, prepared: true };
       });
+    });
+
+    // Solve asks this between commands, so a command sees the configuration the one before it
+    // applied (the embedded mesh applies it a moment later, as Istio does). Drivers that cannot
+    // tell answer false at once.
+    scope.get('/api/labs/:lab/settled', async (req): Promise<LabSettledView> => {
+      const { lab: labId } = parse(labParams, req.params, 'path');
+      const learner = learnerOf(req);
+      labOf(labId);
+      const handle = await clusterOf(learner);
+      if (!handle.settled) return { lab: labId, settled: false };
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settled = await Promise.race([
+        handle.settled().catch(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SETTLE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+      return { lab: labId, settled };
     });
 
     scope.delete('/api/labs/:lab/progress', async (req) => {

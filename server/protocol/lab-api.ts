@@ -55,6 +55,12 @@ export interface StepSolutionView {
   commands: string[];
 }
 
+/** Answer of GET /api/labs/:lab/settled: whether the learner's cluster settled within a short wait. */
+export interface LabSettledView {
+  lab: string;
+  settled: boolean;
+}
+
 /** Answer of POST /api/labs/:lab/reset. */
 export interface LabResetView {
   lab: string;
