@@ -92,15 +92,29 @@ describe('TerminalConnection', () => {
     expect(ws.sent[0]).toEqual({ type: 'hello', cols: 100, rows: 30, lab: 'ingress-gateway' });
     ws.message({ type: 'ready', terminalId: ID, resumeToken: TOKEN, resumed: false, offset: 0, truncated: false });
     expect(states.at(-1)).toBe('connected');
-    expect(JSON.parse(storage.get('meshlab.terminal.main')!)).toEqual({ terminalId: ID, resumeToken: TOKEN });
+    expect(JSON.parse(storage.get('meshlab.terminal.ingress-gateway.main')!)).toEqual({ terminalId: ID, resumeToken: TOKEN });
   });
 
   it('after a reload resumes with the saved id and token from offset 0', () => {
-    storage.set('meshlab.terminal.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
+    storage.set('meshlab.terminal.ingress-gateway.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
     const { conn } = setup();
     conn.connect();
     FakeSocket.instances[0]!.open();
     expect(FakeSocket.instances[0]!.sent[0]).toMatchObject({ type: 'hello', terminalId: ID, resumeToken: TOKEN, offset: 0 });
+  });
+
+  it("another lab's page starts its own shell instead of resuming this lab's", () => {
+    storage.set('meshlab.terminal.ingress-gateway.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
+    const conn = new TerminalConnection({
+      name: 'main',
+      lab: 'egress-gateway',
+      size: () => ({ cols: 100, rows: 30 }),
+      events: { write: (_d, done) => done(), reset: () => {}, state: () => {}, warning: () => {} },
+    });
+    conn.connect();
+    FakeSocket.instances[0]!.open();
+    expect(FakeSocket.instances[0]!.sent[0]).toEqual({ type: 'hello', cols: 100, rows: 30, lab: 'egress-gateway' });
+    conn.dispose();
   });
 
   it('acknowledges output only once it is rendered, and resumes after a drop from what it has', () => {
@@ -172,7 +186,7 @@ describe('TerminalConnection', () => {
     expect(states.at(-1)).toBe('ended');
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.instances).toHaveLength(1);
-    expect(storage.has('meshlab.terminal.main')).toBe(false);
+    expect(storage.has('meshlab.terminal.ingress-gateway.main')).toBe(false);
     conn.reconnectNow();
     expect(resets()).toBe(1);
     FakeSocket.instances[1]!.open();
@@ -180,7 +194,7 @@ describe('TerminalConnection', () => {
   });
 
   it('a terminal the server forgot is replaced by a new one at once', () => {
-    storage.set('meshlab.terminal.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
+    storage.set('meshlab.terminal.ingress-gateway.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
     const { conn } = setup();
     conn.connect();
     const ws = FakeSocket.instances[0]!;

@@ -5,6 +5,8 @@ import type { StepCheckReport, StepStatus } from '@site/server/protocol/lab-api.
 import type { LabView } from '@site/plugins/labs/lab-view.ts';
 import { labApi } from './lab-api.ts';
 import { typeIntoTerminal } from './terminal-bridge.ts';
+import { runCommand } from '@site/src/theme/Terminal/bus.ts';
+import { commandStatusText } from '@site/src/theme/Terminal/command-status.ts';
 
 export interface StepState {
   status: StepStatus;
@@ -94,10 +96,19 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
 
   const solve = useCallback(
     async (step: string) => {
-      patch(step, { busy: 'solve', error: undefined });
+      patch(step, { busy: 'solve', error: undefined, report: null });
       try {
         const { commands } = await labApi.solution(lab.id, step);
-        for (const c of commands) typeIntoTerminal(c);
+        // One command at a time, as a learner would type them, each once the one before has
+        // ended and the cluster has acted on it: the output is then what the page says.
+        for (const [i, c] of commands.entries()) {
+          if (i > 0) await labApi.settled(lab.id).catch(() => undefined);
+          const outcome = await runCommand(c);
+          if (outcome.kind !== 'finished') {
+            patch(step, { busy: undefined, error: commandStatusText({ outcome }) });
+            return;
+          }
+        }
         patch(step, { busy: undefined });
       } catch (err) {
         patch(step, { busy: undefined, error: (err as Error).message });

@@ -30,7 +30,8 @@ for (const locale of ['zh-Hans', 'en'] as Locale[])
             await expect(term).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
             const s = (await steps.boundingBox())!;
             if (viewport.name === 'desktop') await expect.poll(async () => (await term.boundingBox())?.x ?? -1, { message: 'terminal right of the steps' }).toBeGreaterThan(s.x + s.width - 1);
-            else await expect.poll(async () => (await term.boundingBox())?.y ?? -1, { message: 'terminal below the steps' }).toBeGreaterThan(s.y + s.height);
+            // Narrow: the terminal is a drawer at the bottom of the window, closed (its toolbar shows).
+            else await expect.poll(async () => (await term.boundingBox())?.y ?? -1, { message: 'closed drawer at the bottom' }).toBeGreaterThan(viewport.height - 80);
           }
           // Nothing wider than the screen.
           const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -38,8 +39,10 @@ for (const locale of ['zh-Hans', 'en'] as Locale[])
           await page.waitForTimeout(500); // Mermaid renders after hydration
           await page.screenshot({ path: `${OUT}/${doc}-${locale}-${viewport.name}-${scheme}.png` });
           if (viewport.name === 'narrow' && (await lab.count())) {
-            // On a narrow screen the terminal is below the text: show it too.
-            await page.getByLabel(LABELS[locale].terminal, { exact: true }).first().scrollIntoViewIfNeeded();
+            // On a narrow screen the terminal is a drawer: open it too.
+            await page.locator('[data-drawer-toggle]').click();
+            await expect(page.locator('#lab-terminal')).toHaveAttribute('data-drawer', 'open');
+            await page.waitForTimeout(400); // the drawer slides in
             await page.screenshot({ path: `${OUT}/${doc}-${locale}-${viewport.name}-${scheme}-terminal.png` });
           }
           await context.close();

@@ -1,8 +1,10 @@
 // A lab page: the steps (MDX children) on the left, the learner's live terminal on the right
-// (sticky); on a narrow screen the terminal goes below the text. Shows overall progress.
-import React, { type ReactNode } from 'react';
+// (sticky); on a narrow screen (a phone) the terminal is a drawer at the bottom of the screen that
+// opens when a command runs. Shows overall progress.
+import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import Terminal from '@theme/Terminal';
+import { onTerminalReveal } from '@site/src/theme/Terminal/bus.ts';
 import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
 import { useLab, useText } from '@site/src/labs/use-labs.ts';
 import type { LabView } from '@site/plugins/labs/lab-view.ts';
@@ -81,6 +83,50 @@ function LabAbout({ lab }: { lab: LabView }) {
   );
 }
 
+/** The drawer's toggle, in the terminal's toolbar (shown on narrow screens only). */
+function DrawerToggle({ open, onToggle }: { open: boolean; onToggle: () => void }) {
+  return (
+    <button type="button" className={styles.drawerToggle} aria-expanded={open} aria-controls="lab-terminal" onClick={onToggle} data-drawer-toggle>
+      {open ? <Translate id="lab.terminal.hide">收起终端</Translate> : <Translate id="lab.terminal.show">展开终端</Translate>}
+    </button>
+  );
+}
+
+/** The area beside the steps: the terminal now; further panels (tabs) go in here. */
+function TerminalArea({ lab }: { lab: LabView }) {
+  const { steps } = useLabState();
+  const [open, setOpen] = useState(false);
+  const drawerRef = useRef<HTMLDivElement>(null);
+  useEffect(
+    () =>
+      onTerminalReveal(() => {
+        setOpen(true);
+        // The control the learner used (Run) stays in sight above the opened drawer.
+        const drawer = drawerRef.current;
+        const used = document.activeElement;
+        if (!drawer || getComputedStyle(drawer).position !== 'fixed' || !(used instanceof HTMLElement) || drawer.contains(used)) return;
+        // Room below it for the status line Run shows.
+        const covered = used.getBoundingClientRect().bottom - (window.innerHeight - drawer.offsetHeight) + 48;
+        if (covered > 0) window.scrollBy({ top: covered });
+      }),
+    [],
+  );
+  // F6 out of the terminal, when the focus did not come from somewhere: the step to do next.
+  const leaveTo = useCallback(() => {
+    const next = lab.steps.find((s) => steps[s.id]?.status !== 'passed') ?? lab.steps[0];
+    const section = next && document.querySelector(`[data-lab="${lab.id}"] [data-step="${next.id}"]`);
+    // Its first Run button (./Terminal/RunButton), else its first button.
+    return section?.querySelector<HTMLElement>('[data-run-button]') ?? section?.querySelector<HTMLElement>('button:not([disabled])') ?? null;
+  }, [lab, steps]);
+  return (
+    <div className={styles.terminalColumn}>
+      <div id="lab-terminal" ref={drawerRef} className={styles.terminalSticky} data-drawer={open ? 'open' : 'closed'}>
+        <Terminal lab={lab.id} leaveTo={leaveTo} toolbarExtra={<DrawerToggle open={open} onToggle={() => setOpen((o) => !o)} />} />
+      </div>
+    </div>
+  );
+}
+
 export default function LabPage({ lab: labId, children }: LabPageProps): ReactNode {
   const lab = useLab(labId);
   if (!lab) {
@@ -101,11 +147,7 @@ export default function LabPage({ lab: labId, children }: LabPageProps): ReactNo
           {children}
         </div>
         {/* No label of its own: the terminal inside is labelled "Terminal"/"终端" by its component. */}
-        <div className={styles.terminalColumn}>
-          <div className={styles.terminalSticky}>
-            <Terminal lab={lab.id} />
-          </div>
-        </div>
+        <TerminalArea lab={lab} />
       </div>
     </LabProvider>
   );

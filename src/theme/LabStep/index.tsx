@@ -10,6 +10,7 @@ import clsx from 'clsx';
 import type { StepCheckReport } from '@site/server/protocol/lab-api.ts';
 import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
 import { useStep, useText } from '@site/src/labs/use-labs.ts';
+import RunButton from '@site/src/theme/Terminal/RunButton.tsx';
 import { InlineText } from './InlineText.tsx';
 import styles from './styles.module.css';
 
@@ -92,17 +93,18 @@ function StepButtons({ step, state }: { step: string; state: StepState }) {
   const confirmId = useId();
   return (
     <div className={styles.actions}>
-      <button type="button" className="button button--primary button--sm" onClick={() => void lab.check(step)} disabled={busy} aria-busy={state.busy === 'check'}>
+      {/* aria-disabled, not disabled, while busy: a disabled button drops the keyboard focus to the page. */}
+      <button type="button" className="button button--primary button--sm" onClick={() => !busy && void lab.check(step)} aria-disabled={busy} aria-busy={state.busy === 'check'}>
         {state.busy === 'check' ? <Translate id="lab.step.checking">检查中…</Translate> : <Translate id="lab.step.check">检查</Translate>}
       </button>
-      <button type="button" className="button button--secondary button--sm" onClick={() => void lab.solve(step)} disabled={busy}>
+      <button type="button" className="button button--secondary button--sm" onClick={() => !busy && void lab.solve(step)} aria-disabled={busy} aria-busy={state.busy === 'solve'}>
         <Translate id="lab.step.solve">解答</Translate>
       </button>
       <button
         type="button"
         className="button button--outline button--danger button--sm"
-        onClick={() => setConfirming(true)}
-        disabled={busy}
+        onClick={() => !busy && setConfirming(true)}
+        aria-disabled={busy}
         aria-expanded={confirming}
         aria-controls={confirmId}>
         <Translate id="lab.step.reset">重置</Translate>
@@ -145,7 +147,6 @@ export default function LabStep({ lab: labId, step: stepId }: LabStepProps): Rea
     );
   }
   const state: StepState = lab?.steps[stepId] ?? { status: 'pending', report: null };
-  const runLabel = translate({ id: 'lab.step.run', message: '运行' });
   const index = lab ? lab.lab.steps.findIndex((s) => s.id === stepId) + 1 : 0;
   return (
     <section className={clsx(styles.step, styles[state.status])} data-step={stepId} data-status={state.status} aria-labelledby={headingId}>
@@ -195,12 +196,7 @@ export default function LabStep({ lab: labId, step: stepId }: LabStepProps): Rea
           <div className={styles.commandCode} id={`${headingId}-cmd-${i}`}>
             <CodeBlock language="bash">{c}</CodeBlock>
           </div>
-          {lab && (
-            <button type="button" className={clsx('button button--success button--sm', styles.run)} aria-label={runLabel} aria-describedby={`${headingId}-cmd-${i}`} title={runLabel} onClick={() => lab.run(c)}>
-              <span aria-hidden="true">▶ </span>
-              {runLabel}
-            </button>
-          )}
+          {lab && <RunButton command={c} describedBy={`${headingId}-cmd-${i}`} />}
         </div>
       ))}
       {lab && <StepButtons step={stepId} state={state} />}

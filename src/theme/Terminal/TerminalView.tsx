@@ -9,14 +9,40 @@ import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
 import type { ErrorMessage, ExitMessage, WarningMessage } from '@site/server/protocol/terminal.ts';
-import { onTerminalInput } from './bus.ts';
+import { focusTerminal, onTerminalInput, provideCommandRunner, provideFocus, revealTerminal } from './bus.ts';
+import { TERMINAL_FONT_FIT, fitFontSize } from './font-fit.ts';
+import { CommandRunner } from './command-runner.ts';
+import { parseShellMark } from './shell-marks.ts';
 import { TerminalConnection, type ConnectionState } from './connection.ts';
 import styles from './styles.module.css';
 
 export interface TerminalViewProps {
   name: string;
   lab?: string;
+  /** Where F6 takes the focus when there is no element it came from (e.g. the current step). */
+  leaveTo?: () => HTMLElement | null | undefined;
+  /** More controls for the toolbar (the lab page's drawer toggle on a phone). */
+  toolbarExtra?: React.ReactNode;
 }
+
+/** Leaves and re-enters the terminal (VS Code's convention): Tab stays the shell's completion. */
+const LEAVE_KEY = 'F6';
+
+/** The width a character takes, as a fraction of the font size, in the terminal's font. */
+function cellRatio(fontFamily: string): number {
+  const ctx = document.createElement('canvas').getContext('2d');
+  if (!ctx) return 0.6;
+  ctx.font = `100px ${fontFamily}`;
+  return ctx.measureText('W'.repeat(10)).width / 1000 || 0.6;
+}
+
+/** Whether an element can take focus back (still on the page, shown, enabled). */
+function focusable(el: Element | null | undefined): el is HTMLElement {
+  return el instanceof HTMLElement && el.isConnected && el !== document.body && !el.hasAttribute('disabled') && el.getClientRects().length > 0;
+}
+
+/** xterm's vertical scrollbar, which the fit leaves out of the columns. */
+const SCROLLBAR_ALLOWANCE_PX = 16;
 
 const LIGHT: ITheme = {
   background: '#fbfbfd',
@@ -80,7 +106,7 @@ function endText(exit?: ExitMessage, error?: ErrorMessage): string {
   }
 }
 
-export default function TerminalView({ name, lab }: TerminalViewProps): React.JSX.Element {
+export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: TerminalViewProps): React.JSX.Element {
   const { colorMode } = useColorMode();
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<XTerm>(null);
@@ -91,17 +117,25 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
   const [warning, setWarning] = useState<WarningMessage | undefined>();
   const [searching, setSearching] = useState(false);
   const [query, setQuery] = useState('');
+  const [size, setSize] = useState<{ cols: number; rows: number }>();
   const label = translate({ id: 'terminal.label', message: '终端' });
+  const helpId = `terminal-help-${name}`;
+  const leaveRef = useRef(leaveTo);
+  leaveRef.current = leaveTo;
 
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
+    const fontFamily = 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace';
+    const ratio = cellRatio(fontFamily);
     const term = new XTerm({
       cursorBlink: true,
-      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-      fontSize: 14,
+      fontFamily,
+      fontSize: TERMINAL_FONT_FIT.preferred,
       scrollback: 5000,
       allowProposedApi: true,
+      // Rows as text for screen readers, and new output announced through a live region.
+      screenReaderMode: true,
       theme: document.documentElement.dataset.theme === 'dark' ? DARK : LIGHT,
     });
     const fit = new FitAddon();
@@ -112,23 +146,75 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
     term.open(host);
     // The region carries the "Terminal" label; the input gets its own, distinct one.
     term.textarea?.setAttribute('aria-label', translate({ id: 'terminal.input.label', message: '终端输入' }));
+    term.textarea?.setAttribute('aria-describedby', helpId);
     termRef.current = term;
     searchRef.current = search;
-    try {
-      fit.fit();
-    } catch {
-      // not laid out yet
-    }
+    // At least 60 columns where the width allows (a phone in portrait): a smaller font then.
+    const fitAll = () => {
+      const style = getComputedStyle(host);
+      const width = host.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - SCROLLBAR_ALLOWANCE_PX;
+      const size = fitFontSize(width, ratio);
+      if (term.options.fontSize !== size) term.options.fontSize = size;
+      try {
+        fit.fit();
+      } catch {
+        // not laid out yet, or hidden
+      }
+    };
+    fitAll();
 
+    // F6 / Shift+F6 out of the terminal: back where the focus came from, else where the page says.
+    let cameFrom: HTMLElement | undefined;
+    const onFocusIn = (e: FocusEvent) => {
+      const from = e.relatedTarget;
+      // A way in (the skip link) is no place to go back to.
+      if (from instanceof HTMLElement && !host.contains(from) && !from.hasAttribute('data-terminal-entry')) cameFrom = from;
+      // Tabbing into a closed drawer opens it.
+      revealTerminal(name);
+    };
+    term.textarea?.addEventListener('focusin', onFocusIn);
+    const leave = () => {
+      const target = focusable(cameFrom) ? cameFrom : leaveRef.current?.();
+      if (target) target.focus();
+      else term.blur();
+    };
+    const focusHere = () => term.focus();
+    const unfocus = provideFocus(name, focusHere);
+    // F6 from anywhere else on the page comes back in.
+    const onPageKey = (e: KeyboardEvent) => {
+      if (e.key !== LEAVE_KEY || e.ctrlKey || e.altKey || e.metaKey || e.defaultPrevented) return;
+      if (host.contains(document.activeElement)) return;
+      e.preventDefault();
+      focusTerminal(name);
+    };
+    document.addEventListener('keydown', onPageKey);
+
+    // Run and Solve go through this: one command at a time, each ended by the shell's D mark.
+    const runner = new CommandRunner({
+      send: (keys) => {
+        // On a phone the terminal is a drawer: open it to show the command's output.
+        revealTerminal(name);
+        conn.input(keys);
+      },
+    });
+    const marks = term.parser.registerOscHandler(133, (payload) => {
+      const mark = parseShellMark(payload);
+      if (mark) runner.mark(mark);
+      return true;
+    });
     const conn = new TerminalConnection({
       name,
       lab,
       size: () => ({ cols: term.cols, rows: term.rows }),
       events: {
         write: (data, done) => term.write(data, done),
-        reset: () => term.reset(),
+        reset: () => {
+          term.reset();
+          runner.screenReset();
+        },
         state: (s, detail) => {
           setState(s);
+          runner.setConnected(s === 'connected');
           // Nothing to type into once the shell has ended (until a new one starts).
           term.options.disableStdin = s === 'ended';
           term.options.cursorBlink = s !== 'ended';
@@ -142,12 +228,21 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
     });
     connRef.current = conn;
     const typed = term.onData((d) => conn.input(d));
-    const resized = term.onResize(({ cols, rows }) => conn.resize(cols, rows));
+    const resized = term.onResize(({ cols, rows }) => {
+      conn.resize(cols, rows);
+      setSize({ cols, rows });
+    });
+    setSize({ cols: term.cols, rows: term.rows });
 
     // Copy: Ctrl-C with a selection copies (without one it interrupts, as in a shell);
     // Ctrl-Shift-C/V copy and paste; Ctrl-Shift-F searches.
     term.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown') return true;
+      if (e.key === LEAVE_KEY && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        e.preventDefault();
+        leave();
+        return false;
+      }
       const key = e.key.toLowerCase();
       const mod = e.ctrlKey || e.metaKey;
       if (mod && key === 'c' && (e.shiftKey || term.hasSelection()) && term.hasSelection()) {
@@ -155,10 +250,9 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
         term.clearSelection();
         return false;
       }
-      if (mod && e.shiftKey && key === 'v') {
-        void navigator.clipboard?.readText().then((t) => t && term.paste(t)).catch(() => {});
-        return false;
-      }
+      // The browser pastes by itself on Ctrl-Shift-V (a paste event xterm handles): only keep
+      // the keys from the shell, or it would paste twice.
+      if (mod && e.shiftKey && key === 'v') return false;
       if (mod && e.shiftKey && key === 'f') {
         setSearching(true);
         return false;
@@ -169,19 +263,14 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
     let frame = 0;
     const observer = new ResizeObserver(() => {
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => {
-        try {
-          fit.fit();
-        } catch {
-          // hidden
-        }
-      });
+      frame = requestAnimationFrame(fitAll);
     });
     observer.observe(host);
     const unsubscribe = onTerminalInput(name, (text) => {
       conn.input(text);
       term.focus();
     });
+    const unprovide = provideCommandRunner(name, runner);
     // Back from sleep or offline: try at once instead of waiting out the backoff.
     const retryNow = () => {
       if (conn.state === 'reconnecting' && document.visibilityState === 'visible') conn.reconnectNow();
@@ -193,6 +282,12 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
       window.removeEventListener('online', retryNow);
       document.removeEventListener('visibilitychange', retryNow);
       unsubscribe();
+      unprovide();
+      unfocus();
+      document.removeEventListener('keydown', onPageKey);
+      term.textarea?.removeEventListener('focusin', onFocusIn);
+      runner.dispose();
+      marks.dispose();
       observer.disconnect();
       cancelAnimationFrame(frame);
       typed.dispose();
@@ -221,7 +316,7 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
   );
 
   return (
-    <section className={styles.terminal} role="region" aria-label={label} data-terminal={name} data-state={state}>
+    <section className={styles.terminal} role="region" aria-label={label} data-terminal={name} data-state={state} data-cols={size?.cols} data-rows={size?.rows}>
       <div className={styles.toolbar}>
         <span className={styles.state} data-state={state} role="status" aria-live="polite">
           <span className={styles.dot} aria-hidden="true" />
@@ -248,6 +343,7 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
           </span>
         )}
         <span className={styles.actions}>
+          {toolbarExtra}
           <button type="button" className={styles.button} onClick={() => setSearching((s) => !s)} title="Ctrl+Shift+F">
             {translate({ id: 'terminal.search.button', message: '搜索' })}
           </button>
@@ -270,6 +366,12 @@ export default function TerminalView({ name, lab }: TerminalViewProps): React.JS
               ))}
         </div>
       )}
+      <p id={helpId} className={styles.help}>
+        {translate({
+          id: 'terminal.help',
+          message: '按 F6 离开终端，再按 F6（或 Shift+F6）回到终端。在终端里 Tab 是命令补全。Ctrl+Shift+C 复制，Ctrl+Shift+V 粘贴，Ctrl+Shift+F 搜索。',
+        })}
+      </p>
       <div className={styles.screen} ref={hostRef} style={{ background: (colorMode === 'dark' ? DARK : LIGHT).background }} onClick={() => termRef.current?.focus()} />
     </section>
   );

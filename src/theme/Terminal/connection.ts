@@ -58,8 +58,9 @@ export class TerminalConnection {
     this.saved = this.load();
   }
 
+  /** A shell per lab: another lab's page opens its own, not this lab's history and prompt. */
   private get storageKey(): string {
-    return `meshlab.terminal.${this.options.name}`;
+    return this.options.lab ? `meshlab.terminal.${this.options.lab}.${this.options.name}` : `meshlab.terminal.${this.options.name}`;
   }
 
   private load(): Saved | undefined {

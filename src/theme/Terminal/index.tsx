@@ -12,11 +12,15 @@ export interface TerminalProps {
   lab?: string;
   /** Which terminal of the page (for runInTerminal); default "main". */
   name?: string;
+  /** Where F6 takes the focus out of the terminal when it did not come from somewhere. */
+  leaveTo?: () => HTMLElement | null | undefined;
+  /** More controls for the terminal's toolbar. */
+  toolbarExtra?: React.ReactNode;
 }
 
 const TerminalView = lazy(() => import('./TerminalView.tsx'));
 
-function Placeholder(): React.JSX.Element {
+function Placeholder({ toolbarExtra }: { toolbarExtra?: React.ReactNode }): React.JSX.Element {
   const label = translate({ id: 'terminal.label', message: '终端' });
   return (
     <section className={styles.terminal} role="region" aria-label={label} data-state="connecting">
@@ -25,18 +29,19 @@ function Placeholder(): React.JSX.Element {
           <span className={styles.dot} aria-hidden="true" />
           {translate({ id: 'terminal.state.loading', message: '正在加载终端…' })}
         </span>
+        <span className={styles.actions}>{toolbarExtra}</span>
       </div>
       <div className={styles.screen} />
     </section>
   );
 }
 
-export default function Terminal({ lab, name = 'main' }: TerminalProps): React.JSX.Element {
+export default function Terminal({ lab, name = 'main', leaveTo, toolbarExtra }: TerminalProps): React.JSX.Element {
   return (
-    <BrowserOnly fallback={<Placeholder />}>
+    <BrowserOnly fallback={<Placeholder toolbarExtra={toolbarExtra} />}>
       {() => (
-        <Suspense fallback={<Placeholder />}>
-          <TerminalView name={name} lab={lab} />
+        <Suspense fallback={<Placeholder toolbarExtra={toolbarExtra} />}>
+          <TerminalView name={name} lab={lab} leaveTo={leaveTo} toolbarExtra={toolbarExtra} />
         </Suspense>
       )}
     </BrowserOnly>
