@@ -132,6 +132,8 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
       cursorBlink: true,
       fontFamily,
       fontSize: TERMINAL_FONT_FIT.preferred,
+      // Room below the baseline: at 1.0 the DOM renderer clips underscores (`%{http_code}`).
+      lineHeight: 1.15,
       scrollback: 5000,
       allowProposedApi: true,
       // Rows as text for screen readers, and new output announced through a live region.
