@@ -15,6 +15,7 @@
 // Network is shared with the host on purpose: the shell reaches the cluster's API server and
 // ingress on loopback.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
@@ -91,9 +92,12 @@ function runningAsRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** Directory of generated files bound into sandboxes (passwd, group, bashrc). */
-export function sandboxFilesDir(): string {
-  return join(tmpdir(), 'meshlab-sandbox');
+/**
+ * Directory of generated files bound into sandboxes (passwd, group, bashrc). One per checkout:
+ * two checkouts of different versions on one machine would otherwise overwrite each other's bashrc.
+ */
+export function sandboxFilesDir(checkout = import.meta.dirname): string {
+  return join(tmpdir(), `meshlab-sandbox-${createHash('sha256').update(checkout).digest('hex').slice(0, 12)}`);
 }
 
 /** The parent directories of `path` (excluding `/`), outermost first. */
