@@ -18,6 +18,14 @@ const config: Config = {
   baseUrl: '/',
   trailingSlash: false,
 
+  // Docusaurus Faster: Rspack bundler, SWC loader/minifier, Lightning CSS, SSG in worker threads
+  // (which needs the v4 head-attribute change). The other v4 flags would change the site's CSS and
+  // storage keys, so they stay off.
+  future: {
+    faster: true,
+    v4: { removeLegacyPostBuildHeadAttribute: true },
+  },
+
   onBrokenLinks: 'throw',
   onBrokenAnchors: 'throw',
   onDuplicateRoutes: 'throw',

@@ -99,7 +99,7 @@ export function register(program: Command): void {
       if (opts.build) {
         const state = siteBuildState(siteDir);
         if (!state.fresh) {
-          console.error(`meshlab: building the site (${state.reason}); this takes about a minute the first time...`);
+          console.error(`meshlab: building the site (${state.reason}); this takes a few seconds to a minute the first time...`);
           await buildSite(siteDir);
         }
       }
