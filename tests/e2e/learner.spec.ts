@@ -162,8 +162,17 @@ for (const locale of ['zh-Hans', 'en'] as Locale[]) {
       await expect(check).toBeFocused();
       await page.keyboard.press('Shift+F6');
       expect(await focusInTerminal(page)).toBe(true);
-      // The terminal's output is also text for screen readers.
+      // The end of each command is read out (a live region): its output and how it ended.
+      const announced = page.locator('[data-terminal="main"] [data-terminal-announce]');
+      await expect(announced).toHaveAttribute('aria-live', 'polite');
+      await expect(announced).toContainText('namespace/bookinfo labeled');
+      await expect(announced).toContainText(TEXT[locale].ranOk);
+      // xterm's screen-reader mode (rows as text) is one button away, and stays on after a reload.
+      await page.locator('[data-terminal="main"] [data-action="screen-reader"]').click();
       await expect(page.locator('[data-terminal="main"] .xterm-accessibility-tree')).toContainText('namespace/bookinfo labeled');
+      await page.reload();
+      await waitForTerminal(page, locale);
+      await expect(page.locator('[data-terminal="main"] [data-action="screen-reader"]')).toHaveAttribute('aria-pressed', 'true');
       await page.screenshot({ path: `${OUT}/keyboard-${locale}.png` });
     });
 

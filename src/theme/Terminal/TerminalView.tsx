@@ -3,7 +3,7 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { translate } from '@docusaurus/Translate';
 import { useColorMode } from '@docusaurus/theme-common';
-import { Terminal as XTerm, type ITheme } from '@xterm/xterm';
+import { Terminal as XTerm, type IMarker, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
 import { WebLinksAddon } from '@xterm/addon-web-links';
@@ -11,6 +11,8 @@ import '@xterm/xterm/css/xterm.css';
 import type { ErrorMessage, ExitMessage, WarningMessage } from '@site/server/protocol/terminal.ts';
 import { focusTerminal, onTerminalInput, provideCommandRunner, provideFocus, revealTerminal } from './bus.ts';
 import { TERMINAL_FONT_FIT, fitFontSize } from './font-fit.ts';
+import { ANNOUNCE_MAX_LINES, announcementText } from './announce.ts';
+import { commandStatusText } from './command-status.ts';
 import { CommandRunner } from './command-runner.ts';
 import { parseShellMark } from './shell-marks.ts';
 import { TerminalConnection, type ConnectionState } from './connection.ts';
@@ -34,6 +36,31 @@ function cellRatio(fontFamily: string): number {
   if (!ctx) return 0.6;
   ctx.font = `100px ${fontFamily}`;
   return ctx.measureText('W'.repeat(10)).width / 1000 || 0.6;
+}
+
+const SCREEN_READER_KEY = 'meshlab.terminal.screenReaderMode';
+
+function readScreenReaderMode(): boolean {
+  try {
+    return localStorage.getItem(SCREEN_READER_KEY) === 'on';
+  } catch {
+    return false;
+  }
+}
+
+/** The end of the output between the C mark (`start`) and the cursor, and how the command ended. */
+function commandAnnouncement(term: XTerm, start: IMarker, exitCode: number | undefined): string {
+  const buffer = term.buffer.active;
+  const cursorLine = buffer.baseY + buffer.cursorY;
+  const end = buffer.cursorX > 0 ? cursorLine : cursorLine - 1;
+  // A few screen lines per announced line (wrapping), never the whole scrollback.
+  const from = Math.max(start.line < 0 ? 0 : start.line, end - ANNOUNCE_MAX_LINES * 4);
+  const lines: { text: string; wrapped: boolean }[] = [];
+  for (let i = from; i <= end; i++) {
+    const line = buffer.getLine(i);
+    if (line) lines.push({ text: line.translateToString(true), wrapped: line.isWrapped && i > from });
+  }
+  return announcementText(lines, commandStatusText({ outcome: { kind: 'finished', exitCode, durationMs: 0 } }));
 }
 
 /** Whether an element can take focus back (still on the page, shown, enabled). */
@@ -118,6 +145,8 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
   const [searching, setSearching] = useState(false);
   const [query, setQuery] = useState('');
   const [size, setSize] = useState<{ cols: number; rows: number }>();
+  const [announcement, setAnnouncement] = useState('');
+  const [screenReader, setScreenReader] = useState(readScreenReaderMode);
   const label = translate({ id: 'terminal.label', message: '终端' });
   const helpId = `terminal-help-${name}`;
   const leaveRef = useRef(leaveTo);
@@ -136,8 +165,9 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
       lineHeight: 1.15,
       scrollback: 5000,
       allowProposedApi: true,
-      // Rows as text for screen readers, and new output announced through a live region.
-      screenReaderMode: true,
+      // xterm's mode reads every character as it arrives (and stalls the page on a flood): the
+      // learner turns it on from the toolbar; each command's end is announced either way.
+      screenReaderMode: readScreenReaderMode(),
       theme: document.documentElement.dataset.theme === 'dark' ? DARK : LIGHT,
     });
     const fit = new FitAddon();
@@ -199,9 +229,19 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
         conn.input(keys);
       },
     });
+    let outputStart: IMarker | undefined;
     const marks = term.parser.registerOscHandler(133, (payload) => {
       const mark = parseShellMark(payload);
-      if (mark) runner.mark(mark);
+      if (!mark) return true;
+      runner.mark(mark);
+      if (mark.kind === 'output-start') {
+        outputStart?.dispose();
+        outputStart = term.registerMarker(0);
+      } else if (mark.kind === 'command-end' && outputStart) {
+        setAnnouncement(commandAnnouncement(term, outputStart, mark.exitCode));
+        outputStart.dispose();
+        outputStart = undefined;
+      }
       return true;
     });
     const conn = new TerminalConnection({
@@ -290,6 +330,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
       term.textarea?.removeEventListener('focusin', onFocusIn);
       runner.dispose();
       marks.dispose();
+      outputStart?.dispose();
       observer.disconnect();
       cancelAnimationFrame(frame);
       typed.dispose();
@@ -307,6 +348,18 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
     if (termRef.current) termRef.current.options.theme = colorMode === 'dark' ? DARK : LIGHT;
   }, [colorMode]);
 
+  const toggleScreenReader = useCallback(() => {
+    setScreenReader((on) => {
+      const next = !on;
+      if (termRef.current) termRef.current.options.screenReaderMode = next;
+      try {
+        localStorage.setItem(SCREEN_READER_KEY, next ? 'on' : 'off');
+      } catch {
+        // storage disabled: for this page only
+      }
+      return next;
+    });
+  }, []);
   const reconnect = useCallback(() => connRef.current?.reconnectNow(), []);
   const find = useCallback(
     (backwards: boolean) => {
@@ -346,6 +399,9 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
         )}
         <span className={styles.actions}>
           {toolbarExtra}
+          <button type="button" className={styles.button} aria-pressed={screenReader} onClick={toggleScreenReader} data-action="screen-reader">
+            {translate({ id: 'terminal.screenReader.button', message: '读屏模式' })}
+          </button>
           <button type="button" className={styles.button} onClick={() => setSearching((s) => !s)} title="Ctrl+Shift+F">
             {translate({ id: 'terminal.search.button', message: '搜索' })}
           </button>
@@ -368,6 +424,10 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
               ))}
         </div>
       )}
+      {/* Each command's end, read out once (see ./announce.ts). */}
+      <div className={styles.help} aria-live="polite" data-terminal-announce>
+        {announcement}
+      </div>
       <p id={helpId} className={styles.help}>
         {translate({
           id: 'terminal.help',
