@@ -7,6 +7,7 @@ import type { ExternalNetwork } from '../world/external-network.ts';
 import { noExternalNetwork } from '../world/external-network.ts';
 import { WorkloadRuntime } from '../workloads/workload-runtime.ts';
 import { MeshDataPlane } from './mesh-data-plane.ts';
+import type { ConfigConverter } from './translate.ts';
 import { exposeRecentRequests } from './recent-requests-api.ts';
 import { installExplainCommand } from './explain-command.ts';
 
@@ -25,7 +26,7 @@ export function workloadRuntime(ctx: ClusterContext): WorkloadRuntime {
   return new WorkloadRuntime({ network: clusterNetworkFor(ctx.store), logs: ctx.logs, now: () => ctx.timers.now() });
 }
 
-export function meshAddon(options: { external?: ExternalNetwork | ((ctx: ClusterContext) => ExternalNetwork) } = {}): (ctx: ClusterContext) => Promise<MeshAddon> {
+export function meshAddon(options: { external?: ExternalNetwork | ((ctx: ClusterContext) => ExternalNetwork); configConverters?: ConfigConverter[] } = {}): (ctx: ClusterContext) => Promise<MeshAddon> {
   return async (ctx) => {
     const external = typeof options.external === 'function' ? options.external(ctx) : (options.external ?? noExternalNetwork);
     const mesh = new MeshDataPlane({
@@ -35,6 +36,7 @@ export function meshAddon(options: { external?: ExternalNetwork | ((ctx: Cluster
       external,
       clock: { now: () => ctx.timers.now() },
       propagationDelayMs: ctx.meshPropagationMs,
+      configConverters: options.configConverters,
     });
     await mesh.start();
     meshes.set(ctx.store, mesh);

@@ -18,7 +18,7 @@ import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget, typ
 import { pickWeighted } from './match.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
-import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, MESH_CONFIG_RESOURCES, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
 import { istioValidationPlugin } from './validation.ts';
 
@@ -37,17 +37,10 @@ export interface MeshDataPlaneOptions {
   external: ExternalNetwork;
   clock?: Clock;
   propagationDelayMs?: number;
+  /** Other APIs' objects turned into Istio config before translation (the Gateway API). */
+  configConverters?: ConfigConverter[];
 }
 
-const CONFIG_RESOURCES = new Set([
-  'networking.istio.io/gateways',
-  'networking.istio.io/virtualservices',
-  'networking.istio.io/destinationrules',
-  'networking.istio.io/serviceentries',
-  'networking.istio.io/sidecars',
-  'services',
-  'configmaps',
-]);
 
 function serviceAccountOf(pod: KubeObject): string {
   const sa = (pod.spec as Obj | undefined)?.serviceAccountName;
@@ -73,9 +66,14 @@ export class MeshDataPlane {
   private reconciling: Promise<void> = Promise.resolve();
   private readonly appliedWaiters: { revision: number; resolve: () => void }[] = [];
 
+  private readonly converters: ConfigConverter[];
+  private readonly configResources: Set<string>;
+
   constructor(private readonly o: MeshDataPlaneOptions) {
+    this.converters = o.configConverters ?? [];
+    this.configResources = new Set([...MESH_CONFIG_RESOURCES, ...this.converters.flatMap((c) => c.resources)]);
     this.propagationDelayMs = o.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS;
-    this.snapshot = snapshotOf(o.store);
+    this.snapshot = snapshotOf(o.store, this.converters);
     this.upstreams = new UpstreamDirectory(o.network, o.external, o.store);
     const now = () => (o.clock ?? { now: () => new Date() }).now();
     this.router = new HttpRouter({
@@ -135,9 +133,9 @@ export class MeshDataPlane {
   }
 
   async start(): Promise<void> {
-    this.snapshot = snapshotOf(this.o.store);
+    this.snapshot = snapshotOf(this.o.store, this.converters);
     this.unwatch = this.o.store.watch('*', (e) => {
-      if (CONFIG_RESOURCES.has(e.resource)) {
+      if (this.configResources.has(e.resource)) {
         if (this.configTimer) this.dirty = true;
         else this.scheduleConfig();
       }
@@ -189,7 +187,7 @@ export class MeshDataPlane {
   private scheduleConfig(): void {
     if (this.configTimer) return;
     this.configTimer = setTimeout(() => {
-      this.snapshot = snapshotOf(this.o.store);
+      this.snapshot = snapshotOf(this.o.store, this.converters);
       this.tableCache.clear();
       // Listeners follow the Gateway servers (no server on a port = nothing listening there);
       // waiters resolve once they are in place, then the timer slot frees.

@@ -3,7 +3,7 @@
 // (docs/ops/best-practices/traffic-management "Split large virtual services").
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
-import { buildGatewayTable, isCatchAll, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, wellFormed, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, isCatchAll, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, translateConfig, wellFormed, type ConfigConverter, type MeshSnapshot } from './translate.ts';
 
 let rv = 1;
 function obj(kind: string, name: string, namespace: string, spec: Record<string, unknown>, created = '2026-01-01T00:00:00Z'): KubeObject {
@@ -151,5 +151,28 @@ describe('Sidecar resource', () => {
     expect(outboundModeFor(snapshot({}), s)).toBe('REGISTRY_ONLY');
     expect(outboundModeFor(snapshot({ outboundTrafficPolicy: 'REGISTRY_ONLY' }), undefined)).toBe('REGISTRY_ONLY');
     expect(outboundModeFor(snapshot({}), undefined)).toBe('ALLOW_ANY');
+  });
+});
+
+describe('translateConfig (the one input of translation)', () => {
+  const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'httpbin', namespace: 'default' }, spec: { ports: [{ port: 8000 }] } };
+  const meshConfig: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: 'outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n' } };
+  const foreignGateway: KubeObject = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'web', namespace: 'default' }, spec: { gatewayClassName: 'istio', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } };
+
+  it('sorts config objects into the snapshot by kind and reads the mesh config', () => {
+    const s = translateConfig([svc, meshConfig, gw(['*']), vs('a', 'default', ['*'], ['gw'], [route('httpbin')])], 7);
+    expect([s.revision, s.services.length, s.gateways.length, s.virtualServices.length, s.outboundTrafficPolicy]).toEqual([7, 1, 1, 1, 'REGISTRY_ONLY']);
+  });
+
+  it('ignores a kind of the same name from another API unless a converter turns it into Istio config', () => {
+    expect(translateConfig([foreignGateway], 1).gateways).toEqual([]);
+    const converter: ConfigConverter = {
+      resources: ['gateway.networking.k8s.io/gateways'],
+      convert: (input) => input.map((g) => gw(['*'], g.metadata.namespace, `${g.metadata.name}-istio`)),
+    };
+    const s = translateConfig([foreignGateway, vs('a', 'default', ['*'], ['web-istio'], [route('httpbin')])], 1, [converter]);
+    expect(s.gateways.map((g) => g.metadata.name)).toEqual(['web-istio']);
+    const table = buildGatewayTable(s, ingressPod);
+    expect(table.listeners[0]!.virtualHosts.map((v) => v.name)).toEqual(['*:80']);
   });
 });

@@ -59,31 +59,83 @@ export function wellFormed(obj: KubeObject): boolean {
   return isArr(spec.addresses);
 }
 
-/** Reads everything routing depends on from the store at one revision. */
-export function snapshotOf(store: ObjectStore): MeshSnapshot {
-  const list = (r: string) => store.list(r).items.filter((o) => !o.metadata.deletionTimestamp && (!r.startsWith(ISTIO) || wellFormed(o))).sort(byCreation);
-  let mode: MeshSnapshot['outboundTrafficPolicy'] = 'ALLOW_ANY';
-  const cm = store.get('configmaps', ROOT_NAMESPACE, 'istio');
+/**
+ * Turns another API's objects (the Gateway API's Gateway and HTTPRoute) into Istio-shaped config
+ * before translation, as istiod's gateway controller does: the mesh then routes by the result.
+ */
+export interface ConfigConverter {
+  /** Store resources it reads (`gateway.networking.k8s.io/httproutes`); a change to one triggers a push. */
+  resources: string[];
+  /** Istio objects (Gateway, VirtualService, ...) equivalent to `input` (the objects of `resources`), given the rest of the config. */
+  convert(input: KubeObject[], config: readonly KubeObject[]): KubeObject[];
+}
+
+/** Store resources whose objects routing depends on. */
+export const MESH_CONFIG_RESOURCES = [`${ISTIO}/gateways`, `${ISTIO}/virtualservices`, `${ISTIO}/destinationrules`, `${ISTIO}/serviceentries`, `${ISTIO}/sidecars`, 'services', 'configmaps'];
+
+const KIND_LISTS = { Gateway: 'gateways', VirtualService: 'virtualServices', DestinationRule: 'destinationRules', ServiceEntry: 'serviceEntries', Sidecar: 'sidecars', Service: 'services' } as const;
+
+function outboundModeOf(objects: readonly KubeObject[]): MeshSnapshot['outboundTrafficPolicy'] {
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === ROOT_NAMESPACE && o.metadata.name === 'istio');
   const mesh = (cm?.data as Obj | undefined)?.mesh;
-  if (typeof mesh === 'string') {
-    try {
-      const parsed = parseYaml(mesh) as Obj | null;
-      const m = (parsed?.outboundTrafficPolicy as Obj | undefined)?.mode;
-      if (m === 'REGISTRY_ONLY') mode = 'REGISTRY_ONLY';
-    } catch {
-      // istiod keeps the previous config on a parse error; ALLOW_ANY is the default.
+  if (typeof mesh !== 'string') return 'ALLOW_ANY';
+  try {
+    const parsed = parseYaml(mesh) as Obj | null;
+    return (parsed?.outboundTrafficPolicy as Obj | undefined)?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
+  } catch {
+    // istiod keeps the previous config on a parse error; ALLOW_ANY is the default.
+    return 'ALLOW_ANY';
+  }
+}
+
+/**
+ * The one input of translation: a list of config objects (Istio kinds, Services, the `istio`
+ * ConfigMap; anything else is ignored) at one revision. Converters add Istio objects for the
+ * objects of their resources (found in `objects` by `apiVersion` group); deleted and malformed
+ * Istio objects are skipped, as istiod skips config it cannot convert.
+ */
+export function translateConfig(objects: readonly KubeObject[], revision: number, converters: readonly ConfigConverter[] = []): MeshSnapshot {
+  const all = [...objects];
+  for (const c of converters) {
+    const groups = new Set(c.resources.map((r) => (r.includes('/') ? r.slice(0, r.lastIndexOf('/')) : '')));
+    const input = objects.filter((o) => groups.has(o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : ''));
+    all.push(...c.convert(input, objects));
+  }
+  const snapshot: MeshSnapshot = { revision, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], services: [], outboundTrafficPolicy: outboundModeOf(all) };
+  for (const o of all) {
+    if (o.metadata.deletionTimestamp) continue;
+    const list = KIND_LISTS[o.kind as keyof typeof KIND_LISTS];
+    if (!list) continue;
+    if (list === 'services' ? o.apiVersion !== 'v1' : !o.apiVersion.startsWith(`${ISTIO}/`) || !wellFormed(o)) continue; // same kind names, other APIs
+    snapshot[list].push(o);
+  }
+  for (const list of Object.values(KIND_LISTS)) snapshot[list].sort(byCreation);
+  return snapshot;
+}
+
+const STORED_KINDS: Record<string, { apiVersion: string; kind: string }> = {
+  [`${ISTIO}/gateways`]: { apiVersion: `${ISTIO}/v1`, kind: 'Gateway' },
+  [`${ISTIO}/virtualservices`]: { apiVersion: `${ISTIO}/v1`, kind: 'VirtualService' },
+  [`${ISTIO}/destinationrules`]: { apiVersion: `${ISTIO}/v1`, kind: 'DestinationRule' },
+  [`${ISTIO}/serviceentries`]: { apiVersion: `${ISTIO}/v1`, kind: 'ServiceEntry' },
+  [`${ISTIO}/sidecars`]: { apiVersion: `${ISTIO}/v1`, kind: 'Sidecar' },
+  services: { apiVersion: 'v1', kind: 'Service' },
+  configmaps: { apiVersion: 'v1', kind: 'ConfigMap' },
+};
+
+/** Reads everything routing depends on from the store at one revision. */
+export function snapshotOf(store: ObjectStore, converters: readonly ConfigConverter[] = []): MeshSnapshot {
+  const resources = [...MESH_CONFIG_RESOURCES, ...converters.flatMap((c) => c.resources)];
+  const objects: KubeObject[] = [];
+  for (const r of new Set(resources)) {
+    const items = store.list(r).items;
+    const known = STORED_KINDS[r];
+    for (const o of r === 'configmaps' ? items.filter((x) => x.metadata.namespace === ROOT_NAMESPACE && x.metadata.name === 'istio') : items) {
+      // The store keys by resource; an object written without apiVersion/kind is still that resource.
+      objects.push(known && (o.kind !== known.kind || !o.apiVersion) ? { ...o, apiVersion: o.apiVersion || known.apiVersion, kind: known.kind } : o);
     }
   }
-  return {
-    revision: store.currentRevision,
-    gateways: list(`${ISTIO}/gateways`),
-    virtualServices: list(`${ISTIO}/virtualservices`),
-    destinationRules: list(`${ISTIO}/destinationrules`),
-    serviceEntries: list(`${ISTIO}/serviceentries`),
-    sidecars: list(`${ISTIO}/sidecars`),
-    services: list('services'),
-    outboundTrafficPolicy: mode,
-  };
+  return translateConfig(objects, store.currentRevision, converters);
 }
 
 export interface VsRef {
