@@ -3,6 +3,7 @@
 // without scrolling in at least 60 columns; the keyboard alone completes a step (skip link, F6);
 // Ctrl+Shift+V pastes once; each lab has its own shell.
 import { resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { LABELS, checkUntilPassed, openLab, step, waitForTerminal, type Locale } from './lab-helpers.ts';
 
@@ -212,3 +213,21 @@ test('Ctrl+Shift+V pastes once', async ({ page, context }) => {
   await expect(screen(page)).not.toContainText('-endecho');
   await expect(screen(page)).not.toContainText('pasted-21-endpasted');
 });
+
+for (const colorScheme of ['light', 'dark'] as const)
+  test(`the terminal area has no serious accessibility violation on a phone (${colorScheme})`, async ({ browser }) => {
+    test.setTimeout(120_000);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme });
+    const page = await context.newPage();
+    await openLab(page, 'zh-Hans', INGRESS);
+    await waitForTerminal(page, 'zh-Hans');
+    await runButtons(page, 'zh-Hans', 'create-namespace').first().click();
+    await expect(page.locator('#lab-terminal')).toHaveAttribute('data-drawer', 'open');
+    await expect(runStatus(page, 'create-namespace', 0)).toHaveText(TEXT['zh-Hans'].ranOk, { timeout: 30_000 });
+    await page.waitForTimeout(400); // the drawer slides in
+    const results = await new AxeBuilder({ page }).include('#lab-terminal').include('[data-run-status]').include('[data-skip-to-terminal]').analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    await page.screenshot({ path: `${OUT}/phone-drawer-zh-Hans-${colorScheme}.png` });
+    await context.close();
+  });

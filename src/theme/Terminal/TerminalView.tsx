@@ -76,8 +76,9 @@ const LIGHT: ITheme = {
   foreground: '#1c1e21',
   cursor: '#1c1e21',
   selectionBackground: '#b4d5fe',
-  black: '#1c1e21', red: '#c62828', green: '#2e7d32', yellow: '#8d6e00', blue: '#1565c0', magenta: '#8e24aa', cyan: '#00838f', white: '#9e9e9e',
-  brightBlack: '#616161', brightRed: '#e53935', brightGreen: '#43a047', brightYellow: '#a67c00', brightBlue: '#1e88e5', brightMagenta: '#ab47bc', brightCyan: '#0097a7', brightWhite: '#bdbdbd',
+  // Every colour at least 4.5:1 on the background (WCAG AA); bold text uses the bright ones.
+  black: '#1c1e21', red: '#c62828', green: '#2e7d32', yellow: '#8d6e00', blue: '#1565c0', magenta: '#8e24aa', cyan: '#00707a', white: '#616161',
+  brightBlack: '#616161', brightRed: '#b71c1c', brightGreen: '#1b6e20', brightYellow: '#7a5f00', brightBlue: '#0d5bb5', brightMagenta: '#7b1fa2', brightCyan: '#006570', brightWhite: '#6b6b6b',
 };
 
 const DARK: ITheme = {
@@ -86,7 +87,7 @@ const DARK: ITheme = {
   cursor: '#e3e3e3',
   selectionBackground: '#3a4a63',
   black: '#1b1b1d', red: '#ef5350', green: '#66bb6a', yellow: '#fdd835', blue: '#64b5f6', magenta: '#ce93d8', cyan: '#4dd0e1', white: '#e0e0e0',
-  brightBlack: '#757575', brightRed: '#ff7961', brightGreen: '#98ee99', brightYellow: '#ffff6b', brightBlue: '#9be7ff', brightMagenta: '#f3c6ff', brightCyan: '#88ffff', brightWhite: '#ffffff',
+  brightBlack: '#8a8a8a', brightRed: '#ff7961', brightGreen: '#98ee99', brightYellow: '#ffff6b', brightBlue: '#9be7ff', brightMagenta: '#f3c6ff', brightCyan: '#88ffff', brightWhite: '#ffffff',
 };
 
 function stateText(state: ConnectionState): string {
