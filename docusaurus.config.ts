@@ -2,7 +2,7 @@
 // languages; broken links, anchors and missing translations fail the build.
 import type { Config } from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
-import { themes as prismThemes } from 'prism-react-renderer';
+import { darkCodeTheme, lightCodeTheme } from './src/css/prism-themes.ts';
 import { currentLocale, siteLabs } from './plugins/labs/site-labs.ts';
 
 // Navbar and footer list the labs from labs/, labelled with each page's title in the locale
@@ -89,8 +89,8 @@ const config: Config = {
       copyright: 'meshlab · Apache-2.0',
     },
     prism: {
-      theme: prismThemes.github,
-      darkTheme: prismThemes.dracula,
+      theme: lightCodeTheme,
+      darkTheme: darkCodeTheme,
       additionalLanguages: ['bash', 'yaml', 'nginx'],
     },
     docs: { sidebar: { hideable: true } },

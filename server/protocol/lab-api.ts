@@ -14,6 +14,8 @@ export interface CheckComparisonView {
 /** One check of a step, as the learner reads it. */
 export interface CheckResultView {
   name: string;
+  /** The name in both languages, when the lab gives it in both (else the site translates `name`). */
+  names?: { 'zh-Hans': string; en: string };
   passed: boolean;
   /** The comparisons of the check's last attempt. */
   details: CheckComparisonView[];

@@ -24,6 +24,8 @@ export interface CheckResult {
   type: 'http' | 'k8s' | 'command';
   /** The check's name, or a description made from its definition (`GET http://…/status/200`). */
   name: string;
+  /** The check's name in both languages, when the lab gives it in both. */
+  localizedName?: { 'zh-Hans': string; en: string };
   ok: boolean;
   /** How many times the check ran before it passed or gave up. */
   attempts: number;

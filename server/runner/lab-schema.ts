@@ -60,8 +60,11 @@ export const HttpFrom = z.union([
 ]);
 
 const CheckCommon = {
-  /** Shown in reports; defaults to a description of the check. */
-  name: nonEmpty.optional(),
+  /**
+   * Shown in reports; defaults to a description of the check. A `{ zh-Hans, en }` pair gives the
+   * site's reports the page's language (the command-line reporters use `en`).
+   */
+  name: z.union([nonEmpty, Localized]).optional(),
   /** How long to keep retrying before the check fails (default 10 s): configuration is eventually consistent. */
   timeoutSeconds: z.number().positive().max(600).optional(),
   /**

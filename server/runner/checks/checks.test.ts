@@ -192,6 +192,19 @@ describe('command check', () => {
   }
 });
 
+describe('check names in two languages', () => {
+  it('reports the English name and carries both to the site', async () => {
+    const r = await runCheck(check({ type: 'command', name: { 'zh-Hans': '退出码为 0', en: 'exit code is 0' }, run: 'true', expect: {} }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(r.name).toBe('exit code is 0');
+    expect(r.localizedName).toEqual({ 'zh-Hans': '退出码为 0', en: 'exit code is 0' });
+  });
+
+  it('a plain name has no localized pair', async () => {
+    const r = await runCheck(check({ type: 'command', name: 'exit code is 0', run: 'true', expect: {} }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(r.localizedName).toBeUndefined();
+  });
+});
+
 describe('k8s check (fake client)', () => {
   const objects = new Map<string, Record<string, unknown>>([
     [

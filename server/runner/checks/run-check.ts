@@ -11,7 +11,7 @@ import { describeK8sCheck, k8sAttempt } from './k8s-check.ts';
 import { sleep } from '../../util/sleep.ts';
 
 export function describeCheck(check: CheckSpecT): string {
-  if (check.name) return check.name;
+  if (check.name) return typeof check.name === 'string' ? check.name : check.name.en;
   switch (check.type) {
     case 'http': {
       const from = check.from && check.from !== 'terminal' ? ` from ${check.from.target ?? check.from.selector}` : '';
@@ -85,6 +85,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
         index,
         type: check.type,
         name: describeCheck(check),
+        ...(typeof check.name === 'object' ? { localizedName: check.name } : {}),
         ok,
         attempts,
         durationMs: Date.now() - started,

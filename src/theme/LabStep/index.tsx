@@ -9,9 +9,10 @@ import Details from '@theme/Details';
 import clsx from 'clsx';
 import type { StepCheckReport } from '@site/server/protocol/lab-api.ts';
 import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
-import { useStep, useText } from '@site/src/labs/use-labs.ts';
+import { useLocale, useStep, useText } from '@site/src/labs/use-labs.ts';
 import RunButton from '@site/src/theme/Terminal/RunButton.tsx';
 import { InlineText } from './InlineText.tsx';
+import { localizeReportText, readableValue } from './report-text.ts';
 import styles from './styles.module.css';
 
 export interface LabStepProps {
@@ -27,6 +28,8 @@ const STATUS_TEXT = {
 
 function Report({ report }: { report: StepCheckReport }) {
   const t = useText();
+  const locale = useLocale();
+  const say = (text: string) => localizeReportText(text, locale);
   return (
     <div className={clsx(styles.report, report.passed ? styles.reportPassed : styles.reportFailed)} data-report={report.passed ? 'passed' : 'failed'}>
       <p className={styles.reportTitle}>
@@ -40,34 +43,34 @@ function Report({ report }: { report: StepCheckReport }) {
         {report.checks.map((c, i) => (
           <li key={i} className={c.passed ? styles.checkPassed : styles.checkFailed}>
             <span aria-hidden="true">{c.passed ? '✓ ' : '✗ '}</span>
-            <span className={styles.checkName}>{c.name}</span>
+            <span className={styles.checkName}>{c.names?.[locale] ?? say(c.name)}</span>
             {!c.passed && c.details.some((d) => !d.ok) && (
               <dl className={styles.expectedActual}>
                 {c.details
                   .filter((d) => !d.ok)
                   .map((d, j) => (
                     <React.Fragment key={j}>
-                      <dt className={styles.what}>{d.what}</dt>
+                      <dt className={styles.what}>{say(d.what)}</dt>
                       <dd>
                         <span className={styles.label}>
                           <Translate id="lab.check.expected">期望</Translate>
                         </span>
-                        <pre>{d.expected}</pre>
+                        <pre>{readableValue(say(d.expected))}</pre>
                         <span className={styles.label}>
                           <Translate id="lab.check.actual">实际</Translate>
                         </span>
-                        <pre>{d.actual}</pre>
+                        <pre>{readableValue(say(d.actual))}</pre>
                       </dd>
                     </React.Fragment>
                   ))}
               </dl>
             )}
             {/* The message repeats the comparisons above; show it when there are none (the check could not run). */}
-            {c.message && !c.details.some((d) => !d.ok) && <p className={styles.checkMessage}>{c.message}</p>}
+            {c.message && !c.details.some((d) => !d.ok) && <p className={styles.checkMessage}>{say(c.message)}</p>}
           </li>
         ))}
       </ul>
-      {report.failure && !report.checks.some((c) => c.message === report.failure) && <p className={styles.checkMessage}>{report.failure}</p>}
+      {report.failure && !report.checks.some((c) => c.message === report.failure) && <p className={styles.checkMessage}>{say(report.failure)}</p>}
       {report.hints.length > 0 && (
         <div className={styles.hints}>
           <strong>

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import type { CheckResult, StepReport } from '../protocol/runner-events.ts';
+import { toCheckReport } from './lab-reports.ts';
+
+function result(over: Partial<CheckResult>): CheckResult {
+  return { index: 0, type: 'k8s', name: 'httpbin pods are ready', ok: false, attempts: 1, durationMs: 5, details: [], expected: '', actual: '', message: '', ...over };
+}
+
+const LAB = { id: 'lab', steps: [{ id: 's', hints: [] }] };
+
+function report(checks: CheckResult[]): StepReport {
+  return { id: 's', title: { 'zh-Hans': '', en: '' }, status: 'failed', durationMs: 5, commands: [], checks };
+}
+
+describe('toCheckReport', () => {
+  it('gives the site both languages of a check name the lab wrote in both', () => {
+    const r = toCheckReport(report([result({ localizedName: { 'zh-Hans': 'httpbin 的 Pod 已就绪', en: 'httpbin pods are ready' } })]), LAB, 's', 5);
+    expect(r.checks[0]!.names).toEqual({ 'zh-Hans': 'httpbin 的 Pod 已就绪', en: 'httpbin pods are ready' });
+    expect(r.checks[0]!.name).toBe('httpbin pods are ready');
+  });
+
+  it('has no names for a check named in one language only', () => {
+    expect(toCheckReport(report([result({})]), LAB, 's', 5).checks[0]!.names).toBeUndefined();
+  });
+});
