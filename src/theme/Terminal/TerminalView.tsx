@@ -376,7 +376,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
       <div className={styles.toolbar}>
         <span className={styles.state} data-state={state} role="status" aria-live="polite">
           <span className={styles.dot} aria-hidden="true" />
-          {stateText(state)}
+          <span className={styles.stateText}>{stateText(state)}</span>
         </span>
         {searching && (
           <span className={styles.search}>
