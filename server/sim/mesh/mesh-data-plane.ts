@@ -20,6 +20,7 @@ import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './r
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
 import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, MESH_CONFIG_RESOURCES, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
+import { simulate, type SimulatedCall, type SimulationResult } from './simulate.ts';
 import { istioValidationPlugin } from './validation.ts';
 
 /** Pod-to-pod connections without a sidecar: one connection per request, carrying the caller's identity. */
@@ -171,6 +172,11 @@ export class MeshDataPlane {
   /** Node ports with a gateway listener bound. */
   gatewayNodePorts(): number[] {
     return this.listeners.nodePorts();
+  }
+
+  /** What a proxy would answer for a call under the config in effect, without sending anything. */
+  simulate(call: SimulatedCall, gatewayPod?: KubeObject): SimulationResult {
+    return simulate({ snapshot: this.snapshot, gatewayTable: gatewayPod ? this.gatewayTable(gatewayPod) : undefined, cluster: (q) => this.upstreams.lookup(this.snapshot, q) }, call);
   }
 
   /** A gateway pod's current route table (for inspection and tests). */

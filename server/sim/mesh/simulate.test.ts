@@ -1,0 +1,100 @@
+// Routing semantics as data: configuration + call → what the proxy answers and why, without
+// sockets. Cases: the failure table of Istio's traffic-management docs (no route 404 NR, unknown
+// subset 503 NC, no endpoints 503 UH, fault abort FI, REGISTRY_ONLY 502) and the steps of the
+// ingress-gateway and egress-gateway chapters (labs/*/lab.yaml).
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../store/object-store.ts';
+import { simulate, type SimulatedCall, type SimulationResult } from './simulate.ts';
+import { buildGatewayTable, translateConfig } from './translate.ts';
+import type { ClusterLookup, ClusterQuery } from './upstreams.ts';
+import { resolveShortName } from './hosts.ts';
+
+let rv = 1;
+const istio = (kind: string, name: string, namespace: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'networking.istio.io/v1', kind, metadata: { name, namespace, creationTimestamp: '2026-01-01T00:00:00Z', resourceVersion: String(rv++), generation: 1 }, spec });
+const service = (name: string, namespace: string, port: number): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { ports: [{ name: 'http', port }] } });
+const meshConfig = (mode: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: `outboundTrafficPolicy:\n  mode: ${mode}\n` } });
+
+const httpbinSvc = service('httpbin', 'bookinfo', 8000);
+const gateway = istio('Gateway', 'httpbin-gateway', 'bookinfo', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] });
+const toHttpbin = (extra: Record<string, unknown> = {}) => ({ route: [{ destination: { host: 'httpbin', port: { number: 8000 }, ...extra } }] });
+const vsWith = (http: unknown[]) => istio('VirtualService', 'httpbin', 'bookinfo', { hosts: ['*'], gateways: ['httpbin-gateway'], http });
+const statusAndDelay = vsWith([{ match: [{ uri: { prefix: '/status' } }, { uri: { prefix: '/delay' } }], ...toHttpbin() }]);
+const delayOnly = vsWith([{ match: [{ uri: { prefix: '/delay' } }], ...toHttpbin() }]);
+const drV1 = istio('DestinationRule', 'httpbin', 'bookinfo', { host: 'httpbin', subsets: [{ name: 'v1', labels: { version: 'v1' } }] });
+
+/**
+ * Envoy's clusters (CDS) with their endpoints (EDS): a cluster exists when it is listed; the
+ * subset clusters exist only with a DestinationRule defining the subset, as istiod generates them.
+ */
+function clusters(list: Record<string, string[]>) {
+  return (q: ClusterQuery): ClusterLookup => {
+    const host = resolveShortName(q.host, q.namespace);
+    const name = `outbound|${q.port ?? q.listenerPort ?? ''}|${q.subset ?? ''}|${host}`;
+    const eps = list[name];
+    if (!eps) return { kind: 'not_found', name };
+    return { kind: 'ok', name, host, port: q.port ?? 0, subset: q.subset, endpoints: eps.map((address) => ({ address })), limits: { maxConnections: 1, http1MaxPendingRequests: 1, http2MaxRequests: 1, maxRequestsPerConnection: 0 }, external: !host.endsWith('.svc.cluster.local'), serviceNamespace: host.split('.')[1] };
+  };
+}
+const HTTPBIN = 'outbound|8000||httpbin.bookinfo.svc.cluster.local';
+const ingressPod = { namespace: 'istio-system', name: 'istio-ingressgateway-0', labels: { istio: 'ingressgateway' } };
+const atIngress = (path: string, extra: Partial<SimulatedCall> = {}): SimulatedCall => ({ proxy: { kind: 'gateway', namespace: 'istio-system', labels: ingressPod.labels }, port: 80, authority: '127.0.0.1:30080', path, ...extra });
+
+function run(config: KubeObject[], cds: Record<string, string[]>, call: SimulatedCall, random = () => 0): SimulationResult {
+  const snapshot = translateConfig(config, 1);
+  return simulate({ snapshot, gatewayTable: buildGatewayTable(snapshot, ingressPod), cluster: clusters(cds), random }, call);
+}
+
+interface Case {
+  name: string;
+  config: KubeObject[];
+  cds?: Record<string, string[]>;
+  call: SimulatedCall;
+  expect: Partial<Pick<SimulationResult, 'virtualHost' | 'route' | 'destination' | 'destinationRule' | 'cluster' | 'endpoints' | 'fault' | 'timeoutMs' | 'mirrors' | 'outbound' | 'redirect' | 'upstreamRequest' | 'noListener'>> & { status?: number; flags: string; reason?: RegExp; passedOver?: string[] };
+}
+
+const cases: Case[] = [
+  // Chapter ingress-gateway, step by step.
+  { name: 'no Gateway yet: no listener on port 80', config: [httpbinSvc], call: atIngress('/status/200'), expect: { flags: '-', noListener: 'no Gateway server selecting this gateway listens on port 80', reason: /connection refused/ } },
+  { name: 'Gateway without a VirtualService: 404 NR, no virtual host', config: [httpbinSvc, gateway], call: atIngress('/status/200'), expect: { status: 404, flags: 'NR', reason: /no virtual host for 127.0.0.1:30080 on port 80/ } },
+  { name: 'route /status and /delay: /status/200 goes to httpbin', config: [httpbinSvc, gateway, statusAndDelay], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { flags: '-', virtualHost: '*:80', route: { virtualService: 'bookinfo/httpbin', ruleIndex: 0, ruleName: undefined, matchIndex: 0, matchName: undefined }, destination: { host: 'httpbin', port: 8000, subset: undefined }, cluster: HTTPBIN, endpoints: ['10.244.0.5:8080'], reason: /routed by VirtualService bookinfo\/httpbin rule 0/ } },
+  { name: '/delay/2 matches the second match block', config: [httpbinSvc, gateway, statusAndDelay], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/delay/2'), expect: { flags: '-', route: { virtualService: 'bookinfo/httpbin', ruleIndex: 0, ruleName: undefined, matchIndex: 1, matchName: undefined } } },
+  { name: '/headers is not routed: 404 NR, the rule passed over', config: [httpbinSvc, gateway, statusAndDelay], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/headers'), expect: { status: 404, flags: 'NR', passedOver: ['path /headers does not start with /status', 'path /headers does not start with /delay'], reason: /only routes \/status, \/delay/ } },
+  { name: '/status removed: /status/200 is 404 and the trace names the /delay match', config: [httpbinSvc, gateway, delayOnly], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { status: 404, flags: 'NR', passedOver: ['path /status/200 does not start with /delay'], reason: /VirtualService bookinfo\/httpbin only routes \/delay/ } },
+  { name: 'subset v1 without a DestinationRule: 503 NC with the missing subset', config: [httpbinSvc, gateway, vsWith([toHttpbin({ subset: 'v1' })])], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { status: 503, flags: 'NC', cluster: 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local', reason: /subset v1 of httpbin.bookinfo.svc.cluster.local is not defined by any DestinationRule/ } },
+  { name: 'DestinationRule defines v1: the subset cluster is used', config: [httpbinSvc, gateway, vsWith([toHttpbin({ subset: 'v1' })]), drV1], cds: { 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local': ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { flags: '-', destinationRule: 'bookinfo/httpbin', cluster: 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local' } },
+  // Failure cases of istio-semantics (what a client sees).
+  { name: 'subset whose labels select no pod: 503 UH', config: [httpbinSvc, gateway, vsWith([toHttpbin({ subset: 'v1' })]), drV1], cds: { 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local': [] }, call: atIngress('/status/200'), expect: { status: 503, flags: 'UH', reason: /no healthy upstream/ } },
+  { name: 'unknown destination host: 503 NC', config: [httpbinSvc, gateway, vsWith([{ route: [{ destination: { host: 'httpbin2', port: { number: 8000 } } }] }])], call: atIngress('/status/200'), expect: { status: 503, flags: 'NC', reason: /host httpbin2.bookinfo.svc.cluster.local is neither a Service nor a ServiceEntry host/ } },
+  { name: 'wrong destination port: 503 NC', config: [httpbinSvc, gateway, vsWith([{ route: [{ destination: { host: 'httpbin', port: { number: 80 } } }] }])], call: atIngress('/status/200'), expect: { status: 503, flags: 'NC', reason: /Service httpbin.bookinfo.svc.cluster.local has no port 80/ } },
+  { name: 'fault abort 100%: FI with the configured status', config: [httpbinSvc, gateway, vsWith([{ fault: { abort: { httpStatus: 418, percentage: { value: 100 } } }, ...toHttpbin() }])], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { status: 418, flags: 'FI', fault: { delayMs: undefined, abortStatus: 418 } } },
+  { name: 'fault delay then abort: DI,FI', config: [httpbinSvc, gateway, vsWith([{ fault: { delay: { fixedDelay: '2s', percentage: { value: 100 } }, abort: { httpStatus: 500, percentage: { value: 100 } } }, ...toHttpbin() }])], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { status: 500, flags: 'DI,FI', fault: { delayMs: 2000, abortStatus: 500 } } },
+  { name: 'fault without a percentage injects nothing', config: [httpbinSvc, gateway, vsWith([{ fault: { abort: { httpStatus: 500 } }, ...toHttpbin() }])], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/status/200'), expect: { flags: '-', cluster: HTTPBIN } },
+  { name: 'redirect keeps the query, default 301', config: [httpbinSvc, gateway, vsWith([{ redirect: { uri: '/get' } }])], call: atIngress('/old?x=1'), expect: { status: 301, flags: '-', redirect: { location: 'http://127.0.0.1/get?x=1' } } },
+  { name: 'rewrite replaces the matched prefix; timeout, mirror resolved', config: [httpbinSvc, gateway, vsWith([{ match: [{ uri: { prefix: '/api' } }], rewrite: { uri: '/anything' }, timeout: '3s', mirror: { host: 'httpbin' }, ...toHttpbin() }])], cds: { [HTTPBIN]: ['10.244.0.5:8080'] }, call: atIngress('/api/x'), expect: { flags: '-', upstreamRequest: { path: '/anything/x', authority: '127.0.0.1:30080' }, timeoutMs: 3000, mirrors: ['httpbin.bookinfo.svc.cluster.local'] } },
+  { name: 'httpsRedirect server: 301 to https', config: [httpbinSvc, istio('Gateway', 'gw', 'bookinfo', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'], tls: { httpsRedirect: true } }] })], call: atIngress('/x'), expect: { status: 301, flags: '-', redirect: { location: 'https://127.0.0.1:30080/x' } } },
+  // Chapter egress-gateway (a sidecar's outbound side).
+  { name: 'ALLOW_ANY: httpbin.org passes through', config: [], call: { proxy: { kind: 'sidecar', namespace: 'egress-demo' }, port: 80, authority: 'httpbin.org', path: '/get' }, expect: { flags: '-', cluster: 'PassthroughCluster', outbound: { mode: 'ALLOW_ANY', result: 'passthrough' } } },
+  { name: 'REGISTRY_ONLY without a ServiceEntry: 502 BlackHole', config: [meshConfig('REGISTRY_ONLY')], call: { proxy: { kind: 'sidecar', namespace: 'egress-demo' }, port: 80, authority: 'httpbin.org', path: '/get' }, expect: { status: 502, flags: '-', cluster: 'BlackHoleCluster', outbound: { mode: 'REGISTRY_ONLY', result: 'blocked' }, reason: /no ServiceEntry for httpbin.org/ } },
+  { name: 'REGISTRY_ONLY with a ServiceEntry: the entry allows it', config: [meshConfig('REGISTRY_ONLY'), istio('ServiceEntry', 'httpbin-ext', 'egress-demo', { hosts: ['httpbin.org'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS', location: 'MESH_EXTERNAL' })], cds: { 'outbound|80||httpbin.org': ['httpbin.org:80'] }, call: { proxy: { kind: 'sidecar', namespace: 'egress-demo' }, port: 80, authority: 'httpbin.org', path: '/get' }, expect: { flags: '-', cluster: 'outbound|80||httpbin.org', outbound: { mode: 'REGISTRY_ONLY', serviceEntry: 'egress-demo/httpbin-ext', result: 'service' } } },
+  { name: 'VirtualService timeout 3s on httpbin.org', config: [istio('ServiceEntry', 'httpbin-ext', 'egress-demo', { hosts: ['httpbin.org'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'DNS' }), istio('VirtualService', 'httpbin-ext', 'egress-demo', { hosts: ['httpbin.org'], http: [{ timeout: '3s', route: [{ destination: { host: 'httpbin.org' } }] }] })], cds: { 'outbound|80||httpbin.org': ['httpbin.org:80'] }, call: { proxy: { kind: 'sidecar', namespace: 'egress-demo' }, port: 80, authority: 'httpbin.org', path: '/delay/5' }, expect: { flags: '-', timeoutMs: 3000, route: { virtualService: 'egress-demo/httpbin-ext', ruleIndex: 0, ruleName: undefined, matchIndex: -1, matchName: undefined } } },
+  { name: 'egress via the egress gateway: mesh rule goes to the gateway subset', config: [service('istio-egressgateway', 'istio-system', 80), istio('DestinationRule', 'egressgateway-for-httpbin', 'egress-demo', { host: 'istio-egressgateway.istio-system.svc.cluster.local', subsets: [{ name: 'httpbin' }] }), istio('VirtualService', 'direct-httpbin-through-egress-gateway', 'egress-demo', { hosts: ['httpbin.org'], gateways: ['istio-egressgateway', 'mesh'], http: [{ match: [{ gateways: ['mesh'], port: 80 }], route: [{ destination: { host: 'istio-egressgateway.istio-system.svc.cluster.local', subset: 'httpbin', port: { number: 80 } } }] }, { match: [{ gateways: ['istio-egressgateway'], port: 80 }], route: [{ destination: { host: 'httpbin.org', port: { number: 80 } } }] }] })], cds: { 'outbound|80|httpbin|istio-egressgateway.istio-system.svc.cluster.local': ['10.244.0.9:8080'] }, call: { proxy: { kind: 'sidecar', namespace: 'egress-demo' }, port: 80, authority: 'httpbin.org', path: '/status/200' }, expect: { flags: '-', cluster: 'outbound|80|httpbin|istio-egressgateway.istio-system.svc.cluster.local', destinationRule: 'egress-demo/egressgateway-for-httpbin' } },
+];
+
+describe('simulate', () => {
+  it.each(cases)('$name', ({ config, cds, call, expect: want }) => {
+    const r = run(config, cds ?? {}, call);
+    expect(r.response.flags).toBe(want.flags);
+    if (want.status !== undefined) expect(r.response.status).toBe(want.status);
+    if (want.reason) expect(r.reason).toMatch(want.reason);
+    if (want.passedOver) expect(r.passedOver.flatMap((p) => p.failures)).toEqual(want.passedOver);
+    const { status: _s, flags: _f, reason: _r, passedOver: _p, ...fields } = want;
+    for (const [k, v] of Object.entries(fields)) expect(r[k as keyof SimulationResult], k).toEqual(v);
+  });
+
+  it('weights choose the destination with the random source passed in', () => {
+    const vs = vsWith([{ route: [{ destination: { host: 'httpbin', port: { number: 8000 }, subset: 'v1' }, weight: 90 }, { destination: { host: 'httpbin', port: { number: 8000 }, subset: 'v2' }, weight: 10 }] }]);
+    const cds = { 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local': ['a:1'], 'outbound|8000|v2|httpbin.bookinfo.svc.cluster.local': ['b:1'] };
+    expect(run([httpbinSvc, gateway, vs], cds, atIngress('/'), () => 0.5).destination?.subset).toBe('v1');
+    expect(run([httpbinSvc, gateway, vs], cds, atIngress('/'), () => 0.95).destination?.subset).toBe('v2');
+  });
+});
