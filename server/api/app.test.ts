@@ -238,3 +238,67 @@ describe('site server shell', () => {
     expect(driver.destroyed).toBe(created);
   });
 });
+
+describe('request rate limit per client address', () => {
+  const LIMIT = 10;
+  let dir: string;
+  let server: SiteServer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'meshlab-app-rate-'));
+    server = await createSiteServer({
+      config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, requestsPerMinute: LIMIT, trustProxy: ['127.0.0.1'] },
+      driver: fakeDriver(),
+      logger: pino({ level: 'silent' }),
+      routes: [],
+    });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A GET as seen from `client` (through the trusted proxy on 127.0.0.1), with extra headers. */
+  async function get(client: string, path = '/api/session', headers: Record<string, string> = {}): Promise<{ status: number; retryAfter: unknown; body: string }> {
+    const url = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: url.port, path, headers: { 'x-forwarded-for': client, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('answers 429 with Retry-After past the limit, to that address only; refused host names count too, /healthz never', async () => {
+    for (let i = 0; i < LIMIT - 1; i++) expect((await get('203.0.113.5')).status).toBe(200);
+    expect((await get('203.0.113.5', '/', { host: 'evil.example' })).status).toBe(403);
+    const over = await get('203.0.113.5');
+    expect(over.status).toBe(429);
+    expect(Number(over.retryAfter)).toBeGreaterThan(0);
+    expect(Number(over.retryAfter)).toBeLessThanOrEqual(60);
+    expect(JSON.parse(over.body)).toMatchObject({ message: expect.stringMatching(/^Too many requests from your address \(more than 10 a minute\): retry in \d+ s\.$/) });
+    expect((await get('203.0.113.5', '/healthz')).status).toBe(200);
+    expect((await get('203.0.113.6')).status).toBe(200);
+  });
+
+  it('takes the address from the connection when the peer is no trusted proxy', async () => {
+    const direct = await createSiteServer({
+      config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'direct'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, requestsPerMinute: 3 },
+      driver: fakeDriver(),
+      logger: pino({ level: 'silent' }),
+      routes: [],
+    });
+    try {
+      const statuses: number[] = [];
+      // A client that names a new address each time is still one address.
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${direct.url}/api/session`, { headers: { 'x-forwarded-for': `198.51.100.${i}` } })).status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await direct.close();
+    }
+  });
+});

@@ -15,6 +15,7 @@ import type { LearnerEvent, ServerConfig, ServerContext, UpgradeHandler } from '
 import { LearnerRegistry, SESSION_COOKIE, learnerIdFor, readCookie } from './learners.ts';
 import { registerSessionRoutes } from './session-routes.ts';
 import { EdgePolicy } from './edge-policy.ts';
+import { DEFAULT_REQUESTS_PER_MINUTE, registerRequestRateLimit } from './request-rate-limit.ts';
 import { SqliteSessionStore, type SessionStore } from '../store/session-store.ts';
 
 export interface SiteServer {
@@ -85,7 +86,8 @@ export function siteFileFor(siteDir: string, urlPath: string): string | undefine
 export async function createSiteServer(options: CreateSiteServerOptions): Promise<SiteServer> {
   const { config, driver, logger } = options;
   // fastify logs every request at info; its own logger is held at warn so only problems show.
-  const app = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 256 * 1024 });
+  // Behind a reverse proxy (`--trust-proxy`), the client's address comes from its X-Forwarded-For.
+  const app = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 256 * 1024, trustProxy: config.trustProxy?.length ? config.trustProxy : false });
   const sessions = options.sessions ?? SqliteSessionStore.open(config.dataDir);
   const learners = new LearnerRegistry({ dataDir: config.dataDir, driver, logger, sessions, limits: config.environmentLimits });
   // The listening port is known after listen(); no request arrives before.
@@ -128,6 +130,7 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     },
   };
 
+  await registerRequestRateLimit(app, config.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE);
   await app.register(fastifyCookie, { secret: sessionSigningKey(config.dataDir) });
   function sendSession(reply: FastifyReply, id: string): string {
     const signed = app.signCookie(id);

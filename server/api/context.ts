@@ -24,6 +24,10 @@ export interface ServerConfig {
   publicUrl?: string;
   /** Cluster counts, creation rates, idle reclaim and capacity reserves (see learners.ts). */
   environmentLimits?: Partial<import('./learners.ts').EnvironmentLimits>;
+  /** HTTP requests one client address may make a minute (more get 429 with Retry-After); 0: no limit. */
+  requestsPerMinute?: number;
+  /** Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
   /** Run terminals without bubblewrap (single-user local use only). */
   unsafeNoSandbox: boolean;
   /** Bearer token of the instructor routes (workshops); without it they answer 401 to everyone. */

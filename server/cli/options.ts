@@ -21,6 +21,12 @@ export function parseCount(value: string): number {
   return n;
 }
 
+export function parsePositiveCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number of 1 or more.`);
+  return n;
+}
+
 export function parseUrl(value: string): string {
   try {
     const url = new URL(value);

@@ -45,11 +45,22 @@ export interface NetworkGateOptions {
   /** The host uid/gid the sandbox runs as (server as root): it may connect, nobody else. */
   uid?: number;
   refreshMs?: number;
-  /** Connections open at once through the gate (all ports together). */
+  /** Connections open at once through the gate (all ports together); default from the environment. */
   maxConnections?: number;
 }
 
-const DEFAULT_MAX_CONNECTIONS = 512;
+/** Connections one sandbox holds open at once through its gate, unless the operator says otherwise. */
+export const DEFAULT_GATE_CONNECTIONS = 512;
+export const GATE_CONNECTIONS_ENV = 'MESHLAB_SANDBOX_MAX_CONNECTIONS';
+
+/** The operator's cap on one sandbox's open connections (MESHLAB_SANDBOX_MAX_CONNECTIONS, set by `meshlab serve --sandbox-max-connections`). */
+export function gateConnectionsFromEnv(): number {
+  const raw = process.env[GATE_CONNECTIONS_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_GATE_CONNECTIONS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${GATE_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
+  return n;
+}
 const DNS_TIMEOUT_MS = 5_000;
 const MAX_DATAGRAM = 64 * 1024;
 
@@ -57,13 +68,19 @@ const validPort = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
 
 export class NetworkGate {
   private readonly servers = new Map<string, Server>();
+  /** Every socket the gate holds (both ends of each connection), to close them with the gate. */
   private readonly sockets = new Set<Socket>();
+  /** The sandbox's side of each open connection: what the cap counts. */
+  private readonly clients = new Set<Socket>();
+  private readonly maxConnections: number;
   private readonly controls = new Set<Socket>();
   private announced: string[] = [];
   private timer?: NodeJS.Timeout;
   private closed = false;
 
-  private constructor(private readonly options: NetworkGateOptions) {}
+  private constructor(private readonly options: NetworkGateOptions) {
+    this.maxConnections = options.maxConnections ?? gateConnectionsFromEnv();
+  }
 
   /** Create the gate with the cluster's current ports; later ports are added as they appear. */
   static async open(options: NetworkGateOptions): Promise<NetworkGate> {
@@ -117,20 +134,33 @@ export class NetworkGate {
     s.on('data', () => {}); // nothing to read: the forwarder only listens
   }
 
-  private track(s: Socket): boolean {
+  private track(s: Socket): void {
     s.on('error', () => s.destroy());
-    if (this.sockets.size >= (this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
-      s.destroy();
-      return false;
-    }
     this.sockets.add(s);
     s.once('close', () => this.sockets.delete(s));
+  }
+
+  /** A new connection from the sandbox, refused (closed at once) over the cap. */
+  private admit(client: Socket): boolean {
+    if (this.clients.size >= this.maxConnections) {
+      client.on('error', () => {});
+      client.destroy();
+      return false;
+    }
+    this.track(client);
+    this.clients.add(client);
+    client.once('close', () => this.clients.delete(client));
     return true;
+  }
+
+  /** Connections open through the gate now. */
+  get openConnections(): number {
+    return this.clients.size;
   }
 
   private tcp(port: number) {
     return (client: Socket) => {
-      if (!this.track(client)) return;
+      if (!this.admit(client)) return;
       const upstream = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
       this.track(upstream);
       upstream.once('connect', () => {
@@ -146,7 +176,7 @@ export class NetworkGate {
   /** One DNS query per connection (the forwarder forks per datagram): send it, return the answer. */
   private udp(port: number) {
     return (client: Socket) => {
-      if (!this.track(client)) return;
+      if (!this.admit(client)) return;
       const dgram = createSocket('udp4');
       const done = () => {
         clearTimeout(timer);

@@ -10,12 +10,14 @@ import type { DriverName } from '../../drivers/types.ts';
 import { PROJECT_ROOT, dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { createLogger } from '../../util/logger.ts';
 import { buildSite, siteBuildState } from '../site-build.ts';
-import { parseCount, parseDriverName, parsePort, parseUrl } from '../options.ts';
+import { parseCount, parseDriverName, parsePort, parsePositiveCount, parseUrl } from '../options.ts';
 import { API_LIMIT_ENV } from '../../sim/apiserver/limits.ts';
 import { DEFAULT_API_LIMITS } from '../../sim/apiserver/limits.ts';
 import { checkedQuota, homeQuotaFromEnv } from '../../sandbox/home-disk.ts';
 import { DEFAULT_ENVIRONMENT_LIMITS } from '../../api/learners.ts';
 import { raiseDescriptorLimit } from './descriptor-limit.ts';
+import { DEFAULT_REQUESTS_PER_MINUTE } from '../../api/request-rate-limit.ts';
+import { DEFAULT_GATE_CONNECTIONS, GATE_CONNECTIONS_ENV } from '../../sandbox/network-gate.ts';
 
 interface ServeOptions {
   port: number;
@@ -36,6 +38,9 @@ interface ServeOptions {
   apiMaxConnections: number;
   apiMaxObjects: number;
   apiMaxObjectBytes: number;
+  requestsPerMinute: number;
+  trustProxy: string[];
+  sandboxMaxConnections: number;
   kubeconfig?: string;
   context?: string;
   ingress?: string;
@@ -48,6 +53,11 @@ function envList(name: string): string[] {
 function envCount(name: string, fallback: number): number {
   const raw = process.env[name];
   return raw === undefined || raw === '' ? fallback : parseCount(raw);
+}
+
+function envPositive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : parsePositiveCount(raw);
 }
 
 function maybe<T>(parse: (v: string) => T, raw: string | undefined): T | undefined {
@@ -83,6 +93,9 @@ export function register(program: Command): void {
     .option('--api-max-connections <n>', `open connections to one cluster's API server (env ${API_LIMIT_ENV.maxConnections})`, parseCount, envCount(API_LIMIT_ENV.maxConnections, DEFAULT_API_LIMITS.maxConnections))
     .option('--api-max-objects <n>', `objects in one cluster when no ResourceQuota says otherwise (env ${API_LIMIT_ENV.maxObjects})`, parseCount, envCount(API_LIMIT_ENV.maxObjects, DEFAULT_API_LIMITS.objectBudget.maxObjects))
     .option('--api-max-object-bytes <n>', `bytes of objects in one cluster (env ${API_LIMIT_ENV.maxObjectBytes})`, parseCount, envCount(API_LIMIT_ENV.maxObjectBytes, DEFAULT_API_LIMITS.objectBudget.maxBytes))
+    .option('--requests-per-minute <n>', 'HTTP requests one client address may make a minute, more get 429; 0: no limit (env MESHLAB_REQUESTS_PER_MINUTE)', parseCount, envCount('MESHLAB_REQUESTS_PER_MINUTE', DEFAULT_REQUESTS_PER_MINUTE))
+    .option('--trust-proxy <addr...>', 'addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (env MESHLAB_TRUST_PROXY, comma-separated)', envList('MESHLAB_TRUST_PROXY'))
+    .option('--sandbox-max-connections <n>', `connections one terminal or exec'd command holds open at once to its cluster (env ${GATE_CONNECTIONS_ENV})`, parsePositiveCount, envPositive(GATE_CONNECTIONS_ENV, DEFAULT_GATE_CONNECTIONS))
     .option('--kubeconfig <file>', 'existing driver: kubeconfig of the shared cluster')
     .option('--context <name>', 'existing driver: kubeconfig context')
     .option('--ingress <url>', 'existing driver: how learners reach the ingress gateway')
@@ -94,6 +107,8 @@ export function register(program: Command): void {
       process.env[API_LIMIT_ENV.maxConnections] = String(opts.apiMaxConnections);
       process.env[API_LIMIT_ENV.maxObjects] = String(opts.apiMaxObjects);
       process.env[API_LIMIT_ENV.maxObjectBytes] = String(opts.apiMaxObjectBytes);
+      // Every sandbox's network gate reads its cap from there too (terminals and exec'd commands).
+      process.env[GATE_CONNECTIONS_ENV] = String(opts.sandboxMaxConnections);
       const descriptors = raiseDescriptorLimit();
       const siteDir = join(PROJECT_ROOT, 'build');
       if (opts.build) {
@@ -127,6 +142,8 @@ export function register(program: Command): void {
         allowedHosts: opts.allowHost,
         publicUrl: opts.publicUrl,
         unsafeNoSandbox: opts.unsafeNoSandbox,
+        requestsPerMinute: opts.requestsPerMinute,
+        trustProxy: opts.trustProxy,
         environmentLimits: {
           maxClusters: opts.maxClusters,
           idleMs: opts.idleMinutes * 60_000,

@@ -1,0 +1,29 @@
+// How often one client address may call the site server: a per-address budget of HTTP requests a
+// minute (@fastify/rate-limit, counted in this process), answered over it with 429 and
+// Retry-After. It bounds what one address can make the server do (pages, API calls, cluster
+// creation attempts); WebSocket upgrades are bounded by the sessions and terminal caps instead.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+
+/** Requests one address may make in a minute (a page load with its assets is about 30 of them). */
+export const DEFAULT_REQUESTS_PER_MINUTE = 1200;
+
+/** Addresses tracked at once; the least recently seen is forgotten first (a bound on the table itself). */
+const TRACKED_ADDRESSES = 10_000;
+
+export async function registerRequestRateLimit(app: FastifyInstance, requestsPerMinute: number): Promise<void> {
+  if (requestsPerMinute <= 0) return;
+  await app.register(rateLimit, {
+    global: false,
+    max: requestsPerMinute,
+    timeWindow: 60_000,
+    cache: TRACKED_ADDRESSES,
+    // Probes poll health from one address; they must not be locked out, nor count against learners.
+    allowList: (req) => req.url.split('?')[0] === '/healthz',
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(new Error(`Too many requests from your address (more than ${context.max} a minute): retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} s.`), { statusCode: context.statusCode }),
+  });
+  // An application-wide hook, ahead of the edge policy's: every request counts, a refused host
+  // name, a 404 and a request that would issue a new session included.
+  app.addHook('onRequest', app.rateLimit());
+}

@@ -1,0 +1,85 @@
+// The network gate's host side without a sandbox: connections through its unix sockets reach the
+// cluster's port, and the cap on open connections counts the sandbox's connections (not both ends).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_GATE_CONNECTIONS, GATE_CONNECTIONS_ENV, NetworkGate, gateConnectionsFromEnv } from './network-gate.ts';
+
+let dir: string;
+let upstream: Server;
+let port: number;
+const accepted: Socket[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'meshlab-gate-'));
+  upstream = createServer((s) => {
+    accepted.push(s);
+    s.on('error', () => {});
+    s.write('hello\n');
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+  port = (upstream.address() as { port: number }).port;
+});
+
+afterAll(() => {
+  upstream.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterEach(() => {
+  delete process.env[GATE_CONNECTIONS_ENV];
+  for (const s of accepted.splice(0)) s.destroy();
+});
+
+/** Connects through the gate; resolves with the first line, or 'closed' when the gate shuts the connection. */
+function through(gate: NetworkGate, clients: Socket[]): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(join(gate.dir, `tcp-${port}.sock`));
+    clients.push(s);
+    s.on('error', () => {});
+    s.once('data', (d) => resolve(d.toString().trim()));
+    s.once('close', () => resolve('closed'));
+  });
+}
+
+describe('network gate connection cap', () => {
+  it.each([
+    ['from the option', { option: 3 }, 3],
+    ['from MESHLAB_SANDBOX_MAX_CONNECTIONS', { env: '4' }, 4],
+  ])('admits as many connections as the cap %s, and closes the next', async (_, how, cap) => {
+    if (how.env) process.env[GATE_CONNECTIONS_ENV] = how.env;
+    const gate = await NetworkGate.open({ dir: join(dir, `g-${cap}`), ports: () => ({ tcp: [port], udp: [] }), maxConnections: how.option });
+    const clients: Socket[] = [];
+    try {
+      const answers: string[] = [];
+      for (let i = 0; i < cap; i++) answers.push(await through(gate, clients));
+      expect(answers).toEqual(Array(cap).fill('hello'));
+      expect(gate.openConnections).toBe(cap);
+      expect(await through(gate, clients)).toBe('closed');
+      expect(accepted).toHaveLength(cap);
+      // A closed connection frees its place.
+      clients[0]!.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await through(gate, clients)).toBe('hello');
+    } finally {
+      for (const c of clients) c.destroy();
+      await gate.close();
+    }
+  });
+
+  it.each([
+    [undefined, DEFAULT_GATE_CONNECTIONS],
+    ['', DEFAULT_GATE_CONNECTIONS],
+    ['2048', 2048],
+  ])('reads %j from the environment as %d', (raw, expected) => {
+    if (raw !== undefined) process.env[GATE_CONNECTIONS_ENV] = raw;
+    expect(gateConnectionsFromEnv()).toBe(expected);
+  });
+
+  it.each(['0', '-1', '1.5', 'many'])('refuses %j with the variable named', (raw) => {
+    process.env[GATE_CONNECTIONS_ENV] = raw;
+    expect(() => gateConnectionsFromEnv()).toThrow(`${GATE_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
+  });
+});
