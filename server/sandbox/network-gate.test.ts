@@ -46,8 +46,8 @@ function through(gate: NetworkGate, clients: Socket[]): Promise<string> {
 
 describe('network gate connection cap', () => {
   it.each([
-    ['from the option', { option: 3 }, 3],
-    ['from MESHLAB_SANDBOX_MAX_CONNECTIONS', { env: '4' }, 4],
+    ['from the option', { option: 3 } as { option?: number; env?: string }, 3],
+    ['from MESHLAB_SANDBOX_MAX_CONNECTIONS', { env: '4' } as { option?: number; env?: string }, 4],
   ])('admits as many connections as the cap %s, and closes the next', async (_, how, cap) => {
     if (how.env) process.env[GATE_CONNECTIONS_ENV] = how.env;
     const gate = await NetworkGate.open({ dir: join(dir, `g-${cap}`), ports: () => ({ tcp: [port], udp: [] }), maxConnections: how.option });
