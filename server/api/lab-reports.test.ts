@@ -22,4 +22,9 @@ describe('toCheckReport', () => {
   it('has no names for a check named in one language only', () => {
     expect(toCheckReport(report([result({})]), LAB, 's', 5).checks[0]!.names).toBeUndefined();
   });
+
+  it('says which checks pass by failing (a blocked request), and no other', () => {
+    const r = toCheckReport(report([result({ ok: true, expectsFailure: true }), result({ ok: true })]), LAB, 's', 5);
+    expect(r.checks.map((c) => c.expectsFailure)).toEqual([true, undefined]);
+  });
 });

@@ -23,6 +23,7 @@ function checkView(c: CheckResult): CheckResultView {
     name: bounded(c.name),
     ...(c.localizedName ? { names: { 'zh-Hans': bounded(c.localizedName['zh-Hans']), en: bounded(c.localizedName.en) } } : {}),
     passed: c.ok,
+    ...(c.expectsFailure ? { expectsFailure: true } : {}),
     details: (c.details ?? []).slice(0, MAX_DETAILS).map((d) => ({ what: bounded(d.what), expected: bounded(d.expected), actual: bounded(d.actual), ok: d.ok })),
     message: c.error ? bounded(c.error) : !c.ok && c.message ? bounded(c.message) : undefined,
   };

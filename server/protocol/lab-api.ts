@@ -17,6 +17,8 @@ export interface CheckResultView {
   /** The name in both languages, when the lab gives it in both (else the site translates `name`). */
   names?: { 'zh-Hans': string; en: string };
   passed: boolean;
+  /** The check passes when its request or command fails (a blocked request): "fails as expected". */
+  expectsFailure?: boolean;
   /** The comparisons of the check's last attempt. */
   details: CheckComparisonView[];
   /** Why the check could not be carried out, if it could not. */

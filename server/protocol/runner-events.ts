@@ -44,6 +44,12 @@ export interface CheckResult {
   lastSeen?: string;
   /** `verify --strict`: the check already passed before the step's commands ran. */
   passedBefore?: boolean;
+  /**
+   * The check expects a refusal: an HTTP error status (a REGISTRY_ONLY 502, a 404 with no
+   * route) or a non-zero exit code (curl's 35). Its pass reads "fails as expected", not as a
+   * request that went through.
+   */
+  expectsFailure?: boolean;
 }
 
 interface EventBase {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareOutput, normalizeOutput } from './compare-output.ts';
+import { compareOutput, likeShape, normalizeOutput } from './compare-output.ts';
 import type { VerifyModeT } from './lab-schema.ts';
 
 // Cases follow istio.io tests/util/verify.sh (__cmp_same, __cmp_contains, __cmp_elided, __cmp_like, ...).
@@ -49,4 +49,27 @@ describe('normalizeOutput', () => {
   it('drops carriage returns, trailing spaces and trailing blank lines', () => {
     expect(normalizeOutput('a \r\nb\t\n\n')).toBe('a\nb');
   });
+});
+
+describe('likeShape: what `like` asks for, without the example values it lets differ', () => {
+  it.each([
+    [
+      'a pod table: the example pod name and age become …, the columns stay',
+      'NAME                       READY   STATUS    RESTARTS   AGE\nhttpbin-5c5944c58c-x2m9p   2/2     Running   0          12s\n',
+      'NAME                       READY   STATUS    RESTARTS   AGE\nhttpbin-…                  2/2     Running   0          …',
+      true,
+    ],
+    [
+      'a service row without a header: addresses and age',
+      'istio-ingressgateway LoadBalancer 10.0.0.1 130.211.10.121 80:31380/TCP 17h',
+      'istio-ingressgateway LoadBalancer …        …              80:31380/TCP …',
+      true,
+    ],
+    ['a name with a word after the dash is not generated', 'istio-proxy ready', 'istio-proxy ready', false],
+    ["a ReplicaSet's name", 'curl-7d9f5b8c64 1', 'curl-…          1', true],
+    ['nothing to replace', 'NAME READY\nhttpbin 2/2', 'NAME READY\nhttpbin 2/2', false],
+  ])('%s', (_what, expected, text, changed) => {
+    expect(likeShape(expected)).toEqual({ text, changed });
+  });
+
 });

@@ -89,6 +89,45 @@ export function compareOutput(mode: VerifyModeT, actual: string, expected: strin
   }
 }
 
+/** The placeholder `likeShape` shows for a value `like` lets differ. */
+export const LIKE_ANY = '…';
+
+/**
+ * A generated name: a Deployment's pod (name-<hash>-<5>), a ReplicaSet's or a Job's (name-<5>),
+ * in the alphabet Kubernetes draws them from (apimachinery's rand.SafeEncodeString: no vowels,
+ * no 0, 1 or 3), so `istio-proxy` is not one.
+ */
+const GENERATED_NAME = /^((?:[a-z0-9]+-)*?[a-z0-9]+)-(?:(?:[bcdfghjklmnpqrstvwxz2456789]{6,10}-)?[bcdfghjklmnpqrstvwxz2456789]{5}|[bcdfghjklmnpqrstvwxz2456789]{6,10})$/;
+/** A table's header row: column names in capitals (NAME, READY, PORT(S), EXTERNAL-IP). */
+const HEADER_ROW = /^[A-Z][A-Z0-9()_/ -]*$/;
+
+/**
+ * What `like` asks of the output, for a learner to read: the expected text with the values it
+ * lets differ (generated pod names, ages, addresses) shown as `…` (`httpbin-…`), padded so
+ * that a table keeps its columns. An example pod name in a lab is not what the learner's pod
+ * is called, so it is never shown as if it were. `changed` says whether anything was replaced.
+ */
+export function likeShape(expected: string): { text: string; changed: boolean } {
+  let changed = false;
+  const text = expected
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map((line, row) =>
+      // A header row names columns; only the values are generated.
+      row === 0 && HEADER_ROW.test(line.trim()) ? line : line.replace(/\S+/g, (token) => {
+        let shown = token;
+        if (DURATION.test(token) || IPV4.test(token)) shown = LIKE_ANY;
+        else if (GENERATED_NAME.test(token)) shown = `${GENERATED_NAME.exec(token)![1]}-${LIKE_ANY}`;
+        if (shown === token) return token;
+        changed = true;
+        return shown.padEnd(token.length);
+      }),
+    )
+    .map((line) => line.replace(/\s+$/, ''))
+    .join('\n');
+  return { text, changed };
+}
+
 export const VERIFY_DESCRIPTIONS: Record<VerifyModeT, string> = {
   same: 'output equal to',
   contains: 'output containing',

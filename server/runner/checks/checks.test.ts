@@ -8,10 +8,11 @@ import type { CheckSpecT } from '../lab-schema.ts';
 import { CheckSpec } from '../lab-schema.ts';
 import { createWorkspace, type Workspace } from '../shell.ts';
 import type { CheckContext } from './check-context.ts';
-import { curlFailure, describeResponse, isLoopbackHttp, parseCurlOutput } from './http-check.ts';
+import { curlFailure, describeResponse, isLoopbackHttp, NO_ROUTE, NO_UPSTREAM, NOT_REGISTERED, parseCurlOutput, proxyOwnAnswer, type HttpResponse } from './http-check.ts';
 import { describeObject } from './k8s-check.ts';
 import type { KubeClients } from './kube-clients.ts';
-import { runCheck } from './run-check.ts';
+import { expectsFailure, runCheck } from './run-check.ts';
+import { LIKE_LEGEND } from './command-check.ts';
 
 let server: Server;
 let port = 0;
@@ -22,8 +23,13 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname.startsWith('/status/')) {
-      res.writeHead(Number(url.pathname.split('/')[2]), { server: 'istio-envoy', 'content-type': 'text/plain' });
+      // An upstream's answer through Envoy: it carries x-envoy-upstream-service-time.
+      res.writeHead(Number(url.pathname.split('/')[2]), { server: 'istio-envoy', 'content-type': 'text/plain', 'x-envoy-upstream-service-time': '1' });
       res.end(url.pathname === '/status/418' ? "I'm a teapot!" : '');
+    } else if (url.pathname === '/no-route') {
+      // Envoy's own 404 when no route matches (response flag NR): no upstream service time.
+      res.writeHead(404, { server: 'istio-envoy' });
+      res.end();
     } else if (url.pathname === '/headers') {
       res.writeHead(200, { 'content-type': 'application/json', server: 'istio-envoy' });
       res.end(JSON.stringify({ headers: { Host: [req.headers.host], 'X-Test': [req.headers['x-test'] ?? ''] } }));
@@ -65,10 +71,16 @@ describe('http check', () => {
     },
     { name: 'header equals', spec: { type: 'http', url: url('/status/200'), expect: { headers: { Server: 'istio-envoy' } } }, ok: true },
     {
-      name: 'header absent',
-      spec: { type: 'http', url: url('/status/200'), expect: { headers: { 'x-envoy-upstream-service-time': { present: true } } } },
+      name: 'status differs, and the gateway answered itself: no route matches',
+      spec: { type: 'http', url: url('/no-route'), expect: { status: 200 } },
       ok: false,
-      failing: { what: 'header x-envoy-upstream-service-time', expected: 'present', actual: 'absent' },
+      failing: { what: 'status', expected: '200', actual: `404 (${NO_ROUTE})` },
+    },
+    {
+      name: 'header absent',
+      spec: { type: 'http', url: url('/status/200'), expect: { headers: { 'x-envoy-attempt-count': { present: true } } } },
+      ok: false,
+      failing: { what: 'header x-envoy-attempt-count', expected: 'present', actual: 'absent' },
     },
     { name: 'header matches', spec: { type: 'http', url: url('/status/200'), expect: { headers: { server: { matches: '^istio-' } } } }, ok: true },
     { name: 'body contains', spec: { type: 'http', url: url('/status/418'), expect: { body: { contains: 'teapot' } } }, ok: true },
@@ -157,6 +169,39 @@ describe('http check', () => {
   });
 });
 
+describe('proxyOwnAnswer: why Envoy answered a request itself', () => {
+  const res = (status: number, headers: Record<string, string>): HttpResponse => ({ status, headers: new Map(Object.entries(headers).map(([k, v]) => [k, [v]])), body: '', latencyMs: 1 });
+  it.each([
+    ['a gateway 404 without an upstream: no route', res(404, { server: 'istio-envoy' }), NO_ROUTE],
+    ["an upstream's own 404 (httpbin /status/404)", res(404, { server: 'istio-envoy', 'x-envoy-upstream-service-time': '2' }), undefined],
+    ['a sidecar 502 without an upstream: REGISTRY_ONLY', res(502, { server: 'envoy' }), NOT_REGISTERED],
+    ["a gateway's 502 has other causes", res(502, { server: 'istio-envoy' }), undefined],
+    ['a 503 without an upstream: no cluster or endpoint', res(503, { server: 'istio-envoy' }), NO_UPSTREAM],
+    ['a server that is not Envoy', res(404, { server: 'nginx' }), undefined],
+    ['a 200', res(200, { server: 'istio-envoy' }), undefined],
+  ])('%s', (_what, r, why) => expect(proxyOwnAnswer(r)).toBe(why));
+});
+
+describe('expectsFailure: checks that pass when the request or command fails', () => {
+  it.each([
+    [{ type: 'http', url: 'http://httpbin.org/headers', expect: { status: 502 } }, true],
+    [{ type: 'http', url: 'http://x/', expect: { status: [404, 503] } }, true],
+    [{ type: 'http', url: 'http://x/', expect: { status: [200, 404] } }, false],
+    [{ type: 'http', url: 'http://x/', expect: { body: { contains: 'a' } } }, false],
+    [{ type: 'command', run: 'curl https://httpbin.org', expect: { exitCode: 35 } }, true],
+    [{ type: 'command', run: 'true', expect: { exitCode: [0, 1] } }, false],
+    [{ type: 'command', run: 'true', expect: {} }, false],
+    [{ type: 'k8s', object: { apiVersion: 'v1', kind: 'Namespace', name: 'x' }, expect: { exists: false } }, false],
+  ])('%j', (spec, want) => expect(expectsFailure(check(spec))).toBe(want));
+
+  it('is carried on the result', async () => {
+    const r = await runCheck(check({ type: 'command', run: 'exit 35', expect: { exitCode: 35 } }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(r).toMatchObject({ ok: true, expectsFailure: true });
+    const plain = await runCheck(check({ type: 'command', run: 'true', expect: {} }), 0, ctx(), { timeoutSeconds: 0.2 });
+    expect(plain.expectsFailure).toBeUndefined();
+  });
+});
+
 describe('parseCurlOutput', () => {
   it('skips interim responses and keeps repeated headers', () => {
     const out = 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\nbody\n__MESHLAB_CURL__ 201 0.012\n';
@@ -181,6 +226,12 @@ describe('command check', () => {
       ok: true,
     },
     { name: 'output same fails on difference', spec: { type: 'command', run: 'echo a', expect: { output: 'b' } }, ok: false, failing: 'output: expected output equal to "b", got "a"' },
+    {
+      name: 'like: the expected table shows no made-up pod name or age',
+      spec: { type: 'command', run: 'printf "NAME   READY\\nhttpbin-abc   1/2\\n"', expect: { verify: 'like', output: 'NAME                       READY   AGE\nhttpbin-5c5944c58c-x2m9p   2/2     12s\n' } },
+      ok: false,
+      failing: `output: expected output like (${LIKE_LEGEND}) "NAME                       READY   AGE\\nhttpbin-…                  2/2     …"`,
+    },
     { name: 'sees the environment', spec: { type: 'command', run: 'echo $INGRESS_HOST', expect: { stdoutContains: '127.0.0.1' } }, ok: true },
   ];
   for (const c of cases) {

@@ -1,7 +1,7 @@
 // The `command` check: run a shell command in the learner's environment and compare its exit
 // code and output (substring, regex, or istio.io's verify comparisons).
-import { compareOutput, normalizeOutput, VERIFY_DESCRIPTIONS } from '../compare-output.ts';
-import type { CommandCheckSpec } from '../lab-schema.ts';
+import { compareOutput, likeShape, normalizeOutput, VERIFY_DESCRIPTIONS } from '../compare-output.ts';
+import type { CommandCheckSpec, VerifyModeT } from '../lab-schema.ts';
 import { runShell } from '../shell.ts';
 import { asList, detail, show, type AttemptResult, type CheckContext } from './check-context.ts';
 
@@ -19,8 +19,17 @@ export async function commandAttempt(check: CommandCheckSpec, ctx: CheckContext,
   if (e.stderrMatches !== undefined) details.push(detail('stderr', `matching /${e.stderrMatches}/`, show(r.stderr), new RegExp(e.stderrMatches, 'm').test(r.stderr)));
   if (e.output !== undefined) {
     const mode = e.verify ?? 'same';
-    details.push(detail('output', `${VERIFY_DESCRIPTIONS[mode]} ${show(e.output)}`, show(normalizeOutput(r.output)), compareOutput(mode, r.output, e.output)));
+    details.push(detail('output', expectedOutput(mode, e.output), show(normalizeOutput(r.output)), compareOutput(mode, r.output, e.output)));
   }
   const tail = normalizeOutput(r.output).split('\n').slice(-20).join('\n');
   return { details, lastSeen: `$ ${check.run}\n${tail || '(no output)'}${r.timedOut ? `\n(no result within ${timeoutSeconds} s: killed)` : `\n(exit code ${r.exitCode})`}` };
 }
+
+/** The expected output as a report states it; for `like`, without the lab's example names and ages. */
+export function expectedOutput(mode: VerifyModeT, output: string): string {
+  if (mode !== 'like') return `${VERIFY_DESCRIPTIONS[mode]} ${show(output)}`;
+  const shape = likeShape(output);
+  return `${VERIFY_DESCRIPTIONS.like}${shape.changed ? ` (${LIKE_LEGEND})` : ''} ${show(shape.text)}`;
+}
+
+export const LIKE_LEGEND = '… is any generated name, age or address';

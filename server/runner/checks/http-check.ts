@@ -163,13 +163,35 @@ export function nodeRequest(check: HttpCheckSpec, url: string, timeoutMs: number
   });
 }
 
+export const NO_ROUTE = "the gateway answered itself: no route matches this request; check the VirtualService's hosts, gateways and match";
+export const NOT_REGISTERED = 'the sidecar answered itself: the host is not in the service registry (REGISTRY_ONLY); a ServiceEntry registers it';
+export const NO_UPSTREAM = "the proxy answered itself: the route's destination has no upstream (a subset no DestinationRule defines, or no ready endpoint)";
+
+/**
+ * Why Envoy answered a request itself, when it did: its own replies carry its server header
+ * but no x-envoy-upstream-service-time (only an upstream's answer has one). 404 is "no route"
+ * (response flag NR), 502 from a sidecar the REGISTRY_ONLY block (BlackHoleCluster), 503 a
+ * destination without a cluster or endpoints (NC, UH).
+ */
+export function proxyOwnAnswer(res: HttpResponse): string | undefined {
+  const server = res.headers.get('server')?.[0];
+  if ((server !== 'envoy' && server !== 'istio-envoy') || res.headers.has('x-envoy-upstream-service-time')) return undefined;
+  if (res.status === 404) return NO_ROUTE;
+  // A sidecar says `server: envoy`; a gateway's 502 has other causes.
+  if (res.status === 502 && server === 'envoy') return NOT_REGISTERED;
+  if (res.status === 503) return NO_UPSTREAM;
+  return undefined;
+}
+
 /** Every comparison the check asks for, against one response. */
 export function compareResponse(check: HttpCheckSpec, res: HttpResponse): AttemptResult['details'] {
   const e = check.expect;
   const out: AttemptResult['details'] = [];
   if (e.status !== undefined) {
     const want = asList(e.status);
-    out.push(detail('status', want.join(' or '), String(res.status), want.includes(res.status)));
+    const ok = want.includes(res.status);
+    const why = ok ? undefined : proxyOwnAnswer(res);
+    out.push(detail('status', want.join(' or '), why ? `${res.status} (${why})` : String(res.status), ok));
   }
   for (const [rawName, exp] of Object.entries(e.headers ?? {})) {
     const name = rawName.toLowerCase();

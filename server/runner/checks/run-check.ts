@@ -25,6 +25,13 @@ export function describeCheck(check: CheckSpecT): string {
   }
 }
 
+/** Whether the check passes only when its request or command fails (see CheckResult.expectsFailure). */
+export function expectsFailure(check: CheckSpecT): boolean {
+  if (check.type === 'http') return check.expect.status !== undefined && [check.expect.status].flat().every((s) => s >= 400);
+  if (check.type === 'command') return check.expect.exitCode !== undefined && [check.expect.exitCode].flat().every((c) => c !== 0);
+  return false;
+}
+
 function attempt(check: CheckSpecT, ctx: CheckContext, timeoutSeconds: number): Promise<AttemptResult> {
   switch (check.type) {
     case 'http':
@@ -86,6 +93,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
         type: check.type,
         name: describeCheck(check),
         ...(typeof check.name === 'object' ? { localizedName: check.name } : {}),
+        ...(expectsFailure(check) ? { expectsFailure: true } : {}),
         ok,
         attempts,
         durationMs: Date.now() - started,

@@ -7,7 +7,7 @@ import Translate, { translate } from '@docusaurus/Translate';
 import CodeBlock from '@theme/CodeBlock';
 import Details from '@theme/Details';
 import clsx from 'clsx';
-import type { StepCheckReport } from '@site/server/protocol/lab-api.ts';
+import type { CheckResultView, StepCheckReport } from '@site/server/protocol/lab-api.ts';
 import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
 import { useLocale, useStep, useText } from '@site/src/labs/use-labs.ts';
 import RunButton from '@site/src/theme/Terminal/RunButton.tsx';
@@ -26,6 +26,22 @@ const STATUS_TEXT = {
   failed: () => translate({ id: 'lab.step.status.failed', message: '未通过' }),
 };
 
+function FailedAsExpected({ check, say }: { check: CheckResultView; say: (text: string) => string }) {
+  const outcome = check.details.find((d) => d.what === 'status' || d.what === 'exit code');
+  return (
+    <span className={styles.asExpected}>
+      {' — '}
+      {outcome ? (
+        <Translate id="lab.check.failsAsExpectedWith" values={{ outcome: say(`${outcome.what} ${outcome.actual}`) }}>
+          {'按预期失败（{outcome}）'}
+        </Translate>
+      ) : (
+        <Translate id="lab.check.failsAsExpected">按预期失败</Translate>
+      )}
+    </span>
+  );
+}
+
 function Report({ report }: { report: StepCheckReport }) {
   const t = useText();
   const locale = useLocale();
@@ -41,9 +57,11 @@ function Report({ report }: { report: StepCheckReport }) {
       </p>
       <ul className={styles.checks}>
         {report.checks.map((c, i) => (
-          <li key={i} className={c.passed ? styles.checkPassed : styles.checkFailed}>
-            <span aria-hidden="true">{c.passed ? '✓ ' : '✗ '}</span>
+          <li key={i} className={c.passed ? styles.checkPassed : styles.checkFailed} data-outcome={c.passed && c.expectsFailure ? 'failed-as-expected' : undefined}>
+            <span aria-hidden="true">{c.passed ? (c.expectsFailure ? '⊘ ' : '✓ ') : '✗ '}</span>
             <span className={styles.checkName}>{c.names?.[locale] ?? say(c.name)}</span>
+            {/* A refusal the step expects (a blocked request, curl's exit 35) is not a request that went through. */}
+            {c.passed && c.expectsFailure && <FailedAsExpected check={c} say={say} />}
             {!c.passed && c.details.some((d) => !d.ok) && (
               <dl className={styles.expectedActual}>
                 {c.details
@@ -140,6 +158,7 @@ export default function LabStep({ lab: labId, step: stepId }: LabStepProps): Rea
   const t = useText();
   const lab = useOptionalLabState();
   const headingId = useId();
+  const locale = useLocale();
   if (!step) {
     return (
       <div role="alert" className="alert alert--danger" data-step={stepId} data-status="pending">
@@ -206,7 +225,7 @@ export default function LabStep({ lab: labId, step: stepId }: LabStepProps): Rea
       <div aria-live="polite" className={styles.live}>
         {state.error && (
           <p role="alert" className={styles.opError}>
-            {state.error}
+            {localizeReportText(state.error, locale)}
           </p>
         )}
         {state.report && <Report report={state.report} />}

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CheckSpec, type CheckSpecT } from '../../../server/runner/lab-schema.ts';
 import { describeCheck } from '../../../server/runner/checks/run-check.ts';
-import { NO_GATEWAY } from '../../../server/runner/checks/http-check.ts';
+import { NO_GATEWAY, NO_ROUTE, NO_UPSTREAM, NOT_REGISTERED } from '../../../server/runner/checks/http-check.ts';
+import { expectedOutput } from '../../../server/runner/checks/command-check.ts';
 import { VERIFY_DESCRIPTIONS } from '../../../server/runner/compare-output.ts';
 import { localizeReportText, readableValue } from './report-text.ts';
 
@@ -25,6 +26,15 @@ const ZH: Array<[string, string]> = [
   [NO_GATEWAY, '入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
   [`request failed: ${NO_GATEWAY}`, '请求失败：入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
   ['status 404', '状态码 404'],
+  ['exit code 35', '退出码 35'],
+  [`404 (${NO_ROUTE})`, '404（网关自己作答：没有路由匹配这个请求；请检查 VirtualService 的 hosts、gateways 和 match）'],
+  [`502 (${NOT_REGISTERED})`, '502（边车自己作答：这个主机不在服务注册表中（REGISTRY_ONLY）；用 ServiceEntry 注册它）'],
+  [`503 (${NO_UPSTREAM})`, '503（代理自己作答：路由的目标没有上游（DestinationRule 没有定义的子集，或者没有就绪的端点））'],
+  [expectedOutput('like', 'NAME READY\nhttpbin-5c5944c58c-x2m9p 2/2'), '输出形如（… 表示任意生成的名称、时长或地址）"NAME READY\\nhttpbin-…                2/2"'],
+  ['step "x" has no checks: nothing can be verified', '步骤 x 没有检查：无法验证'],
+  ['the check could not run: boom', '检查无法运行：boom'],
+  ['could not start your cluster: the server is full', '无法启动你的集群：the server is full'],
+  ['no session: reload the page to get one', '没有会话：请刷新页面'],
   ['200 or 301', '200 或 301'],
   ['at least 1 Ready, none unready', '至少 1 个就绪，且没有未就绪的'],
   ['0 of 1 Ready; not ready: httpbin-abc (Pending)', '1 个中 0 个就绪；未就绪：httpbin-abc (Pending)'],
