@@ -4,6 +4,7 @@
 import type { SandboxOwner } from '../../sandbox/confinement.ts';
 import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
+import { gatewayApiDefaultsAdmission } from '../../sim/gateway-api/defaults.ts';
 import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
 import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
 import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
@@ -24,7 +25,7 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
   return {
     ...base,
     podRuntime: base.podRuntime ?? workloadRuntime,
-    admission: [istioValidationPlugin, ...(base.admission ?? [])],
+    admission: [gatewayApiDefaultsAdmission, istioValidationPlugin, ...(base.admission ?? [])],
     exec:
       base.exec ??
       ((ctx: ClusterContext) =>

@@ -2,6 +2,7 @@
 // kubernetes/pkg/printers/internalversion/printers.go, and CRD additionalPrinterColumns for
 // custom resources. kubectl only aligns what it gets; every cell text is decided here.
 import type { KubeObject } from '../store/object-store.ts';
+import { findColumnValues, parseColumnPath } from './column-path.ts';
 import { ageSince } from './human-duration.ts';
 import type { ResourceType } from './resources.ts';
 import { storeKey } from './resources.ts';
@@ -481,24 +482,23 @@ export const ISTIO_PRINTER_COLUMNS: Record<string, PrinterColumn[]> = {
   ],
 };
 
-function simplePath(obj: unknown, path: string): unknown {
-  let cur: any = obj;
-  for (const part of path.replace(/^\./, '').split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = cur[part];
-  }
-  return cur;
-}
-
-/** The apiextensions table convertor: columns from the CRD, then Age. */
+/** The apiextensions table convertor: columns from the CRD; a cell is the path's first value. */
 function crdPrinter(columns: PrinterColumn[]): Printer {
-  const all = columns;
+  const paths = columns.map((c) => {
+    try {
+      return parseColumnPath(c.jsonPath);
+    } catch {
+      // A real API server refuses such a CRD; a stored one prints empty cells.
+      return undefined;
+    }
+  });
   return {
-    columns: [NAME, ...all.map((c) => col(c.name, c.type, c.priority ?? 0, '', c.description ?? ''))],
+    columns: [NAME, ...columns.map((c) => col(c.name, c.type, c.priority ?? 0, '', c.description ?? ''))],
     cells: (o, now) => [
       o.metadata.name,
-      ...all.map((c): Cell => {
-        const v = simplePath(o, c.jsonPath);
+      ...columns.map((c, i): Cell => {
+        const path = paths[i];
+        const v = path ? findColumnValues(o, path)[0] : undefined;
         if (v === undefined || v === null) return null;
         if (c.type === 'date') return ageSince(v, now);
         if (c.type === 'string') return typeof v === 'string' ? v : JSON.stringify(v);

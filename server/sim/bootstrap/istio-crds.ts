@@ -3,15 +3,21 @@
 // and printer columns follow Istio's definitions; schemas are left open.
 import type { KubeObject } from '../store/object-store.ts';
 
-interface Column {
+export interface Column {
   name: string;
   jsonPath: string;
   type: string;
-  description: string;
+  description?: string;
+  priority?: number;
 }
 
-interface CrdSpec {
+export interface CrdSpec {
   group: string;
+  /** Namespaced unless said otherwise. */
+  scope?: 'Namespaced' | 'Cluster';
+  /** The CRD's own labels and annotations (Istio's chart labels by default). */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   kind: string;
   plural: string;
   shortNames?: string[];
@@ -21,7 +27,7 @@ interface CrdSpec {
   columns?: Column[];
 }
 
-const AGE: Column = {
+export const AGE: Column = {
   name: 'Age',
   jsonPath: '.metadata.creationTimestamp',
   type: 'date',
@@ -77,13 +83,13 @@ export function crdObject(c: CrdSpec, now: string): KubeObject {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${c.plural}.${c.group}`,
-      labels: {
+      labels: c.labels ?? {
         app: 'istio-pilot',
         chart: 'istio',
         heritage: 'Tiller',
         release: 'istio',
       },
-      annotations: { 'helm.sh/resource-policy': 'keep' },
+      annotations: c.annotations ?? { 'helm.sh/resource-policy': 'keep' },
     },
     spec: {
       conversion: { strategy: 'None' },
@@ -96,7 +102,7 @@ export function crdObject(c: CrdSpec, now: string): KubeObject {
         ...(c.shortNames ? { shortNames: c.shortNames } : {}),
         singular,
       },
-      scope: 'Namespaced',
+      scope: c.scope ?? 'Namespaced',
       versions: c.versions.map((v) => ({
         ...(c.columns ? { additionalPrinterColumns: c.columns } : {}),
         name: v,
