@@ -36,6 +36,11 @@ if [ -r $gate/ports ]; then
     while ! listening "$proto" "$port" && [ $i -lt 300 ]; do sleep 0.01; i=$((i+1)); done
   done < $gate/ports
 fi
+# With the outside network (outside-network.ts), start the command once its default route is up.
+if [ -e $gate/outside ]; then
+  i=0
+  while ! grep -q "^tap0	00000000" /proc/net/route && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done
+fi
 (socat -u UNIX-CONNECT:$gate/ctl.sock - 2>/dev/null | while read -r proto port; do start "$proto" "$port"; done) </dev/null >/dev/null 2>&1 &
 exec "$@"
 `;

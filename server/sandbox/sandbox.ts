@@ -12,8 +12,8 @@
 //   server's uid outside) and `prlimit` lowers the limits.
 // Inside, a syscall filter (seccomp.ts) refuses what Docker's default profile refuses, namespaces
 // included, so `unshare -Ur` fails (and without root, bubblewrap's --disable-userns as well).
-// Network is shared with the host on purpose: the shell reaches the cluster's API server and
-// ingress on loopback.
+// Network: a namespace of its own whose ways out are the network gate (network-gate.ts) and, if
+// the operator turns it on, the outside network without the host's loopback (outside-network.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { describeTool } from '../tools/binaries.ts';
 import { seccompProgram } from './seccomp.ts';
 import { FORWARDER_PATH, FORWARDER_SCRIPT, GATE_MOUNT } from './network-forwarder.ts';
+import { OUTSIDE_DNS } from './outside-network.ts';
 import { claimUid } from './uids.ts';
 import { uidRegistryDir } from './confinement.ts';
 
@@ -64,7 +65,7 @@ export interface SandboxSpec {
    * A network namespace of its own whose only way out is this gate's directory (network-gate.ts);
    * without it the sandbox shares the host's network (`--unsafe-no-sandbox`-like, for other drivers).
    */
-  network?: { gateDir: string };
+  network?: { gateDir: string; /** The outside network is attached too (outside-network.ts): DNS is its forwarder. */ outside?: boolean };
   /** cgroup.procs files (see cgroup.ts) the sandbox joins before it starts, for limits on all its processes together. */
   cgroupProcs?: string | string[];
 }
@@ -137,7 +138,7 @@ export function sandboxCommand(spec: SandboxSpec, argv: string[]): SandboxedComm
     '--ro-bind-try', '/etc/terminfo', '/etc/terminfo',
     '--ro-bind-try', '/etc/inputrc', '/etc/inputrc',
     '--ro-bind-try', '/etc/hosts', '/etc/hosts',
-    '--ro-bind-try', '/etc/resolv.conf', '/etc/resolv.conf',
+    '--ro-bind-try', spec.network?.outside ? join(files, 'resolv-outside.conf') : '/etc/resolv.conf', '/etc/resolv.conf',
     '--ro-bind-try', '/etc/nsswitch.conf', '/etc/nsswitch.conf',
     '--ro-bind-try', '/etc/localtime', '/etc/localtime',
     '--ro-bind-try', '/etc/proxychains4.conf', '/etc/proxychains4.conf',
@@ -258,6 +259,7 @@ export function prepareSandbox(spec: SandboxSpec): PreparedSandbox {
   writeIfChanged(join(files, `group-${uid}`), `root:x:0:\n${SANDBOX_USER}:x:${uid}:\n`);
   writeIfChanged(join(files, 'bashrc'), BASHRC);
   writeIfChanged(join(files, 'forward.sh'), FORWARDER_SCRIPT);
+  writeIfChanged(join(files, 'resolv-outside.conf'), `nameserver ${OUTSIDE_DNS}\n`);
   return { uid };
 }
 

@@ -1,13 +1,14 @@
 // Starting a learner's shell: node-pty running bash inside the learner's sandbox, with only
 // the environment the lab needs. Paths the cluster's environment refers to (kubeconfig, CA
 // bundle, network configuration) are bound read-only at the same path.
-import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as nodePty from 'node-pty';
 import { NetworkGate, gateDirFor, type GatePorts, type SandboxNetworkMode } from '../sandbox/network-gate.ts';
 import { SANDBOX_HOME, checkSandbox, prepareSandbox, sandboxCommand, shellRcPath, type SandboxAvailability, type SandboxLimits, type SandboxSpec } from '../sandbox/sandbox.ts';
 import type { CgroupLimits, LearnerCgroups } from '../sandbox/cgroup.ts';
 import { confinementOf } from '../sandbox/confinement.ts';
+import { attachOutsideNetwork, outsideNetworkFromEnv, outsideNetworkProblem, type OutsideNetwork } from '../sandbox/outside-network.ts';
 import { toolDirs } from '../tools/binaries.ts';
 import type { PtyLike } from './terminal.ts';
 
@@ -40,6 +41,8 @@ export interface ShellSpawnerOptions {
    * cluster is reachable; `host`: the host's network (anything the host reaches, other learners' ports included).
    */
   network?: SandboxNetworkMode;
+  /** With an isolated network, the outside network too (never the host's loopback); default MESHLAB_SANDBOX_OUTSIDE_NETWORK. */
+  outsideNetwork?: boolean;
 }
 
 export { gateDirFor, sandboxNetworkFromEnv, type SandboxNetworkMode } from '../sandbox/network-gate.ts';
@@ -137,15 +140,27 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
       if (!existsSync('/usr/bin/socat')) {
         throw new SandboxUnavailableError('socat is not installed, so a terminal cannot have a network of its own: run `apt-get install -y socat` (or set MESHLAB_SANDBOX_NETWORK=host on a single-user machine).');
       }
+      const outside = options.outsideNetwork ?? outsideNetworkFromEnv();
+      const problem = outside ? outsideNetworkProblem() : undefined;
+      if (problem) throw new SandboxUnavailableError(problem);
       gate = await NetworkGate.open({ dir: gateDirFor(), ports: req.sandboxPorts, uid: process.getuid?.() === 0 ? uid : undefined });
-      spec.network = { gateDir: gate.dir };
+      // The forwarder inside waits for the outside network's route before it starts the shell.
+      if (outside) writeFileSync(join(gate.dir, 'outside'), '', { mode: 0o644 });
+      spec.network = { gateDir: gate.dir, outside };
     }
     const cmd = sandboxCommand(spec, ['/bin/bash', '--rcfile', '/etc/meshlab.bashrc', '-i']);
+    let pty: PtyLike | undefined;
+    let outside: OutsideNetwork | undefined;
     try {
-      const pty = spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
-      if (gate) pty.onExit(() => void gate.close());
+      pty = spawnPty(cmd.file, cmd.args, cmd.env, '/', req);
+      if (spec.network?.outside) outside = await attachOutsideNetwork(pty.pid, { userns: process.getuid?.() !== 0 });
+      pty.onExit(() => {
+        outside?.close();
+        void gate?.close();
+      });
       return pty;
     } catch (err) {
+      pty?.kill();
       await gate?.close();
       throw err;
     }

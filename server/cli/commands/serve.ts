@@ -18,6 +18,7 @@ import { DEFAULT_ENVIRONMENT_LIMITS } from '../../api/learners.ts';
 import { raiseDescriptorLimit } from './descriptor-limit.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../../api/request-rate-limit.ts';
 import { DEFAULT_GATE_CONNECTIONS, GATE_CONNECTIONS_ENV } from '../../sandbox/network-gate.ts';
+import { OUTSIDE_NETWORK_ENV, outsideNetworkFromEnv, outsideNetworkProblem } from '../../sandbox/outside-network.ts';
 
 interface ServeOptions {
   port: number;
@@ -41,6 +42,7 @@ interface ServeOptions {
   requestsPerMinute: number;
   trustProxy: string[];
   sandboxMaxConnections: number;
+  sandboxOutsideNetwork: boolean;
   kubeconfig?: string;
   context?: string;
   ingress?: string;
@@ -96,6 +98,7 @@ export function register(program: Command): void {
     .option('--requests-per-minute <n>', 'HTTP requests one client address may make a minute, more get 429; 0: no limit (env MESHLAB_REQUESTS_PER_MINUTE)', parseCount, envCount('MESHLAB_REQUESTS_PER_MINUTE', DEFAULT_REQUESTS_PER_MINUTE))
     .option('--trust-proxy <addr...>', 'addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (env MESHLAB_TRUST_PROXY, comma-separated)', envList('MESHLAB_TRUST_PROXY'))
     .option('--sandbox-max-connections <n>', `connections one terminal or exec'd command holds open at once to its cluster (env ${GATE_CONNECTIONS_ENV})`, parsePositiveCount, envPositive(GATE_CONNECTIONS_ENV, DEFAULT_GATE_CONNECTIONS))
+    .option('--sandbox-outside-network', `give terminals the outside network (slirp4netns; never the host's loopback) besides their cluster (env ${OUTSIDE_NETWORK_ENV}=1)`, outsideNetworkFromEnv())
     .option('--kubeconfig <file>', 'existing driver: kubeconfig of the shared cluster')
     .option('--context <name>', 'existing driver: kubeconfig context')
     .option('--ingress <url>', 'existing driver: how learners reach the ingress gateway')
@@ -109,6 +112,13 @@ export function register(program: Command): void {
       process.env[API_LIMIT_ENV.maxObjectBytes] = String(opts.apiMaxObjectBytes);
       // Every sandbox's network gate reads its cap from there too (terminals and exec'd commands).
       process.env[GATE_CONNECTIONS_ENV] = String(opts.sandboxMaxConnections);
+      process.env[OUTSIDE_NETWORK_ENV] = opts.sandboxOutsideNetwork ? '1' : '0';
+      const outsideProblem = opts.sandboxOutsideNetwork ? outsideNetworkProblem() : undefined;
+      if (outsideProblem) {
+        console.error(`meshlab: --sandbox-outside-network: ${outsideProblem}`);
+        process.exitCode = 1;
+        return;
+      }
       const descriptors = raiseDescriptorLimit();
       const siteDir = join(PROJECT_ROOT, 'build');
       if (opts.build) {
