@@ -1,8 +1,7 @@
 // Learner progress in SQLite (<dataDir>/meshlab.db): per learner and lab, each step's status and
 // the report of its last Check. Survives reloads and restarts; the learner can clear it.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { DATABASE_FILE, openDatabase } from './sqlite.ts';
 
 export type StepStatus = 'pending' | 'passed' | 'failed';
 
@@ -34,6 +33,16 @@ function boundedReport(report: unknown): string | null {
   return JSON.stringify({ truncated: true, message: 'the check report was too large to keep' });
 }
 
+const SCHEMA = `CREATE TABLE IF NOT EXISTS step_progress (
+  learner    TEXT NOT NULL,
+  lab        TEXT NOT NULL,
+  step       TEXT NOT NULL,
+  status     TEXT NOT NULL CHECK (status IN ('pending', 'passed', 'failed')),
+  report     TEXT,
+  updated_at TEXT NOT NULL,
+  PRIMARY KEY (learner, lab, step)
+) WITHOUT ROWID`;
+
 export class ProgressStore {
   private readonly db: Database.Database;
   private readonly selectLab: Database.Statement<[string, string], { step: string; status: StepStatus; report: string | null; updated_at: string }>;
@@ -41,25 +50,12 @@ export class ProgressStore {
   private readonly deleteLab: Database.Statement<[string, string]>;
 
   /** Opens (creating if needed) `<dataDir>/meshlab.db`; `':memory:'` as file for tests. */
-  static open(dataDir: string, file = 'meshlab.db'): ProgressStore {
-    if (file === ':memory:') return new ProgressStore(new Database(':memory:'));
-    mkdirSync(dataDir, { recursive: true });
-    return new ProgressStore(new Database(join(dataDir, file)));
+  static open(dataDir: string, file = DATABASE_FILE): ProgressStore {
+    return new ProgressStore(openDatabase(dataDir, file, SCHEMA));
   }
 
   private constructor(db: Database.Database) {
     this.db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 2000');
-    db.exec(`CREATE TABLE IF NOT EXISTS step_progress (
-      learner    TEXT NOT NULL,
-      lab        TEXT NOT NULL,
-      step       TEXT NOT NULL,
-      status     TEXT NOT NULL CHECK (status IN ('pending', 'passed', 'failed')),
-      report     TEXT,
-      updated_at TEXT NOT NULL,
-      PRIMARY KEY (learner, lab, step)
-    ) WITHOUT ROWID`);
     this.selectLab = db.prepare('SELECT step, status, report, updated_at FROM step_progress WHERE learner = ? AND lab = ? ORDER BY updated_at, step');
     this.upsert = db.prepare(`INSERT INTO step_progress (learner, lab, step, status, report, updated_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (learner, lab, step) DO UPDATE SET status = excluded.status, report = excluded.report, updated_at = excluded.updated_at`);

@@ -1,9 +1,8 @@
 // The sessions this server issued and when each was last active: what decides that a cookie is
 // known, and which learners' clusters and homes are idle enough to reclaim. An interface, so
 // several replicas can later share it (PostgreSQL); SQLite beside the progress database for one.
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { DATABASE_FILE, openDatabase } from './sqlite.ts';
 
 export interface SessionRecord {
   id: string;
@@ -25,30 +24,24 @@ export interface SessionStore {
   close(): void;
 }
 
+const SCHEMA = `CREATE TABLE IF NOT EXISTS sessions (
+    id         TEXT PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS sessions_last_seen ON sessions (last_seen);`;
+
 /** Activity is written at most this often per session (a busy terminal must not write every keystroke). */
 const TOUCH_EVERY_MS = 30_000;
 
 export class SqliteSessionStore implements SessionStore {
-  private readonly db: Database.Database;
   private readonly lastWritten = new Map<string, number>();
 
-  static open(dataDir: string, file = 'meshlab.db'): SqliteSessionStore {
-    if (file === ':memory:') return new SqliteSessionStore(new Database(':memory:'));
-    mkdirSync(dataDir, { recursive: true });
-    return new SqliteSessionStore(new Database(join(dataDir, file)));
+  static open(dataDir: string, file = DATABASE_FILE): SqliteSessionStore {
+    return new SqliteSessionStore(openDatabase(dataDir, file, SCHEMA));
   }
 
-  private constructor(db: Database.Database) {
-    this.db = db;
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 2000');
-    db.exec(`CREATE TABLE IF NOT EXISTS sessions (
-      id         TEXT PRIMARY KEY,
-      created_at INTEGER NOT NULL,
-      last_seen  INTEGER NOT NULL
-    )`);
-    db.exec('CREATE INDEX IF NOT EXISTS sessions_last_seen ON sessions (last_seen)');
-  }
+  private constructor(private readonly db: Database.Database) {}
 
   create(id: string, now: number): void {
     this.db.prepare('INSERT OR IGNORE INTO sessions (id, created_at, last_seen) VALUES (?, ?, ?)').run(id, now, now);
