@@ -38,40 +38,30 @@ export const BLOCKED_SYSCALLS = [
 
 type Name = (typeof BLOCKED_SYSCALLS)[number] | 'clone' | 'clone3';
 
-interface ArchTable {
+/** An architecture: its AUDIT_ARCH value, whether it has an x32 ABI to refuse, and its column in NUMBERS. */
+interface Arch {
   audit: number;
   x32: boolean;
-  numbers: Record<Name, number>;
+  column: 0 | 1;
 }
 
-// From `scmp_sys_resolver -a <arch> <name>` (libseccomp 2.5.4).
-const ARCHES: Record<string, ArchTable> = {
-  x64: {
-    audit: 0xc000003e,
-    x32: true,
-    numbers: {
-      unshare: 272, setns: 308, mount: 165, umount2: 166, pivot_root: 155, chroot: 161, open_tree: 428, move_mount: 429,
-      fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442, kexec_load: 246, kexec_file_load: 320,
-      init_module: 175, finit_module: 313, delete_module: 176, bpf: 321, perf_event_open: 298, add_key: 248,
-      request_key: 249, keyctl: 250, swapon: 167, swapoff: 168, reboot: 169, settimeofday: 164, clock_settime: 227,
-      clock_adjtime: 305, adjtimex: 159, acct: 163, quotactl: 179, userfaultfd: 323, lookup_dcookie: 212, vhangup: 153,
-      nfsservctl: 180, open_by_handle_at: 304, name_to_handle_at: 303, syslog: 103, kcmp: 312, fanotify_init: 300,
-      clone: 56, clone3: 435,
-    },
-  },
-  arm64: {
-    audit: 0xc00000b7,
-    x32: false,
-    numbers: {
-      unshare: 97, setns: 268, mount: 40, umount2: 39, pivot_root: 41, chroot: 51, open_tree: 428, move_mount: 429,
-      fsopen: 430, fsconfig: 431, fsmount: 432, fspick: 433, mount_setattr: 442, kexec_load: 104, kexec_file_load: 294,
-      init_module: 105, finit_module: 273, delete_module: 106, bpf: 280, perf_event_open: 241, add_key: 217,
-      request_key: 218, keyctl: 219, swapon: 224, swapoff: 225, reboot: 142, settimeofday: 170, clock_settime: 112,
-      clock_adjtime: 266, adjtimex: 171, acct: 89, quotactl: 60, userfaultfd: 282, lookup_dcookie: 18, vhangup: 58,
-      nfsservctl: 42, open_by_handle_at: 265, name_to_handle_at: 264, syslog: 116, kcmp: 272, fanotify_init: 262,
-      clone: 220, clone3: 435,
-    },
-  },
+const ARCHES: Record<string, Arch> = {
+  x64: { audit: 0xc000003e, x32: true, column: 0 },
+  arm64: { audit: 0xc00000b7, x32: false, column: 1 },
+};
+
+// Each syscall's number as [x64, arm64], from `scmp_sys_resolver -a <arch> <name>` (libseccomp 2.5.4).
+const NUMBERS: Record<Name, readonly [number, number]> = {
+  unshare: [272, 97], setns: [308, 268], mount: [165, 40], umount2: [166, 39], pivot_root: [155, 41],
+  chroot: [161, 51], open_tree: [428, 428], move_mount: [429, 429], fsopen: [430, 430], fsconfig: [431, 431],
+  fsmount: [432, 432], fspick: [433, 433], mount_setattr: [442, 442], kexec_load: [246, 104],
+  kexec_file_load: [320, 294], init_module: [175, 105], finit_module: [313, 273], delete_module: [176, 106],
+  bpf: [321, 280], perf_event_open: [298, 241], add_key: [248, 217], request_key: [249, 218], keyctl: [250, 219],
+  swapon: [167, 224], swapoff: [168, 225], reboot: [169, 142], settimeofday: [164, 170], clock_settime: [227, 112],
+  clock_adjtime: [305, 266], adjtimex: [159, 171], acct: [163, 89], quotactl: [179, 60], userfaultfd: [323, 282],
+  lookup_dcookie: [212, 18], vhangup: [153, 58], nfsservctl: [180, 42], open_by_handle_at: [304, 265],
+  name_to_handle_at: [303, 264], syslog: [103, 116], kcmp: [312, 272], fanotify_init: [300, 262], clone: [56, 220],
+  clone3: [435, 435],
 };
 
 interface Insn {
@@ -92,16 +82,16 @@ export function seccompSupported(machine: string = arch): boolean {
 export function seccompProgram(machine: string = arch): Buffer | undefined {
   const table = ARCHES[machine];
   if (!table) return undefined;
-  const n = table.numbers;
+  const nr = (name: Name) => NUMBERS[name][table.column];
   const insns: Insn[] = [
     { code: BPF_LD_W_ABS, k: OFFSET_ARCH },
     { code: BPF_JEQ_K, k: table.audit, jf: 'enosys' },
     { code: BPF_LD_W_ABS, k: OFFSET_NR },
   ];
   if (table.x32) insns.push({ code: BPF_JGE_K, k: X32_SYSCALL_BIT, jt: 'enosys' });
-  for (const name of BLOCKED_SYSCALLS) insns.push({ code: BPF_JEQ_K, k: n[name], jt: 'eperm' });
-  insns.push({ code: BPF_JEQ_K, k: n.clone3, jt: 'enosys' });
-  insns.push({ code: BPF_JEQ_K, k: n.clone, jt: 'clone' });
+  for (const name of BLOCKED_SYSCALLS) insns.push({ code: BPF_JEQ_K, k: nr(name), jt: 'eperm' });
+  insns.push({ code: BPF_JEQ_K, k: nr('clone3'), jt: 'enosys' });
+  insns.push({ code: BPF_JEQ_K, k: nr('clone'), jt: 'clone' });
   insns.push({ code: BPF_RET_K, k: RET_ALLOW });
   insns.push({ code: BPF_LD_W_ABS, k: OFFSET_ARG0_LOW, label: 'clone' });
   insns.push({ code: BPF_JSET_K, k: CLONE_NAMESPACE_FLAGS, jt: 'eperm' });
