@@ -4,7 +4,9 @@
 import type { SandboxOwner } from '../../sandbox/confinement.ts';
 import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
+import { gatewayControllerAddon } from '../../sim/gateway-api/controller.ts';
 import { gatewayApiDefaultsAdmission } from '../../sim/gateway-api/defaults.ts';
+import { loadBalancerNetwork } from '../../sim/gateway-api/load-balancer.ts';
 import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
 import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
 import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
@@ -43,11 +45,13 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
         })),
     addons: [
       async (ctx) => {
-        const world = await startWorldAddon(ctx);
+        // The learner's machine reaches the gateways' load balancer addresses too.
+        const world = await startWorldAddon(ctx, undefined, { nearer: loadBalancerNetwork(ctx.store) });
         worlds.set(ctx.store, world);
         return world;
       },
       meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world }),
+      gatewayControllerAddon(),
       ...(base.addons ?? []),
     ],
   };

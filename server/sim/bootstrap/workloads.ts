@@ -5,8 +5,8 @@ import { ISTIO_VERSION } from '../controllers/sidecar-injection.ts';
 
 type Obj = Record<string, unknown>;
 
-const fieldEnv = (name: string, path: string) => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
-const resourceEnv = (name: string, resource: string) => ({ name, valueFrom: { resourceFieldRef: { divisor: '0', resource } } });
+export const fieldEnv = (name: string, path: string) => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
+export const resourceEnv = (name: string, resource: string) => ({ name, valueFrom: { resourceFieldRef: { divisor: '0', resource } } });
 
 const ISTIO_LABELS = {
   'app.kubernetes.io/instance': 'istio',

@@ -10,40 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectlRunner } from '../apiserver/kubectl-harness.ts';
 import { EmbeddedCluster } from '../cluster.ts';
 import { gatewayApiDefaultsAdmission } from './defaults.ts';
+import { INGRESS_CONTROL_GATEWAY, INGRESS_CONTROL_ROUTE } from './testdata.ts';
 
 let cluster: EmbeddedCluster;
 let work: string;
 let kubectl: ReturnType<typeof kubectlRunner>;
 
-const ROUTE = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: httpbin-gateway
-spec:
-  gatewayClassName: istio
-  listeners:
-  - name: http
-    hostname: "httpbin.example.com"
-    port: 80
-    protocol: HTTP
----
-apiVersion: gateway.networking.k8s.io/v1beta1
-kind: HTTPRoute
-metadata:
-  name: httpbin
-spec:
-  parentRefs:
-  - name: httpbin-gateway
-  hostnames: ["httpbin.example.com"]
-  rules:
-  - matches:
-    - path:
-        type: PathPrefix
-        value: /status
-    backendRefs:
-    - name: httpbin
-      port: 8000
-`;
+// The task's Gateway without allowedRoutes (the default fills it) and its route in v1beta1, as the page has it.
+const MANIFESTS = `${INGRESS_CONTROL_GATEWAY.replace(/    allowedRoutes:\n      namespaces:\n        from: Same\n/, '')}---\n${INGRESS_CONTROL_ROUTE.replace('/v1\nkind: HTTPRoute', '/v1beta1\nkind: HTTPRoute')}`;
 
 const rows = (out: string) => out.trimEnd().split('\n').map((l) => l.trim().split(/\s{2,}/));
 
@@ -72,7 +46,9 @@ describe('Gateway API CRDs in the embedded cluster', () => {
   });
 
   it('applies v1 and v1beta1 objects and stores the schema defaults', async () => {
-    const r = await kubectl(['apply', '-f', '-'], { input: ROUTE });
+    expect(MANIFESTS).not.toContain('allowedRoutes');
+    expect(MANIFESTS).toContain('gateway.networking.k8s.io/v1beta1\nkind: HTTPRoute');
+    const r = await kubectl(['apply', '-f', '-'], { input: MANIFESTS });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['gateway.gateway.networking.k8s.io/httpbin-gateway created', 'httproute.gateway.networking.k8s.io/httpbin created']);
     const route = parseYaml((await kubectl(['get', 'httproute', 'httpbin', '-o', 'yaml'])).stdout);

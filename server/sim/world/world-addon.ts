@@ -2,7 +2,8 @@
 // world and starts the cluster's laptop uplink (server/sim/exec/host-network.ts), whose variables
 // go into the learner's shell environment. Stopping releases the lease (the last one stops the world).
 import type { ClusterAddon, ClusterContext } from '../cluster.ts';
-import { startHostNetwork, type HostNetwork } from '../exec/host-network.ts';
+import { startHostNetwork, type HostNetwork, type HostNetworkWorld } from '../exec/host-network.ts';
+import type { ExternalNetwork } from './external-network.ts';
 import { findTool } from '../../tools/binaries.ts';
 import { acquireSimulatedInternet, type SimulatedInternet } from './simulated-internet.ts';
 
@@ -11,11 +12,20 @@ export interface WorldAddon extends ClusterAddon {
   hostNetwork: HostNetwork;
 }
 
-export async function startWorldAddon(ctx: Pick<ClusterContext, 'dir'>, helmPath = findTool('helm')): Promise<WorldAddon> {
+/** The world as the learner's machine sees it: `nearer` (e.g. the cluster's load balancer addresses) first. */
+function withNearer(world: HostNetworkWorld, nearer: ExternalNetwork): HostNetworkWorld {
+  return {
+    lookup: (host, port) => nearer.lookup(host, port) ?? world.lookup(host, port),
+    resolves: (host) => world.resolves(host),
+    caBundle: () => world.caBundle(),
+  };
+}
+
+export async function startWorldAddon(ctx: Pick<ClusterContext, 'dir'>, helmPath = findTool('helm'), options: { nearer?: ExternalNetwork } = {}): Promise<WorldAddon> {
   const lease = await acquireSimulatedInternet();
   let hostNetwork: HostNetwork;
   try {
-    hostNetwork = await startHostNetwork({ clusterDir: ctx.dir, world: lease.world, helmPath });
+    hostNetwork = await startHostNetwork({ clusterDir: ctx.dir, world: options.nearer ? withNearer(lease.world, options.nearer) : lease.world, helmPath });
   } catch (err) {
     await lease.release();
     throw err;

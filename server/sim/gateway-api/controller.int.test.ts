@@ -1,0 +1,114 @@
+// Istio's Gateway API implementation in the embedded cluster with the real kubectl and curl, as
+// istio.io's Ingress Gateways task runs it with the Gateway API tab
+// (https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/, "Configuring
+// ingress using a gateway" and "Determining the ingress IP and ports"), and the automated
+// deployment of https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
+import { findTool } from '../../tools/binaries.ts';
+import { EmbeddedCluster } from '../cluster.ts';
+import { INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
+
+let cluster: EmbeddedCluster;
+let work: string;
+let env: Record<string, string>;
+
+function run(file: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    const child = execFile(file, args, { env, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ stdout, stderr, code: err ? Number((err as { code?: number }).code ?? -1) : 0 }));
+    child.stdin?.end(input ?? '');
+  });
+}
+const kubectl = (args: string[], input?: string) => run('kubectl', args, input);
+const sh = (script: string) => run('bash', ['-c', script]);
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'meshlab-gwapi-'));
+  cluster = await EmbeddedCluster.start(fullClusterOptions({ dataDir: work, unsafeNoSandbox: true, timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 }, meshPropagationMs: 50 }));
+  const shell = cluster.shellEnv();
+  env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("Istio's gateway controller", () => {
+  it('keeps the istio GatewayClass, accepted', async () => {
+    const r = await kubectl(['get', 'gc']);
+    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/));
+    expect(rows[0]).toEqual(['NAME', 'CONTROLLER', 'ACCEPTED', 'AGE']);
+    expect(rows.slice(1).map((x) => x.slice(0, 3))).toEqual([
+      ['istio', 'istio.io/gateway-controller', 'True'],
+      ['istio-remote', 'istio.io/unmanaged-gateway', 'True'],
+    ]);
+  });
+
+  it('deploys <name>-istio for a Gateway and programs it with a reachable address (ingress-control, Gateway API tab)', async () => {
+    expect((await kubectl(['apply', '-f', '-'], GATEWAY)).stdout).toBe('gateway.gateway.networking.k8s.io/httpbin-gateway created\n');
+    const wait = await kubectl(['wait', '--for=condition=programmed', 'gtw', 'httpbin-gateway', '--timeout=30s']);
+    expect(wait.stderr).toBe('');
+    expect(wait.stdout).toBe('gateway.gateway.networking.k8s.io/httpbin-gateway condition met\n');
+    const objects = await kubectl(['get', 'deploy,svc,sa', '-l', 'gateway.networking.k8s.io/gateway-name=httpbin-gateway', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name} {.metadata.ownerReferences[0].kind}{"\\n"}{end}']);
+    expect(objects.stdout.trim().split('\n')).toEqual(['Deployment/httpbin-gateway-istio Gateway', 'Service/httpbin-gateway-istio Gateway', 'ServiceAccount/httpbin-gateway-istio Gateway']);
+    const svc = await kubectl(['get', 'svc', 'httpbin-gateway-istio']);
+    expect(svc.stdout).toMatch(/^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nhttpbin-gateway-istio\s+LoadBalancer\s+10\.96\.\d+\.\d+\s+172\.18\.255\.200\s+15021:3\d{4}\/TCP,80:3\d{4}\/TCP\s+/);
+    const gtw = await kubectl(['get', 'gtw']);
+    expect(gtw.stdout).toMatch(/^NAME\s+CLASS\s+ADDRESS\s+PROGRAMMED\s+AGE\nhttpbin-gateway\s+istio\s+172\.18\.255\.200\s+True\s+/);
+    const status = parseYaml((await kubectl(['get', 'gtw', 'httpbin-gateway', '-o', 'yaml'])).stdout).status;
+    expect(status.addresses).toEqual([{ type: 'IPAddress', value: '172.18.255.200' }]);
+    expect(status.conditions.map((c: Record<string, string>) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['Accepted', 'True', 'Accepted', 'Resource accepted'],
+      ['Programmed', 'True', 'Programmed', 'Resource programmed, assigned to service(s) httpbin-gateway-istio.default.svc.cluster.local:80'],
+    ]);
+    expect(status.listeners[0]).toMatchObject({ name: 'http', attachedRoutes: 0, supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }, { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }] });
+    const rollout = await kubectl(['rollout', 'status', 'deployment/httpbin-gateway-istio', '--timeout=30s']);
+    expect(rollout.stdout).toContain('successfully rolled out');
+    // The learner's shell reaches the address on the listener's port: the readiness port answers now.
+    const ready = await sh('export INGRESS_HOST=$(kubectl get gtw httpbin-gateway -o jsonpath=\'{.status.addresses[*].value}\'); curl -s -o /dev/null -w "%{http_code}" "http://$INGRESS_HOST:15021/healthz/ready"');
+    expect(ready.stdout).toBe('200');
+  }, 60_000);
+
+  it('reports the HTTPRoute under its parent: Accepted, and ResolvedRefs once the backend exists', async () => {
+    await kubectl(['apply', '-f', '-'], ROUTE);
+    await cluster.settled();
+    const parents = async () => parseYaml((await kubectl(['get', 'httproute', 'httpbin', '-o', 'yaml'])).stdout).status.parents;
+    const before = await parents();
+    expect(before).toHaveLength(1);
+    expect(before[0].controllerName).toBe('istio.io/gateway-controller');
+    expect(before[0].parentRef).toEqual({ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'httpbin-gateway' });
+    expect(before[0].conditions.map((c: Record<string, string>) => [c.type, c.status, c.reason])).toEqual([
+      ['Accepted', 'True', 'Accepted'],
+      ['ResolvedRefs', 'False', 'BackendNotFound'],
+    ]);
+    await kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Service\nmetadata:\n  name: httpbin\nspec:\n  ports:\n  - {name: http, port: 8000, targetPort: 8080}\n  selector: {app: httpbin}\n');
+    await cluster.settled();
+    const after = await parents();
+    expect(after[0].conditions.map((c: Record<string, string>) => [c.type, c.status, c.reason, c.message])).toEqual([
+      ['Accepted', 'True', 'Accepted', 'Route was valid'],
+      ['ResolvedRefs', 'True', 'ResolvedRefs', 'All references resolved'],
+    ]);
+    const listener = parseYaml((await kubectl(['get', 'gtw', 'httpbin-gateway', '-o', 'yaml'])).stdout).status.listeners[0];
+    expect(listener.attachedRoutes).toBe(1);
+  }, 30_000);
+
+  it('a route for another hostname is not accepted by the listener', async () => {
+    await kubectl(['apply', '-f', '-'], ROUTE.replace('name: httpbin\nspec', 'name: other\nspec').replace('httpbin.example.com', 'other.example.com'));
+    await cluster.settled();
+    const other = parseYaml((await kubectl(['get', 'httproute', 'other', '-o', 'yaml'])).stdout).status.parents[0];
+    expect(other.conditions[0]).toMatchObject({ type: 'Accepted', status: 'False', reason: 'NoMatchingListenerHostname' });
+  }, 30_000);
+
+  it('deleting the Gateway deletes its deployment', async () => {
+    await kubectl(['delete', 'gtw', 'httpbin-gateway']);
+    await cluster.settled();
+    const left = await kubectl(['get', 'deploy,svc', '-l', 'gateway.networking.k8s.io/gateway-name=httpbin-gateway', '-o', 'name']);
+    expect(left.stdout).toBe('');
+  }, 30_000);
+});
