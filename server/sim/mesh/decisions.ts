@@ -1,7 +1,8 @@
-// What the mesh decided for each request, kept as data (a bounded ring per cluster) so a future
-// "explain this request" view can show the gateway server, VirtualService rule, subset and
-// upstream cluster without parsing logs.
+// What the mesh decided for each request, kept as data (a bounded ring per cluster) so the
+// explanations (`meshlab explain`, the Traffic panel) show the gateway server, VirtualService
+// rule, subset and upstream cluster from the simulation the proxy executed, without parsing logs.
 import type { RequestTrace } from './explain.ts';
+import type { SimulationResult } from './simulate.ts';
 
 export interface RouteDecision {
   id: number;
@@ -21,6 +22,13 @@ export interface RouteDecision {
   response: { status: number; kind: ResponseKind; flags: string; details: string };
   /** Why: rules passed over with the condition that failed, a missing subset, one sentence. */
   trace?: RequestTrace;
+  /**
+   * The simulation the proxy executed for this request (listener, route and passed-over rules,
+   * destination, DestinationRule, endpoints, fault, retries, mirrors, response flag). `response`
+   * above is what the exchange really ended with; it differs only for what happens at the
+   * upstream (ejected hosts, overflow, timeout, reset, retries exhausted).
+   */
+  simulation?: SimulationResult;
 }
 
 export type ResponseKind =

@@ -6,6 +6,7 @@ import { resolveShortName } from './hosts.ts';
 import { re2FullMatch, type MeshRequest } from './match.ts';
 import { destinationRuleFor, subsetOf, type HttpRouteEntry, type MeshSnapshot } from './translate.ts';
 import type { RouteDecision } from './decisions.ts';
+import type { SimulationResult } from './simulate.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -168,4 +169,15 @@ export function traceOf(d: Omit<RouteDecision, 'id' | 'trace'>, ctx: { routes?: 
   const passedOver = ctx.routes && ctx.request ? passedOverRules(ctx.routes, ctx.request) : [];
   const problem = d.response.kind === 'cluster_not_found' && d.destination && ctx.snapshot ? destinationProblem(ctx.snapshot, d.destination, ctx.configNamespace ?? 'default', ctx.clientNamespace ?? 'default') : undefined;
   return { passedOver, destinationProblem: problem, reason: reasonFor(d, { routes: ctx.routes, destinationProblem: problem }) };
+}
+
+/**
+ * The explanation of a request from the simulation the proxy executed: its passed-over rules and
+ * destination problem, and its reason, unless the upstream exchange ended otherwise than
+ * simulated (ejected hosts, overflow, timeout, reset, exhausted retries): then the reason says
+ * what happened, in the same words.
+ */
+export function traceOfSimulation(sim: SimulationResult, d: Omit<RouteDecision, 'id' | 'trace' | 'simulation'>): RequestTrace {
+  const asSimulated = sim.response.kind === d.response.kind && sim.response.flags === d.response.flags;
+  return { passedOver: sim.passedOver, destinationProblem: sim.destinationProblem, reason: asSimulated ? sim.reason : reasonFor(d, { destinationProblem: sim.destinationProblem }) };
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { authorityHost, hostMatches, intersectHosts, pickVirtualHost, resolveShortName } from './hosts.ts';
 import { faultFires, matchBlock, parseDurationMs, pickWeighted, selectRoute, type MeshRequest } from './match.ts';
 import type { HttpRouteEntry } from './translate.ts';
+import { resolveRoute } from './routes.ts';
 
 const req = (over: Partial<MeshRequest> = {}): MeshRequest => ({ method: 'GET', path: '/status/200', authority: 'httpbin.example.com', scheme: 'http', port: 80, headers: {}, ...over });
 
@@ -41,7 +42,7 @@ describe('matchBlock (HTTPMatchRequest)', () => {
 });
 
 function entry(ruleIndex: number, matches: Record<string, unknown>[]): HttpRouteEntry {
-  return { vs: { name: 'vs', namespace: 'default' }, ruleIndex, route: {}, matches };
+  return { vs: { name: 'vs', namespace: 'default' }, ruleIndex, route: {}, resolved: resolveRoute({}), matches };
 }
 
 describe('selectRoute (first match wins, match blocks ORed)', () => {

@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import { createLogger } from '../../util/logger.ts';
 import type { LogBook } from '../logs/log-book.ts';
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
@@ -13,14 +15,14 @@ import type { ExternalNetwork, LoopbackAddress } from '../world/external-network
 import { PeerAgent } from './peer-identity.ts';
 import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
-import { authorityHost, hostMatches, pickVirtualHost } from './hosts.ts';
+import { hostMatches } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget, type TcpRoute } from './proxies.ts';
 import { pickWeighted } from './match.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
-import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, snapshotOf, MESH_CONFIG_RESOURCES, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, snapshotOf, MESH_CONFIG_RESOURCES, SidecarRouteTable, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
-import { simulate, type SimulatedCall, type SimulationResult } from './simulate.ts';
+import { plan, simulate, type RoutePlan, type SimulatedCall, type SimulationInput, type SimulationResult } from './simulate.ts';
 import { istioValidationPlugin } from './validation.ts';
 
 /** Pod-to-pod connections without a sidecar: one connection per request, carrying the caller's identity. */
@@ -37,6 +39,10 @@ export interface MeshDataPlaneOptions {
   network: ClusterNetwork;
   external: ExternalNetwork;
   clock?: Clock;
+  /** Random source in [0, 1) for weights, fault percentages, mirrors and load balancing (tests pass a fixed one). */
+  random?: () => number;
+  /** Where the mesh reports what it cannot handle (one child logger per cluster). */
+  logger?: Logger;
   propagationDelayMs?: number;
   /** Other APIs' objects turned into Istio config before translation (the Gateway API). */
   configConverters?: ConfigConverter[];
@@ -58,6 +64,11 @@ export class MeshDataPlane {
   private readonly router: HttpRouter;
   private readonly listeners: GatewayListeners;
   private readonly tableCache = new Map<string, { revision: number; table: GatewayRouteTable }>();
+  /** Each sidecar's outbound table for the current push, by pod. */
+  private readonly sidecarTables = new Map<string, SidecarRouteTable>();
+  private readonly random: () => number;
+  private readonly now: () => Date;
+  private readonly logger: Logger;
   private readonly tlsCache = new Map<string, SecureContext>();
   private unwatch?: () => void;
   private configTimer?: NodeJS.Timeout;
@@ -76,13 +87,16 @@ export class MeshDataPlane {
     this.propagationDelayMs = o.propagationDelayMs ?? DEFAULT_PROPAGATION_DELAY_MS;
     this.snapshot = snapshotOf(o.store, this.converters);
     this.upstreams = new UpstreamDirectory(o.network, o.external, o.store);
-    const now = () => (o.clock ?? { now: () => new Date() }).now();
+    const clock = o.clock;
+    this.now = clock ? () => clock.now() : () => new Date();
+    this.random = o.random ?? Math.random;
+    this.logger = o.logger ?? createLogger().child({ component: 'mesh' });
     this.router = new HttpRouter({
       logs: o.logs,
       decisions: this.decisions,
-      upstreams: this.upstreams,
-      now,
-      pod: (ns, name) => o.store.get('pods', ns, name),
+      now: this.now,
+      random: this.random,
+      logger: this.logger,
       // PassthroughCluster: the original destination as the node's network reaches it (the
       // outside world, a pod IP, or a Service through kube-proxy).
       passthrough: (host, port, ns) => o.external.lookup(host, port) ?? o.network.socketOf(host, port) ?? o.network.connectTarget(host, port, ns),
@@ -94,7 +108,8 @@ export class MeshDataPlane {
       (target, req, res) => {
         try {
           this.serveGateway(target, req, res);
-        } catch {
+        } catch (err) {
+          this.logger.error({ err, pod: `${target.pod.metadata.namespace}/${target.pod.metadata.name}`, port: target.servicePort }, 'gateway failed to take a request');
           res.destroy();
         }
       },
@@ -112,7 +127,8 @@ export class MeshDataPlane {
       handleOutboundHttp: (pod, target, req, res) => {
         try {
           this.handleOutboundHttp(pod, target, req, res);
-        } catch {
+        } catch (err) {
+          this.logger.error({ err, pod: pod ? `${pod.metadata.namespace}/${pod.metadata.name}` : undefined, target: `${target.host}:${target.port}` }, 'sidecar failed to take a request');
           res.destroy();
         }
       },
@@ -120,13 +136,15 @@ export class MeshDataPlane {
         try {
           return this.routeOutboundTcp(pod, target);
         } catch (err) {
+          this.logger.error({ err, target: `${target.host}:${target.port}` }, 'sidecar failed to route a TCP connection');
           return { kind: 'deny', reason: `no route: ${(err as Error).message}` };
         }
       },
       isHttpPort: (pod, target) => {
         try {
           return this.isHttpPort(pod, target);
-        } catch {
+        } catch (err) {
+          this.logger.error({ err, target: `${target.host}:${target.port}` }, 'sidecar failed to classify a port');
           return target.port !== 443;
         }
       },
@@ -175,8 +193,35 @@ export class MeshDataPlane {
   }
 
   /** What a proxy would answer for a call under the config in effect, without sending anything. */
-  simulate(call: SimulatedCall, gatewayPod?: KubeObject): SimulationResult {
-    return simulate({ snapshot: this.snapshot, gatewayTable: gatewayPod ? this.gatewayTable(gatewayPod) : undefined, cluster: (q) => this.upstreams.lookup(this.snapshot, q) }, call);
+  simulate(call: SimulatedCall, proxyPod?: KubeObject): SimulationResult {
+    return simulate(this.simulationInput(call, proxyPod), call);
+  }
+
+  /** The pushed tables a proxy pod simulates against: its gateway table, or its sidecar table. */
+  private simulationInput(call: SimulatedCall, proxyPod: KubeObject | undefined): SimulationInput {
+    const snapshot = this.snapshot;
+    return {
+      snapshot,
+      gatewayTable: proxyPod && call.proxy.kind === 'gateway' ? this.gatewayTable(proxyPod) : undefined,
+      sidecarTable: proxyPod && call.proxy.kind === 'sidecar' ? this.sidecarTable(proxyPod) : undefined,
+      cluster: (q) => this.upstreams.lookup(snapshot, q),
+      random: this.random,
+    };
+  }
+
+  private plan(call: SimulatedCall, proxyPod: KubeObject): RoutePlan {
+    return plan(this.simulationInput(call, proxyPod), call);
+  }
+
+  /** A sidecar's outbound table for the current push (built once per pod and push). */
+  sidecarTable(pod: KubeObject): SidecarRouteTable {
+    const key = pod.metadata.uid ?? `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const cached = this.sidecarTables.get(key);
+    if (cached && cached.revision === this.snapshot.revision) return cached;
+    const table = new SidecarRouteTable(this.snapshot, { namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {} });
+    if (this.sidecarTables.size > 500) this.sidecarTables.clear();
+    this.sidecarTables.set(key, table);
+    return table;
   }
 
   /** A gateway pod's current route table (for inspection and tests). */
@@ -195,6 +240,7 @@ export class MeshDataPlane {
     this.configTimer = setTimeout(() => {
       this.snapshot = snapshotOf(this.o.store, this.converters);
       this.tableCache.clear();
+      this.sidecarTables.clear();
       // Listeners follow the Gateway servers (no server on a port = nothing listening there);
       // waiters resolve once they are in place, then the timer slot frees.
       void this.reconcileListeners().then(() => {
@@ -234,7 +280,11 @@ export class MeshDataPlane {
   }
 
   private proxyInfo(pod: KubeObject, kind: 'gateway' | 'sidecar'): ProxyInfo {
-    return { kind, namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, podIP: podIPOf(pod) ?? '0.0.0.0', serviceAccount: serviceAccountOf(pod) };
+    return { kind, namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, podIP: podIPOf(pod) ?? '0.0.0.0', serviceAccount: serviceAccountOf(pod), labels: pod.metadata.labels ?? {} };
+  }
+
+  private ephemeralPort(): number {
+    return 32768 + Math.floor(this.random() * 28000);
   }
 
   /** The certificate of the HTTPS server whose hosts match the SNI name, from its credentialName Secret. */
@@ -266,7 +316,7 @@ export class MeshDataPlane {
   /** Where VS `tls` routes send an SNI name: cluster name and a loopback socket, or undefined. */
   private tlsDestination(gatewayNames: Set<string>, clientNs: string, sni: string, port: number): { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } | undefined {
     const choice = tlsRouteFor(this.snapshot, gatewayNames, clientNs, sni, port);
-    const dest = choice ? (pickWeighted(choice.destinations)?.destination as Obj | undefined) : undefined;
+    const dest = choice ? (pickWeighted(choice.destinations, this.random)?.destination as Obj | undefined) : undefined;
     if (!choice || !dest || typeof dest.host !== 'string') return undefined;
     const lookup = this.upstreams.lookup(this.snapshot, {
       host: dest.host,
@@ -280,7 +330,7 @@ export class MeshDataPlane {
     if (lookup.kind !== 'ok') return undefined;
     const eps = lookup.endpoints.filter((e) => e.socket);
     if (!eps.length) return undefined;
-    const ep = eps[Math.floor(Math.random() * eps.length)]!;
+    const ep = eps[Math.floor(this.random() * eps.length)]!;
     return { cluster: lookup.name, endpoint: { address: ep.address, socket: ep.socket! } };
   }
 
@@ -289,7 +339,7 @@ export class MeshDataPlane {
     const names = new Set(gatewaysForPod(this.snapshot, pod.metadata.labels ?? {}).map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
     const d = this.tlsDestination(names, ns, sni, servicePort);
     if (!d) return undefined;
-    const start = (this.o.clock ?? { now: () => new Date() }).now();
+    const start = this.now();
     const podIP = podIPOf(pod) ?? '0.0.0.0';
     return {
       address: d.endpoint.socket,
@@ -311,7 +361,7 @@ export class MeshDataPlane {
             durationMs: ms,
             upstreamHost: d.endpoint.address,
             upstreamCluster: d.cluster,
-            upstreamLocalAddress: `${podIP}:${32768 + Math.floor(Math.random() * 28000)}`,
+            upstreamLocalAddress: `${podIP}:${this.ephemeralPort()}`,
             downstreamLocalAddress: `${podIP}:${targetPort}`,
             downstreamRemoteAddress: remote,
             requestedServerName: sni,
@@ -321,40 +371,21 @@ export class MeshDataPlane {
   }
 
   private serveGateway(target: GatewayRequestTarget, req: IncomingMessage, res: ServerResponse): void {
-    const table = this.gatewayTable(target.pod);
-    const listener = table.listeners.find((l) => l.port === target.servicePort);
+    const listener = this.gatewayTable(target.pod).listeners.find((l) => l.port === target.servicePort);
     if (!listener) {
       // No Gateway server on this port: Envoy has no listener there.
       res.destroy();
       return;
     }
-    const authority = req.headers.host ?? req.headers[':authority'];
-    const host = authorityHost(typeof authority === 'string' ? authority : '');
-    const idx = pickVirtualHost(listener.virtualHosts.map((v) => v.domains), host);
     const proxy = this.proxyInfo(target.pod, 'gateway');
     const ctx: RoutingContext = {
       proxy,
       listenerPort: target.servicePort,
       localAddress: `${proxy.podIP}:${target.targetPort}`,
       remoteAddress: target.remoteAddress,
-      snapshot: this.snapshot,
-      virtualHost: idx >= 0 ? listener.virtualHosts[idx] : undefined,
-      gatewayServers: listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex })),
-      clientNamespace: proxy.namespace,
       scheme: listener.secure ? 'https' : 'http',
+      plan: (call) => this.plan(call, target.pod),
     };
-    // A plain-HTTP server with tls.httpsRedirect answers every request with a 301 to https.
-    if (listener.servers.length && listener.servers.every((s) => s.httpsRedirect)) {
-      res.sendDate = false;
-      res.removeHeader('connection');
-      res.appendHeader('location', `https://${req.headers.host ?? host}${req.url ?? '/'}`);
-      res.appendHeader('date', new Date().toUTCString());
-      res.appendHeader('server', 'istio-envoy');
-      res.appendHeader('content-length', '0');
-      res.writeHead(301);
-      res.end();
-      return;
-    }
     void this.router.handle(ctx, req, res);
   }
 
@@ -364,33 +395,18 @@ export class MeshDataPlane {
       return;
     }
     const proxy = this.proxyInfo(pod, 'sidecar');
-    const clientNs = proxy.namespace;
     const port = target.port;
-    const hostHeader = authorityHost(req.headers.host ?? target.host);
-    const snapshot = this.snapshot;
-    const svc = this.o.network.resolveService(hostHeader, clientNs) ?? this.o.network.resolveService(target.host, clientNs);
-    const host = svc?.fqdn ?? hostHeader.replace(/\.$/, '');
+    const isIP = /^\d+\.\d+\.\d+\.\d+$/.test(target.host);
+    const svc = isIP ? this.o.network.resolveService(target.host, proxy.namespace) : undefined;
     const ctx: RoutingContext = {
       proxy,
       listenerPort: port,
       // The address the application connected to: a Service name resolves to its cluster IP.
-      localAddress: `${/^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : (((svc?.service.spec as Obj | undefined)?.clusterIP as string | undefined) ?? target.host)}:${port}`,
-      remoteAddress: `${proxy.podIP}:${32768 + Math.floor(Math.random() * 28000)}`,
-      snapshot,
-      clientNamespace: clientNs,
-      originalDestination: { host: target.host, port },
+      localAddress: `${isIP ? target.host : (((this.o.network.resolveService(target.host, proxy.namespace)?.service.spec as Obj | undefined)?.clusterIP as string | undefined) ?? target.host)}:${port}`,
+      remoteAddress: `${proxy.podIP}:${this.ephemeralPort()}`,
+      originalDestination: { host: target.host, port, ...(isIP && !svc && this.o.network.podByIP(target.host) ? { pod: true } : {}) },
+      plan: (call) => this.plan(call, pod),
     };
-    // A Sidecar resource narrows what this proxy knows (egress hosts) and may set its own mode.
-    const sidecarConfig = sidecarFor(snapshot, { namespace: clientNs, labels: pod.metadata.labels ?? {} });
-    const mode = outboundModeFor(snapshot, sidecarConfig);
-    const hostNs = svc?.namespace ?? serviceEntriesFor(snapshot, host, clientNs)[0]?.metadata.namespace;
-    const visible = sidecarAllowsHost(sidecarConfig, clientNs, host, hostNs);
-    const vhost = visible ? sidecarVirtualHost(snapshot, clientNs, host, port, pod.metadata.labels ?? {}) : undefined;
-    if (vhost) ctx.virtualHost = vhost;
-    else if (visible && svc && servicePorts(svc.service).some((p) => p.port === port)) ctx.fallback = { kind: 'service', host: svc.fqdn, port };
-    else if (visible && !svc && this.upstreams.serviceEntryPort(snapshot, host, port, clientNs)) ctx.fallback = { kind: 'service', host, port };
-    else if (mode === 'REGISTRY_ONLY' && !this.o.network.podByIP(target.host)) ctx.fallback = { kind: 'blackhole' };
-    else ctx.fallback = { kind: 'passthrough', host: target.host, port };
     void this.router.handle(ctx, req, res);
   }
 
@@ -419,7 +435,7 @@ export class MeshDataPlane {
     const dst = this.o.network.addressOfSocket(socket);
     const dstPod = dst ? this.o.network.podByIP(dst.ip) : undefined;
     const inbound = dstPod && isInjected(dstPod) ? dstPod : undefined;
-    const start = new Date();
+    const start = this.now();
     const t0 = performance.now();
     if (inbound) {
       const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
@@ -473,9 +489,9 @@ export class MeshDataPlane {
             authority: hv('host'),
             upstreamHost: `${dst!.ip}:${dst!.port}`,
             upstreamCluster: `inbound|${dst!.port}||`,
-            upstreamLocalAddress: `127.0.0.6:${32768 + Math.floor(Math.random() * 28000)}`,
+            upstreamLocalAddress: `127.0.0.6:${this.ephemeralPort()}`,
             downstreamLocalAddress: `${dst!.ip}:${dst!.port}`,
-            downstreamRemoteAddress: `${podIP ?? '10.244.0.1'}:${32768 + Math.floor(Math.random() * 28000)}`,
+            downstreamRemoteAddress: `${podIP ?? '10.244.0.1'}:${this.ephemeralPort()}`,
             routeName: 'default',
           }),
         );

@@ -4,13 +4,14 @@
 // response, rewrite, destination and its DestinationRule subset, the eligible endpoints, fault,
 // timeout, retries, mirrors, the outbound traffic policy, the Envoy response flag and the status.
 // Pure: the caller passes the snapshot, the tables and the cluster directory; nothing is sent.
-import { RE2JS } from 're2js';
 import { authorityHost, pickVirtualHost, resolveShortName } from './hosts.ts';
-import { faultFires, parseDurationMs, pickWeighted, selectRoute, type MeshRequest } from './match.ts';
+import { pickWeighted, selectRoute, type MeshRequest } from './match.ts';
 import { destinationProblem, passedOverRules, reasonFor, type PassedOverRule } from './explain.ts';
 import type { ResponseKind } from './decisions.ts';
-import { destinationRuleFor, outboundModeFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, type GatewayListenerTable, type GatewayRouteTable, type HttpRouteEntry, type MeshSnapshot, type VirtualHostTable } from './translate.ts';
+import type { HeaderOperations, ResolvedRoute } from './routes.ts';
+import { destinationRuleFor, serviceEntriesFor, sidecarAllowsHost, SidecarRouteTable, type GatewayListenerTable, type GatewayRouteTable, type HttpRouteEntry, type MeshSnapshot, type VirtualHostTable } from './translate.ts';
 import type { ClusterLookup, ClusterQuery } from './upstreams.ts';
+import type { KubeObject } from '../store/object-store.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -26,6 +27,13 @@ export interface SimulatedCall {
   headers?: Record<string, string>;
   /** TLS server name (HTTPS servers terminate TLS: scheme https). */
   sni?: string;
+  /** `https` when the gateway terminated TLS (default: the listener's). */
+  scheme?: 'http' | 'https';
+  /**
+   * Sidecars: the address the application connected to (a cluster IP, pod IP or name), what
+   * Envoy's original-destination listener sees; `pod` when it is a pod's IP.
+   */
+  originalDestination?: { host: string; port: number; pod?: boolean };
 }
 
 /** What simulation reads: the pushed snapshot and tables, the cluster directory, a random source. */
@@ -33,6 +41,8 @@ export interface SimulationInput {
   snapshot: MeshSnapshot;
   /** The gateway pod's route table (built per push); required for gateway calls. */
   gatewayTable?: GatewayRouteTable;
+  /** The client sidecar's table for this push (built here when absent). */
+  sidecarTable?: SidecarRouteTable;
   /** Envoy clusters and their endpoints (EDS): the mesh's UpstreamDirectory. */
   cluster(q: ClusterQuery): ClusterLookup;
   random?: () => number;
@@ -44,10 +54,14 @@ export interface SimulationResult {
   noListener?: string;
   virtualHost?: string;
   route?: { virtualService: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string };
+  /** Envoy's route name for the access log (%ROUTE_NAME%). */
+  routeName?: string;
   passedOver: PassedOverRule[];
   redirect?: { location: string };
-  /** Path and authority the upstream sees after rewrites. */
-  upstreamRequest?: { path: string; authority: string };
+  /** The body of a VirtualService directResponse. */
+  directResponseBody?: string;
+  /** Path and authority the upstream sees after rewrites (`rewritten`: the path was rewritten). */
+  upstreamRequest?: { path: string; authority: string; rewritten?: boolean };
   destination?: { host: string; port?: number; subset?: string };
   destinationRule?: string;
   destinationProblem?: string;
@@ -55,56 +69,50 @@ export interface SimulationResult {
   endpoints: string[];
   fault?: { delayMs?: number; abortStatus?: number };
   timeoutMs?: number;
-  retries?: { attempts: number; retryOn: string };
+  retries?: { attempts: number; retryOn: string; perTryTimeoutMs?: number; retriableStatusCodes?: number[] };
+  /** Header operations in the order Envoy applies them: the route's, then the destination's. */
+  headers?: { request: HeaderOperations[]; response: HeaderOperations[] };
+  /** Hosts the request is mirrored to (those whose percentage fired). */
   mirrors: string[];
+  /** The Envoy clusters of those mirrors. */
+  mirrorClusters?: string[];
   /** Sidecars: how a host outside the VirtualServices was handled. */
   outbound?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'; serviceEntry?: string; result: 'service' | 'passthrough' | 'blocked' | 'hidden_by_sidecar' };
   response: { status?: number; kind: ResponseKind; flags: string; details: string };
   reason: string;
 }
 
-const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
-
 function gatewayHttpsRedirect(listener: GatewayListenerTable): boolean {
   return listener.servers.length > 0 && listener.servers.every((s) => s.httpsRedirect);
 }
 
-function redirectLocation(r: Obj, authority: string, path: string): string {
-  const scheme = typeof r.scheme === 'string' ? r.scheme : 'http';
-  const host = typeof r.authority === 'string' ? r.authority : authority.replace(/:\d+$/, '');
-  const port = typeof r.port === 'number' ? `:${r.port}` : '';
+/** Envoy's redirect: scheme, host and port replaced as configured; path_redirect keeps the query unless it has its own. */
+function redirectLocation(r: NonNullable<ResolvedRoute['redirect']>, authority: string, path: string): string {
+  const host = r.authority ?? authority.replace(/:\d+$/, '');
+  const port = r.port !== undefined ? `:${r.port}` : '';
   const q = path.indexOf('?');
-  const uri = typeof r.uri === 'string' ? (r.uri.includes('?') || q < 0 ? r.uri : r.uri + path.slice(q)) : path;
-  return `${scheme}://${host}${port}${uri}`;
+  const uri = r.uri !== undefined ? (r.uri.includes('?') || q < 0 ? r.uri : r.uri + path.slice(q)) : path;
+  return `${r.scheme}://${host}${port}${uri}`;
 }
 
-/** rewrite.uri replaces the matched prefix; uriRegexRewrite substitutes on the path; authority replaces Host. */
-function rewritten(route: Obj, entry: HttpRouteEntry, matchIndex: number, path: string, authority: string): { path: string; authority: string } {
-  const rw = route.rewrite as Obj | undefined;
+/** rewrite.uri replaces the matched prefix; the regex rewrite substitutes on the path; authority replaces Host. */
+function rewritten(rw: ResolvedRoute['rewrite'], entry: HttpRouteEntry, matchIndex: number, path: string, authority: string): { path: string; authority: string; rewritten?: boolean } {
   let out = path;
-  if (rw && typeof rw.uri === 'string') {
+  let changed = false;
+  const q = path.indexOf('?');
+  if (rw?.uri !== undefined) {
     const prefix = ((entry.matches[matchIndex]?.uri as Obj | undefined)?.prefix) as unknown;
-    const q = path.indexOf('?');
     out = typeof prefix === 'string' && path.toLowerCase().startsWith(prefix.toLowerCase()) ? rw.uri + path.slice(prefix.length) : rw.uri + (q >= 0 ? path.slice(q) : '');
     if (!out.startsWith('/')) out = `/${out}`;
-  } else if (rw?.uriRegexRewrite && typeof rw.uriRegexRewrite === 'object') {
-    const rr = rw.uriRegexRewrite as Obj;
-    if (typeof rr.match === 'string' && typeof rr.rewrite === 'string') {
-      try {
-        const q = path.indexOf('?');
-        out = RE2JS.compile(rr.match).matcher(q >= 0 ? path.slice(0, q) : path).replaceAll(rr.rewrite.replace(/\\(\d)/g, '$$$1')) + (q >= 0 ? path.slice(q) : '');
-      } catch {
-        // an invalid pattern leaves the path alone
-      }
-    }
+    changed = true;
+  } else if (rw?.regex) {
+    out = rw.regex.pattern.matcher(q >= 0 ? path.slice(0, q) : path).replaceAll(rw.regex.rewrite) + (q >= 0 ? path.slice(q) : '');
+    changed = true;
   }
-  return { path: out, authority: rw && typeof rw.authority === 'string' ? rw.authority : authority };
+  return { path: out, authority: rw?.authority ?? authority, ...(changed ? { rewritten: true } : {}) };
 }
 
-function destinationOf(d: Obj): { host: string; port?: number; subset?: string } {
-  const port = (d.port as Obj | undefined)?.number;
-  return { host: String(d.host), port: typeof port === 'number' ? port : undefined, subset: typeof d.subset === 'string' ? d.subset : undefined };
-}
+type Partial0 = Omit<SimulationResult, 'reason' | 'response'>;
 
 function finish(r: Omit<SimulationResult, 'reason'>, call: SimulatedCall, routes: HttpRouteEntry[] | undefined): SimulationResult {
   const vs = r.route ? { name: r.route.virtualService.split('/')[1]!, namespace: r.route.virtualService.split('/')[0]!, ruleIndex: r.route.ruleIndex, ruleName: r.route.ruleName, matchIndex: r.route.matchIndex } : undefined;
@@ -113,47 +121,52 @@ function finish(r: Omit<SimulationResult, 'reason'>, call: SimulatedCall, routes
 }
 
 /** The route's effect once the virtual host is chosen (shared by gateways and sidecars). */
-function routeThrough(input: SimulationInput, call: SimulatedCall, req: MeshRequest, vh: VirtualHostTable, base: Omit<SimulationResult, 'reason' | 'response' | 'passedOver' | 'endpoints' | 'mirrors'>): SimulationResult {
+function routeThrough(input: SimulationInput, call: SimulatedCall, req: MeshRequest, vh: VirtualHostTable, base: Omit<Partial0, 'passedOver' | 'endpoints' | 'mirrors'>): SimulationResult {
   const random = input.random ?? Math.random;
   const passedOver = passedOverRules(vh.routes, req);
   const sel = selectRoute(vh.routes, req);
-  const r: Omit<SimulationResult, 'reason' | 'response'> = { ...base, virtualHost: vh.name, passedOver, endpoints: [], mirrors: [] };
-  if (!sel) return finish({ ...r, response: { status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found' } }, call, vh.routes);
+  const r: Partial0 = { ...base, virtualHost: vh.name, passedOver, endpoints: [], mirrors: [] };
+  const noRoute = { status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found' } as const;
+  if (!sel) return finish({ ...r, response: noRoute }, call, vh.routes);
   r.route = { virtualService: `${sel.entry.vs.namespace}/${sel.entry.vs.name}`, ruleIndex: sel.entry.ruleIndex, ruleName: sel.entry.ruleName, matchIndex: sel.matchIndex, matchName: sel.matchName };
-  const route = sel.entry.route;
+  r.routeName = sel.entry.ruleName ?? (call.proxy.kind === 'gateway' ? undefined : 'default');
+  const route = sel.entry.resolved;
   if (route.redirect) {
-    const code = typeof (route.redirect as Obj).redirectCode === 'number' ? ((route.redirect as Obj).redirectCode as number) : 301;
-    return finish({ ...r, redirect: { location: redirectLocation(route.redirect as Obj, req.authority, req.path) }, response: { status: code, kind: 'redirect', flags: '-', details: 'direct_response' } }, call, vh.routes);
+    return finish({ ...r, redirect: { location: redirectLocation(route.redirect, req.authority, req.path) }, response: { status: route.redirect.code, kind: 'redirect', flags: '-', details: 'direct_response' } }, call, vh.routes);
   }
   if (route.directResponse) {
-    const status = typeof (route.directResponse as Obj).status === 'number' ? ((route.directResponse as Obj).status as number) : 200;
-    return finish({ ...r, response: { status, kind: 'direct_response', flags: '-', details: 'direct_response' } }, call, vh.routes);
+    return finish({ ...r, directResponseBody: route.directResponse.body, response: { status: route.directResponse.status, kind: 'direct_response', flags: '-', details: 'direct_response' } }, call, vh.routes);
   }
-  const fault = route.fault as Obj | undefined;
-  const delayMs = fault?.delay && faultFires(fault.delay as Obj, random) ? parseDurationMs((fault.delay as Obj).fixedDelay) : undefined;
-  const abort = fault?.abort as Obj | undefined;
-  const abortStatus = abort && typeof abort.httpStatus === 'number' && faultFires(abort, random) ? abort.httpStatus : undefined;
+  // Envoy's fault filter runs before the router: delay, then abort (one draw each).
+  const fault = route.fault;
+  const delayMs = fault?.delay && random() * 100 < fault.delay.percent ? fault.delay.ms : undefined;
+  const abortStatus = fault?.abort && random() * 100 < fault.abort.percent ? fault.abort.status : undefined;
   if (delayMs !== undefined || abortStatus !== undefined) r.fault = { delayMs, abortStatus };
   const delayed = delayMs !== undefined ? 'DI' : '';
   const flag = (f: string) => [delayed, f].filter(Boolean).join(',') || '-';
   if (abortStatus !== undefined) return finish({ ...r, response: { status: abortStatus, kind: 'fault_abort', flags: flag('FI'), details: 'fault_filter_abort' } }, call, vh.routes);
-  const timeoutMs = parseDurationMs(route.timeout);
-  if (timeoutMs) r.timeoutMs = timeoutMs;
-  const retries = route.retries as Obj | undefined;
-  r.retries = { attempts: typeof retries?.attempts === 'number' ? Math.max(0, retries.attempts) : 2, retryOn: String(retries?.retryOn ?? DEFAULT_RETRY_ON) };
-  r.upstreamRequest = rewritten(route, sel.entry, sel.matchIndex, req.path, req.authority);
-  const mirrors = [route.mirror, ...(Array.isArray(route.mirrors) ? (route.mirrors as Obj[]).map((m) => m.destination) : [])].filter((m): m is Obj => !!m && typeof m === 'object' && typeof (m as Obj).host === 'string');
-  r.mirrors = mirrors.map((m) => resolveShortName(String(m.host), sel.entry.vs.namespace));
-  const chosen = pickWeighted(((route.route as Obj[] | undefined) ?? []).filter((d) => d.destination && typeof (d.destination as Obj).host === 'string'), random);
-  if (!chosen) return finish({ ...r, response: { status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found' } }, call, vh.routes);
-  r.destination = destinationOf(chosen.destination as Obj);
-  return toCluster(input, call, r, { host: r.destination.host, namespace: sel.entry.vs.namespace, port: r.destination.port, subset: r.destination.subset }, flag, vh.routes);
+  if (route.timeoutMs) r.timeoutMs = route.timeoutMs;
+  r.retries = { attempts: route.retries.attempts, retryOn: route.retries.retryOn.join(','), perTryTimeoutMs: route.retries.perTryTimeoutMs, retriableStatusCodes: route.retries.retriableStatusCodes };
+  const chosen = pickWeighted(route.destinations, random);
+  if (!chosen) return finish({ ...r, response: noRoute }, call, vh.routes);
+  r.upstreamRequest = rewritten(route.rewrite, sel.entry, sel.matchIndex, req.path, req.authority);
+  r.headers = { request: [route.headers.request, chosen.headers.request].filter((h): h is HeaderOperations => !!h), response: [route.headers.response, chosen.headers.response].filter((h): h is HeaderOperations => !!h) };
+  const ns = sel.entry.vs.namespace;
+  // Mirroring: each mirror's percentage is drawn here; its cluster is looked up like the route's.
+  for (const m of route.mirrors) {
+    if (m.percent !== undefined && !(random() * 100 < m.percent)) continue;
+    r.mirrors.push(resolveShortName(m.host, ns));
+    (r.mirrorClusters ??= []).push(input.cluster({ host: m.host, namespace: ns, clientNamespace: call.proxy.namespace, port: m.port, subset: m.subset, listenerPort: call.port }).name);
+  }
+  r.destination = { host: chosen.host, port: chosen.port, subset: chosen.subset };
+  return toCluster(input, call, r, { host: chosen.host, namespace: ns, port: chosen.port, subset: chosen.subset }, flag, vh.routes);
 }
 
 /** Cluster lookup: NC for a destination Envoy has no cluster for, UH for no endpoints, else upstream. */
-function toCluster(input: SimulationInput, call: SimulatedCall, r: Omit<SimulationResult, 'reason' | 'response'>, q: { host: string; namespace: string; port?: number; subset?: string }, flag: (f: string) => string, routes?: HttpRouteEntry[]): SimulationResult {
+function toCluster(input: SimulationInput, call: SimulatedCall, r: Partial0, q: { host: string; namespace: string; port?: number; subset?: string }, flag: (f: string) => string, routes?: HttpRouteEntry[]): SimulationResult {
   const clientNamespace = call.proxy.namespace;
-  const lookup = input.cluster({ ...q, clientNamespace, listenerPort: call.proxy.kind === 'sidecar' ? call.port : undefined });
+  const od = call.originalDestination;
+  const lookup = input.cluster({ ...q, clientNamespace, listenerPort: call.proxy.kind === 'sidecar' ? call.port : undefined, originalDestination: od ? { host: od.host, port: od.port } : undefined });
   const host = resolveShortName(q.host, q.namespace);
   const dr = destinationRuleFor(input.snapshot, host, clientNamespace, lookup.kind === 'ok' ? lookup.serviceNamespace : undefined);
   if (dr) r.destinationRule = `${dr.metadata.namespace ?? 'default'}/${dr.metadata.name}`;
@@ -164,13 +177,13 @@ function toCluster(input: SimulationInput, call: SimulatedCall, r: Omit<Simulati
   }
   r.endpoints = lookup.endpoints.map((e) => e.address);
   if (!r.endpoints.length) return finish({ ...r, response: { status: 503, kind: 'no_healthy_upstream', flags: flag('UH'), details: 'no_healthy_upstream' } }, call, routes);
-  return finish({ ...r, response: { kind: lookup.name === 'PassthroughCluster' ? 'passthrough' : 'upstream', flags: flag(''), details: 'via_upstream' } }, call, routes);
+  return finish({ ...r, response: { kind: 'upstream', flags: flag(''), details: 'via_upstream' } }, call, routes);
 }
 
 function requestOf(call: SimulatedCall, scheme: string): MeshRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(call.headers ?? {})) headers[k.toLowerCase()] = v;
-  return { method: (call.method ?? 'GET').toUpperCase(), path: call.path.startsWith('/') ? call.path : `/${call.path}`, authority: call.authority, scheme, port: call.port, headers };
+  return { method: (call.method ?? 'GET').toUpperCase(), path: call.path.startsWith('/') ? call.path : `/${call.path}`, authority: call.authority, scheme: call.scheme ?? scheme, port: call.port, headers };
 }
 
 function simulateGateway(input: SimulationInput, call: SimulatedCall): SimulationResult {
@@ -189,21 +202,46 @@ function simulateGateway(input: SimulationInput, call: SimulatedCall): Simulatio
   return routeThrough(input, call, req, listener.virtualHosts[idx]!, base);
 }
 
+/**
+ * A name or address a client used, as a Service of the pushed registry: cluster IP, `name`,
+ * `name.ns`, `name.ns.svc` or the FQDN (Kubernetes DNS search paths for the client namespace).
+ */
+export function serviceNamed(snapshot: MeshSnapshot, name: string, clientNamespace: string): { service: KubeObject; fqdn: string } | undefined {
+  const host = name.toLowerCase().replace(/\.$/, '');
+  const found = (svcName: string | undefined, ns: string | undefined) => {
+    const service = svcName && ns ? snapshot.services.find((s) => s.metadata.name === svcName && (s.metadata.namespace ?? 'default') === ns) : undefined;
+    return service ? { service, fqdn: `${svcName}.${ns}.svc.cluster.local` } : undefined;
+  };
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+    const service = snapshot.services.find((s) => {
+      const spec = (s.spec as Obj | undefined) ?? {};
+      return spec.clusterIP === host || ((spec.clusterIPs as unknown[] | undefined) ?? []).includes(host);
+    });
+    return service ? found(service.metadata.name, service.metadata.namespace ?? 'default') : undefined;
+  }
+  const parts = host.split('.');
+  if (parts.length === 1) return found(parts[0], clientNamespace);
+  if (parts.length === 2 || (parts.length === 3 && parts[2] === 'svc') || (parts.length === 5 && host.endsWith('.svc.cluster.local'))) return found(parts[0], parts[1]);
+  return undefined;
+}
+
 function simulateSidecar(input: SimulationInput, call: SimulatedCall): SimulationResult {
   const s = input.snapshot;
   const ns = call.proxy.namespace;
-  const labels = call.proxy.labels ?? {};
+  const table = input.sidecarTable ?? new SidecarRouteTable(s, { namespace: ns, labels: call.proxy.labels ?? {} });
   const req = requestOf(call, 'http');
-  const host = resolveShortName(authorityHost(call.authority).replace(/\.$/, ''), ns);
-  const svc = s.services.find((x) => `${x.metadata.name}.${x.metadata.namespace ?? 'default'}.svc.cluster.local` === host);
-  const sidecar = sidecarFor(s, { namespace: ns, labels });
-  const mode = outboundModeFor(s, sidecar);
+  const od = call.originalDestination;
+  const authority = authorityHost(call.authority);
+  // The Host header names the service; the connected address decides when it does not.
+  const svc = serviceNamed(s, authority, ns) ?? (od ? serviceNamed(s, od.host, ns) : undefined);
+  const host = svc?.fqdn ?? authority.replace(/\.$/, '');
+  const mode = table.outboundMode;
   const entries = serviceEntriesFor(s, host, ns);
-  const visible = sidecarAllowsHost(sidecar, ns, host, svc?.metadata.namespace ?? entries[0]?.metadata.namespace);
-  const vh = visible ? sidecarVirtualHost(s, ns, host, call.port, labels) : undefined;
+  const visible = sidecarAllowsHost(table.sidecar, ns, host, svc?.service.metadata.namespace ?? entries[0]?.metadata.namespace);
+  const vh = visible ? table.virtualHost(host, call.port) : undefined;
   if (vh) return routeThrough(input, call, req, vh, {});
-  const r: Omit<SimulationResult, 'reason' | 'response'> = { passedOver: [], endpoints: [], mirrors: [] };
-  const servicePorts = (((svc?.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).map((p) => p.port);
+  const r: Partial0 = { passedOver: [], endpoints: [], mirrors: [], routeName: 'default' };
+  const servicePorts = (((svc?.service.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).map((p) => p.port);
   const sePort = entries.find((se) => (((se.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).some((p) => p.number === call.port));
   const none = (f: string) => f || '-';
   if (visible && svc && servicePorts.includes(call.port)) {
@@ -217,18 +255,41 @@ function simulateSidecar(input: SimulationInput, call: SimulatedCall): Simulatio
     return toCluster(input, call, r, { host, namespace: ns, port: call.port }, none);
   }
   const hidden = !visible ? 'hidden_by_sidecar' : undefined;
-  if (mode === 'REGISTRY_ONLY') {
+  // A pod's own IP is passed through as the data plane always has (no registry entry needed).
+  if (mode === 'REGISTRY_ONLY' && !od?.pod) {
     r.outbound = { mode, result: hidden ?? 'blocked' };
     r.cluster = 'BlackHoleCluster';
+    r.routeName = 'block_all';
     return finish({ ...r, response: { status: 502, kind: 'registry_only_blocked', flags: '-', details: 'direct_response' } }, call, undefined);
   }
+  // ORIGINAL_DST: Envoy connects to the address the application connected to.
+  const dst = od ?? { host, port: call.port };
   r.outbound = { mode, result: hidden ?? 'passthrough' };
   r.cluster = 'PassthroughCluster';
-  r.endpoints = [`${host}:${call.port}`];
+  r.routeName = 'allow_any';
+  r.destination = { host: dst.host, port: dst.port };
+  r.endpoints = [`${dst.host}:${dst.port}`];
   return finish({ ...r, response: { kind: 'passthrough', flags: '-', details: 'via_upstream' } }, call, undefined);
 }
 
 /** What the proxy would answer, without sending anything. */
 export function simulate(input: SimulationInput, call: SimulatedCall): SimulationResult {
   return call.proxy.kind === 'gateway' ? simulateGateway(input, call) : simulateSidecar(input, call);
+}
+
+/** A simulation and the Envoy clusters it looked up (by name), which a proxy then connects to. */
+export interface RoutePlan {
+  result: SimulationResult;
+  clusters: ReadonlyMap<string, ClusterLookup>;
+}
+
+/** `simulate`, keeping every cluster lookup it made so the caller executes against the same endpoints. */
+export function plan(input: SimulationInput, call: SimulatedCall): RoutePlan {
+  const clusters = new Map<string, ClusterLookup>();
+  const result = simulate({ ...input, cluster: (q) => {
+    const l = input.cluster(q);
+    clusters.set(l.name, l);
+    return l;
+  } }, call);
+  return { result, clusters };
 }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
 import { buildGatewayTable, isCatchAll, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, translateConfig, wellFormed, type ConfigConverter, type MeshSnapshot } from './translate.ts';
+import { resolveRoute } from './routes.ts';
 
 let rv = 1;
 function obj(kind: string, name: string, namespace: string, spec: Record<string, unknown>, created = '2026-01-01T00:00:00Z'): KubeObject {
@@ -70,10 +71,10 @@ describe('routesFor / isCatchAll / mergeRoutes', () => {
     ['prefix /status', [{ uri: { prefix: '/status' } }], false],
     ['header match', [{ headers: { a: { exact: 'b' } } }], false],
   ])('isCatchAll: %s', (_n, matches, e) => {
-    expect(isCatchAll({ vs: { name: 'v', namespace: 'd' }, ruleIndex: 0, route: {}, matches: matches as Record<string, unknown>[] })).toBe(e);
+    expect(isCatchAll({ vs: { name: 'v', namespace: 'd' }, ruleIndex: 0, route: {}, resolved: resolveRoute({}), matches: matches as Record<string, unknown>[] })).toBe(e);
   });
   it('routes after a catch-all in one VirtualService are dropped when merging', () => {
-    const e = (i: number, m: Record<string, unknown>[]) => ({ vs: { name: 'v', namespace: 'd' }, ruleIndex: i, route: {}, matches: m });
+    const e = (i: number, m: Record<string, unknown>[]) => ({ vs: { name: 'v', namespace: 'd' }, ruleIndex: i, route: {}, resolved: resolveRoute({}), matches: m });
     expect(mergeRoutes([[e(0, []), e(1, [{ uri: { prefix: '/x' } }])]]).map((r) => r.ruleIndex)).toEqual([0]);
   });
 });

@@ -5,6 +5,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { intersectHosts, hostMatches, resolveShortName } from './hosts.ts';
+import { resolveRoute, type ResolvedRoute } from './routes.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -149,6 +150,8 @@ export interface HttpRouteEntry {
   ruleName?: string;
   /** The HTTPRoute as written (route, redirect, directResponse, fault, ...). */
   route: Obj;
+  /** The same route as typed data, resolved once per push (what simulation and proxies read). */
+  resolved: ResolvedRoute;
   /** Match blocks that apply to this proxy (OR'd); empty = matches everything. */
   matches: Obj[];
 }
@@ -239,7 +242,7 @@ export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: numbe
       });
       if (!matches.length) continue;
     }
-    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, matches });
+    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, resolved: resolveRoute(route), matches });
   }
   return out;
 }
@@ -362,6 +365,44 @@ export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: stri
     return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace })]) };
   }
   return undefined;
+}
+
+const SIDECAR_HOSTS_KEPT = 2000;
+
+/**
+ * One sidecar's outbound configuration for a push: its Sidecar resource, outbound traffic policy
+ * and the virtual host per `host:port`, built on first use and kept until the next push (the
+ * mesh builds one per pod and revision), so requests never rebuild route tables.
+ */
+export class SidecarRouteTable {
+  readonly sidecar: KubeObject | undefined;
+  readonly outboundMode: MeshSnapshot['outboundTrafficPolicy'];
+  private readonly virtualHosts = new Map<string, VirtualHostTable | null>();
+
+  constructor(
+    readonly snapshot: MeshSnapshot,
+    readonly proxy: { namespace: string; labels: Record<string, string> },
+  ) {
+    this.sidecar = sidecarFor(snapshot, proxy);
+    this.outboundMode = outboundModeFor(snapshot, this.sidecar);
+  }
+
+  get revision(): number {
+    return this.snapshot.revision;
+  }
+
+  /** The mesh VirtualService's virtual host for a resolved host and port, if one applies. */
+  virtualHost(host: string, port: number): VirtualHostTable | undefined {
+    const key = `${host}:${port}`;
+    let vh = this.virtualHosts.get(key);
+    if (vh === undefined) {
+      vh = sidecarVirtualHost(this.snapshot, this.proxy.namespace, host, port, this.proxy.labels) ?? null;
+      // Hosts come from requests: bound the memo (a flood of made-up names costs rebuilds, not memory).
+      if (this.virtualHosts.size >= SIDECAR_HOSTS_KEPT) this.virtualHosts.clear();
+      this.virtualHosts.set(key, vh);
+    }
+    return vh ?? undefined;
+  }
 }
 
 /** `exportTo` (default `*`; `.` = own namespace). */

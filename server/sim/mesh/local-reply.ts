@@ -1,0 +1,64 @@
+// Envoy's local replies: the answers a proxy writes itself (no route, no cluster, no healthy
+// upstream, fault abort, timeout, reset, overflow, redirect, direct response), with the body and
+// headers Envoy sends for each response code detail. Every local reply of the embedded proxies is
+// written here, and response heads go through one writer (HTTP/1 exactly as Envoy's codec, or an
+// HTTP/2 compatibility response).
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+
+/** Body (and extra headers) per %RESPONSE_CODE_DETAILS% of a local reply. */
+const BODIES: Record<string, { body: string; headers?: [string, string][] }> = {
+  route_not_found: { body: '' },
+  cluster_not_found: { body: '' },
+  no_healthy_upstream: { body: 'no healthy upstream' },
+  fault_filter_abort: { body: 'fault filter abort' },
+  response_timeout: { body: 'upstream request timeout' },
+  'upstream_reset_before_response_started{connection_failure}': { body: 'upstream connect error or disconnect/reset before headers. reset reason: connection failure' },
+  'upstream_reset_before_response_started{overflow}': { body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow', headers: [['x-envoy-overloaded', 'true']] },
+  request_payload_too_large: { body: 'Payload Too Large' },
+  internal_error: { body: 'internal error' },
+};
+
+export interface LocalReply {
+  status: number;
+  /** Envoy's response code details; picks the body unless `body` is given. */
+  details: string;
+  /** A direct response's configured body. */
+  body?: string;
+  /** A redirect's Location. */
+  location?: string;
+}
+
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection']);
+
+/** Status line and headers in the given order, as Envoy writes them. */
+export function writeResponseHead(res: ServerResponse, status: number, headers: [string, string][]): void {
+  if (res.headersSent || res.destroyed) return;
+  res.sendDate = false;
+  if ((res as unknown as { stream?: unknown }).stream !== undefined) {
+    // HTTP/2 compatibility response: one object, repeated names as arrays, no connection headers.
+    const obj: Record<string, string | string[]> = {};
+    for (const [k, v] of headers) {
+      if (H2_FORBIDDEN.has(k)) continue;
+      const prev = obj[k];
+      obj[k] = prev === undefined ? v : ([] as string[]).concat(prev, v);
+    }
+    res.writeHead(status, obj);
+    return;
+  }
+  // Envoy's HTTP/1 codec sends exactly these headers: no Node `Connection`/`Keep-Alive`.
+  res.removeHeader('connection');
+  for (const [k, v] of headers) res.appendHeader(k, v);
+  res.writeHead(status, STATUS_CODES[status] ?? 'Unknown');
+}
+
+/** Writes a local reply; returns the body's length (%BYTES_SENT%). */
+export function writeLocalReply(res: ServerResponse, reply: LocalReply, server: string, date: Date): number {
+  const known = BODIES[reply.details];
+  const body = reply.body ?? known?.body ?? '';
+  const extra: [string, string][] = [...(reply.location !== undefined ? ([['location', reply.location]] as [string, string][]) : []), ...(known?.headers ?? [])];
+  const stamp: [string, string][] = [['date', date.toUTCString()], ['server', server]];
+  const headers: [string, string][] = body ? [['content-length', String(Buffer.byteLength(body))], ['content-type', 'text/plain'], ...extra, ...stamp] : [...extra, ...stamp, ['content-length', '0']];
+  writeResponseHead(res, reply.status, headers);
+  res.end(body);
+  return Buffer.byteLength(body);
+}

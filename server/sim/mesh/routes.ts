@@ -1,0 +1,146 @@
+// A VirtualService HTTPRoute turned into typed data once per configuration push, as istiod turns
+// it into an Envoy route (redirect, direct_response, fault filter config, rewrite, retry policy,
+// timeout, header operations, weighted clusters, request mirror policies). Simulation and the
+// proxies read only this; nothing re-reads the raw object per request.
+import { RE2JS } from 're2js';
+import { parseDurationMs } from './match.ts';
+
+type Obj = Record<string, unknown>;
+
+/** Envoy's default `num_retries` in Istio's default retry policy. */
+export const DEFAULT_RETRIES = 2;
+export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
+/** Longest fault delay the embedded proxies wait (a request is not held longer than 10 minutes). */
+export const MAX_FAULT_DELAY_MS = 600_000;
+
+/** headers.request / headers.response of a route or destination (names lowercased). */
+export interface HeaderOperations {
+  set: [string, string][];
+  add: [string, string][];
+  remove: string[];
+}
+
+export interface HeaderPolicy {
+  request?: HeaderOperations;
+  response?: HeaderOperations;
+}
+
+export interface RouteDestination {
+  host: string;
+  port?: number;
+  subset?: string;
+  weight?: number;
+  headers: HeaderPolicy;
+}
+
+export interface RouteMirror {
+  host: string;
+  port?: number;
+  subset?: string;
+  /** Percentage of requests mirrored; undefined = all. */
+  percent?: number;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  retryOn: string[];
+  perTryTimeoutMs?: number;
+  retriableStatusCodes: number[];
+}
+
+export interface ResolvedRoute {
+  redirect?: { code: number; scheme: string; authority?: string; port?: number; uri?: string };
+  directResponse?: { status: number; body: string };
+  fault?: { delay?: { ms: number; percent: number }; abort?: { status: number; percent: number } };
+  rewrite?: { uri?: string; regex?: { pattern: RE2JS; rewrite: string }; authority?: string };
+  timeoutMs?: number;
+  retries: RetryPolicy;
+  headers: HeaderPolicy;
+  destinations: RouteDestination[];
+  mirrors: RouteMirror[];
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function operations(spec: unknown): HeaderOperations | undefined {
+  if (!spec || typeof spec !== 'object') return undefined;
+  const s = spec as Obj;
+  const pairs = (v: unknown): [string, string][] => (v && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v as Obj).map(([k, x]) => [k.toLowerCase(), String(x)]) : []);
+  return { set: pairs(s.set), add: pairs(s.add), remove: Array.isArray(s.remove) ? s.remove.map((k) => String(k).toLowerCase()) : [] };
+}
+
+function headerPolicy(spec: unknown): HeaderPolicy {
+  const s = (spec && typeof spec === 'object' ? spec : {}) as Obj;
+  return { request: operations(s.request), response: operations(s.response) };
+}
+
+/** `percentage.value` (0-100, fractional), else the deprecated integer `percent`; neither = 0 (Istio's translateFault). */
+function faultPercent(f: Obj): number {
+  return num((f.percentage as Obj | undefined)?.value) ?? num(f.percent) ?? 0;
+}
+
+function target(d: Obj): { host: string; port?: number; subset?: string } {
+  return { host: String(d.host), port: num((d.port as Obj | undefined)?.number), subset: str(d.subset) };
+}
+
+/** The typed form of one HTTPRoute (already schema-checked by `wellFormed`). */
+export function resolveRoute(route: Obj): ResolvedRoute {
+  const out: ResolvedRoute = { retries: retryPolicy(route.retries as Obj | undefined), headers: headerPolicy(route.headers), destinations: [], mirrors: [] };
+  const redirect = route.redirect as Obj | undefined;
+  if (redirect) out.redirect = { code: num(redirect.redirectCode) ?? 301, scheme: str(redirect.scheme) ?? 'http', authority: str(redirect.authority), port: num(redirect.port), uri: str(redirect.uri) };
+  const direct = route.directResponse as Obj | undefined;
+  if (direct) {
+    const b = direct.body as Obj | undefined;
+    const body = typeof b?.string === 'string' ? b.string : typeof b?.bytes === 'string' ? Buffer.from(b.bytes, 'base64').toString('utf8') : '';
+    out.directResponse = { status: num(direct.status) ?? 200, body };
+  }
+  const fault = route.fault as Obj | undefined;
+  if (fault) {
+    const delay = fault.delay as Obj | undefined;
+    const abort = fault.abort as Obj | undefined;
+    const ms = delay ? parseDurationMs(delay.fixedDelay) : undefined;
+    const f: NonNullable<ResolvedRoute['fault']> = {};
+    if (delay && ms !== undefined) f.delay = { ms: Math.min(ms, MAX_FAULT_DELAY_MS), percent: faultPercent(delay) };
+    if (abort && typeof abort.httpStatus === 'number') f.abort = { status: abort.httpStatus, percent: faultPercent(abort) };
+    if (f.delay || f.abort) out.fault = f;
+  }
+  const rw = route.rewrite as Obj | undefined;
+  if (rw) {
+    const r: NonNullable<ResolvedRoute['rewrite']> = { uri: str(rw.uri), authority: str(rw.authority) };
+    const rr = rw.uriRegexRewrite as Obj | undefined;
+    if (r.uri === undefined && rr && typeof rr.match === 'string' && typeof rr.rewrite === 'string') {
+      try {
+        // Envoy regex_rewrite: RE2 substitution, `\1` for groups.
+        r.regex = { pattern: RE2JS.compile(rr.match), rewrite: rr.rewrite.replace(/\\(\d)/g, '$$$1') };
+      } catch {
+        // an invalid pattern leaves the path alone (validation rejects it at the API server)
+      }
+    }
+    if (r.uri !== undefined || r.regex || r.authority !== undefined) out.rewrite = r;
+  }
+  const timeoutMs = parseDurationMs(route.timeout);
+  if (timeoutMs) out.timeoutMs = timeoutMs;
+  for (const d of (route.route as Obj[] | undefined) ?? []) {
+    const dest = d.destination as Obj | undefined;
+    if (!dest || typeof dest.host !== 'string') continue;
+    out.destinations.push({ ...target(dest), weight: num(d.weight), headers: headerPolicy(d.headers) });
+  }
+  const mirror = route.mirror as Obj | undefined;
+  if (mirror && typeof mirror.host === 'string') out.mirrors.push({ ...target(mirror), percent: num((route.mirrorPercentage as Obj | undefined)?.value) });
+  for (const m of Array.isArray(route.mirrors) ? (route.mirrors as Obj[]) : []) {
+    const dest = m.destination as Obj | undefined;
+    if (dest && typeof dest === 'object' && typeof dest.host === 'string') out.mirrors.push({ ...target(dest), percent: num((m.percentage as Obj | undefined)?.value) });
+  }
+  return out;
+}
+
+function retryPolicy(r: Obj | undefined): RetryPolicy {
+  const perTry = parseDurationMs(r?.perTryTimeout);
+  return {
+    attempts: typeof r?.attempts === 'number' ? Math.max(0, r.attempts) : DEFAULT_RETRIES,
+    retryOn: String(r?.retryOn ?? DEFAULT_RETRY_ON).split(',').map((s) => s.trim()).filter(Boolean),
+    perTryTimeoutMs: perTry,
+    retriableStatusCodes: Array.isArray(r?.retriableStatusCodes) ? (r.retriableStatusCodes as unknown[]).filter((c): c is number => typeof c === 'number') : [],
+  };
+}
