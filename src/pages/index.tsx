@@ -1,7 +1,9 @@
 // Landing page: what meshlab is, and one click into the first lab.
-import React, { type ReactNode } from 'react';
+import React, { useState, type FormEvent, type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
+import { useHistory } from '@docusaurus/router';
 import Translate, { translate } from '@docusaurus/Translate';
+import useBaseUrl from '@docusaurus/useBaseUrl';
 import Layout from '@theme/Layout';
 import { useLabsWithPages, useText } from '@site/src/labs/use-labs.ts';
 import styles from './index.module.css';
@@ -61,6 +63,45 @@ function LabList(): ReactNode {
   );
 }
 
+/** An attendee types the code the instructor shows and goes on to the join page for a name. */
+function WorkshopCode(): ReactNode {
+  const [code, setCode] = useState('');
+  const history = useHistory();
+  const joinPath = useBaseUrl('/workshop/join');
+  function go(e: FormEvent) {
+    e.preventDefault();
+    history.push(`${joinPath}?code=${encodeURIComponent(code.trim().toUpperCase())}`);
+  }
+  return (
+    <section className={`margin-bottom--lg ${styles.workshop}`} aria-labelledby="workshop-code-heading">
+      <h2 id="workshop-code-heading" className={styles.featureTitle}>
+        <Translate id="home.workshop.title">参加工作坊？</Translate>
+      </h2>
+      <form onSubmit={go} className={styles.workshopForm}>
+        <label htmlFor="workshop-code">
+          <Translate id="home.workshop.code">输入讲师给出的加入码</Translate>
+        </label>
+        <input
+          id="workshop-code"
+          name="code"
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          required
+          pattern="[A-Za-z0-9]{4,12}"
+          maxLength={12}
+          autoComplete="off"
+          autoCapitalize="characters"
+          spellCheck={false}
+          size={10}
+        />
+        <button type="submit" className="button button--primary button--sm">
+          <Translate id="home.workshop.join">加入</Translate>
+        </button>
+      </form>
+    </section>
+  );
+}
+
 export default function Home(): ReactNode {
   return (
     <Layout
@@ -92,6 +133,7 @@ export default function Home(): ReactNode {
           ))}
         </div>
         <LabList />
+        <WorkshopCode />
       </main>
     </Layout>
   );

@@ -2,7 +2,9 @@
 // over the dashboard WebSocket (never polled), with reset, broadcast, revoke and export.
 import React, { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
+import useBaseUrl from '@docusaurus/useBaseUrl';
 import Layout from '@theme/Layout';
+import QRCode from 'qrcode';
 
 interface Row {
   id: string;
@@ -28,6 +30,27 @@ interface View {
 
 const MARK = { passed: '✔', failed: '✘', pending: '·' } as const;
 
+/** The join URL as a QR code to project: attendees scan it instead of typing the code. */
+function JoinQr({ url }: { url: string }): ReactNode {
+  const [svg, setSvg] = useState<string | null>(null);
+  useEffect(() => {
+    let current = true;
+    void QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }).then((s) => current && setSvg(s));
+    return () => void (current = false);
+  }, [url]);
+  if (!svg) return null;
+  return (
+    <img
+      src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`}
+      width={220}
+      height={220}
+      alt={translate({ id: 'workshop.instructor.qr', message: '加入链接的二维码：{url}' }, { url })}
+      data-testid="workshop-qr"
+      style={{ background: '#fff', padding: 4 }}
+    />
+  );
+}
+
 export default function InstructorDashboard(): ReactNode {
   const [token, setToken] = useState('');
   const [workshops, setWorkshops] = useState<{ id: string; title: string; joinCode: string }[]>([]);
@@ -36,6 +59,7 @@ export default function InstructorDashboard(): ReactNode {
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState('');
   const [now, setNow] = useState(Date.now());
+  const joinPath = useBaseUrl('/workshop/join');
 
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
@@ -90,7 +114,7 @@ export default function InstructorDashboard(): ReactNode {
     URL.revokeObjectURL(url);
   }
 
-  const joinUrl = view ? `${location.origin}/workshop/join?code=${view.joinCode}` : '';
+  const joinUrl = view ? `${location.origin}${joinPath}?code=${view.joinCode}` : '';
   return (
     <Layout title={translate({ id: 'workshop.instructor.title', message: '讲师面板' })}>
       <main className="container margin-vert--lg">
@@ -135,6 +159,7 @@ export default function InstructorDashboard(): ReactNode {
               <Translate id="workshop.instructor.join" values={{ code: view.codeRevoked ? '—' : view.joinCode }}>{'加入码：{code}'}</Translate> · <code>{joinUrl}</code> ·{' '}
               {view.attendees.length}/{view.seats}
             </p>
+            {!view.codeRevoked && <JoinQr url={joinUrl} />}
             <p>
               <input value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} aria-label={translate({ id: 'workshop.instructor.message', message: '广播消息' })} />{' '}
               <button className="button button--secondary button--sm" type="button" onClick={() => run(async () => (await api('POST', `/api/workshops/${view.id}/broadcast`, { message }), setMessage('')))}>

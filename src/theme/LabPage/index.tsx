@@ -4,6 +4,7 @@
 import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import Terminal from '@theme/Terminal';
+import WorkshopBanner from '@theme/WorkshopBanner';
 import { onTerminalReveal } from '@site/src/theme/Terminal/bus.ts';
 import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
 import { useLab, useText } from '@site/src/labs/use-labs.ts';
@@ -142,6 +143,7 @@ export default function LabPage({ lab: labId, children }: LabPageProps): ReactNo
     <LabProvider lab={lab}>
       <div className={styles.layout} data-lab={lab.id}>
         <div className={styles.steps}>
+          <WorkshopBanner />
           <LabAbout lab={lab} />
           <LabProgress />
           {children}
