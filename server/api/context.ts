@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+import type { Terminal } from '../terminals/terminal.ts';
 
 export interface ServerConfig {
   port: number;
@@ -71,6 +72,8 @@ export interface ServerContext {
   /** A new session for the caller: its learner id, and how to hand it over (sets the cookie). */
   newSession(): { learnerId: string; sendTo(reply: FastifyReply): void };
   events: LearnerEvents;
+  /** The live terminals, by learner: set by the terminal routes (the instructor's view watches them). */
+  terminals?: { listFor(learnerId: string): Terminal[] };
   logger: Logger;
   /**
    * Register a WebSocket endpoint. The shell has already checked the Origin and the session

@@ -78,6 +78,7 @@ export function terminalErrorCode(err: unknown): ErrorCode {
 export function createTerminalRoutes(options: TerminalRouteOptions = terminalOptionsFromEnv()) {
   return async function registerTerminalRoutes(app: FastifyInstance, ctx: ServerContext): Promise<void> {
     const manager = new TerminalManager(options);
+    ctx.terminals = manager;
     const sandboxCheck = options.sandboxCheck ?? checkSandbox;
     const cgroups = ctx.config.unsafeNoSandbox || options.spawnShell ? undefined : learnerCgroups();
     const labHome = new LabHome(ctx.config.labsDir);

@@ -12,7 +12,11 @@ import type { Lab } from '../runner/lab.ts';
 import { createSiteServer, type SiteServer } from './app.ts';
 import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
 import { SESSION_COOKIE } from './learners.ts';
-import { ATTENDEE_WS_PATH, DASHBOARD_WS_PATH, registerWorkshopRoutesWith } from './workshop-routes.ts';
+import { createTerminalRoutes } from './terminal-routes.ts';
+import { ATTENDEE_WS_PATH, DASHBOARD_WS_PATH, WATCH_WS_PATH, registerWorkshopRoutesWith } from './workshop-routes.ts';
+import { decodeOutputFrame, TERMINAL_WS_PATH } from '../protocol/terminal.ts';
+import type { PtyLike } from '../terminals/terminal.ts';
+import { TestTerminalClient } from '../terminals/test-client.ts';
 
 const TOKEN = 'instructor-token-for-tests-0123456789';
 const LAB = { id: 'ingress-gateway', requires: {}, steps: [{ id: 'deploy-httpbin' }, { id: 'gateway' }] } as unknown as Lab;
@@ -54,6 +58,23 @@ function fakeRunner(passing: Set<string>): LabRunner {
     },
     solutionFor: () => [{ run: 'kubectl get pods', exitCode: [0], deliberateWaitSeconds: 0 }],
     resetLab: async () => undefined,
+  };
+}
+
+/** A shell that echoes what is typed, prompt first (enough to see input and output travel). */
+function echoPty(): PtyLike {
+  const listeners: ((d: string) => void)[] = [];
+  const emit = (d: string) => setTimeout(() => listeners.forEach((l) => l(d)), 0);
+  emit('$ ');
+  return {
+    pid: 1,
+    onData: (l) => void listeners.push(l),
+    onExit: () => undefined,
+    write: (d) => emit(d.replace(/\r/g, '\r\n$ ')),
+    resize: () => undefined,
+    pause: () => undefined,
+    resume: () => undefined,
+    kill: () => undefined,
   };
 }
 
@@ -126,7 +147,11 @@ describe('workshop API', () => {
       config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, instructorToken: TOKEN },
       driver,
       logger: pino({ level: 'silent' }),
-      routes: [(app, ctx) => registerLabRoutesWith(app, ctx, { runner: fakeRunner(passing) }), (app, ctx) => registerWorkshopRoutesWith(app, ctx, { stepsOf })],
+      routes: [
+        createTerminalRoutes({ spawnShell: echoPty }),
+        (app, ctx) => registerLabRoutesWith(app, ctx, { runner: fakeRunner(passing) }),
+        (app, ctx) => registerWorkshopRoutesWith(app, ctx, { stepsOf }),
+      ],
     });
   }
 
@@ -302,6 +327,73 @@ describe('workshop API', () => {
     expect(json.results.find((r: any) => r.attendeeId === b.attendeeId && r.step === 'deploy-httpbin')).toMatchObject({ attempts: 0, passedAt: null });
     sa.ws.close();
     sb.ws.close();
+  });
+
+  it("shows the instructor an attendee's terminal live and read-only, with scrollback; a take-over is told to the attendee and recorded", async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const b = await joinAs(w.joinCode, 'Bob');
+    const term = await TestTerminalClient.open(`${base().replace('http', 'ws')}${TERMINAL_WS_PATH}`, { cookie: a.cookie, origin: base() });
+    term.send({ type: 'hello', cols: 80, rows: 24 });
+    await term.waitForText('$ ');
+    term.type('echo before\r');
+    await term.waitForText('echo before');
+    const banner = await socket(base(), ATTENDEE_WS_PATH, a.cookie);
+    await banner.next((m) => m.type === 'banner' && m.takenOver === false);
+
+    // The instructor's browser: a session like every page visitor, the token in the first message.
+    const page = instructor();
+    await page.call('GET', '/api/session');
+    const frames: string[] = [];
+    const watch = await socket(base(), WATCH_WS_PATH, page.cookie).catch((e) => Promise.reject(e));
+    watch.ws.removeAllListeners('message');
+    const messages: any[] = [];
+    watch.ws.on('message', (data, binary) => {
+      if (binary) frames.push(Buffer.from(decodeOutputFrame(new Uint8Array(data as Buffer))!.data).toString());
+      else messages.push(JSON.parse(String(data)));
+    });
+    const until = async (pred: () => boolean, what: string) => {
+      for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(pred(), what).toBe(true);
+    };
+    watch.ws.send(JSON.stringify({ token: TOKEN, workshopId: w.id, attendeeId: a.attendeeId }));
+    await until(() => messages.some((m) => m.type === 'watching'), 'watching');
+    await until(() => frames.join('').includes('echo before'), 'scrollback');
+    term.type('ls\r');
+    await until(() => frames.join('').includes('ls\r\n'), 'live output');
+    // Read-only: input before a take-over is refused and never reaches the shell.
+    watch.ws.send(JSON.stringify({ type: 'input', data: 'whoami\r' }));
+    await until(() => messages.some((m) => m.type === 'error' && /read-only/.test(m.message)), 'read-only error');
+    expect(term.text).not.toContain('whoami');
+
+    watch.ws.send(JSON.stringify({ type: 'takeover' }));
+    expect((await banner.next((m) => m.type === 'takeover' && m.active)).active).toBe(true);
+    watch.ws.send(JSON.stringify({ type: 'input', data: 'kubectl get pods\r' }));
+    await term.waitForText('kubectl get pods');
+    watch.ws.send(JSON.stringify({ type: 'release' }));
+    await banner.next((m) => m.type === 'takeover' && !m.active);
+    const audit = (await instructor().call('GET', `/api/workshops/${w.id}/export.json`, undefined, TOKEN)).json.audit.map((e: any) => `${e.attendeeId === a.attendeeId ? 'Ada' : '?'}:${e.kind}`);
+    expect(audit).toEqual(['Ada:watch', 'Ada:takeover', 'Ada:release']);
+
+    // Without the token, for another workshop's attendee, or for an attendee without a terminal: closed.
+    for (const [hello, code] of [
+      [{ token: 'wrong', workshopId: w.id, attendeeId: a.attendeeId }, 4401],
+      [{ token: TOKEN, workshopId: (await createWorkshop(1)).id, attendeeId: a.attendeeId }, 4404],
+      [{ token: TOKEN, workshopId: w.id, attendeeId: b.attendeeId }, 4404],
+    ] as const) {
+      const other = await socket(base(), WATCH_WS_PATH, page.cookie);
+      const closed = new Promise<number>((resolve) => other.ws.on('close', (c) => resolve(c)));
+      other.ws.send(JSON.stringify(hello));
+      expect(await closed).toBe(code);
+    }
+    // An attendee cannot watch anyone, their own terminal included (no token).
+    const self = await socket(base(), WATCH_WS_PATH, b.cookie);
+    const closed = new Promise<number>((resolve) => self.ws.on('close', (c) => resolve(c)));
+    self.ws.send(JSON.stringify({ token: '', workshopId: w.id, attendeeId: a.attendeeId }));
+    expect(await closed).toBe(4401);
+    watch.ws.close();
+    banner.ws.close();
+    await term.close();
   });
 
   it('keeps workshops, attendees and progress across a restart; ending stops environments and keeps results', async () => {

@@ -13,8 +13,9 @@
 //   GET    /api/workshops/me                               the caller's workshop, banner and messages
 //   POST   /api/workshops/:id/attendees/:attendeeId/hand   { raised } (own attendee, or instructor)
 //   GET    /api/workshops/:id/attendees/:attendeeId/results  own results (or instructor)
-// WebSockets: /api/workshops/live (dashboard: first message { token, workshopId }) and
-// /api/workshops/attendee-live (the caller's own banner and messages).
+// WebSockets: /api/workshops/live (dashboard: first message { token, workshopId }),
+// /api/workshops/watch (an attendee's terminal, read-only until taken over: first message
+// { token, workshopId, attendeeId }) and /api/workshops/attendee-live (the caller's own banner).
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -23,12 +24,17 @@ import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import { attendeeRows, resultRows, toCsv, type LabSteps } from '../workshops/results.ts';
 import { SqliteWorkshopStore } from '../workshops/sqlite-workshop-store.ts';
+import { serveWatchSocket } from '../workshops/watch-socket.ts';
 import type { Attendee, Workshop, WorkshopStore } from '../workshops/workshop-store.ts';
+import type { Terminal } from '../terminals/terminal.ts';
 import type { Learner, ServerContext } from './context.ts';
 
 export const DASHBOARD_WS_PATH = '/api/workshops/live';
 export const ATTENDEE_WS_PATH = '/api/workshops/attendee-live';
+export const WATCH_WS_PATH = '/api/workshops/watch';
 const MAX_WS_MESSAGE = 4 * 1024;
+/** Take-over input: a paste of a few lines. */
+const MAX_WATCH_MESSAGE = 16 * 1024;
 const AUTH_TIMEOUT_MS = 5_000;
 
 class ApiError extends Error {
@@ -67,6 +73,7 @@ const broadcastBody = z.object({ message: z.string().trim().min(1).max(500) }).s
 const extendBody = z.object({ endsAt: isoTime }).strict();
 const handBody = z.object({ raised: z.boolean() }).strict();
 const dashboardHello = z.object({ token: z.string().max(200), workshopId: uuid }).strict();
+const watchHello = z.object({ token: z.string().max(200), workshopId: uuid, attendeeId: uuid }).strict();
 
 export interface WorkshopRoutesOptions {
   store?: WorkshopStore;
@@ -95,8 +102,11 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   // Open sockets are connections, not state: every message is recomputed from the store.
   const dashboards = new Map<string, Set<WebSocket>>();
   const attendeeSockets = new Map<string, Set<WebSocket>>();
+  // Instructors typing in an attendee's terminal right now, by attendee (open sockets, not state).
+  const takeovers = new Map<string, number>();
   ctx.onClose(() => {
     for (const set of [...dashboards.values(), ...attendeeSockets.values()]) for (const ws of set) ws.terminate();
+    for (const ws of watchWss.clients) ws.terminate();
     store.close();
     progress.close();
   });
@@ -156,7 +166,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       joinCode: w.joinCode,
       codeRevoked: w.codeRevoked,
       steps: w.labs.flatMap((lab) => stepsOf(lab).map((step) => ({ lab, step }))),
-      attendees: rows,
+      attendees: rows.map((r) => ({ ...r, takenOver: takeovers.has(r.id) })),
     };
   }
 
@@ -166,6 +176,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       workshop: { id: w.id, title: w.title, labs: w.labs, endsAt: w.endsAt, endedAt: w.endedAt },
       attendee: { id: a.id, name: a.name, handRaised: a.handRaised },
       messages: store.messages(w.id).slice(-20),
+      takenOver: (takeovers.get(a.id) ?? 0) > 0,
     };
   }
 
@@ -387,6 +398,50 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
     });
   });
 
+  /** The terminal an instructor opens for an attendee: the one in use (attached, typed in last), else the newest. */
+  function terminalOf(a: Attendee): Terminal | undefined {
+    const live = (ctx.terminals?.listFor(a.learnerId) ?? []).filter((t) => t.state !== 'ended');
+    const rank = (t: Terminal) => [t.state === 'attached' ? 1 : 0, t.lastInputAt, t.createdAt];
+    return live.sort((x, y) => {
+      const [a1, b1, c1] = rank(x);
+      const [a2, b2, c2] = rank(y);
+      return a2! - a1! || b2! - b1! || c2! - c1!;
+    })[0];
+  }
+
+  const watchWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WATCH_MESSAGE, perMessageDeflate: false });
+  ctx.onUpgrade(WATCH_WS_PATH, (req, socket, head) => {
+    watchWss.handleUpgrade(req, socket, head, (ws) => {
+      const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
+      ws.once('message', (data) => {
+        clearTimeout(timer);
+        let hello: z.infer<typeof watchHello>;
+        try {
+          hello = watchHello.parse(JSON.parse(String(data)));
+        } catch {
+          return ws.close(4400, 'the first message must be { token, workshopId, attendeeId }');
+        }
+        if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
+        const a = store.attendee(hello.workshopId, hello.attendeeId);
+        if (!a) return ws.close(4404, 'no such attendee in this workshop');
+        const terminal = terminalOf(a);
+        if (!terminal) return ws.close(4404, 'this attendee has no terminal open');
+        store.audit(a.workshopId, a.id, 'watch', `the instructor opened terminal ${terminal.id}`);
+        serveWatchSocket(ws, {
+          terminal,
+          onTakeover(active) {
+            const n = Math.max(0, (takeovers.get(a.id) ?? 0) + (active ? 1 : -1));
+            if (n) takeovers.set(a.id, n);
+            else takeovers.delete(a.id);
+            store.audit(a.workshopId, a.id, active ? 'takeover' : 'release', active ? `the instructor took over terminal ${terminal.id}` : `the instructor gave terminal ${terminal.id} back`);
+            pushAttendee(a.id, { type: 'takeover', active: n > 0, message: n > 0 ? 'The instructor is typing in your terminal.' : 'The instructor gave your terminal back.' });
+            pushDashboard(a.workshopId);
+          },
+        });
+      });
+    });
+  });
+
   const attendeeWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
   ctx.onUpgrade(ATTENDEE_WS_PATH, (req, socket, head, learner) => {
     const a = store.attendeeOfLearner(learner.id);
@@ -405,6 +460,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   });
   ctx.onClose(() => {
     dashboardWss.close();
+    watchWss.close();
     attendeeWss.close();
   });
 }

@@ -29,3 +29,16 @@ export type AttendeeLiveMessage =
   | { type: 'ended'; message: string }
   | { type: 'takeover'; active: boolean; message: string };
 
+/** Instructor → server on /api/workshops/watch: first the hello, then take-over, input and release. */
+export type WatchClientMessage =
+  | { token: string; workshopId: string; attendeeId: string }
+  | { type: 'takeover' }
+  | { type: 'release' }
+  | { type: 'input'; data: string };
+
+/** Server → instructor on /api/workshops/watch (besides the terminal protocol's binary output frames). */
+export type WatchServerMessage =
+  | { type: 'watching'; terminalId: string; cols: number; rows: number; truncated: boolean }
+  | { type: 'takeover'; active: boolean }
+  | { type: 'exit'; message: string }
+  | { type: 'error'; message: string };

@@ -123,6 +123,31 @@ describe('Terminal session', () => {
     expect(c.text.length).toBe(64);
   });
 
+  it('lets an observer watch: the scrollback, then live output, outside flow control, told of the end', () => {
+    const { pty, terminal } = make();
+    const c = new FakeClient();
+    terminal.attach(c);
+    pty.emit('before ');
+    const seen: { offset: number; data: string }[] = [];
+    const ends: string[] = [];
+    const w = terminal.watch({ output: (offset, data) => seen.push({ offset, data: data.toString() }), ended: (e) => ends.push(e.reason) });
+    expect(w).toMatchObject({ offset: 0, truncated: false });
+    expect(w.scrollback.toString()).toBe('before ');
+    pty.emit('after');
+    expect(seen).toEqual([{ offset: 7, data: 'after' }]);
+    // The attendee's client is untouched by the watcher, and unacked output is the client's alone.
+    expect(c.text).toBe('before after');
+    expect(terminal.unacked).toBe(12);
+    w.unwatch();
+    pty.emit('!');
+    expect(seen).toHaveLength(1);
+    const again = terminal.watch({ output: () => undefined, ended: (e) => ends.push(e.reason) });
+    terminal.end('closed');
+    expect(ends).toEqual(['closed']);
+    again.unwatch();
+    expect(() => terminal.watch({ output: () => undefined, ended: () => undefined })).toThrow(/ended/);
+  });
+
   it('ends the shell after the grace period and says why', () => {
     const ended: Terminal[] = [];
     const { pty, terminal } = make({ onEnd: (t) => ended.push(t) });

@@ -25,6 +25,12 @@ export interface TerminalClient {
   close(): void;
 }
 
+/** A read-only watcher of a terminal's output (the instructor's view of an attendee's shell). */
+export interface TerminalObserver {
+  output(offset: number, data: Buffer): void;
+  ended(info: EndInfo): void;
+}
+
 export interface TerminalTimings {
   /** How long a shell waits for a client after its connection dropped. */
   graceMs: number;
@@ -97,6 +103,7 @@ export class Terminal {
   private readonly detachedOutputLimit: number;
   private readonly onEnd?: (terminal: Terminal) => void;
   private client?: TerminalClient;
+  private readonly observers = new Set<TerminalObserver>();
   private ptyPaused = false;
   private detachedAt = 0;
   private graceTimer?: ReturnType<typeof setTimeout>;
@@ -187,6 +194,18 @@ export class Terminal {
     return { offset: replay.offset, truncated: replay.truncated };
   }
 
+  /**
+   * Watch the output without taking part: returns the scrollback kept in the ring (from `offset`),
+   * then the observer gets every output as the attached client does. Observers are outside flow
+   * control (they never pause the shell): one that cannot keep up must drop itself.
+   */
+  watch(observer: TerminalObserver): { offset: number; truncated: boolean; scrollback: Buffer; unwatch(): void } {
+    if (this.ended) throw new Error('terminal has ended');
+    const replay = this.ring.since(0);
+    this.observers.add(observer);
+    return { offset: replay.offset, truncated: replay.truncated, scrollback: replay.data, unwatch: () => void this.observers.delete(observer) };
+  }
+
   /** The client's connection closed: keep the shell for the grace period. */
   detach(client: TerminalClient): void {
     if (this.client !== client) return;
@@ -249,6 +268,8 @@ export class Terminal {
       this.ptyPaused = false;
       this.safe(() => this.pty.resume());
     }
+    for (const o of this.observers) o.ended(this.ended);
+    this.observers.clear();
     const client = this.client;
     this.client = undefined;
     if (client) {
@@ -262,6 +283,7 @@ export class Terminal {
     const start = this.ring.offset;
     this.ring.append(data);
     if (this.client) this.send(start, data);
+    for (const o of this.observers) o.output(start, data);
     this.updatePause();
   }
 
