@@ -12,6 +12,8 @@ import type { Lab } from '../runner/lab.ts';
 import { createSiteServer, type SiteServer } from './app.ts';
 import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
 import { SESSION_COOKIE } from './learners.ts';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { signature } from '../workshops/webhook.ts';
 import { createTerminalRoutes } from './terminal-routes.ts';
 import { ATTENDEE_WS_PATH, DASHBOARD_WS_PATH, WATCH_WS_PATH, registerWorkshopRoutesWith } from './workshop-routes.ts';
 import { decodeOutputFrame, TERMINAL_WS_PATH } from '../protocol/terminal.ts';
@@ -141,6 +143,11 @@ describe('workshop API', () => {
   let server: SiteServer;
   let driver: ReturnType<typeof fakeDriver>;
   const passing = new Set<string>();
+  // The webhook's receiver, on 127.0.0.1.
+  let receiver: Server;
+  let hookUrl: string;
+  const HOOK_SECRET = 'hook-secret-for-tests-0123456789';
+  const hooks: { headers: IncomingHttpHeaders; body: string }[] = [];
 
   async function start(): Promise<SiteServer> {
     return createSiteServer({
@@ -150,12 +157,19 @@ describe('workshop API', () => {
       routes: [
         createTerminalRoutes({ spawnShell: echoPty }),
         (app, ctx) => registerLabRoutesWith(app, ctx, { runner: fakeRunner(passing) }),
-        (app, ctx) => registerWorkshopRoutesWith(app, ctx, { stepsOf }),
+        (app, ctx) => registerWorkshopRoutesWith(app, ctx, { stepsOf, webhook: { url: hookUrl, secret: HOOK_SECRET } }),
       ],
     });
   }
 
   beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => (hooks.push({ headers: req.headers, body }), res.end()));
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/meshlab`;
     dir = mkdtempSync(join(tmpdir(), 'meshlab-workshops-'));
     driver = fakeDriver();
     server = await start();
@@ -163,6 +177,7 @@ describe('workshop API', () => {
 
   afterAll(async () => {
     await server.close();
+    await new Promise((r) => receiver.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -394,6 +409,24 @@ describe('workshop API', () => {
     watch.ws.close();
     banner.ws.close();
     await term.close();
+  });
+
+  it('sends signed webhook events: attendee joined, step passed (once), hand raised, workshop ended', async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    await a.call('POST', '/api/workshops/join', { code: w.joinCode, name: 'Ada' }); // a rejoin is no new event
+    passing.add((await a.call('POST', '/api/cluster')).json.id as string);
+    await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check');
+    await a.call('POST', '/api/labs/ingress-gateway/steps/deploy-httpbin/check'); // passed again: no second event
+    await a.call('POST', `/api/workshops/${w.id}/attendees/${a.attendeeId}/hand`, { raised: true });
+    await a.call('POST', `/api/workshops/${w.id}/attendees/${a.attendeeId}/hand`, { raised: true });
+    await instructor().call('DELETE', `/api/workshops/${w.id}`, undefined, TOKEN);
+    const mine = () => hooks.filter((h) => JSON.parse(h.body).workshopId === w.id);
+    for (let i = 0; i < 100 && mine().length < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(mine().map((h) => h.headers['x-meshlab-event'])).toEqual(['attendee.joined', 'step.passed', 'hand.raised', 'workshop.ended']);
+    for (const h of mine()) expect(h.headers['x-meshlab-signature']).toBe(signature(HOOK_SECRET, h.body));
+    expect(JSON.parse(mine()[1]!.body)).toMatchObject({ attendee: { id: a.attendeeId, name: 'Ada' }, lab: 'ingress-gateway', step: 'deploy-httpbin', solvedWithSolve: false });
   });
 
   it('keeps workshops, attendees and progress across a restart; ending stops environments and keeps results', async () => {

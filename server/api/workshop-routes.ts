@@ -25,6 +25,7 @@ import { ProgressStore } from '../store/progress-store.ts';
 import { attendeeRows, resultRows, toCsv, type LabSteps } from '../workshops/results.ts';
 import { SqliteWorkshopStore } from '../workshops/sqlite-workshop-store.ts';
 import { serveWatchSocket } from '../workshops/watch-socket.ts';
+import { Webhook, webhookFromEnv, type WebhookConfig } from '../workshops/webhook.ts';
 import type { Attendee, Workshop, WorkshopStore } from '../workshops/workshop-store.ts';
 import type { Terminal } from '../terminals/terminal.ts';
 import type { Learner, ServerContext } from './context.ts';
@@ -80,6 +81,8 @@ export interface WorkshopRoutesOptions {
   progress?: ProgressStore;
   /** The steps of a lab, in order; defaults to the project's labs. */
   stepsOf?: LabSteps;
+  /** Where events go (signed); default MESHLAB_WORKSHOP_WEBHOOK_URL and _SECRET, off without them. */
+  webhook?: WebhookConfig;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -99,6 +102,8 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   const progress = options.progress ?? ProgressStore.open(ctx.config.dataDir);
   const stepsOf = options.stepsOf ?? (await projectLabSteps(ctx.config.labsDir));
   const startedAt = new Date().toISOString();
+  const hookConfig = options.webhook ?? webhookFromEnv();
+  const webhook = hookConfig && new Webhook({ ...hookConfig, logger: ctx.logger.child({ component: 'workshop-webhook' }) });
   // Open sockets are connections, not state: every message is recomputed from the store.
   const dashboards = new Map<string, Set<WebSocket>>();
   const attendeeSockets = new Map<string, Set<WebSocket>>();
@@ -107,6 +112,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   ctx.onClose(() => {
     for (const set of [...dashboards.values(), ...attendeeSockets.values()]) for (const ws of set) ws.terminate();
     for (const ws of watchWss.clients) ws.terminate();
+    webhook?.close();
     store.close();
     progress.close();
   });
@@ -207,7 +213,14 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
     const w = store.get(a.workshopId);
     if (!w || !w.labs.includes(event.lab)) return;
     if (event.kind === 'solve') store.recordSolve(a.id, event.lab, event.step, event.at);
-    else store.recordCheck({ attendeeId: a.id, lab: event.lab, step: event.step, passed: event.passed, solved: store.solveUsed(a.id, event.lab, event.step), at: event.at.toISOString() });
+    else {
+      const solved = store.solveUsed(a.id, event.lab, event.step);
+      // Passed for the first time since the attendee's last reset: the one step.passed event.
+      const first =
+        event.passed && webhook && !store.checks(a.workshopId).some((c) => c.attendeeId === a.id && c.lab === event.lab && c.step === event.step && c.passed && (!a.resetAt || c.at >= a.resetAt));
+      store.recordCheck({ attendeeId: a.id, lab: event.lab, step: event.step, passed: event.passed, solved, at: event.at.toISOString() });
+      if (first) webhook.send({ type: 'step.passed', workshopId: a.workshopId, attendee: { id: a.id, name: a.name }, lab: event.lab, step: event.step, solvedWithSolve: solved }, event.at);
+    }
     store.touch(a.id, event.at);
     pushDashboard(a.workshopId);
   });
@@ -259,6 +272,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       }
       session.sendTo(reply);
       pushDashboard(result.attendee.workshopId);
+      if (!result.rejoined) webhook?.send({ type: 'attendee.joined', workshopId: result.attendee.workshopId, attendee: { id: result.attendee.id, name: result.attendee.name } });
       return { workshopId: result.attendee.workshopId, attendeeId: result.attendee.id, rejoined: false };
     });
 
@@ -282,6 +296,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
       const a = ownAttendee(req, id, attendeeId);
       const { raised } = parse(handBody, req.body, 'body');
+      if (raised && !a.handRaised) webhook?.send({ type: 'hand.raised', workshopId: id, attendee: { id: a.id, name: a.name } });
       store.setHand(a.id, raised);
       store.touch(a.id);
       pushDashboard(id);
@@ -363,8 +378,9 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
     scope.delete('/api/workshops/:id', async (req) => {
       instructor(req);
       const { id } = parse(workshopParams, req.params, 'path');
-      workshopOf(id);
+      const w = workshopOf(id);
       const ended = store.end(id);
+      if (ended) webhook?.send({ type: 'workshop.ended', workshopId: id, title: w.title });
       const attendees = store.attendees(id);
       const stopped = await Promise.allSettled(attendees.map(stopEnvironment));
       pushDashboard(id);
