@@ -389,29 +389,38 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
     });
   });
 
-  const dashboardWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
-  ctx.onUpgrade(DASHBOARD_WS_PATH, (req, socket, head) => {
-    dashboardWss.handleUpgrade(req, socket, head, (ws) => {
-      // Browsers cannot set headers on a WebSocket: the token comes as the first message.
-      const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
-      ws.once('message', (data) => {
-        clearTimeout(timer);
-        let hello: z.infer<typeof dashboardHello>;
-        try {
-          hello = dashboardHello.parse(JSON.parse(String(data)));
-        } catch {
-          return ws.close(4400, 'the first message must be { token, workshopId }');
-        }
-        if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
-        const w = store.get(hello.workshopId);
-        if (!w) return ws.close(4404, 'no such workshop');
-        let set = dashboards.get(w.id);
-        if (!set) dashboards.set(w.id, (set = new Set()));
-        set.add(ws);
-        ws.on('close', () => set.delete(ws));
-        send(ws, { type: 'workshop', workshop: view(w) });
+  /**
+   * An instructor's socket: browsers cannot set headers on a WebSocket, so the token comes in the
+   * first message (within a few seconds); `then` gets the checked hello.
+   */
+  function instructorSocket<T extends { token: string }>(wss: WebSocketServer, path: string, schema: z.ZodType<T>, shape: string, then: (ws: WebSocket, hello: T) => void): void {
+    ctx.onUpgrade(path, (req, socket, head) => {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
+        ws.once('message', (data) => {
+          clearTimeout(timer);
+          let hello: T;
+          try {
+            hello = schema.parse(JSON.parse(String(data)));
+          } catch {
+            return ws.close(4400, `the first message must be ${shape}`);
+          }
+          if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
+          then(ws, hello);
+        });
       });
     });
+  }
+
+  const dashboardWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
+  instructorSocket(dashboardWss, DASHBOARD_WS_PATH, dashboardHello, '{ token, workshopId }', (ws, hello) => {
+    const w = store.get(hello.workshopId);
+    if (!w) return ws.close(4404, 'no such workshop');
+    let set = dashboards.get(w.id);
+    if (!set) dashboards.set(w.id, (set = new Set()));
+    set.add(ws);
+    ws.on('close', () => set.delete(ws));
+    send(ws, { type: 'workshop', workshop: view(w) });
   });
 
   /** The terminal an instructor opens for an attendee: the one in use (attached, typed in last), else the newest. */
@@ -426,35 +435,22 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   }
 
   const watchWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WATCH_MESSAGE, perMessageDeflate: false });
-  ctx.onUpgrade(WATCH_WS_PATH, (req, socket, head) => {
-    watchWss.handleUpgrade(req, socket, head, (ws) => {
-      const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
-      ws.once('message', (data) => {
-        clearTimeout(timer);
-        let hello: z.infer<typeof watchHello>;
-        try {
-          hello = watchHello.parse(JSON.parse(String(data)));
-        } catch {
-          return ws.close(4400, 'the first message must be { token, workshopId, attendeeId }');
-        }
-        if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
-        const a = store.attendee(hello.workshopId, hello.attendeeId);
-        if (!a) return ws.close(4404, 'no such attendee in this workshop');
-        const terminal = terminalOf(a);
-        if (!terminal) return ws.close(4404, 'this attendee has no terminal open');
-        store.audit(a.workshopId, a.id, 'watch', `the instructor opened terminal ${terminal.id}`);
-        serveWatchSocket(ws, {
-          terminal,
-          onTakeover(active) {
-            const n = Math.max(0, (takeovers.get(a.id) ?? 0) + (active ? 1 : -1));
-            if (n) takeovers.set(a.id, n);
-            else takeovers.delete(a.id);
-            store.audit(a.workshopId, a.id, active ? 'takeover' : 'release', active ? `the instructor took over terminal ${terminal.id}` : `the instructor gave terminal ${terminal.id} back`);
-            pushAttendee(a.id, { type: 'takeover', active: n > 0, message: n > 0 ? 'The instructor is typing in your terminal.' : 'The instructor gave your terminal back.' });
-            pushDashboard(a.workshopId);
-          },
-        });
-      });
+  instructorSocket(watchWss, WATCH_WS_PATH, watchHello, '{ token, workshopId, attendeeId }', (ws, hello) => {
+    const a = store.attendee(hello.workshopId, hello.attendeeId);
+    if (!a) return ws.close(4404, 'no such attendee in this workshop');
+    const terminal = terminalOf(a);
+    if (!terminal) return ws.close(4404, 'this attendee has no terminal open');
+    store.audit(a.workshopId, a.id, 'watch', `the instructor opened terminal ${terminal.id}`);
+    serveWatchSocket(ws, {
+      terminal,
+      onTakeover(active) {
+        const n = Math.max(0, (takeovers.get(a.id) ?? 0) + (active ? 1 : -1));
+        if (n) takeovers.set(a.id, n);
+        else takeovers.delete(a.id);
+        store.audit(a.workshopId, a.id, active ? 'takeover' : 'release', active ? `the instructor took over terminal ${terminal.id}` : `the instructor gave terminal ${terminal.id} back`);
+        pushAttendee(a.id, { type: 'takeover', active: n > 0, message: n > 0 ? 'The instructor is typing in your terminal.' : 'The instructor gave your terminal back.' });
+        pushDashboard(a.workshopId);
+      },
     });
   });
 
