@@ -5,6 +5,7 @@ import type { SandboxOwner } from '../../sandbox/confinement.ts';
 import type { ClusterContext, EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { SandboxExecBackend } from '../../sim/exec/sandbox-exec-backend.ts';
 import { gatewayControllerAddon } from '../../sim/gateway-api/controller.ts';
+import { gatewayApiConverter } from '../../sim/gateway-api/convert.ts';
 import { gatewayApiDefaultsAdmission } from '../../sim/gateway-api/defaults.ts';
 import { loadBalancerNetwork } from '../../sim/gateway-api/load-balancer.ts';
 import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
@@ -50,7 +51,7 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
         worlds.set(ctx.store, world);
         return world;
       },
-      meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world }),
+      meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world, configConverters: [gatewayApiConverter] }),
       gatewayControllerAddon(),
       ...(base.addons ?? []),
     ],

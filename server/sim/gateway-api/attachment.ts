@@ -19,7 +19,7 @@ export interface Listener {
 
 export interface ParentAttachment {
   parentRef: Obj;
-  kind: 'Gateway' | 'Service' | 'Other';
+  kind: 'Gateway' | 'Service' | 'ServiceEntry' | 'Other';
   /** The parent object when it exists. */
   parent?: KubeObject;
   /** Listeners the route is bound to (Gateway parents). */
@@ -85,7 +85,7 @@ export function refNamespace(ref: Obj, from: KubeObject): string {
 }
 
 /** How `route` (HTTPRoute or GRPCRoute) attaches to each of its parentRefs. */
-export function attachRoute(route: KubeObject, config: { gateways: readonly KubeObject[]; services: readonly KubeObject[]; namespaces: readonly KubeObject[] }): ParentAttachment[] {
+export function attachRoute(route: KubeObject, config: { gateways: readonly KubeObject[]; services: readonly KubeObject[]; namespaces: readonly KubeObject[]; serviceEntries?: readonly KubeObject[] }): ParentAttachment[] {
   const spec = (route.spec as Obj | undefined) ?? {};
   const routeHostnames: string[] = Array.isArray(spec.hostnames) ? spec.hostnames.filter((h: unknown): h is string => typeof h === 'string') : [];
   const routeNs = route.metadata.namespace ?? 'default';
@@ -98,6 +98,12 @@ export function attachRoute(route: KubeObject, config: { gateways: readonly Kube
       const service = config.services.find((s) => s.metadata.namespace === ns && s.metadata.name === ref.name);
       if (!service) return { ...base, kind: 'Service', accepted: false, reason: 'BackendNotFound', message: `parent service ${ns}/${ref.name} not found` };
       return { ...base, kind: 'Service', parent: service, accepted: true, reason: 'Accepted', message: 'Route was valid' };
+    }
+    // Istio's egress pattern: a ServiceEntry as parent takes the mesh's traffic for its hosts.
+    if (group === 'networking.istio.io' && kind === 'ServiceEntry') {
+      const se = (config.serviceEntries ?? []).find((s) => s.metadata.namespace === ns && s.metadata.name === ref.name);
+      if (!se) return { ...base, kind: 'ServiceEntry', accepted: false, reason: 'NoMatchingParent', message: `parent ServiceEntry ${ns}/${ref.name} not found` };
+      return { ...base, kind: 'ServiceEntry', parent: se, accepted: true, reason: 'Accepted', message: 'Route was valid' };
     }
     if (group !== GATEWAY_API_GROUP || kind !== 'Gateway') return { ...base, kind: 'Other', accepted: false, reason: 'InvalidParentReference', message: `unsupported parent kind ${group}/${kind}` };
     const gateway = config.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === ref.name);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
 import { findTool } from '../../tools/binaries.ts';
 import { EmbeddedCluster } from '../cluster.ts';
-import { INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
+import { HTTPBIN_SAMPLE, INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
 
 let cluster: EmbeddedCluster;
 let work: string;
@@ -87,7 +87,7 @@ describe("Istio's gateway controller", () => {
       ['Accepted', 'True', 'Accepted'],
       ['ResolvedRefs', 'False', 'BackendNotFound'],
     ]);
-    await kubectl(['apply', '-f', '-'], 'apiVersion: v1\nkind: Service\nmetadata:\n  name: httpbin\nspec:\n  ports:\n  - {name: http, port: 8000, targetPort: 8080}\n  selector: {app: httpbin}\n');
+    await kubectl(['apply', '-f', '-'], HTTPBIN_SAMPLE);
     await cluster.settled();
     const after = await parents();
     expect(after[0].conditions.map((c: Record<string, string>) => [c.type, c.status, c.reason, c.message])).toEqual([
@@ -97,6 +97,21 @@ describe("Istio's gateway controller", () => {
     const listener = parseYaml((await kubectl(['get', 'gtw', 'httpbin-gateway', '-o', 'yaml'])).stdout).status.listeners[0];
     expect(listener.attachedRoutes).toBe(1);
   }, 30_000);
+
+  // ingress-control, "Accessing ingress services", Gateway API tab: INGRESS_HOST and INGRESS_PORT from the Gateway.
+  it('routes as the task shows: /status/200 answers 200 from istio-envoy, /headers is 404', async () => {
+    expect((await kubectl(['rollout', 'status', 'deployment/httpbin', '--timeout=30s'])).code).toBe(0);
+    await cluster.settled();
+    const vars = 'export INGRESS_HOST=$(kubectl get gtw httpbin-gateway -o jsonpath=\'{.status.addresses[*].value}\'); export INGRESS_PORT=$(kubectl get gtw httpbin-gateway -o jsonpath=\'{.spec.listeners[?(@.name=="http")].port}\');';
+    const ok = await sh(`${vars} curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/status/200"`);
+    expect(ok.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(ok.stdout).toMatch(/\r\nserver: istio-envoy\r\n/);
+    const notFound = await sh(`${vars} curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/headers"`);
+    expect(notFound.stdout).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    // PathPrefix matches whole path elements: /statusx is not under /status.
+    const element = await sh(`${vars} curl -s -o /dev/null -w '%{http_code}' -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/statusx"`);
+    expect(element.stdout).toBe('404');
+  }, 60_000);
 
   it('a route for another hostname is not accepted by the listener', async () => {
     await kubectl(['apply', '-f', '-'], ROUTE.replace('name: httpbin\nspec', 'name: other\nspec').replace('httpbin.example.com', 'other.example.com'));

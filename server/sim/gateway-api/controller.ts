@@ -20,7 +20,7 @@ export const GATEWAYS = `${G}/gateways`;
 export const HTTP_ROUTES = `${G}/httproutes`;
 export const GRPC_ROUTES = `${G}/grpcroutes`;
 export const REFERENCE_GRANTS = `${G}/referencegrants`;
-const WATCHED = [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, 'services', 'namespaces'];
+const WATCHED = [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, 'services', 'namespaces', 'networking.istio.io/serviceentries'];
 const FIELD_MANAGER = 'istio.io/gateway-controller';
 const UNMANAGED_CONTROLLER = 'istio.io/unmanaged-gateway';
 
@@ -124,14 +124,15 @@ export class IstioGatewayController {
     const services = this.store.list('services').items;
     const namespaces = this.store.list('namespaces').items;
     const grants = this.store.list(REFERENCE_GRANTS).items;
+    const serviceEntries = this.store.list('networking.istio.io/serviceentries').items;
     const allGateways = this.store.list(GATEWAYS).items;
     const attachments: ParentAttachment[] = [];
     for (const resource of [HTTP_ROUTES, GRPC_ROUTES]) {
       for (const route of this.store.list(resource).items) {
         if (route.metadata.deletionTimestamp) continue;
-        const parents = attachRoute(route, { gateways: allGateways, services, namespaces });
+        const parents = attachRoute(route, { gateways: allGateways, services, namespaces, serviceEntries });
         attachments.push(...parents);
-        const isMine = (a: ParentAttachment) => a.kind === 'Service' || (a.kind === 'Gateway' ? !a.parent || managed.has(className(a.parent)) : false);
+        const isMine = (a: ParentAttachment) => a.kind === 'Service' || a.kind === 'ServiceEntry' || (a.kind === 'Gateway' ? !a.parent || managed.has(className(a.parent)) : false);
         if (!parents.some(isMine)) continue;
         this.writeStatus(resource, route, routeStatus(route, parents, resolvedRefs(route, services, grants), isMine, now));
       }

@@ -89,6 +89,8 @@ export function resolvedRefs(route: KubeObject, services: readonly KubeObject[],
     for (const ref of Array.isArray(rule?.backendRefs) ? (rule.backendRefs as Obj[]) : []) {
       const group = ref.group ?? '';
       const kind = ref.kind ?? 'Service';
+      // Istio's own backend kinds: a host name, or a ServiceEntry (the egress gateway pattern).
+      if (group === 'networking.istio.io' && (kind === 'Hostname' || kind === 'ServiceEntry')) continue;
       if (group !== '' || kind !== 'Service') return { type: 'ResolvedRefs', status: 'False', reason: 'InvalidKind', message: `referencing unsupported backendRef: group "${group}" kind "${kind}"` };
       const ns = refNamespace(ref, route);
       if (ns !== route.metadata.namespace && !grantAllows(grants, route, ns, String(ref.name))) {
