@@ -74,6 +74,11 @@ function upgrade(headers: Record<string, string>): Promise<number> {
   });
 }
 
+/** Descriptors the server process holds open now. */
+function serverDescriptors(): number {
+  return readdirSync(`/proc/${server.child.pid}/fd`).length;
+}
+
 function clusterDirs(): number {
   return existsSync(join(dataDir, 'clusters')) ? readdirSync(join(dataDir, 'clusters')).length : 0;
 }
@@ -112,6 +117,8 @@ describe('meshlab serve under attack', () => {
       }
       await new Promise((r) => setTimeout(r, 1000));
       expect(opened).toBeGreaterThan(IDLE_CONNECTIONS / 2);
+      // The per-cluster connection cap holds the server's descriptors (not the raised descriptor limit alone).
+      expect(serverDescriptors()).toBeLessThan(IDLE_CONNECTIONS / 4);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const pods = await b.kubectl(['get', 'pods', '-A']);
       expect(pods.code, pods.stderr).toBe(0);
