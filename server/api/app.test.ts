@@ -5,41 +5,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+import { countingDriver, type CountingDriver } from './counting-driver.ts';
 import { createSiteServer, siteFileFor, type SiteServer } from './app.ts';
 import { SESSION_COOKIE, learnerIdFor } from './learners.ts';
-
-function fakeDriver(): ClusterDriver & { created: number; destroyed: number } {
-  const d = {
-    name: 'embedded' as const,
-    parallel: true,
-    created: 0,
-    destroyed: 0,
-    async preflight() {
-      return { ok: true, problems: [] };
-    },
-    async create(): Promise<ClusterHandle> {
-      d.created++;
-      return {
-        id: `c${d.created}`,
-        driver: 'embedded',
-        kubeconfigPath: '/nonexistent',
-        ingress: { host: '127.0.0.1', port: 31000 + d.created },
-        shellEnv: () => ({}),
-        reset: async () => {},
-        destroy: async () => {
-          d.destroyed++;
-        },
-      };
-    },
-  };
-  return d;
-}
 
 describe('site server shell', () => {
   let dir: string;
   let server: SiteServer;
-  let driver: ReturnType<typeof fakeDriver>;
+  let driver: CountingDriver;
   let upgradesSeen: string[];
 
   beforeAll(async () => {
@@ -52,7 +25,7 @@ describe('site server shell', () => {
     writeFileSync(join(site, 'en', '404.html'), '<h1>en not found</h1>');
     writeFileSync(join(site, 'docs', 'ingress-gateway', 'index.html'), '<h1>ingress</h1>');
     writeFileSync(join(dir, 'secret.txt'), 'server secret');
-    driver = fakeDriver();
+    driver = countingDriver();
     upgradesSeen = [];
     server = await createSiteServer({
       config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), siteDir: site, labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false },
@@ -248,7 +221,7 @@ describe('request rate limit per client address', () => {
     dir = mkdtempSync(join(tmpdir(), 'meshlab-app-rate-'));
     server = await createSiteServer({
       config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, requestsPerMinute: LIMIT, trustProxy: ['127.0.0.1'] },
-      driver: fakeDriver(),
+      driver: countingDriver(),
       logger: pino({ level: 'silent' }),
       routes: [],
     });
@@ -288,7 +261,7 @@ describe('request rate limit per client address', () => {
   it('takes the address from the connection when the peer is no trusted proxy', async () => {
     const direct = await createSiteServer({
       config: { port: 0, host: '127.0.0.1', dataDir: join(dir, 'direct'), siteDir: join(dir, 'site'), labsDir: dir, allowedOrigins: [], unsafeNoSandbox: false, requestsPerMinute: 3 },
-      driver: fakeDriver(),
+      driver: countingDriver(),
       logger: pino({ level: 'silent' }),
       routes: [],
     });

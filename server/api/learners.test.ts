@@ -4,24 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
+import { countingDriver } from './counting-driver.ts';
 import { SqliteSessionStore } from '../store/session-store.ts';
 import { CapacityError, LearnerRegistry, type EnvironmentLimits, type HomeDisk } from './learners.ts';
 
-function fakeDriver(): ClusterDriver & { created: number; destroyed: number } {
-  const d = {
-    name: 'embedded' as const,
-    parallel: true,
-    created: 0,
-    destroyed: 0,
-    preflight: async () => ({ ok: true, problems: [] }),
-    async create(): Promise<ClusterHandle> {
-      d.created++;
-      return { id: `c${d.created}`, driver: 'embedded', kubeconfigPath: '/x', ingress: { host: '127.0.0.1', port: 1 }, shellEnv: () => ({}), reset: async () => {}, destroy: async () => void d.destroyed++ };
-    },
-  };
-  return d;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -32,7 +18,7 @@ function registry(limits: Partial<EnvironmentLimits> = {}, capacity?: () => stri
   const dir = mkdtempSync(join(tmpdir(), 'meshlab-learners-'));
   const sessions = SqliteSessionStore.open(dir, ':memory:');
   let now = 1_000_000;
-  const driver = fakeDriver();
+  const driver = countingDriver();
   // Records what would be mounted (home-disk.int.test.ts mounts for real); an image file stands for the disk.
   const disks = { mounted: new Set<string>(), calls: [] as string[] };
   const homeDisk: HomeDisk = {
