@@ -1,6 +1,6 @@
 // One server, many strangers: a real `meshlab serve` (free port, throwaway data directory) with a
-// quiet learner Q and a flooding learner F. Prints the cost per learner (server memory and
-// processes) and the latency of Q's `kubectl get pods` (the real kubectl, and the same Table read
+// quiet learner Q and a flooding learner F. Prints the cost per learner (memory as PSS and RSS of
+// the server and everything below it, and processes) with a cluster, then with a terminal open too and the latency of Q's `kubectl get pods` (the real kubectl, and the same Table read
 // over HTTPS) and of Q's ingress, first with no flood, then while F holds idle connections to its
 // API server, fills its cluster with objects and LISTs them (some of its clients never read).
 // Prints numbers measured in this run; asserts nothing.
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServe } from '../server/cli/serve-process.ts';
 import { PROJECT_ROOT, findTool } from '../server/tools/binaries.ts';
+import { TERMINAL_WS_PATH } from '../server/protocol/terminal.ts';
+import { TestTerminalClient } from '../server/terminals/test-client.ts';
 
 const LEARNERS_FOR_COST = 4;
 const FLOOD_SECONDS = 15;
@@ -37,8 +39,22 @@ process.on('exit', () => {
 });
 
 function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // exited meanwhile
+  }
+}
+
+/** Proportional set size: shared pages (libraries, the same binary in many sandboxes) split among their users. */
+function pssOf(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The server and every process below it. */
@@ -58,6 +74,8 @@ function descendants(pid: number): number[] {
 }
 
 const memory = () => descendants(child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
+const proportional = () => descendants(child.pid!).reduce((sum, p) => sum + pssOf(p), 0);
+const snapshot = () => ({ rss: memory(), pss: proportional(), processes: descendants(child.pid!).length });
 
 interface LearnerEnv {
   cookie: string;
@@ -79,13 +97,33 @@ async function learner(): Promise<LearnerEnv> {
 }
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(0);
-const baseline = { rss: memory(), processes: descendants(child.pid!).length };
+const mb1 = (n: number) => (n / 1024 / 1024).toFixed(1);
+const baseline = snapshot();
 const learners: LearnerEnv[] = [];
 for (let i = 0; i < LEARNERS_FOR_COST; i++) learners.push(await learner());
 await new Promise((r) => setTimeout(r, 2000));
-const loaded = { rss: memory(), processes: descendants(child.pid!).length };
-console.log(`server alone: ${mb(baseline.rss)} MB RSS, ${baseline.processes} processes`);
-console.log(`per learner with a cluster (${LEARNERS_FOR_COST} learners, no terminal open): ${mb((loaded.rss - baseline.rss) / LEARNERS_FOR_COST)} MB RSS, ${((loaded.processes - baseline.processes) / LEARNERS_FOR_COST).toFixed(1)} processes`);
+const loaded = snapshot();
+console.log(`server alone: ${mb(baseline.rss)} MB RSS, ${mb(baseline.pss)} MB PSS, ${baseline.processes} processes`);
+const perLearner = (from: typeof baseline, to: typeof baseline) =>
+  `${mb1((to.pss - from.pss) / LEARNERS_FOR_COST)} MB PSS (${mb1((to.rss - from.rss) / LEARNERS_FOR_COST)} MB RSS), ${((to.processes - from.processes) / LEARNERS_FOR_COST).toFixed(1)} processes`;
+console.log(`per learner with a cluster (${LEARNERS_FOR_COST} learners, no terminal open): ${perLearner(baseline, loaded)}`);
+// One terminal each (a sandbox with its network gate's forwarders and an interactive bash), as a
+// learner on a lab page has it, after the shell's first command ran (kubectl completion not loaded).
+const terminals: TestTerminalClient[] = [];
+for (const l of learners) {
+  const t = await TestTerminalClient.open(`${base.replace('http', 'ws')}${TERMINAL_WS_PATH}`, { cookie: l.cookie, origin: base });
+  t.send({ type: 'hello', cols: 120, rows: 40 });
+  await t.waitForMessage('ready', 60_000);
+  await t.waitForText('$ ', 30_000);
+  t.type('kubectl get pods -A >/dev/null; echo "ran-$((40+2))"\r');
+  await t.waitForText('ran-42', 30_000);
+  terminals.push(t);
+}
+await new Promise((r) => setTimeout(r, 2000));
+const withTerminals = snapshot();
+console.log(`per learner with a cluster and one terminal: ${perLearner(baseline, withTerminals)}; the terminal alone: ${perLearner(loaded, withTerminals)}`);
+const peakShell = Math.max(...descendants(child.pid!).map(pssOf));
+console.log(`largest single process below the server while terminals are open: ${mb1(peakShell)} MB PSS (the server itself included)`);
 
 const [quiet, flooder] = learners as [LearnerEnv, LearnerEnv];
 const agent = new Agent({ keepAlive: true, maxSockets: 1, rejectUnauthorized: false });
@@ -134,7 +172,7 @@ async function measure(label: string, seconds: number): Promise<void> {
   while (Date.now() < until) {
     reads.push(await tableRead(quiet));
     ingress.push(await ingressRequest(quiet));
-    if (reads.length % 10 === 0) kubectls.push(kubectlGetPods(quiet));
+    if (reads.length % 3 === 0) kubectls.push(kubectlGetPods(quiet));
     await new Promise((r) => setTimeout(r, 20));
   }
   console.log(`${label}: Q's kubectl get pods p50 ${pct(kubectls, 50)} ms, p99 ${pct(kubectls, 99)} ms (${kubectls.length} runs); its Table read p50 ${pct(reads, 50)} ms, p99 ${pct(reads, 99)} ms (${reads.length}); ingress p50 ${pct(ingress, 50)} ms, p99 ${pct(ingress, 99)} ms`);
@@ -155,6 +193,7 @@ await new Promise((r) => flood.once('exit', r));
 const counts = JSON.parse(floodOut.trim().split('\n').pop() ?? '{}') as Record<string, number>;
 console.log(`F's flood: ${counts.created} ConfigMaps created, ${counts.refused} refused (quota or budget), ${counts.lists} LISTs answered, ${counts.tooMany} answered 429; server peak ${mb(peak.rss)} MB RSS (${mb(loaded.rss)} MB before)`);
 
+await Promise.allSettled(terminals.map((t) => t.close()));
 await server.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

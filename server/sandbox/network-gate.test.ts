@@ -58,10 +58,11 @@ describe('network gate connection cap', () => {
       expect(answers).toEqual(Array(cap).fill('hello'));
       expect(gate.openConnections).toBe(cap);
       expect(await through(gate, clients)).toBe('closed');
+      expect(gate.openConnections).toBe(cap);
       expect(accepted).toHaveLength(cap);
       // A closed connection frees its place.
       clients[0]!.destroy();
-      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && gate.openConnections >= cap; i++) await new Promise((r) => setTimeout(r, 10));
       expect(await through(gate, clients)).toBe('hello');
     } finally {
       for (const c of clients) c.destroy();

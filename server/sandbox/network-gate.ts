@@ -49,8 +49,13 @@ export interface NetworkGateOptions {
   maxConnections?: number;
 }
 
-/** Connections one sandbox holds open at once through its gate, unless the operator says otherwise. */
-export const DEFAULT_GATE_CONNECTIONS = 512;
+/**
+ * Connections one sandbox holds open at once through its gate, unless the operator says otherwise.
+ * Each costs the server three descriptors or more (the gate's two ends, the API server's or the
+ * mesh's side): 200 terminals at 64 stay below 40,000 of the 65,536 the server raises itself to,
+ * while kubectl, helm and a lab's parallel curls need a handful.
+ */
+export const DEFAULT_GATE_CONNECTIONS = 64;
 export const GATE_CONNECTIONS_ENV = 'MESHLAB_SANDBOX_MAX_CONNECTIONS';
 
 /** The operator's cap on one sandbox's open connections (MESHLAB_SANDBOX_MAX_CONNECTIONS, set by `meshlab serve --sandbox-max-connections`). */
