@@ -44,3 +44,72 @@ spec:
 
 // Istio's samples/httpbin (go-httpbin, service port 8000 to 8080), shared with the API server's tests.
 export const HTTPBIN_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../apiserver/testdata/httpbin.yaml'), 'utf8');
+
+// Istio's samples/curl/curl.yaml, as the egress chapter applies it.
+export const CURL_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../labs/egress-gateway/curl.yaml'), 'utf8');
+
+// https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/, "Egress gateway for HTTP
+// traffic", Gateway API tab: the ServiceEntry, then the Gateway (step 3) and the two HTTPRoutes (step 4).
+export const EGRESS_SERVICE_ENTRY = `apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata:
+  name: cnn
+spec:
+  hosts:
+  - edition.cnn.com
+  ports:
+  - number: 80
+    name: http-port
+    protocol: HTTP
+  - number: 443
+    name: https
+    protocol: HTTPS
+  resolution: DNS
+`;
+export const EGRESS_GATEWAY = `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: Gateway
+metadata:
+  name: cnn-egress-gateway
+  annotations:
+    networking.istio.io/service-type: ClusterIP
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: http
+    hostname: edition.cnn.com
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: Same
+`;
+export const EGRESS_ROUTES = `apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata:
+  name: direct-cnn-to-egress-gateway
+spec:
+  parentRefs:
+  - kind: ServiceEntry
+    group: networking.istio.io
+    name: cnn
+  rules:
+  - backendRefs:
+    - name: cnn-egress-gateway-istio
+      port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: HTTPRoute
+metadata:
+  name: forward-cnn-from-egress-gateway
+spec:
+  parentRefs:
+  - name: cnn-egress-gateway
+  hostnames:
+  - edition.cnn.com
+  rules:
+  - backendRefs:
+    - kind: Hostname
+      group: networking.istio.io
+      name: edition.cnn.com
+      port: 80
+`;
