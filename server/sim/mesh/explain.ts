@@ -181,3 +181,24 @@ export function traceOfSimulation(sim: SimulationResult, d: Omit<RouteDecision, 
   const asSimulated = sim.response.kind === d.response.kind && sim.response.flags === d.response.flags;
   return { passedOver: sim.passedOver, destinationProblem: sim.destinationProblem, reason: asSimulated ? sim.reason : reasonFor(d, { destinationProblem: sim.destinationProblem }) };
 }
+
+/** What the proxy itself knows of one request (the rest of its decision comes from the simulation). */
+export type ExchangeFacts = Pick<RouteDecision, 'time' | 'requestId' | 'proxy' | 'listener' | 'request' | 'upstreamCluster' | 'upstreamHost' | 'attempts' | 'response'>;
+
+/** The RouteDecision for a request: the simulation executed, the route and destination it chose, and the trace from it. */
+export function decisionOf(sim: SimulationResult | undefined, facts: ExchangeFacts): Omit<RouteDecision, 'id'> {
+  const route = sim?.route;
+  const slash = route ? route.virtualService.indexOf('/') : -1;
+  const d: Omit<RouteDecision, 'id'> = {
+    ...facts,
+    gatewayServers: sim?.listener?.servers,
+    virtualHost: sim?.virtualHost,
+    virtualService: route ? { name: route.virtualService.slice(slash + 1), namespace: route.virtualService.slice(0, slash), ruleIndex: route.ruleIndex, ruleName: route.ruleName, matchIndex: route.matchIndex, matchName: route.matchName } : undefined,
+    destination: sim?.destination,
+  };
+  if (sim) {
+    d.simulation = sim;
+    d.trace = traceOfSimulation(sim, d);
+  }
+  return d;
+}

@@ -339,6 +339,8 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(explained.stderr).toBe('');
     expect(explained.stdout).toContain(`Why: no route matched; VirtualService ${NS}/httpbin only routes /delay`);
     expect(explained.stdout).toContain(`VirtualService ${NS}/httpbin rule 0: path /status/200 does not start with /delay`);
+    // The explanation is the simulation the gateway executed.
+    expect(mesh.decisions.list(1)[0]!.simulation).toMatchObject({ virtualHost: '*:80', response: { status: 404, kind: 'no_route', flags: 'NR' }, passedOver: [{ failures: ['path /status/200 does not start with /delay'] }] });
     expect((await meshlabExplain('--path', '/status', '--lang', 'zh')).stdout).toContain(`原因: no route matched; VirtualService ${NS}/httpbin only routes /delay`);
     expect((await curl('/delay/0')).status).toBe(200);
     expect((await meshlabExplain('--status', 'abc')).stderr).toContain('--status wants an HTTP status such as 404');
@@ -357,6 +359,8 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     const explained = await meshlabExplain();
     expect(explained.stdout).toContain(`Why: cluster not found: subset v1 of httpbin.${NS}.svc.cluster.local is not defined by any DestinationRule`);
     expect(explained.stdout).toContain('subset v1 ✗ stopped here');
+    expect(explained.stdout).toContain(`DestinationRule: none (subset v1 of httpbin.${NS}.svc.cluster.local is not defined by any DestinationRule)`);
+    expect(d.simulation).toMatchObject({ cluster: 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local', response: { kind: 'cluster_not_found', flags: 'NC' } });
   });
 
   it('with the DestinationRule, the same request is 200 and the Host shows', async () => {

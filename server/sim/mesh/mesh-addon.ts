@@ -1,7 +1,9 @@
 // How an EmbeddedCluster gets its data plane: `podRuntime: workloadRuntime` runs the containers,
 // `addons: [meshAddon()]` starts the mesh, `admission: [istioValidationPlugin]` validates config.
 // All three share the cluster's ClusterNetwork through clusterNetworkFor(store).
+import type { Logger } from 'pino';
 import type { ClusterAddon, ClusterContext } from '../cluster.ts';
+import { createLogger } from '../../util/logger.ts';
 import { clusterNetworkFor } from '../network/cluster-network.ts';
 import type { ExternalNetwork } from '../world/external-network.ts';
 import { noExternalNetwork } from '../world/external-network.ts';
@@ -26,8 +28,20 @@ export function workloadRuntime(ctx: ClusterContext): WorkloadRuntime {
   return new WorkloadRuntime({ network: clusterNetworkFor(ctx.store), logs: ctx.logs, now: () => ctx.timers.now() });
 }
 
-export function meshAddon(options: { external?: ExternalNetwork | ((ctx: ClusterContext) => ExternalNetwork); configConverters?: ConfigConverter[] } = {}): (ctx: ClusterContext) => Promise<MeshAddon> {
+let processLogger: Logger | undefined;
+
+export interface MeshAddonOptions {
+  external?: ExternalNetwork | ((ctx: ClusterContext) => ExternalNetwork);
+  configConverters?: ConfigConverter[];
+  /** Where the mesh logs what it cannot handle; each cluster gets a child (default: the process's stderr logger). */
+  logger?: Logger;
+  /** Random source for weights, fault percentages, mirrors and load balancing (default Math.random). */
+  random?: () => number;
+}
+
+export function meshAddon(options: MeshAddonOptions = {}): (ctx: ClusterContext) => Promise<MeshAddon> {
   return async (ctx) => {
+    const logger = (options.logger ?? (processLogger ??= createLogger())).child({ component: 'mesh', cluster: ctx.id });
     const external = typeof options.external === 'function' ? options.external(ctx) : (options.external ?? noExternalNetwork);
     const mesh = new MeshDataPlane({
       store: ctx.store,
@@ -37,6 +51,8 @@ export function meshAddon(options: { external?: ExternalNetwork | ((ctx: Cluster
       clock: { now: () => ctx.timers.now() },
       propagationDelayMs: ctx.meshPropagationMs,
       configConverters: options.configConverters,
+      logger,
+      random: options.random,
     });
     await mesh.start();
     meshes.set(ctx.store, mesh);

@@ -30,6 +30,8 @@ const DIRECT_AGENT = new PeerAgent({ keepAlive: false });
 
 type Obj = Record<string, unknown>;
 
+let defaultLogger: Logger | undefined;
+
 /** How long config takes to reach the proxies (real Istio: about a second). */
 export const DEFAULT_PROPAGATION_DELAY_MS = 100;
 
@@ -90,7 +92,7 @@ export class MeshDataPlane {
     const clock = o.clock;
     this.now = clock ? () => clock.now() : () => new Date();
     this.random = o.random ?? Math.random;
-    this.logger = o.logger ?? createLogger().child({ component: 'mesh' });
+    this.logger = o.logger ?? (defaultLogger ??= createLogger()).child({ component: 'mesh' });
     this.router = new HttpRouter({
       logs: o.logs,
       decisions: this.decisions,

@@ -14,8 +14,8 @@ import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
 import { PeerAgent } from './peer-identity.ts';
 import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
-import { traceOfSimulation } from './explain.ts';
-import type { DecisionLog, ResponseKind, RouteDecision } from './decisions.ts';
+import { decisionOf } from './explain.ts';
+import type { DecisionLog, ResponseKind } from './decisions.ts';
 import { ClusterState } from './cluster-state.ts';
 import { writeLocalReply, writeResponseHead, type LocalReply } from './local-reply.ts';
 import type { MeshRequest } from './match.ts';
@@ -346,27 +346,17 @@ export class HttpRouter {
       routeName: sim?.routeName,
     };
     this.d.logs.append(ctx.proxy.namespace, ctx.proxy.pod, 'istio-proxy', formatAccessLog(entry));
-    const route = sim?.route;
-    const [vsNamespace, vsName] = route ? route.virtualService.split('/') : [];
-    const decision: Omit<RouteDecision, 'id'> = {
+    const decision = decisionOf(sim, {
       time: start.toISOString(),
       requestId: x.requestId,
       proxy: { kind: ctx.proxy.kind, namespace: ctx.proxy.namespace, pod: ctx.proxy.pod },
       listener: { port: ctx.listenerPort, address: ctx.localAddress },
       request: { method: mreq.method, authority: mreq.authority, path: mreq.path },
-      gatewayServers: sim?.listener?.servers,
-      virtualHost: sim?.virtualHost,
-      virtualService: route ? { name: vsName!, namespace: vsNamespace!, ruleIndex: route.ruleIndex, ruleName: route.ruleName, matchIndex: route.matchIndex, matchName: route.matchName } : undefined,
-      destination: sim?.destination,
       upstreamCluster: o.upstreamCluster,
       upstreamHost: o.upstreamHost,
       attempts: o.attempts,
       response: { status: o.status, kind: o.kind, flags: o.flags, details: o.details },
-    };
-    if (sim) {
-      decision.simulation = sim;
-      decision.trace = traceOfSimulation(sim, decision);
-    }
+    });
     this.d.decisions.record(decision);
   }
 
