@@ -3,40 +3,24 @@
 // (https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/, "Configuring
 // ingress using a gateway" and "Determining the ingress IP and ports"), and the automated
 // deployment of https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
-import { findTool } from '../../tools/binaries.ts';
-import { EmbeddedCluster } from '../cluster.ts';
+import type { EmbeddedCluster } from '../cluster.ts';
+import { startLearnerShell, type LearnerShell } from './learner-shell.ts';
 import { HTTPBIN_SAMPLE, INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
 
+let shell: LearnerShell;
 let cluster: EmbeddedCluster;
-let work: string;
-let env: Record<string, string>;
-
-function run(file: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ stdout, stderr, code: err ? Number((err as { code?: number }).code ?? -1) : 0 }));
-    child.stdin?.end(input ?? '');
-  });
-}
-const kubectl = (args: string[], input?: string) => run('kubectl', args, input);
-const sh = (script: string) => run('bash', ['-c', script]);
+const kubectl = (args: string[], input?: string) => shell.kubectl(args, input);
+const sh = (script: string) => shell.sh(script);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'meshlab-gwapi-'));
-  cluster = await EmbeddedCluster.start(fullClusterOptions({ dataDir: work, unsafeNoSandbox: true, timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 }, meshPropagationMs: 50 }));
-  const shell = cluster.shellEnv();
-  env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };
+  shell = await startLearnerShell('meshlab-gwapi-');
+  cluster = shell.cluster;
 }, 60_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await shell?.stop();
 });
 
 describe("Istio's gateway controller", () => {
@@ -111,6 +95,72 @@ describe("Istio's gateway controller", () => {
     // PathPrefix matches whole path elements: /statusx is not under /status.
     const element = await sh(`${vars} curl -s -o /dev/null -w '%{http_code}' -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/statusx"`);
     expect(element.stdout).toBe('404');
+  }, 60_000);
+
+  // HTTPRoute filters and matches at the ingress gateway (gateway-api.sigs.k8s.io/guides: http-redirect-rewrite,
+  // http-header-modifier; istio.io's Gateway API tab of request-routing for header and query matches).
+  it('filters and matches: redirect, rewrite, header modifiers, query params, method', async () => {
+    const route = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: filters
+spec:
+  parentRefs:
+  - name: httpbin-gateway
+  hostnames: ["httpbin.example.com"]
+  rules:
+  - matches:
+    - path: {type: Exact, value: /secure}
+    filters:
+    - type: RequestRedirect
+      requestRedirect: {scheme: https, statusCode: 301}
+  - matches:
+    - path: {type: PathPrefix, value: /old}
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        path: {type: ReplacePrefixMatch, replacePrefixMatch: /status}
+    backendRefs:
+    - {name: httpbin, port: 8000}
+  - matches:
+    - path: {type: PathPrefix, value: /headers}
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: X-Lab, value: gateway-api}]
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: x-route, value: filters}]
+    backendRefs:
+    - {name: httpbin, port: 8000}
+  - matches:
+    - path: {type: Exact, value: /get}
+      queryParams: [{name: version, value: "2"}]
+      method: GET
+    filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        add: [{name: x-match, value: query}]
+    backendRefs:
+    - {name: httpbin, port: 8000}
+`;
+    expect((await kubectl(['apply', '-f', '-'], route)).code).toBe(0);
+    await cluster.settled();
+    const base = 'export INGRESS_HOST=$(kubectl get gtw httpbin-gateway -o jsonpath=\'{.status.addresses[0].value}\'); curl -s -HHost:httpbin.example.com';
+    const redirect = await sh(`${base} -o /dev/null -D - "http://$INGRESS_HOST/secure"`);
+    expect(redirect.stdout).toMatch(/^HTTP\/1\.1 301 Moved Permanently\r\n/);
+    expect(redirect.stdout).toMatch(/\r\nlocation: https:\/\/httpbin\.example\.com\/secure\r\n/);
+    const rewritten = await sh(`${base} -o /dev/null -w '%{http_code}' "http://$INGRESS_HOST/old/418"`);
+    expect(rewritten.stdout).toBe('418');
+    const headers = await sh(`${base} -D - "http://$INGRESS_HOST/headers"`);
+    expect(headers.stdout).toMatch(/\r\nx-route: filters\r\n/);
+    expect(headers.stdout).toMatch(/"X-Lab": \[\s*"gateway-api"\s*\]/);
+    const query = await sh(`${base} -o /dev/null -D - "http://$INGRESS_HOST/get?version=2"`);
+    expect(query.stdout).toMatch(/\r\nx-match: query\r\n/);
+    const noQuery = await sh(`${base} -o /dev/null -w '%{http_code}' "http://$INGRESS_HOST/get"`);
+    expect(noQuery.stdout).toBe('404');
+    const post = await sh(`${base} -X POST -o /dev/null -w '%{http_code}' "http://$INGRESS_HOST/get?version=2"`);
+    expect(post.stdout).toBe('404');
   }, 60_000);
 
   it('a route for another hostname is not accepted by the listener', async () => {

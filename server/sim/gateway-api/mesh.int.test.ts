@@ -4,43 +4,27 @@
 // - an HTTPRoute whose parent is a Service (GAMMA), as the Gateway API tab of
 //   https://istio.io/latest/docs/tasks/traffic-management/request-routing/ ("Route based on user identity")
 //   routes `end-user: jason` to another version.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
-import { findTool } from '../../tools/binaries.ts';
-import { EmbeddedCluster } from '../cluster.ts';
+import type { EmbeddedCluster } from '../cluster.ts';
+import { startLearnerShell, type LearnerShell } from './learner-shell.ts';
 import { CURL_SAMPLE, EGRESS_GATEWAY, EGRESS_ROUTES, EGRESS_SERVICE_ENTRY, HTTPBIN_SAMPLE } from './testdata.ts';
 
+let shell: LearnerShell;
 let cluster: EmbeddedCluster;
-let work: string;
-let env: Record<string, string>;
-
-function run(file: string, args: string[], input?: string): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    const child = execFile(file, args, { env, timeout: 60_000, encoding: 'utf8' }, (err, stdout, stderr) => resolve({ stdout, stderr, code: err ? Number((err as { code?: number }).code ?? -1) : 0 }));
-    child.stdin?.end(input ?? '');
-  });
-}
-const kubectl = (args: string[], input?: string) => run('kubectl', args, input);
+const kubectl = (args: string[], input?: string) => shell.kubectl(args, input);
 const fromCurl = (command: string[]) => kubectl(['exec', 'deploy/curl', '-c', 'curl', '--', ...command]);
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'meshlab-gwapi-mesh-'));
-  cluster = await EmbeddedCluster.start(fullClusterOptions({ dataDir: work, unsafeNoSandbox: true, timing: { podScheduleMs: 20, podStartMs: 60, podReadyMs: 40 }, meshPropagationMs: 50 }));
-  const shell = cluster.shellEnv();
-  env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };
+  shell = await startLearnerShell('meshlab-gwapi-mesh-');
+  cluster = shell.cluster;
   await kubectl(['label', 'namespace', 'default', 'istio-injection=enabled']);
   await kubectl(['apply', '-f', '-'], CURL_SAMPLE);
   expect((await kubectl(['rollout', 'status', 'deployment/curl', '--timeout=60s'])).code).toBe(0);
 }, 90_000);
 
 afterAll(async () => {
-  await cluster?.stop();
-  rmSync(work, { recursive: true, force: true });
+  await shell?.stop();
 });
 
 describe('egress gateway for HTTP traffic (Gateway API tab)', () => {
