@@ -307,13 +307,14 @@ alias grep='grep --color=auto'
 # Shell integration (OSC 133, as VS Code, iTerm2 and WezTerm read it): the prompt starts (A)
 # and ends (B), a command's output starts (C, from PS0) and the command ends with its status (D),
 # so the page can run one command at a time and know how it ended.
-# The prompt names the lab of the page the terminal was last opened from (the server writes
-# ~/.meshlab-lab); narrow terminals (a phone) get a short one.
+# The prompt names the shell's own lab (each lab page has its own shell, started with MESHLAB_LAB);
+# a shell started without one names the lab of the page last opened (the server writes
+# ~/.meshlab-lab, shared by all of the learner's shells). Narrow terminals (a phone) get a short one.
 __meshlab_prompt() {
   local status=\$?
   printf '\\e]133;D;%s\\a' "\$status"
   local lab="\${MESHLAB_LAB:-}"
-  [ -f ~/.meshlab-lab ] && [ ! -L ~/.meshlab-lab ] && read -r lab < ~/.meshlab-lab
+  [ -z "\$lab" ] && [ -f ~/.meshlab-lab ] && [ ! -L ~/.meshlab-lab ] && read -r lab < ~/.meshlab-lab
   __meshlab_tag="\${lab:+ [\${lab}]}"
   if [ "\${COLUMNS:-80}" -lt 60 ]; then
     PS1='\\[\\e]133;A\\a\\]\\[\\e[1;34m\\]\\W\\[\\e[0m\\]\\$ \\[\\e]133;B\\a\\]'

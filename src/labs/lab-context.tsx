@@ -7,6 +7,7 @@ import { labApi } from './lab-api.ts';
 import { typeIntoTerminal } from './terminal-bridge.ts';
 import { runCommand } from '@site/src/theme/Terminal/bus.ts';
 import { commandStatusText } from '@site/src/theme/Terminal/command-status.ts';
+import { readClock, writeClock, type LabClock } from './lab-clock.ts';
 
 export interface StepState {
   status: StepStatus;
@@ -23,6 +24,12 @@ export interface LabState {
   steps: Record<string, StepState>;
   resetting: boolean;
   pageError?: string;
+  /** When the learner started and (once every step passed) finished the lab. */
+  clock: LabClock;
+  /** Every step has passed. */
+  finished: boolean;
+  /** Starts the clock if it is not running (the learner's first Run, Check or Solve). */
+  markStarted(): void;
   check(step: string): Promise<void>;
   solve(step: string): Promise<void>;
   reset(): Promise<void>;
@@ -50,6 +57,23 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
   const [loaded, setLoaded] = useState(false);
   const [resetting, setResetting] = useState(false);
   const [pageError, setPageError] = useState<string>();
+  const [clock, setClock] = useState<LabClock>({});
+  useEffect(() => setClock(readClock(lab.id)), [lab.id]);
+  const updateClock = useCallback(
+    (next: LabClock) => {
+      writeClock(lab.id, next);
+      setClock(next);
+    },
+    [lab.id],
+  );
+  const markStarted = useCallback(() => {
+    setClock((current) => {
+      if (current.startedAt !== undefined) return current;
+      const next = { startedAt: Date.now() };
+      writeClock(lab.id, next);
+      return next;
+    });
+  }, [lab.id]);
 
   const patch = useCallback((step: string, update: Partial<StepState>) => {
     setSteps((prev) => ({ ...prev, [step]: { ...(prev[step] ?? pending()), ...update } }));
@@ -80,8 +104,15 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
     };
   }, [lab.id]);
 
+  // The clock stops the moment every step has passed (from this page or an earlier visit).
+  const finished = loaded && lab.steps.length > 0 && lab.steps.every((s) => steps[s.id]?.status === 'passed');
+  useEffect(() => {
+    if (finished && clock.startedAt !== undefined && clock.finishedAt === undefined) updateClock({ ...clock, finishedAt: Date.now() });
+  }, [finished, clock, updateClock]);
+
   const check = useCallback(
     async (step: string) => {
+      markStarted();
       // The old report goes at once: a stale "passed" must not stand beside a new attempt.
       patch(step, { busy: 'check', error: undefined, report: null });
       try {
@@ -91,11 +122,12 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
         patch(step, { busy: undefined, error: (err as Error).message });
       }
     },
-    [lab.id, patch],
+    [lab.id, patch, markStarted],
   );
 
   const solve = useCallback(
     async (step: string) => {
+      markStarted();
       patch(step, { busy: 'solve', error: undefined, report: null });
       try {
         const { commands } = await labApi.solution(lab.id, step);
@@ -114,7 +146,7 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
         patch(step, { busy: undefined, error: (err as Error).message });
       }
     },
-    [lab.id, patch],
+    [lab.id, patch, markStarted],
   );
 
   const reset = useCallback(async () => {
@@ -123,26 +155,28 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
     try {
       await labApi.reset(lab.id);
       setSteps({});
+      updateClock({});
     } catch (err) {
       setPageError((err as Error).message);
     } finally {
       setResetting(false);
     }
-  }, [lab.id]);
+  }, [lab.id, updateClock]);
 
   const clear = useCallback(async () => {
     setPageError(undefined);
     try {
       await labApi.clear(lab.id);
       setSteps({});
+      updateClock({});
     } catch (err) {
       setPageError((err as Error).message);
     }
-  }, [lab.id]);
+  }, [lab.id, updateClock]);
 
   const value = useMemo<LabState>(
-    () => ({ lab, loaded, steps, resetting, pageError, check, solve, reset, clear, run: typeIntoTerminal }),
-    [lab, loaded, steps, resetting, pageError, check, solve, reset, clear],
+    () => ({ lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, reset, clear, run: typeIntoTerminal }),
+    [lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, reset, clear],
   );
   return <LabContext.Provider value={value}>{children}</LabContext.Provider>;
 }

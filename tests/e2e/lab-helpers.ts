@@ -5,10 +5,57 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 export type Locale = 'zh-Hans' | 'en';
 
-export const LABELS: Record<Locale, { run: string; check: string; solve: string; reset: string; terminal: string; prefix: string }> = {
-  'zh-Hans': { run: '运行', check: '检查', solve: '解答', reset: '重置', terminal: '终端', prefix: '' },
-  en: { run: 'Run', check: 'Check', solve: 'Solve', reset: 'Reset', terminal: 'Terminal', prefix: '/en' },
+export interface Labels {
+  run: string;
+  check: string;
+  solve: string;
+  terminal: string;
+  prefix: string;
+  /** The lab bar's actions and their confirmation dialogs. */
+  resetLab: string;
+  resetTitle: string;
+  resetYes: string;
+  clear: string;
+  clearTitle: string;
+  clearYes: string;
+  cancel: string;
+}
+
+export const LABELS: Record<Locale, Labels> = {
+  'zh-Hans': {
+    run: '运行',
+    check: '检查',
+    solve: '解答',
+    terminal: '终端',
+    prefix: '',
+    resetLab: '重置实验',
+    resetTitle: '重置整个实验？',
+    resetYes: '确定重置',
+    clear: '清除进度',
+    clearTitle: '清除本实验的进度？',
+    clearYes: '确定清除',
+    cancel: '取消',
+  },
+  en: {
+    run: 'Run',
+    check: 'Check',
+    solve: 'Solve',
+    terminal: 'Terminal',
+    prefix: '/en',
+    resetLab: 'Reset lab',
+    resetTitle: 'Reset the whole lab?',
+    resetYes: 'Yes, reset',
+    clear: 'Clear progress',
+    clearTitle: "Clear this lab's progress?",
+    clearYes: 'Yes, clear',
+    cancel: 'Cancel',
+  },
 };
+
+/** The lab's bar above the steps (progress, time, Reset, Clear progress). */
+export function labBar(page: Page): Locator {
+  return page.locator('[data-lab-bar]');
+}
 
 export async function openLab(page: Page, locale: Locale, lab: string): Promise<void> {
   await page.goto(`${LABELS[locale].prefix}/docs/${lab}`);

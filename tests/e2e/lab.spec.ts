@@ -1,7 +1,8 @@
 // The whole ingress-gateway lab in the browser, in both languages: Run and Check each step, with
-// a reload in the middle; every step ends passed and the page shows full progress.
+// a reload in the middle; every step ends passed, the page shows full progress and the finished
+// screen leads on to the next lab.
 import { expect, test } from '@playwright/test';
-import { LABELS, completeStep, openLab, step, stepIds, waitForTerminal, type Locale } from './lab-helpers.ts';
+import { LABELS, completeStep, labBar, openLab, step, stepIds, waitForTerminal, type Locale } from './lab-helpers.ts';
 
 const LAB = 'ingress-gateway';
 
@@ -27,8 +28,17 @@ for (const locale of ['zh-Hans', 'en'] as Locale[]) {
     for (const id of ids.slice(half)) await completeStep(page, locale, id);
     await expect(page.locator('[data-lab-progress]')).toHaveAttribute('data-lab-progress', `${ids.length}/${ids.length}`);
     await expect(page.locator('[data-step][data-status="passed"]')).toHaveCount(ids.length);
-    // The buttons have their accessible names in this language.
-    for (const name of [LABELS[locale].check, LABELS[locale].solve, LABELS[locale].reset])
+    // The buttons have their accessible names in this language; Reset is the lab's, not a step's.
+    for (const name of [LABELS[locale].check, LABELS[locale].solve])
       await expect(step(page, ids[0]!).getByRole('button', { name, exact: true })).toBeVisible();
+    await expect(page.locator('[data-step] [data-lab-action]')).toHaveCount(0);
+    await expect(labBar(page).getByRole('button', { name: LABELS[locale].resetLab, exact: true })).toBeVisible();
+
+    // Every step passed: the finished screen, with the time taken and the next lab.
+    const finished = page.locator('[data-lab-finished]');
+    await expect(finished).toBeVisible();
+    await expect(finished.locator('[data-lab-time-taken]')).toBeVisible();
+    await expect(finished.locator('[data-next-lab]')).toHaveAttribute('href', `${LABELS[locale].prefix}/docs/egress-gateway`);
+    await page.screenshot({ path: `test-results/lab-finished-${locale}.png` });
   });
 }

@@ -1,60 +1,22 @@
 // A lab page: the steps (MDX children) on the left, the learner's live terminal on the right
 // (sticky); on a narrow screen (a phone) the terminal is a drawer at the bottom of the screen that
-// opens when a command runs. Shows overall progress.
+// opens when a command runs. Above the steps, the lab's bar (progress, time, Reset); after them,
+// the finished screen.
 import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import Translate, { translate } from '@docusaurus/Translate';
+import Translate from '@docusaurus/Translate';
 import Terminal from '@theme/Terminal';
 import WorkshopBanner from '@theme/WorkshopBanner';
 import { onTerminalReveal } from '@site/src/theme/Terminal/bus.ts';
 import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
 import { useLab, useText } from '@site/src/labs/use-labs.ts';
 import type { LabView } from '@site/plugins/labs/lab-view.ts';
+import LabBar from './LabBar.tsx';
+import LabFinished from './LabFinished.tsx';
 import styles from './styles.module.css';
 
 export interface LabPageProps {
   lab: string;
   children: ReactNode;
-}
-
-function LabProgress() {
-  const { lab, steps, clear, loaded, pageError, resetting } = useLabState();
-  const total = lab.steps.length;
-  const passed = lab.steps.filter((s) => steps[s.id]?.status === 'passed').length;
-  const label = translate({ id: 'lab.progress.label', message: '实验进度' });
-  return (
-    <div className={styles.progress} data-lab-progress={`${passed}/${total}`} data-loaded={loaded ? 'true' : 'false'}>
-      <div className={styles.progressRow}>
-        <span id={`progress-${lab.id}`}>
-          <Translate id="lab.progress.text" values={{ passed, total }}>
-            {'已完成 {passed} / {total} 步'}
-          </Translate>
-        </span>
-        <button type="button" className="button button--sm button--secondary" onClick={() => void clear()} disabled={!loaded || resetting}>
-          <Translate id="lab.progress.clear">清除进度</Translate>
-        </button>
-      </div>
-      <div
-        className={styles.bar}
-        role="progressbar"
-        aria-label={label}
-        aria-valuemin={0}
-        aria-valuemax={total}
-        aria-valuenow={passed}
-        aria-describedby={`progress-${lab.id}`}>
-        <div className={styles.barFill} style={{ width: `${total ? (100 * passed) / total : 0}%` }} />
-      </div>
-      {resetting && (
-        <p role="status" className={styles.note}>
-          <Translate id="lab.reset.running">正在把集群恢复到实验开始时的状态……</Translate>
-        </p>
-      )}
-      {pageError && (
-        <p role="alert" className={styles.error}>
-          {pageError}
-        </p>
-      )}
-    </div>
-  );
 }
 
 /** What the lab is about, how long it takes and what it needs: from lab.yaml. */
@@ -128,6 +90,20 @@ function TerminalArea({ lab }: { lab: LabView }) {
   );
 }
 
+/** The steps column: the learner's first Run starts the lab's clock, as Check and Solve do. */
+function StepsColumn({ children }: { children: ReactNode }) {
+  const { markStarted } = useLabState();
+  const onClick = (e: React.MouseEvent) => {
+    if (e.target instanceof Element && e.target.closest('[data-run-button]')) markStarted();
+  };
+  return (
+    // A click listener only to notice Run buttons being used; they stay the controls.
+    <div className={styles.steps} onClick={onClick}>
+      {children}
+    </div>
+  );
+}
+
 export default function LabPage({ lab: labId, children }: LabPageProps): ReactNode {
   const lab = useLab(labId);
   if (!lab) {
@@ -142,12 +118,13 @@ export default function LabPage({ lab: labId, children }: LabPageProps): ReactNo
   return (
     <LabProvider lab={lab}>
       <div className={styles.layout} data-lab={lab.id}>
-        <div className={styles.steps}>
+        <StepsColumn>
           <WorkshopBanner />
           <LabAbout lab={lab} />
-          <LabProgress />
+          <LabBar />
           {children}
-        </div>
+          <LabFinished />
+        </StepsColumn>
         {/* No label of its own: the terminal inside is labelled "Terminal"/"终端" by its component. */}
         <TerminalArea lab={lab} />
       </div>

@@ -1,8 +1,8 @@
 // One lab step, rendered from labs/ (never retyped in the docs): title, text, commands with Run
-// and copy, manifests in collapsible code blocks, and the step's Check / Solve / Reset buttons.
-// Hooks for tests and assistive technology: data-step, data-status, buttons named
-// Run, Check, Solve, Reset (zh: 运行, 检查, 解答, 重置).
-import React, { useId, useState, type ReactNode } from 'react';
+// and copy, manifests in collapsible code blocks, and the step's Check / Solve buttons (Reset is
+// the lab's, in its bar: src/theme/LabPage). Hooks for tests and assistive technology: data-step,
+// data-status, buttons named Run, Check, Solve (zh: 运行, 检查, 解答).
+import React, { useId, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import CodeBlock from '@theme/CodeBlock';
 import Details from '@theme/Details';
@@ -109,9 +109,7 @@ function Report({ report }: { report: StepCheckReport }) {
 
 function StepButtons({ step, state }: { step: string; state: StepState }) {
   const lab = useOptionalLabState()!;
-  const [confirming, setConfirming] = useState(false);
   const busy = state.busy !== undefined || lab.resetting;
-  const confirmId = useId();
   return (
     <div className={styles.actions}>
       {/* aria-disabled, not disabled, while busy: a disabled button drops the keyboard focus to the page. */}
@@ -121,34 +119,6 @@ function StepButtons({ step, state }: { step: string; state: StepState }) {
       <button type="button" className="button button--secondary button--sm" onClick={() => !busy && void lab.solve(step)} aria-disabled={busy} aria-busy={state.busy === 'solve'}>
         <Translate id="lab.step.solve">解答</Translate>
       </button>
-      <button
-        type="button"
-        className="button button--outline button--danger button--sm"
-        onClick={() => !busy && setConfirming(true)}
-        aria-disabled={busy}
-        aria-expanded={confirming}
-        aria-controls={confirmId}>
-        <Translate id="lab.step.reset">重置</Translate>
-      </button>
-      {confirming && (
-        <div id={confirmId} role="alertdialog" aria-labelledby={`${confirmId}-text`} className={styles.confirm}>
-          <p id={`${confirmId}-text`}>
-            <Translate id="lab.reset.confirm">重置会删除你在集群中为本实验创建的一切，并清除本实验的进度。确定吗？</Translate>
-          </p>
-          <button
-            type="button"
-            className="button button--danger button--sm"
-            onClick={() => {
-              setConfirming(false);
-              void lab.reset();
-            }}>
-            <Translate id="lab.reset.yes">确定重置</Translate>
-          </button>
-          <button type="button" className="button button--secondary button--sm" onClick={() => setConfirming(false)} autoFocus>
-            <Translate id="lab.reset.cancel">取消</Translate>
-          </button>
-        </div>
-      )}
     </div>
   );
 }
