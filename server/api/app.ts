@@ -103,7 +103,7 @@ export async function createSiteServer(options: CreateSiteServerOptions): Promis
     learners,
     newSession() {
       const id = learners.issue();
-      return { learnerId: learnerIdFor(id), sendTo: (reply) => void sendSession(reply, id) };
+      return { learnerId: learnerIdFor(id), learner: () => learners.forSession(id)!, sendTo: (reply) => void sendSession(reply, id) };
     },
     events: {
       emit(event) {

@@ -63,14 +63,20 @@ export interface LearnerEvents {
   subscribe(listener: (event: LearnerEvent) => void): () => void;
 }
 
+export interface NewSession {
+  learnerId: string;
+  learner(): Learner;
+  sendTo(reply: FastifyReply): void;
+}
+
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, learner: Learner) => void;
 
 export interface ServerContext {
   config: ServerConfig;
   driver: ClusterDriver;
   learners: Learners;
-  /** A new session for the caller: its learner id, and how to hand it over (sets the cookie). */
-  newSession(): { learnerId: string; sendTo(reply: FastifyReply): void };
+  /** A new session: its learner id, its learner (to start an environment ahead), and how to hand it over (sets the cookie). */
+  newSession(): NewSession;
   events: LearnerEvents;
   /** The live terminals, by learner: set by the terminal routes (the instructor's view watches them). */
   terminals?: { listFor(learnerId: string): Terminal[] };

@@ -24,18 +24,20 @@ const TOKEN = 'instructor-token-for-tests-0123456789';
 const LAB = { id: 'ingress-gateway', requires: {}, steps: [{ id: 'deploy-httpbin' }, { id: 'gateway' }] } as unknown as Lab;
 const stepsOf = (lab: string) => (lab === LAB.id ? LAB.steps.map((s) => s.id) : []);
 
-function fakeDriver(): ClusterDriver & { resets: string[]; destroyed: string[] } {
+function fakeDriver(): ClusterDriver & { resets: string[]; destroyed: string[]; created: string[] } {
   let n = 0;
   const d = {
     name: 'embedded' as const,
     parallel: true,
     resets: [] as string[],
     destroyed: [] as string[],
+    created: [] as string[],
     async preflight() {
       return { ok: true, problems: [] };
     },
     async create(): Promise<ClusterHandle> {
       const id = `c${++n}`;
+      d.created.push(id);
       return {
         id,
         driver: 'embedded',
@@ -427,6 +429,23 @@ describe('workshop API', () => {
     expect(mine().map((h) => h.headers['x-meshlab-event'])).toEqual(['attendee.joined', 'step.passed', 'hand.raised', 'workshop.ended']);
     for (const h of mine()) expect(h.headers['x-meshlab-signature']).toBe(signature(HOOK_SECRET, h.body));
     expect(JSON.parse(mine()[1]!.body)).toMatchObject({ attendee: { id: a.attendeeId, name: 'Ada' }, lab: 'ingress-gateway', step: 'deploy-httpbin', solvedWithSolve: false });
+  });
+
+  it('keeps environments warm while seats are left: a join takes one whose cluster is up, and the pool refills', async () => {
+    const until = async (pred: () => boolean, what: string) => {
+      for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(pred(), what).toBe(true);
+    };
+    const w = await createWorkshop(5);
+    // Two are kept ready (the default), whatever earlier workshops took.
+    await until(() => driver.created.length - driver.destroyed.length >= 2, 'two warm clusters');
+    const before = [...driver.created];
+    const a = await joinAs(w.joinCode, 'Ada');
+    const mine = (await a.call('GET', '/api/session')).json.cluster?.id as string | undefined;
+    expect(mine, 'the attendee has a running cluster before asking for one').toBeDefined();
+    expect(before).toContain(mine);
+    expect((await a.call('POST', '/api/cluster')).json.id).toBe(mine);
+    await until(() => driver.created.length === before.length + 1, 'the pool refilled');
   });
 
   it('keeps workshops, attendees and progress across a restart; ending stops environments and keeps results', async () => {

@@ -25,6 +25,7 @@ import { ProgressStore } from '../store/progress-store.ts';
 import { attendeeRows, resultRows, toCsv, type LabSteps } from '../workshops/results.ts';
 import { SqliteWorkshopStore } from '../workshops/sqlite-workshop-store.ts';
 import { serveWatchSocket } from '../workshops/watch-socket.ts';
+import { WarmPool, warmSizeFromEnv } from '../workshops/warm-pool.ts';
 import { Webhook, webhookFromEnv, type WebhookConfig } from '../workshops/webhook.ts';
 import type { Attendee, Workshop, WorkshopStore } from '../workshops/workshop-store.ts';
 import type { Terminal } from '../terminals/terminal.ts';
@@ -83,6 +84,9 @@ export interface WorkshopRoutesOptions {
   stepsOf?: LabSteps;
   /** Where events go (signed); default MESHLAB_WORKSHOP_WEBHOOK_URL and _SECRET, off without them. */
   webhook?: WebhookConfig;
+  /** Environments kept warm for joins while a workshop has seats left; default MESHLAB_WORKSHOP_WARM (2). */
+  warm?: number;
+  warmIntervalMs?: number;
 }
 
 function sameToken(given: string, expected: string): boolean {
@@ -104,15 +108,25 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
   const startedAt = new Date().toISOString();
   const hookConfig = options.webhook ?? webhookFromEnv();
   const webhook = hookConfig && new Webhook({ ...hookConfig, logger: ctx.logger.child({ component: 'workshop-webhook' }) });
+  /** Joins that can still come: the seats left in workshops open for joining. */
+  const seatsLeft = () =>
+    store
+      .list()
+      .filter((w) => !w.endedAt && !w.codeRevoked && (!w.endsAt || Date.parse(w.endsAt) > Date.now()))
+      .reduce((n, w) => n + Math.max(0, w.seats - store.attendees(w.id).length), 0);
+  const warm = new WarmPool({ size: options.warm ?? warmSizeFromEnv(), newSession: () => ctx.newSession(), wanted: seatsLeft, logger: ctx.logger.child({ component: 'workshop-warm' }), intervalMs: options.warmIntervalMs });
+  // After a restart, open workshops get their warm environments again.
+  setImmediate(() => warm.fill());
   // Open sockets are connections, not state: every message is recomputed from the store.
   const dashboards = new Map<string, Set<WebSocket>>();
   const attendeeSockets = new Map<string, Set<WebSocket>>();
   // Instructors typing in an attendee's terminal right now, by attendee (open sockets, not state).
   const takeovers = new Map<string, number>();
-  ctx.onClose(() => {
+  ctx.onClose(async () => {
     for (const set of [...dashboards.values(), ...attendeeSockets.values()]) for (const ws of set) ws.terminate();
     for (const ws of watchWss.clients) ws.terminate();
     webhook?.close();
+    await warm.close();
     store.close();
     progress.close();
   });
@@ -244,6 +258,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       if (unknown.length) throw new ApiError(400, `invalid body field "labs": there is no lab ${unknown.map((l) => `"${l}"`).join(', ')}`);
       if (body.endsAt && Date.parse(body.endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
       const w = store.create({ title: body.title, labs: body.labs, seats: body.seats, endsAt: body.endsAt ? new Date(body.endsAt).toISOString() : null });
+      warm.fill();
       const origin = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
       return reply.code(201).send({ id: w.id, joinCode: w.joinCode, joinUrl: `${origin}/workshop/join?code=${w.joinCode}` });
     });
@@ -262,9 +277,12 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       if (mine && codeWorkshop && mine.workshopId === codeWorkshop.id) {
         return { workshopId: mine.workshopId, attendeeId: mine.id, rejoined: true };
       }
-      // A fresh session for the attendee: their environment starts empty, whatever the browser had.
-      const session = ctx.newSession();
+      // A fresh session for the attendee: their environment starts empty, whatever the browser had;
+      // a warm one when ready (its cluster is up already).
+      const warmed = warm.take();
+      const session = warmed ?? ctx.newSession();
       const result = store.join(code, session.learnerId, name);
+      if (!result.ok && warmed) warm.giveBack(warmed);
       if (!result.ok) {
         if (result.reason === 'full') throw new ApiError(409, 'this workshop has no seat left: ask the instructor');
         if (result.reason === 'ended') throw new ApiError(403, 'this workshop has ended');
@@ -272,6 +290,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       }
       session.sendTo(reply);
       pushDashboard(result.attendee.workshopId);
+      warm.fill();
       if (!result.rejoined) webhook?.send({ type: 'attendee.joined', workshopId: result.attendee.workshopId, attendee: { id: result.attendee.id, name: result.attendee.name } });
       return { workshopId: result.attendee.workshopId, attendeeId: result.attendee.id, rejoined: false };
     });
@@ -343,6 +362,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       const { id } = parse(workshopParams, req.params, 'path');
       workshopOf(id);
       store.revokeCode(id);
+      warm.fill();
       pushDashboard(id);
       return { id, codeRevoked: true };
     });
@@ -355,6 +375,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       const { endsAt } = parse(extendBody, req.body, 'body');
       if (Date.parse(endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
       store.extend(id, new Date(endsAt).toISOString());
+      warm.fill();
       pushDashboard(id);
       pushAllAttendees(id, (a) => ({ type: 'banner', ...banner(a) }));
       return { id, endsAt: store.get(id)!.endsAt };
@@ -381,6 +402,7 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       const w = workshopOf(id);
       const ended = store.end(id);
       if (ended) webhook?.send({ type: 'workshop.ended', workshopId: id, title: w.title });
+      warm.fill();
       const attendees = store.attendees(id);
       const stopped = await Promise.allSettled(attendees.map(stopEnvironment));
       pushDashboard(id);
