@@ -1,0 +1,52 @@
+// Accessibility of the lab pages (WCAG 2.2 AA): axe-core finds no serious or critical violation on
+// either lab, in either language, in either theme. The keyboard alone completing a step (skip
+// link, F6, Tab, Enter) is tested in learner.spec.ts.
+import { resolve } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { LABELS, openLab, step, waitForTerminal, type Locale } from './lab-helpers.ts';
+
+const OUT = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const LOCALES: Locale[] = ['zh-Hans', 'en'];
+const LABS = ['ingress-gateway', 'egress-gateway'];
+const DESKTOP = { width: 1440, height: 900 };
+
+/** Waits until every Mermaid diagram of the page has rendered its SVG. */
+async function diagramsRendered(page: Page): Promise<number> {
+  const containers = page.locator('.docusaurus-mermaid-container');
+  await expect.poll(async () => (await containers.count()) === (await containers.locator('svg').count()) && (await containers.count()) > 0).toBe(true);
+  return containers.count();
+}
+
+/** Serious and critical violations, one line each: rule, then the elements it found. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n').slice(1).join(' ') ?? ''}`).join(' | ')}`);
+}
+
+for (const locale of LOCALES)
+  for (const lab of LABS)
+    for (const colorScheme of ['light', 'dark'] as const)
+      test(`${lab} (${locale}, ${colorScheme}) has no serious or critical axe violation`, async ({ browser }) => {
+        test.setTimeout(120_000);
+        const context = await browser.newContext({ viewport: DESKTOP, colorScheme });
+        const page = await context.newPage();
+        await openLab(page, locale, lab);
+        await expect(page.locator('html')).toHaveAttribute('data-theme', colorScheme);
+        await waitForTerminal(page, locale);
+        await diagramsRendered(page);
+        // The page as a learner sees it mid-step: a command's status beside Run, and on the ingress
+        // lab a failed Check's report (its colours, the red badge).
+        const first = page.locator('[data-step]').first();
+        await first.getByRole('button', { name: LABELS[locale].run, exact: true }).first().click();
+        await expect(first.locator('[data-run-status]').first()).not.toBeEmpty({ timeout: 30_000 });
+        if (lab === 'ingress-gateway') {
+          await step(page, 'create-namespace').getByRole('button', { name: LABELS[locale].check, exact: true }).click();
+          await expect(step(page, 'create-namespace').locator('[data-report]')).toBeVisible({ timeout: 30_000 });
+        }
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.screenshot({ path: `${OUT}/axe-${lab}-${locale}-${colorScheme}.png` });
+        await context.close();
+      });
