@@ -1,6 +1,7 @@
 // Accessibility of the lab pages (WCAG 2.2 AA): axe-core finds no serious or critical violation on
-// either lab, in either language, in either theme. The keyboard alone completing a step (skip
-// link, F6, Tab, Enter) is tested in learner.spec.ts.
+// either lab, in either language, in either theme; every diagram has a text alternative and text of
+// at least 12 px at desktop width. The keyboard alone completing a step (skip link, F6, Tab,
+// Enter) is tested in learner.spec.ts.
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -50,3 +51,49 @@ for (const locale of LOCALES)
         await page.screenshot({ path: `${OUT}/axe-${lab}-${locale}-${colorScheme}.png` });
         await context.close();
       });
+
+interface DiagramReading {
+  kind: string;
+  title: string;
+  description: string;
+  /** The smallest text in the diagram, in CSS pixels as rendered. */
+  smallestTextPx: number;
+}
+
+/** Each rendered diagram's accessible title and description and its smallest rendered text. */
+function readDiagrams(page: Page): Promise<DiagramReading[]> {
+  return page.locator('.docusaurus-mermaid-container svg').evaluateAll((svgs) =>
+    (svgs as SVGSVGElement[]).map((svg) => {
+      const byId = (attr: string) => (svg.getAttribute(attr) ?? '').split(/\s+/).map((id) => (id ? svg.ownerDocument.getElementById(id)?.textContent ?? '' : '')).join(' ').trim();
+      const box = svg.getBoundingClientRect();
+      const view = svg.viewBox.baseVal;
+      // Text inside the SVG is drawn in the viewBox's units, scaled to the rendered size.
+      const scale = view && view.width > 0 ? Math.min(box.width / view.width, box.height / view.height) : 1;
+      let smallest = Infinity;
+      for (const el of svg.querySelectorAll('*')) {
+        if (el.closest('title, desc, style')) continue;
+        const ownText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim() !== '');
+        if (ownText) smallest = Math.min(smallest, parseFloat(getComputedStyle(el).fontSize) * scale);
+      }
+      return { kind: svg.getAttribute('aria-roledescription') ?? '', title: byId('aria-labelledby'), description: byId('aria-describedby'), smallestTextPx: smallest };
+    }),
+  );
+}
+
+for (const locale of LOCALES)
+  test(`every diagram (${locale}) has a text alternative and text of at least 12 px at desktop width`, async ({ page }) => {
+    for (const doc of [...LABS, 'traffic-overview']) {
+      await page.goto(`${LABELS[locale].prefix}/docs/${doc}`);
+      const count = await diagramsRendered(page);
+      const diagrams = await readDiagrams(page);
+      expect(diagrams).toHaveLength(count);
+      for (const [i, d] of diagrams.entries()) {
+        const where = `${doc} diagram ${i + 1} (${d.kind})`;
+        expect(d.title, `${where}: accTitle`).not.toBe('');
+        // The description says the whole path in words, not just a name.
+        expect(d.description.length, `${where}: accDescr "${d.description}"`).toBeGreaterThan(60);
+        expect(d.smallestTextPx, `${where}: smallest text`).toBeGreaterThanOrEqual(12);
+        await page.locator('.docusaurus-mermaid-container').nth(i).screenshot({ path: `${OUT}/diagram-${doc}-${i + 1}-${locale}.png` });
+      }
+    }
+  });
