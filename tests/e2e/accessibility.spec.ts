@@ -1,7 +1,8 @@
 // Accessibility of the lab pages (WCAG 2.2 AA): axe-core finds no serious or critical violation on
 // either lab, in either language, in either theme; every diagram has a text alternative and text of
-// at least 12 px at desktop width. The keyboard alone completing a step (skip link, F6, Tab,
-// Enter) is tested in learner.spec.ts.
+// at least 12 px at desktop width; the terminal is wide enough for `kubectl get svc` on a desktop
+// and for 60 columns on a phone. The keyboard alone completing a step (skip link, F6, Tab, Enter)
+// is tested in learner.spec.ts.
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -11,6 +12,7 @@ const OUT = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshot
 const LOCALES: Locale[] = ['zh-Hans', 'en'];
 const LABS = ['ingress-gateway', 'egress-gateway'];
 const DESKTOP = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
 
 /** Waits until every Mermaid diagram of the page has rendered its SVG. */
 async function diagramsRendered(page: Page): Promise<number> {
@@ -97,3 +99,28 @@ for (const locale of LOCALES)
       }
     }
   });
+
+/** The terminal's column count (the component shows it in data-cols) once it has its shell. */
+async function terminalColumns(page: Page, locale: Locale): Promise<number> {
+  await waitForTerminal(page, locale);
+  const box = page.locator('[data-terminal="main"]');
+  await expect(box).toHaveAttribute('data-cols', /\d+/);
+  return Number(await box.getAttribute('data-cols'));
+}
+
+test('the terminal gives at least 100 columns at 1440×900 and at least 60 on a 390×844 phone', async ({ browser }) => {
+  test.setTimeout(120_000);
+  for (const [viewport, atLeast] of [
+    [DESKTOP, 100],
+    [PHONE, 60],
+  ] as const) {
+    const context = await browser.newContext({ viewport, isMobile: viewport === PHONE, hasTouch: viewport === PHONE });
+    const page = await context.newPage();
+    await openLab(page, 'en', 'ingress-gateway');
+    expect(await terminalColumns(page, 'en'), `columns at ${viewport.width}×${viewport.height}`).toBeGreaterThanOrEqual(atLeast);
+    // Nothing wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(1);
+    await page.screenshot({ path: `${OUT}/terminal-columns-${viewport.width}.png` });
+    await context.close();
+  }
+});
