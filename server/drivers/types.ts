@@ -2,6 +2,7 @@
 // talk to clusters only through it, so a lab works unchanged on embedded, kind and existing.
 
 import type { SandboxOwner } from '../sandbox/confinement.ts';
+import type { RouteDecision } from '../sim/mesh/decisions.ts';
 
 export type DriverName = 'embedded' | 'kind' | 'existing';
 
@@ -61,7 +62,18 @@ export interface ClusterHandle {
    * wrong once settled fails at once; drivers that cannot tell omit this and checks retry.
    */
   settled?(): Promise<boolean>;
+  /**
+   * Optional: the mesh's recent requests with what it decided for each (the Traffic panel's
+   * source). Only a cluster whose data plane records its decisions (embedded) has them.
+   */
+  recentRequests?(): RecentRequests | undefined;
   destroy(): Promise<void>;
+}
+
+/** A bounded, newest-last record of the mesh's decisions, and a way to hear of new ones. */
+export interface RecentRequests {
+  list(limit?: number): RouteDecision[];
+  subscribe(fn: (d: RouteDecision) => void): () => void;
 }
 
 export interface CreateOptions {

@@ -70,7 +70,8 @@ async function loadRoutes(): Promise<RouteModule[]> {
   const { registerTerminalRoutes } = await import('../../api/terminal-routes.ts');
   const { registerLabRoutes } = await import('../../api/lab-routes.ts');
   const { registerWorkshopRoutes } = await import('../../api/workshop-routes.ts');
-  return [registerTerminalRoutes, registerLabRoutes, registerWorkshopRoutes];
+  const { registerTrafficRoutes } = await import('../../api/traffic-routes.ts');
+  return [registerTerminalRoutes, registerLabRoutes, registerWorkshopRoutes, registerTrafficRoutes];
 }
 
 export function register(program: Command): void {

@@ -4,8 +4,9 @@ import { access, mkdir, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCluster, type EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { fullClusterOptions, type FullClusterOptions } from './composition.ts';
+import { meshOf } from '../../sim/mesh/mesh-addon.ts';
 import { dataDir as defaultDataDir } from '../../tools/binaries.ts';
-import { silentProgress, type ClusterDriver, type ClusterHandle, type CreateOptions, type IngressAddress, type PreflightResult, type ProgressSink } from '../types.ts';
+import { silentProgress, type ClusterDriver, type ClusterHandle, type CreateOptions, type IngressAddress, type PreflightResult, type ProgressSink, type RecentRequests } from '../types.ts';
 
 export type EmbeddedDriverOptions = Omit<FullClusterOptions, 'id' | 'name'> & {
   /** Only the Kubernetes parts (API server, controllers, preinstalled objects): no mesh, world or exec. */
@@ -62,6 +63,10 @@ export class EmbeddedClusterHandle implements ClusterHandle {
 
   settled(): Promise<boolean> {
     return this.cluster.settled();
+  }
+
+  recentRequests(): RecentRequests | undefined {
+    return meshOf(this.cluster.store)?.decisions;
   }
 
   destroy(): Promise<void> {

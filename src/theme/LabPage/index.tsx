@@ -6,6 +6,7 @@ import React, { useCallback, useEffect, useRef, useState, type ReactNode } from 
 import Translate from '@docusaurus/Translate';
 import Terminal from '@theme/Terminal';
 import WorkshopBanner from '@theme/WorkshopBanner';
+import TrafficPanel from '@theme/TrafficPanel';
 import { onTerminalReveal } from '@site/src/theme/Terminal/bus.ts';
 import { LabProvider, useLabState } from '@site/src/labs/lab-context.tsx';
 import { useLab, useText } from '@site/src/labs/use-labs.ts';
@@ -85,6 +86,7 @@ function TerminalArea({ lab }: { lab: LabView }) {
     <div className={styles.terminalColumn}>
       <div id="lab-terminal" ref={drawerRef} className={styles.terminalSticky} data-drawer={open ? 'open' : 'closed'}>
         <Terminal lab={lab.id} leaveTo={leaveTo} toolbarExtra={<DrawerToggle open={open} onToggle={() => setOpen((o) => !o)} />} />
+        <TrafficPanel />
       </div>
     </div>
   );
