@@ -26,6 +26,7 @@ function checkView(c: CheckResult): CheckResultView {
     ...(c.expectsFailure ? { expectsFailure: true } : {}),
     details: (c.details ?? []).slice(0, MAX_DETAILS).map((d) => ({ what: bounded(d.what), expected: bounded(d.expected), actual: bounded(d.actual), ok: d.ok })),
     message: c.error ? bounded(c.error) : !c.ok && c.message ? bounded(c.message) : undefined,
+    ...(c.trace ? { request: { status: c.trace.status, flags: bounded(c.trace.flags), reason: bounded(c.trace.reason), explanation: { 'zh-Hans': bounded(c.trace.explanation['zh-Hans']), en: bounded(c.trace.explanation.en) } } } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 // Shapes of the lab HTTP API (server/api/lab-routes.ts) as the browser sees them. Types only:
 // the site imports this file.
 
+import type { RequestTraceView } from './runner-events.ts';
+
 export type StepStatus = 'pending' | 'passed' | 'failed';
 
 /** One comparison of a check: what was expected and what was found. */
@@ -23,6 +25,8 @@ export interface CheckResultView {
   details: CheckComparisonView[];
   /** Why the check could not be carried out, if it could not. */
   message?: string;
+  /** What the mesh did with an http check's request, when the cluster records requests (embedded). */
+  request?: RequestTraceView;
 }
 
 /** Answer of POST /api/labs/:lab/steps/:step/check (also kept as the step's last report). */

@@ -18,6 +18,17 @@ export interface CheckDetail {
   ok: boolean;
 }
 
+/** What the mesh did with an http check's request (clusters that record it: embedded): the answer and why. */
+export interface RequestTraceView {
+  status: number;
+  /** Envoy's response flags ("-" when none). */
+  flags: string;
+  /** One sentence: "no route matched; VirtualService bookinfo/httpbin only routes /delay". */
+  reason: string;
+  /** The whole explanation, as `meshlab explain` prints it. */
+  explanation: { 'zh-Hans': string; en: string };
+}
+
 export interface CheckResult {
   /** Index of the check in the step's `checks` list. */
   index: number;
@@ -50,6 +61,8 @@ export interface CheckResult {
    * request that went through.
    */
   expectsFailure?: boolean;
+  /** An http check's request as the mesh handled it, when the cluster records requests. */
+  trace?: RequestTraceView;
 }
 
 interface EventBase {

@@ -12,6 +12,7 @@ import { findStep, type Lab, type LabCommand, type LabStep } from './lab.ts';
 import { establishRequirements, type RequirementsResult } from './requirements.ts';
 import { createWorkspace, runShell, type CommandResult, type Workspace } from './shell.ts';
 import { sleep } from '../util/sleep.ts';
+import { traceLookup } from './checks/request-trace.ts';
 
 export interface RunLabOptions {
   onEvent?: (event: RunnerEvent) => void;
@@ -301,7 +302,8 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
   const started = Date.now();
   opts.onEvent?.({ type: 'step-started', time: started, lab: lab.id, step: step.id, mode: 'check' });
   const ws = createWorkspace(lab.dir, handle.shellEnv());
-  const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal, settled: handle.settled?.bind(handle) };
+  const recent = handle.recentRequests?.();
+  const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal, settled: handle.settled?.bind(handle), traceOf: recent ? traceLookup(recent, opts.signal) : undefined };
   const checks: CheckResult[] = [];
   try {
     for (const [index, check] of step.checks.entries()) {

@@ -1,8 +1,9 @@
 // What a check needs to run one attempt: the workspace (environment, files), the cluster's
 // kubeconfig, and a way to be cancelled. Each check type returns the comparisons it made.
-import type { CheckDetail } from '../../protocol/runner-events.ts';
+import type { CheckDetail, RequestTraceView } from '../../protocol/runner-events.ts';
 import type { Workspace } from '../shell.ts';
 import type { KubeClients } from './kube-clients.ts';
+import type { TraceLookup } from './request-trace.ts';
 
 export interface CheckContext {
   ws: Workspace;
@@ -10,6 +11,8 @@ export interface CheckContext {
   signal?: AbortSignal;
   /** The driver's settle signal (ClusterHandle.settled), when it has one. */
   settled?: () => Promise<boolean>;
+  /** What the mesh did with a request, by its x-request-id (clusters that record requests). */
+  traceOf?: TraceLookup;
 }
 
 export interface AttemptResult {
@@ -18,6 +21,8 @@ export interface AttemptResult {
   error?: string;
   /** What the attempt saw (response or output), for failure reports. */
   lastSeen?: string;
+  /** What the mesh did with the attempt's request (http checks). */
+  trace?: RequestTraceView;
 }
 
 export function detail(what: string, expected: string, actual: string, ok: boolean): CheckDetail {

@@ -5,6 +5,7 @@ import { JSONPath } from 'jsonpath-plus';
 import type { HttpCheckSpec } from '../lab-schema.ts';
 import { currentEnv, expandVariables, runProcess } from '../shell.ts';
 import { asList, detail, show, type AttemptResult, type CheckContext } from './check-context.ts';
+import { requestIdFor, withReason } from './request-trace.ts';
 
 const MARKER = '__MESHLAB_CURL__';
 
@@ -74,7 +75,10 @@ async function resolveTarget(check: HttpCheckSpec, ctx: CheckContext): Promise<s
 
 export const NO_GATEWAY = 'nothing listens on the ingress port: is the Gateway missing, or does no server of it use this port?';
 
-export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeoutSeconds: number): Promise<AttemptResult> {
+export async function httpAttempt(spec: HttpCheckSpec, ctx: CheckContext, timeoutSeconds: number): Promise<AttemptResult> {
+  // With an id of its own, the mesh's record of the request can be found afterwards.
+  const requestId = ctx.traceOf ? requestIdFor(spec.headers) : undefined;
+  const check = requestId && !requestId.own ? { ...spec, headers: { ...spec.headers, 'x-request-id': requestId.id } } : spec;
   const env = currentEnv(ctx.ws);
   const url = expandVariables(check.url, env);
   const maxSeconds = Math.max(1, Math.ceil(check.requestTimeoutSeconds ?? timeoutSeconds));
@@ -88,7 +92,7 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
       const why = /connection refused/.test(res.error) && env.INGRESS_PORT && new URL(url).port === env.INGRESS_PORT ? `${res.error}: ${NO_GATEWAY}` : res.error;
       return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
     }
-    return { details: compareResponse(check, res), lastSeen: describeResponse(res) };
+    return responseResult(check, res, ctx, requestId?.id);
   }
   let file = 'curl';
   let argv = args;
@@ -104,7 +108,15 @@ export async function httpAttempt(check: HttpCheckSpec, ctx: CheckContext, timeo
     const why = curlFailure(r.exitCode, r.stderr, r.timedOut, maxSeconds);
     return { details: [detail('response', `an HTTP response from ${url}`, why, false)], error: `request failed: ${why}` };
   }
-  return { details: compareResponse(check, res), lastSeen: describeResponse(res) };
+  return responseResult(check, res, ctx, requestId?.id);
+}
+
+/** The comparisons with one response, and what the mesh did with it when the cluster says. */
+async function responseResult(check: HttpCheckSpec, res: HttpResponse, ctx: CheckContext, requestId: string | undefined): Promise<AttemptResult> {
+  // Only an answer that came through a proxy has a record (anything else would wait for nothing).
+  const viaProxy = ['envoy', 'istio-envoy'].includes(res.headers.get('server')?.[0] ?? '');
+  const trace = requestId && ctx.traceOf && viaProxy ? await ctx.traceOf(requestId, res.status) : undefined;
+  return { details: withReason(compareResponse(check, res), trace), lastSeen: describeResponse(res), ...(trace ? { trace } : {}) };
 }
 
 /** Status, headers and the start of the body: what a failure report shows of the last response. */

@@ -56,7 +56,7 @@ export function summarize(result: Omit<CheckResult, 'expected' | 'actual' | 'mes
   const failing = result.details.filter((d) => !d.ok);
   const shown = result.ok ? result.details : failing;
   const message = result.ok
-    ? `passed: ${result.name}`
+    ? `passed: ${result.name}${result.trace ? `: ${result.trace.reason}` : ''}`
     : result.error && failing.length === 0
       ? `${result.name}: ${result.error}`
       : `${result.name}: ${failing.map(describeDetail).join('; ')}`;
@@ -100,6 +100,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
         details: last.details,
         error: ctx.signal?.aborted && !ok ? 'cancelled' : last.error,
         ...(!ok && last.lastSeen ? { lastSeen: last.lastSeen } : {}),
+        ...(last.trace ? { trace: last.trace } : {}),
       });
     }
     await sleep(delay, ctx.signal);

@@ -11,6 +11,7 @@ import type { CheckResultView, StepCheckReport } from '@site/server/protocol/lab
 import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
 import { useLocale, useStep, useText } from '@site/src/labs/use-labs.ts';
 import RunButton from '@site/src/theme/Terminal/RunButton.tsx';
+import CheckRequest from '@site/src/theme/TrafficPanel/CheckRequest.tsx';
 import { InlineText } from './InlineText.tsx';
 import { localizeReportText, readableValue } from './report-text.ts';
 import styles from './styles.module.css';
@@ -85,6 +86,7 @@ function Report({ report }: { report: StepCheckReport }) {
             )}
             {/* The message repeats the comparisons above; show it when there are none (the check could not run). */}
             {c.message && !c.details.some((d) => !d.ok) && <p className={styles.checkMessage}>{say(c.message)}</p>}
+            {c.request && <CheckRequest request={c.request} passed={c.passed} />}
           </li>
         ))}
       </ul>
