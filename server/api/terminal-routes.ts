@@ -59,6 +59,7 @@ const createBody = z
     cols: z.number().int().min(2).max(1000).optional(),
     rows: z.number().int().min(1).max(500).optional(),
     lab: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+    lang: z.enum(['en', 'zh']).optional(),
   })
   .optional();
 
@@ -102,7 +103,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       ctx.logger.warn('terminals run WITHOUT a sandbox (--unsafe-no-sandbox): single-user local use only');
     }
 
-    async function openTerminal(learner: Learner, hello: Pick<HelloMessage, 'cols' | 'rows' | 'lab'>): Promise<Terminal> {
+    async function openTerminal(learner: Learner, hello: Pick<HelloMessage, 'cols' | 'rows' | 'lab' | 'lang'>): Promise<Terminal> {
       if (!ctx.config.unsafeNoSandbox && !options.spawnShell) {
         const sandbox = sandboxCheck();
         if (!sandbox.ok) throw new SandboxUnavailableError(`Terminals are disabled on this server: ${sandbox.problem}`);
@@ -118,7 +119,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
         } catch (err) {
           throw new ClusterUnavailableError(`Your cluster could not start: ${(err as Error).message}`);
         }
-        const pty = await spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, sandboxPorts, lab: hello.lab, cols: hello.cols, rows: hello.rows });
+        const pty = await spawnShell({ learnerId: learner.id, homeDir: learner.homeDir, clusterEnv, sandboxPorts, lab: hello.lab, lang: hello.lang, cols: hello.cols, rows: hello.rows });
         const terminal = slot.create(pty);
         terminal.cols = hello.cols;
         terminal.rows = hello.rows;
@@ -164,7 +165,7 @@ export function createTerminalRoutes(options: TerminalRouteOptions = terminalOpt
       if (!body.success) return reply.code(400).send({ error: body.error.issues.map((i) => i.message).join('; ') });
       try {
         if (body.data?.lab) labHome.place(body.data.lab, learner.homeDir, sandboxUid(learner.homeDir));
-        const t = await openTerminal(learner, { cols: body.data?.cols ?? 80, rows: body.data?.rows ?? 24, lab: body.data?.lab });
+        const t = await openTerminal(learner, { cols: body.data?.cols ?? 80, rows: body.data?.rows ?? 24, lab: body.data?.lab, lang: body.data?.lang });
         return reply.code(201).send({ terminalId: t.id, resumeToken: t.resumeToken });
       } catch (err) {
         const code = terminalErrorCode(err);

@@ -47,6 +47,8 @@ export const helloMessage = z.strictObject({
   rows,
   /** The lab the page belongs to: shown in the prompt of a new shell. */
   lab: labTag.optional(),
+  /** The page's language: a new shell's MESHLAB_LANG (what `meshlab explain` answers in). */
+  lang: z.enum(['en', 'zh']).optional(),
 });
 
 export const inputMessage = z.strictObject({

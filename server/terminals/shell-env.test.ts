@@ -17,4 +17,9 @@ describe('shellEnvironment', () => {
     expect(Object.values(env)).not.toContain('hunter2');
     delete process.env.MESHLAB_TEST_SECRET;
   });
+
+  it("sets MESHLAB_LANG from the page's language, so `meshlab explain` answers in it", () => {
+    expect(shellEnvironment({ ...req, lang: 'zh' }, '/home/learner', []).MESHLAB_LANG).toBe('zh');
+    expect(shellEnvironment(req, '/home/learner', []).MESHLAB_LANG).toBeUndefined();
+  });
 });

@@ -18,6 +18,8 @@ export interface ShellRequest {
   /** From ClusterHandle.shellEnv(). */
   clusterEnv: Record<string, string>;
   lab?: string;
+  /** The page's language, as MESHLAB_LANG (`meshlab explain` answers in it). */
+  lang?: 'en' | 'zh';
   cols: number;
   rows: number;
   /** The cluster's loopback ports (ClusterHandle.sandboxPorts): with it, the shell gets a network of its own. */
@@ -73,6 +75,7 @@ export function shellEnvironment(req: ShellRequest, home: string, tools: string[
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
     ...(req.lab ? { MESHLAB_LAB: req.lab } : {}),
+    ...(req.lang ? { MESHLAB_LANG: req.lang } : {}),
   };
 }
 

@@ -3,6 +3,8 @@
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { translate } from '@docusaurus/Translate';
 import { useColorMode } from '@docusaurus/theme-common';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
+import { trafficLangOf } from '@site/server/protocol/traffic.ts';
 import { Terminal as XTerm, type IMarker, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -136,6 +138,8 @@ function endText(exit?: ExitMessage, error?: ErrorMessage): string {
 
 export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: TerminalViewProps): React.JSX.Element {
   const { colorMode } = useColorMode();
+  // The page's language: `meshlab explain` in a new shell answers in it (MESHLAB_LANG).
+  const lang = trafficLangOf(useDocusaurusContext().i18n.currentLocale);
   const hostRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<XTerm>(null);
   const connRef = useRef<TerminalConnection>(null);
@@ -248,6 +252,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
     const conn = new TerminalConnection({
       name,
       lab,
+      lang,
       size: () => ({ cols: term.cols, rows: term.rows }),
       events: {
         write: (data, done) => term.write(data, done),
@@ -343,7 +348,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
     };
     // The terminal lives as long as the component; label changes do not restart it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [name, lab]);
+  }, [name, lab, lang]);
 
   useEffect(() => {
     if (termRef.current) termRef.current.options.theme = colorMode === 'dark' ? DARK : LIGHT;

@@ -25,6 +25,8 @@ export interface ConnectionEvents {
 export interface ConnectionOptions {
   name: string;
   lab?: string;
+  /** The page's language: a new shell's MESHLAB_LANG. */
+  lang?: 'en' | 'zh';
   size(): { cols: number; rows: number };
   events: ConnectionEvents;
 }
@@ -105,6 +107,7 @@ export class TerminalConnection {
         cols,
         rows,
         ...(this.options.lab ? { lab: this.options.lab } : {}),
+        ...(this.options.lang ? { lang: this.options.lang } : {}),
         ...(resume ? { terminalId: resume.terminalId, resumeToken: resume.resumeToken, offset: this.rendered } : {}),
       });
     };
