@@ -9,6 +9,7 @@ import { gatewayApiConverter } from '../../sim/gateway-api/convert.ts';
 import { gatewayApiDefaultsAdmission } from '../../sim/gateway-api/defaults.ts';
 import { loadBalancerNetwork } from '../../sim/gateway-api/load-balancer.ts';
 import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
+import { istioctlAddon } from '../../sim/analyze/istioctl-command.ts';
 import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
 import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
 import { startWorldAddon, type WorldAddon } from '../../sim/world/world-addon.ts';
@@ -53,6 +54,7 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
       },
       meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world, configConverters: [gatewayApiConverter] }),
       gatewayControllerAddon(),
+      istioctlAddon(),
       ...(base.addons ?? []),
     ],
   };

@@ -10,8 +10,8 @@ import { createDriver } from '../../drivers/registry.ts';
 import type { ClusterHandle } from '../../drivers/types.ts';
 import { PROJECT_ROOT } from '../../tools/binaries.ts';
 import { loadLab } from '../load-lab.ts';
-import { checkStep, solutionFor } from '../runner.ts';
-import { createWorkspace, runShell } from '../shell.ts';
+import { checkStep } from '../runner.ts';
+import { solveSteps } from '../testing/solve-steps.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'meshlab-trace-int-'));
 const lab = loadLab(join(PROJECT_ROOT, 'labs', 'ingress-gateway'));
@@ -25,23 +25,6 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** Types each step's solution, as Solve does, up to and including `last`. */
-async function solveUpTo(last: string, from?: string): Promise<void> {
-  const ws = createWorkspace(lab.dir, handle.shellEnv());
-  try {
-    const ids = lab.steps.map((s) => s.id);
-    for (const id of ids.slice(from ? ids.indexOf(from) : 0, ids.indexOf(last) + 1)) {
-      for (const cmd of solutionFor(lab, id)) {
-        const r = await runShell(ws, cmd.run, { timeoutMs: 60_000, persistExports: true });
-        expect(r.exitCode, `${id}: ${cmd.run}\n${r.stdout}${r.stderr}`).toBe(0);
-      }
-      await handle.settled?.();
-    }
-  } finally {
-    ws.dispose();
-  }
-}
-
 type Report = Awaited<ReturnType<typeof checkStep>>;
 /** The step's http checks, in order. */
 const http = (r: Report) => r.checks.filter((c) => c.type === 'http');
@@ -49,7 +32,7 @@ const statusOf = (r: Report) => http(r)[0]!.details.find((x) => x.what === 'stat
 
 describe('http Check reports carry their request', () => {
   it('404 after /status is removed: the VirtualService and its /delay match', async () => {
-    await solveUpTo('remove-status-route');
+    await solveSteps(handle, lab, 'remove-status-route');
     // The earlier step's check wants 200 from /status/200: now it fails, and says why.
     const failing = await checkStep(handle, lab, 'route-status-and-delay');
     expect(failing.status).toBe('failed');
@@ -65,7 +48,7 @@ describe('http Check reports carry their request', () => {
   }, 90_000);
 
   it('503 NC: the subset no DestinationRule defines', async () => {
-    await solveUpTo('route-everything-to-subset', 'route-everything-to-subset');
+    await solveSteps(handle, lab, 'route-everything-to-subset', 'route-everything-to-subset');
     const failing = await checkStep(handle, lab, 'define-subset');
     expect(failing.status).toBe('failed');
     expect(statusOf(failing)?.actual).toBe('503: cluster not found: subset v1 of httpbin.bookinfo.svc.cluster.local is not defined by any DestinationRule (VirtualService bookinfo/httpbin rule 0)');

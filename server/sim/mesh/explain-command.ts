@@ -10,10 +10,12 @@ export const EXPLAIN_SCRIPT = `#!/bin/sh
 usage() {
   cat <<'USAGE'
 Usage: meshlab explain [--path PREFIX] [--host HOST] [--status CODE] [--lang en|zh]
+       meshlab analyze [-n NAMESPACE | -A]
 
 Explains the last request that went through the mesh (or the last one matching the filters):
 the gateway and listener, the VirtualService rule that matched or why each rule did not,
 the destination and subset, and why the answer was what it was.
+meshlab analyze checks the Istio configuration as istioctl analyze does (same as istioctl analyze here).
 USAGE
 }
 enc() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \\n' | sed 's/../%&/g'; }
@@ -21,8 +23,10 @@ cmd="\${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
   explain) ;;
+  # The terminal's istioctl (meshlab's analyzer, from the cluster) answers it.
+  analyze) exec istioctl analyze "$@" ;;
   ""|-h|--help|help) usage; exit 0 ;;
-  *) echo "meshlab: unknown command \\"$cmd\\" (try: meshlab explain --help)" >&2; exit 2 ;;
+  *) echo "meshlab: unknown command \\"$cmd\\" (try: meshlab explain --help, meshlab analyze)" >&2; exit 2 ;;
 esac
 lang="\${MESHLAB_LANG:-en}"
 q=""
