@@ -1,11 +1,12 @@
 // The Traffic panel under the lab's terminal: the learner's recent requests through the mesh of
 // their own cluster, live, each explained, and meshlab analyze's findings. Closed it is one bar
 // with the number of requests; the list and findings load only in the browser.
-import React, { Suspense, lazy, useCallback, useState } from 'react';
+import React, { Suspense, lazy, useCallback, useEffect, useRef, useState } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import Translate from '@docusaurus/Translate';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import { trafficLangOf } from '@site/server/protocol/traffic.ts';
+import { useOptionalLabState } from '@site/src/labs/lab-context.tsx';
 import styles from './styles.module.css';
 
 const TrafficView = lazy(() => import('./TrafficView.tsx'));
@@ -15,6 +16,14 @@ export default function TrafficPanel(): React.JSX.Element {
   const [open, setOpen] = useState(false);
   const [count, setCount] = useState(0);
   const onCount = useCallback((n: number) => setCount(n), []);
+  // A lab reset empties the cluster's record of requests: start the list again when it is done.
+  const resetting = useOptionalLabState()?.resetting ?? false;
+  const [generation, setGeneration] = useState(0);
+  const wasResetting = useRef(false);
+  useEffect(() => {
+    if (wasResetting.current && !resetting) setGeneration((g) => g + 1);
+    wasResetting.current = resetting;
+  }, [resetting]);
   const bodyId = 'lab-traffic-body';
   return (
     <section className={styles.panel} aria-labelledby="lab-traffic-title" data-traffic-panel={open ? 'open' : 'closed'}>
@@ -35,7 +44,7 @@ export default function TrafficPanel(): React.JSX.Element {
         <BrowserOnly>
           {() => (
             <Suspense fallback={null}>
-              <TrafficView lang={trafficLangOf(i18n.currentLocale)} locale={i18n.currentLocale} open={open} onCount={onCount} />
+              <TrafficView key={generation} lang={trafficLangOf(i18n.currentLocale)} locale={i18n.currentLocale} open={open} onCount={onCount} />
             </Suspense>
           )}
         </BrowserOnly>
