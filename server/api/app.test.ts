@@ -253,7 +253,7 @@ describe('request rate limit per client address', () => {
     expect(over.status).toBe(429);
     expect(Number(over.retryAfter)).toBeGreaterThan(0);
     expect(Number(over.retryAfter)).toBeLessThanOrEqual(60);
-    expect(JSON.parse(over.body)).toMatchObject({ message: expect.stringMatching(/^Too many requests from your address \(more than 10 a minute\): retry in \d+ s\.$/) });
+    expect(JSON.parse(over.body)).toEqual({ error: expect.stringMatching(/^Too many requests from your address \(more than 10 a minute\): retry in \d+ s\.$/), retryAfterSeconds: Number(over.retryAfter) });
     expect((await get('203.0.113.5', '/healthz')).status).toBe(200);
     expect((await get('203.0.113.6')).status).toBe(200);
   });

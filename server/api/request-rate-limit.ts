@@ -17,17 +17,23 @@ const TRACKED_ADDRESSES = 10_000;
 
 export async function registerRequestRateLimit(app: FastifyInstance, requestsPerMinute: number): Promise<void> {
   if (requestsPerMinute <= 0) return;
-  await app.register(rateLimit, {
-    global: false,
+  await app.register(rateLimit, { global: false, cache: TRACKED_ADDRESSES });
+  const limit = app.createRateLimit({
     max: requestsPerMinute,
     timeWindow: 60_000,
-    cache: TRACKED_ADDRESSES,
     // Probes poll health from one address; they must not be locked out, nor count against learners.
     allowList: (req) => req.url.split('?')[0] === '/healthz',
-    errorResponseBuilder: (_req, context) =>
-      Object.assign(new Error(`Too many requests from your address (more than ${context.max} a minute): retry in ${Math.max(1, Math.ceil(context.ttl / 1000))} s.`), { statusCode: context.statusCode }),
   });
   // An application-wide hook, ahead of the edge policy's: every request counts, a refused host
-  // name, a 404 and a request that would issue a new session included.
-  app.addHook('onRequest', app.rateLimit());
+  // name, a 404 and a request that would issue a new session included. Answered like the API's
+  // other refusals: `{ error, retryAfterSeconds }` and Retry-After.
+  app.addHook('onRequest', async (req, reply) => {
+    const state = await limit(req);
+    if (state.isAllowed || !state.isExceeded) return;
+    const retryAfterSeconds = Math.max(1, state.ttlInSeconds);
+    return reply
+      .code(429)
+      .header('Retry-After', String(retryAfterSeconds))
+      .send({ error: `Too many requests from your address (more than ${state.max} a minute): retry in ${retryAfterSeconds} s.`, retryAfterSeconds });
+  });
 }
