@@ -7,7 +7,7 @@ import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
 import type { CheckResult, StepReport } from '../protocol/runner-events.ts';
 import type { Lab, LabCommand } from '../runner/lab.ts';
-import { registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
+import { laterPassedSteps, registerLabRoutesWith, type LabRunner } from './lab-routes.ts';
 
 const LAB = {
   id: 'ingress-gateway',
@@ -150,6 +150,33 @@ describe('lab routes', () => {
       hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }],
     });
     expect(h.store.get('alice', 'ingress-gateway').steps[0]!.status).toBe('failed');
+  });
+
+  it('a failing check after a later step passed says so and changes nothing', async () => {
+    const url = (step: string) => `/api/labs/ingress-gateway/steps/${step}/check`;
+    expect((await h.app.inject({ method: 'POST', url: url('deploy-httpbin'), headers: as('l1') })).json().passed).toBe(true);
+    expect((await h.app.inject({ method: 'POST', url: url('gateway'), headers: as('l1') })).json().passed).toBe(true);
+    // The later step removed what the first one checks.
+    h.checkResult.value = stepReport('failed', [check('GET /status/200', false, [{ what: 'status', expected: '200', actual: '404', ok: false }])], 'GET /status/200 failed');
+    const res = (await h.app.inject({ method: 'POST', url: url('deploy-httpbin'), headers: as('l1') })).json();
+    expect(res).toMatchObject({ passed: false, changedByLaterSteps: ['gateway'] });
+    const progress = (await h.app.inject({ method: 'GET', url: '/api/labs/ingress-gateway/progress', headers: as('l1') })).json();
+    expect(progress.steps.map((s: { step: string; status: string; report: { passed: boolean } }) => [s.step, s.status, s.report.passed])).toEqual([
+      ['deploy-httpbin', 'passed', true],
+      ['gateway', 'passed', true],
+    ]);
+    // The last step has no later one: its failure is recorded as ever.
+    const last = (await h.app.inject({ method: 'POST', url: url('gateway'), headers: as('l1') })).json();
+    expect(last.changedByLaterSteps).toBeUndefined();
+    expect(h.store.get('l1', 'ingress-gateway').steps.find((s) => s.step === 'gateway')?.status).toBe('failed');
+  });
+
+  it.each<[string, [string, string][], string[]]>([
+    ['nothing after it passed', [['gateway', 'failed']], []],
+    ['a later step passed', [['gateway', 'passed']], ['gateway']],
+    ['only earlier steps count as before', [['deploy-httpbin', 'passed']], []],
+  ])('laterPassedSteps: %s', (_what, progress, later) => {
+    expect(laterPassedSteps(LAB, 'deploy-httpbin', progress.map(([step, status]) => ({ step, status })))).toEqual(later);
   });
 
   it('a runner error becomes a failed check with its message, not a crash', async () => {

@@ -144,6 +144,8 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
           raw = errorReport(`the check could not run: ${(err as Error).message}`);
         }
         const report = toCheckReport(raw, lab, step, Date.now() - started);
+        const later = report.passed ? [] : laterPassedSteps(lab, step, store.get(learner.id, labId).steps);
+        if (later.length > 0) return { ...report, changedByLaterSteps: later };
         store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
         ctx.events.emit({ kind: 'check', learnerId: learner.id, lab: labId, step, passed: report.passed, at: new Date() });
         return report;
@@ -222,6 +224,20 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
       return { lab, cleared: store.clear(learner.id, lab) };
     });
   });
+}
+
+/**
+ * The steps after `step` that have passed, in lab order. Once one has, a failing Check of `step`
+ * may only show what the later step did (remove-status-route makes /status 404, clean-up deletes
+ * everything), so it must not turn the step red.
+ */
+export function laterPassedSteps(lab: Lab, step: string, progress: readonly { step: string; status: string }[]): string[] {
+  const passed = new Set(progress.filter((p) => p.status === 'passed').map((p) => p.step));
+  const index = lab.steps.findIndex((s) => s.id === step);
+  return lab.steps
+    .slice(index + 1)
+    .map((s) => s.id)
+    .filter((id) => passed.has(id));
 }
 
 /** The real runner; prepareLab establishes the lab's requirements the way resetLab does, without the reset. */

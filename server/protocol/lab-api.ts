@@ -41,6 +41,12 @@ export interface StepCheckReport {
   hints: { 'zh-Hans': string; en: string }[];
   durationMs: number;
   at: string;
+  /**
+   * The check failed after later steps of the lab had passed (ids, in lab order): they change or
+   * remove what this step checks (a clean-up step deletes it), so the failure is not the
+   * learner's. Such a report is not recorded: the step keeps its status and last report.
+   */
+  changedByLaterSteps?: string[];
 }
 
 export interface StepProgressView {

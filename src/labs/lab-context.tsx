@@ -117,7 +117,9 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
       patch(step, { busy: 'check', error: undefined, report: null });
       try {
         const report = await labApi.check(lab.id, step);
-        patch(step, { status: report.passed ? 'passed' : 'failed', report, busy: undefined });
+        // A failure that later steps caused leaves the step's status as it was (the server kept it too).
+        if (report.changedByLaterSteps?.length) patch(step, { report, busy: undefined });
+        else patch(step, { status: report.passed ? 'passed' : 'failed', report, busy: undefined });
       } catch (err) {
         patch(step, { busy: undefined, error: (err as Error).message });
       }

@@ -1,7 +1,8 @@
 // The lab's flow around the steps, in both languages: Clear progress asks first; the time since
 // the lab started shows in the lab's bar and survives a reload; the finished screen appears once
 // every step has passed, with the time taken and the way on (the next lab, or the list of labs
-// after the last one); and two tabs with two labs each have a shell whose prompt names its lab.
+// after the last one); a Check of an earlier step that a later step undid (the clean-up) does not
+// turn it red; and two tabs with two labs each have a shell whose prompt names its lab.
 import { expect, test, type Page } from '@playwright/test';
 import { LABELS, checkUntilPassed, labBar, openLab, step, stepIds, waitForTerminal, type Locale } from './lab-helpers.ts';
 
@@ -129,6 +130,38 @@ for (const locale of LOCALES) {
     await expect(back).toHaveAttribute('href', `${L.prefix}/`);
     await back.click();
     await expect(page).toHaveURL(new RegExp(`${L.prefix}/$`));
+  });
+}
+
+for (const locale of LOCALES) {
+  test(`a Check of an earlier step after the clean-up step says the clean-up removed it, and stays passed (${locale})`, async ({ page }) => {
+    test.setTimeout(240_000);
+    const L = LABELS[locale];
+    await openLab(page, locale, 'egress-gateway');
+    await waitForTerminal(page, locale);
+    const ids = await stepIds(page);
+    const [first] = ids;
+    const cleanUp = ids[ids.length - 1]!;
+    await step(page, first!).getByRole('button', { name: L.solve, exact: true }).click();
+    expect(await checkUntilPassed(page, locale, first!)).toBe('passed');
+    await step(page, cleanUp).getByRole('button', { name: L.solve, exact: true }).click();
+    expect(await checkUntilPassed(page, locale, cleanUp)).toBe('passed');
+
+    // The clean-up deleted the client pod step 1 checks: not the learner's mistake.
+    const section = step(page, first!);
+    await section.getByRole('button', { name: L.check, exact: true }).click();
+    const report = section.locator('[data-report]');
+    await expect(report).toHaveAttribute('data-report', 'changed-by-later-steps', { timeout: 30_000 });
+    await expect(report).toContainText(locale === 'en' ? 'Later steps changed what this step checks' : '后面的步骤改变了这一步检查的内容');
+    await expect(report).toContainText(locale === 'en' ? '“8. Clean up”' : '“8. 清理”');
+    await expect(section).toHaveAttribute('data-status', 'passed');
+    await section.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/changed-by-later-steps-${locale}.png` });
+    // And after a reload: still passed, with the report of its real pass.
+    await page.reload();
+    await openLab(page, locale, 'egress-gateway');
+    await expect(step(page, first!)).toHaveAttribute('data-status', 'passed');
+    await expect(step(page, first!).locator('[data-report]')).toHaveAttribute('data-report', 'passed');
   });
 }
 

@@ -43,19 +43,45 @@ function FailedAsExpected({ check, say }: { check: CheckResultView; say: (text: 
   );
 }
 
+/** Why a failing Check is not the learner's: the later steps that changed what it checks. */
+function ChangedByLaterSteps({ steps }: { steps: string[] }) {
+  const lab = useOptionalLabState();
+  const t = useText();
+  const locale = useLocale();
+  const names = steps.map((id) => {
+    const i = lab?.lab.steps.findIndex((s) => s.id === id) ?? -1;
+    const step = i >= 0 ? lab!.lab.steps[i] : undefined;
+    return step ? `“${i + 1}. ${t(step.title)}”` : id;
+  });
+  const list = new Intl.ListFormat(locale, { type: 'conjunction' }).format(names);
+  return (
+    <p className={styles.checkMessage}>
+      <Translate id="lab.check.changedByLater" values={{ steps: list }}>
+        {'你在这一步之后完成了 {steps}，它们改变或删除了这一步检查的内容，所以现在检查不通过。这不是你的错误，这一步保持原来的状态。想重做这一步，请用上方的“重置实验”。'}
+      </Translate>
+    </p>
+  );
+}
+
 function Report({ report }: { report: StepCheckReport }) {
   const t = useText();
   const locale = useLocale();
   const say = (text: string) => localizeReportText(text, locale);
+  const changed = !report.passed && (report.changedByLaterSteps?.length ?? 0) > 0;
   return (
-    <div className={clsx(styles.report, report.passed ? styles.reportPassed : styles.reportFailed)} data-report={report.passed ? 'passed' : 'failed'}>
+    <div
+      className={clsx(styles.report, report.passed ? styles.reportPassed : changed ? styles.reportChanged : styles.reportFailed)}
+      data-report={report.passed ? 'passed' : changed ? 'changed-by-later-steps' : 'failed'}>
       <p className={styles.reportTitle}>
         {report.passed ? (
           <Translate id="lab.check.passed">✓ 检查通过</Translate>
+        ) : changed ? (
+          <Translate id="lab.check.changedTitle">ℹ 后面的步骤改变了这一步检查的内容</Translate>
         ) : (
           <Translate id="lab.check.failed">✗ 检查未通过</Translate>
         )}
       </p>
+      {changed && <ChangedByLaterSteps steps={report.changedByLaterSteps!} />}
       <ul className={styles.checks}>
         {report.checks.map((c, i) => (
           <li key={i} className={c.passed ? styles.checkPassed : styles.checkFailed} data-outcome={c.passed && c.expectsFailure ? 'failed-as-expected' : undefined}>
@@ -91,7 +117,8 @@ function Report({ report }: { report: StepCheckReport }) {
         ))}
       </ul>
       {report.failure && !report.checks.some((c) => c.message === report.failure) && <p className={styles.checkMessage}>{say(report.failure)}</p>}
-      {report.hints.length > 0 && (
+      {/* Hints are about the learner's mistakes; a failure later steps caused is none. */}
+      {!changed && report.hints.length > 0 && (
         <div className={styles.hints}>
           <strong>
             <Translate id="lab.check.hints">提示</Translate>
