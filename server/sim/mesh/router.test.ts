@@ -37,6 +37,10 @@ function sim(over: Partial<SimulationResult>): SimulationResult {
 
 beforeAll(async () => {
   upstream = createServer((req, res) => {
+    if (req.url?.startsWith('/slow')) {
+      setTimeout(() => res.end('late'), 300);
+      return;
+    }
     const status = Number(/^\/status\/(\d+)/.exec(req.url ?? '')?.[1] ?? 200);
     res.writeHead(status, { 'content-type': 'text/plain' });
     res.end(`upstream saw ${req.url} host ${req.headers.host} attempt ${req.headers['x-envoy-attempt-count']}`);
@@ -98,6 +102,7 @@ const cases: Case[] = [
   { name: 'retries on 5xx exhausted: the last answer with URX', path: '/status/503', plan: () => ({ result: sim({ route, cluster: HTTPBIN, retries: { attempts: 2, retryOn: '5xx' } }), clusters: new Map([[HTTPBIN, cluster(HTTPBIN, [up()])]]) }), status: 503, body: /attempt 3$/, flags: 'URX', details: 'via_upstream' },
   { name: 'nothing listening, retried: 503 UF,URX', plan: () => ({ result: sim({ route, cluster: HTTPBIN, retries: { attempts: 1, retryOn: 'connect-failure' } }), clusters: new Map([[HTTPBIN, cluster(HTTPBIN, [{ address: '10.244.0.9:80' }])]]) }), status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: connection failure', flags: 'UF,URX', details: 'upstream_reset_before_response_started{connection_failure}' },
   { name: 'delayed request forwarded: DI only', plan: () => ({ result: sim({ route, cluster: HTTPBIN, fault: { delayMs: 5 }, response: { kind: 'upstream', flags: 'DI', details: 'via_upstream' } }), clusters: new Map([[HTTPBIN, cluster(HTTPBIN, [up()])]]) }), status: 200, body: /^upstream saw/, flags: 'DI', details: 'via_upstream' },
+  { name: 'route timeout before the upstream answers: 504 UT', path: '/slow', plan: () => ({ result: sim({ route, cluster: HTTPBIN, timeoutMs: 50, retries: { attempts: 2, retryOn: 'connect-failure' } }), clusters: new Map([[HTTPBIN, cluster(HTTPBIN, [up()])]]) }), status: 504, body: 'upstream request timeout', flags: 'UT', details: 'response_timeout' },
   { name: 'circuit breaker without room: 503 UO', plan: () => ({ result: sim({ route, cluster: HTTPBIN }), clusters: new Map([[HTTPBIN, cluster(HTTPBIN, [up()], { maxConnections: 0, http1MaxPendingRequests: 0, http2MaxRequests: 0, maxRequestsPerConnection: 0 })]]) }), status: 503, body: 'upstream connect error or disconnect/reset before headers. reset reason: overflow', flags: 'UO', details: 'upstream_reset_before_response_started{overflow}' },
 ];
 
