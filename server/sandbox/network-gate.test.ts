@@ -1,11 +1,12 @@
 // The network gate's host side without a sandbox: connections through its unix sockets reach the
-// cluster's port, and the cap on open connections counts the sandbox's connections (not both ends).
+// cluster's port, and the cap on open connections counts the sandbox's connections (not both ends),
+// one budget for all of a learner's gates (terminals and exec'd commands together).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_GATE_CONNECTIONS, GATE_CONNECTIONS_ENV, NetworkGate, gateConnectionsFromEnv } from './network-gate.ts';
+import { DEFAULT_LEARNER_CONNECTIONS, LEARNER_CONNECTIONS_ENV, NetworkGate, learnerConnectionsFromEnv } from './network-gate.ts';
 
 let dir: string;
 let upstream: Server;
@@ -29,7 +30,7 @@ afterAll(() => {
 });
 
 afterEach(() => {
-  delete process.env[GATE_CONNECTIONS_ENV];
+  delete process.env[LEARNER_CONNECTIONS_ENV];
   for (const s of accepted.splice(0)) s.destroy();
 });
 
@@ -47,9 +48,9 @@ function through(gate: NetworkGate, clients: Socket[]): Promise<string> {
 describe('network gate connection cap', () => {
   it.each([
     ['from the option', { option: 3 } as { option?: number; env?: string }, 3],
-    ['from MESHLAB_SANDBOX_MAX_CONNECTIONS', { env: '4' } as { option?: number; env?: string }, 4],
+    ['from MESHLAB_LEARNER_MAX_CONNECTIONS', { env: '4' } as { option?: number; env?: string }, 4],
   ])('admits as many connections as the cap %s, and closes the next', async (_, how, cap) => {
-    if (how.env) process.env[GATE_CONNECTIONS_ENV] = how.env;
+    if (how.env) process.env[LEARNER_CONNECTIONS_ENV] = how.env;
     const gate = await NetworkGate.open({ dir: join(dir, `g-${cap}`), ports: () => ({ tcp: [port], udp: [] }), maxConnections: how.option });
     const clients: Socket[] = [];
     try {
@@ -70,17 +71,41 @@ describe('network gate connection cap', () => {
     }
   });
 
+  it("shares one budget among one learner's gates, and not with another learner's", async () => {
+    const open = (name: string, owner: string) => NetworkGate.open({ dir: join(dir, name), ports: () => ({ tcp: [port], udp: [] }), owner, maxConnections: 3 });
+    const [terminal, exec, other] = await Promise.all([open('t', 'learner-a'), open('e', 'learner-a'), open('o', 'learner-b')]);
+    const clients: Socket[] = [];
+    try {
+      expect([await through(terminal, clients), await through(terminal, clients), await through(exec, clients)]).toEqual(['hello', 'hello', 'hello']);
+      expect(await through(exec, clients)).toBe('closed');
+      expect(await through(terminal, clients)).toBe('closed');
+      expect(await through(other, clients)).toBe('hello');
+      // The budget goes with the learner's last gate: a new gate starts afresh.
+      for (const c of clients) c.destroy();
+      await Promise.all([terminal.close(), exec.close()]);
+      const again = await open('t2', 'learner-a');
+      try {
+        expect(await through(again, clients)).toBe('hello');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      for (const c of clients) c.destroy();
+      await Promise.all([terminal.close(), exec.close(), other.close()]);
+    }
+  });
+
   it.each([
-    [undefined, DEFAULT_GATE_CONNECTIONS],
-    ['', DEFAULT_GATE_CONNECTIONS],
-    ['2048', 2048],
+    [undefined, DEFAULT_LEARNER_CONNECTIONS],
+    ['', DEFAULT_LEARNER_CONNECTIONS],
+    ['1024', 1024],
   ])('reads %j from the environment as %d', (raw, expected) => {
-    if (raw !== undefined) process.env[GATE_CONNECTIONS_ENV] = raw;
-    expect(gateConnectionsFromEnv()).toBe(expected);
+    if (raw !== undefined) process.env[LEARNER_CONNECTIONS_ENV] = raw;
+    expect(learnerConnectionsFromEnv()).toBe(expected);
   });
 
   it.each(['0', '-1', '1.5', 'many'])('refuses %j with the variable named', (raw) => {
-    process.env[GATE_CONNECTIONS_ENV] = raw;
-    expect(() => gateConnectionsFromEnv()).toThrow(`${GATE_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
+    process.env[LEARNER_CONNECTIONS_ENV] = raw;
+    expect(() => learnerConnectionsFromEnv()).toThrow(`${LEARNER_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
   });
 });

@@ -45,27 +45,50 @@ export interface NetworkGateOptions {
   /** The host uid/gid the sandbox runs as (server as root): it may connect, nobody else. */
   uid?: number;
   refreshMs?: number;
-  /** Connections open at once through the gate (all ports together); default from the environment. */
+  /**
+   * Whose gate this is (the learner id): every gate of one owner (their terminals and `kubectl exec`
+   * commands) draws on one budget of open connections. Without it the gate has a budget of its own.
+   */
+  owner?: string;
+  /** The budget's size when this gate creates it; default from the environment. */
   maxConnections?: number;
 }
 
 /**
- * Connections one sandbox holds open at once through its gate, unless the operator says otherwise.
- * Each costs the server three descriptors or more (the gate's two ends, the API server's or the
- * mesh's side): 200 terminals at 64 stay below 40,000 of the 65,536 the server raises itself to,
- * while kubectl, helm and a lab's parallel curls need a handful.
+ * Connections one learner's sandboxes hold open at once through their gates, unless the operator
+ * says otherwise. Each costs the server three descriptors or more (the gate's two ends, the API
+ * server's or the mesh's side): 50 learners at 256 stay below 40,000 of the 65,536 the server
+ * raises itself to, while kubectl, helm and a lab's parallel curls need a handful.
  */
-export const DEFAULT_GATE_CONNECTIONS = 64;
-export const GATE_CONNECTIONS_ENV = 'MESHLAB_SANDBOX_MAX_CONNECTIONS';
+export const DEFAULT_LEARNER_CONNECTIONS = 256;
+export const LEARNER_CONNECTIONS_ENV = 'MESHLAB_LEARNER_MAX_CONNECTIONS';
 
-/** The operator's cap on one sandbox's open connections (MESHLAB_SANDBOX_MAX_CONNECTIONS, set by `meshlab serve --sandbox-max-connections`). */
-export function gateConnectionsFromEnv(): number {
-  const raw = process.env[GATE_CONNECTIONS_ENV];
-  if (raw === undefined || raw === '') return DEFAULT_GATE_CONNECTIONS;
+/** The operator's cap on one learner's open connections (MESHLAB_LEARNER_MAX_CONNECTIONS, set by `meshlab serve --learner-max-connections`). */
+export function learnerConnectionsFromEnv(): number {
+  const raw = process.env[LEARNER_CONNECTIONS_ENV];
+  if (raw === undefined || raw === '') return DEFAULT_LEARNER_CONNECTIONS;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${GATE_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${LEARNER_CONNECTIONS_ENV} must be a whole number of 1 or more, not ${JSON.stringify(raw)}`);
   return n;
 }
+
+/** Open connections of one owner's gates together. */
+class ConnectionBudget {
+  used = 0;
+  gates = 0;
+  constructor(readonly max: number) {}
+}
+
+/** The budgets of owners with a gate open (an owner's entry goes with their last gate). */
+const budgets = new Map<string, ConnectionBudget>();
+
+function budgetFor(owner: string | undefined, max: number): ConnectionBudget {
+  if (owner === undefined) return new ConnectionBudget(max);
+  let budget = budgets.get(owner);
+  if (!budget) budgets.set(owner, (budget = new ConnectionBudget(max)));
+  return budget;
+}
+
 const DNS_TIMEOUT_MS = 5_000;
 const MAX_DATAGRAM = 64 * 1024;
 
@@ -75,25 +98,26 @@ export class NetworkGate {
   private readonly servers = new Map<string, Server>();
   /** Every socket the gate holds (both ends of each connection), to close them with the gate. */
   private readonly sockets = new Set<Socket>();
-  /** The sandbox's side of each open connection: what the cap counts. */
+  /** The sandbox's side of each open connection: what the owner's budget counts. */
   private readonly clients = new Set<Socket>();
-  private readonly maxConnections: number;
+  private readonly budget: ConnectionBudget;
   private readonly controls = new Set<Socket>();
   private announced: string[] = [];
   private timer?: NodeJS.Timeout;
   private closed = false;
 
   private constructor(private readonly options: NetworkGateOptions) {
-    this.maxConnections = options.maxConnections ?? gateConnectionsFromEnv();
+    this.budget = budgetFor(options.owner, options.maxConnections ?? learnerConnectionsFromEnv());
+    this.budget.gates++;
   }
 
   /** Create the gate with the cluster's current ports; later ports are added as they appear. */
   static async open(options: NetworkGateOptions): Promise<NetworkGate> {
     const gate = new NetworkGate(options);
-    mkdirSync(options.dir, { recursive: true, mode: 0o750 });
-    chmodSync(options.dir, 0o750);
-    if (options.uid !== undefined) chownSync(options.dir, 0, options.uid);
     try {
+      mkdirSync(options.dir, { recursive: true, mode: 0o750 });
+      chmodSync(options.dir, 0o750);
+      if (options.uid !== undefined) chownSync(options.dir, 0, options.uid);
       await gate.listen('ctl.sock', (s) => gate.control(s));
       await gate.refresh();
     } catch (err) {
@@ -147,18 +171,22 @@ export class NetworkGate {
 
   /** A new connection from the sandbox, refused (closed at once) over the cap. */
   private admit(client: Socket): boolean {
-    if (this.clients.size >= this.maxConnections) {
+    if (this.budget.used >= this.budget.max) {
       client.on('error', () => {});
       client.destroy();
       return false;
     }
     this.track(client);
     this.clients.add(client);
-    client.once('close', () => this.clients.delete(client));
+    this.budget.used++;
+    client.once('close', () => {
+      this.clients.delete(client);
+      this.budget.used--;
+    });
     return true;
   }
 
-  /** Connections open through the gate now. */
+  /** Connections open through this gate now. */
   get openConnections(): number {
     return this.clients.size;
   }
@@ -229,6 +257,7 @@ export class NetworkGate {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    if (--this.budget.gates === 0 && this.options.owner !== undefined && budgets.get(this.options.owner) === this.budget) budgets.delete(this.options.owner);
     for (const s of [...this.sockets, ...this.controls]) s.destroy();
     await Promise.all([...this.servers.values()].map((s) => new Promise<void>((r) => s.close(() => r()))));
     rmSync(this.options.dir, { recursive: true, force: true });

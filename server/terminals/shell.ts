@@ -146,7 +146,7 @@ export function createShellSpawner(options: ShellSpawnerOptions): SpawnShell {
       const outside = options.outsideNetwork ?? outsideNetworkFromEnv();
       const problem = outside ? outsideNetworkProblem() : undefined;
       if (problem) throw new SandboxUnavailableError(problem);
-      gate = await NetworkGate.open({ dir: gateDirFor(), ports: req.sandboxPorts, uid: process.getuid?.() === 0 ? uid : undefined });
+      gate = await NetworkGate.open({ dir: gateDirFor(), ports: req.sandboxPorts, uid: process.getuid?.() === 0 ? uid : undefined, owner: req.learnerId });
       // The forwarder inside waits for the outside network's route before it starts the shell.
       if (outside) writeFileSync(join(gate.dir, 'outside'), '', { mode: 0o644 });
       spec.network = { gateDir: gate.dir, outside };

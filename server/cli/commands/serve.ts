@@ -17,7 +17,7 @@ import { checkedQuota, homeQuotaFromEnv } from '../../sandbox/home-disk.ts';
 import { DEFAULT_ENVIRONMENT_LIMITS } from '../../api/learners.ts';
 import { raiseDescriptorLimit } from './descriptor-limit.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../../api/request-rate-limit.ts';
-import { DEFAULT_GATE_CONNECTIONS, GATE_CONNECTIONS_ENV } from '../../sandbox/network-gate.ts';
+import { DEFAULT_LEARNER_CONNECTIONS, LEARNER_CONNECTIONS_ENV } from '../../sandbox/network-gate.ts';
 import { OUTSIDE_NETWORK_ENV, outsideNetworkFromEnv, outsideNetworkProblem } from '../../sandbox/outside-network.ts';
 
 interface ServeOptions {
@@ -41,7 +41,7 @@ interface ServeOptions {
   apiMaxObjectBytes: number;
   requestsPerMinute: number;
   trustProxy: string[];
-  sandboxMaxConnections: number;
+  learnerMaxConnections: number;
   sandboxOutsideNetwork: boolean;
   kubeconfig?: string;
   context?: string;
@@ -98,7 +98,7 @@ export function register(program: Command): void {
     .option('--api-max-object-bytes <n>', `bytes of objects in one cluster (env ${API_LIMIT_ENV.maxObjectBytes})`, parseCount, envCount(API_LIMIT_ENV.maxObjectBytes, DEFAULT_API_LIMITS.objectBudget.maxBytes))
     .option('--requests-per-minute <n>', 'HTTP requests one client address may make a minute, more get 429; 0: no limit (env MESHLAB_REQUESTS_PER_MINUTE)', parseCount, envCount('MESHLAB_REQUESTS_PER_MINUTE', DEFAULT_REQUESTS_PER_MINUTE))
     .option('--trust-proxy <addr...>', 'addresses or CIDR ranges of reverse proxies whose X-Forwarded-For names the client (env MESHLAB_TRUST_PROXY, comma-separated)', envList('MESHLAB_TRUST_PROXY'))
-    .option('--sandbox-max-connections <n>', `connections one terminal or exec'd command holds open at once to its cluster (env ${GATE_CONNECTIONS_ENV})`, parsePositiveCount, envPositive(GATE_CONNECTIONS_ENV, DEFAULT_GATE_CONNECTIONS))
+    .option('--learner-max-connections <n>', `connections one learner's terminals and kubectl exec commands hold open at once to their cluster, together (env ${LEARNER_CONNECTIONS_ENV})`, parsePositiveCount, envPositive(LEARNER_CONNECTIONS_ENV, DEFAULT_LEARNER_CONNECTIONS))
     .option('--sandbox-outside-network', `give terminals the outside network (slirp4netns; never the host's loopback) besides their cluster (env ${OUTSIDE_NETWORK_ENV}=1)`, outsideNetworkFromEnv())
     .option('--kubeconfig <file>', 'existing driver: kubeconfig of the shared cluster')
     .option('--context <name>', 'existing driver: kubeconfig context')
@@ -111,8 +111,8 @@ export function register(program: Command): void {
       process.env[API_LIMIT_ENV.maxConnections] = String(opts.apiMaxConnections);
       process.env[API_LIMIT_ENV.maxObjects] = String(opts.apiMaxObjects);
       process.env[API_LIMIT_ENV.maxObjectBytes] = String(opts.apiMaxObjectBytes);
-      // Every sandbox's network gate reads its cap from there too (terminals and exec'd commands).
-      process.env[GATE_CONNECTIONS_ENV] = String(opts.sandboxMaxConnections);
+      // Every sandbox's network gate reads the learner's budget from there too (terminals and exec'd commands).
+      process.env[LEARNER_CONNECTIONS_ENV] = String(opts.learnerMaxConnections);
       process.env[OUTSIDE_NETWORK_ENV] = opts.sandboxOutsideNetwork ? '1' : '0';
       const outsideProblem = opts.sandboxOutsideNetwork ? outsideNetworkProblem() : undefined;
       if (outsideProblem) {

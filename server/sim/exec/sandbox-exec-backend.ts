@@ -205,6 +205,8 @@ export class SandboxExecBackend implements ExecBackend {
           ports: () => ({ tcp: [interceptor.proxyPort], udp: [interceptor.dnsPort] }),
           uid: process.getuid?.() === 0 ? prepareSandbox(spec).uid : undefined,
           refreshMs: 60_000,
+          // One budget of connections with the learner's terminals and other commands.
+          owner: this.options.owner?.id,
         });
         spec.network = { gateDir: gate.dir };
       }
