@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { openLab, waitForTerminal, type Locale } from './lab-helpers.ts';
+import { LABELS, openLab, step, waitForTerminal, type Locale } from './lab-helpers.ts';
 
 const OUT = resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 mkdirSync(OUT, { recursive: true });
@@ -68,6 +68,9 @@ for (const locale of ['zh-Hans', 'en'] as const)
     await expect(notFound.locator('pre')).toContainText('path /headers does not start with /status');
     await expect(notFound.locator('pre')).toContainText(TEXT[locale].why);
     await page.screenshot({ path: `${OUT}/traffic-404-${locale}.png` });
+    // The terminal's meshlab explain answers in the page's language (MESHLAB_LANG).
+    await typeLine(page, 'meshlab explain --status 404');
+    await expect(page.locator('[data-terminal="main"] .xterm-rows')).toContainText(`${TEXT[locale].why}: no route matched`, { timeout: 15_000 });
 
     // 503: the route names a subset no DestinationRule defines.
     await typeLine(page, SUBSET);
@@ -86,7 +89,19 @@ for (const locale of ['zh-Hans', 'en'] as const)
     await unavailable.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${OUT}/traffic-503-${locale}.png` });
 
-    const results = await new AxeBuilder({ page }).include('[data-traffic-panel]').analyze();
+    // The Check reports say what the mesh did with the checks' own requests.
+    const routed = step(page, 'route-status-and-delay');
+    await routed.scrollIntoViewIfNeeded();
+    await routed.getByRole('button', { name: LABELS[locale].check, exact: true }).click();
+    await expect(routed.locator('[data-report="failed"]')).toContainText('503: cluster not found: subset v1 of httpbin.bookinfo.svc.cluster.local is not defined by any DestinationRule', { timeout: 30_000 });
+    await routed.locator('[data-report]').screenshot({ path: `${OUT}/check-trace-503-${locale}.png` });
+    const notRouted = step(page, 'other-paths-not-routed');
+    await notRouted.scrollIntoViewIfNeeded();
+    await notRouted.getByRole('button', { name: LABELS[locale].check, exact: true }).click();
+    await expect(notRouted.locator('[data-report="passed"] [data-check-request-reason]')).toHaveText('no route matched; VirtualService bookinfo/httpbin only routes /status, /delay', { timeout: 30_000 });
+    await notRouted.locator('[data-report]').screenshot({ path: `${OUT}/check-trace-pass-${locale}.png` });
+
+    const results = await new AxeBuilder({ page }).include('[data-traffic-panel]').include('[data-report]').analyze();
     const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   });
