@@ -60,7 +60,8 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     expect(out).toMatch(/httpbin-gateway\.yaml\s+httpbin-vs\.yaml\s+httpbin\.yaml/);
     expect(out).toMatch(/\r\nlearner\r\n/);
     expect(out).toContain('removed');
-    // Reattached from another lab's page: that lab's files arrive and the prompt follows.
+    // Reattached from another lab's page: that lab's files arrive, and the prompt keeps naming the
+    // shell's own lab (each lab page has its own shell; the prompt follows no other page).
     const ready = c.message('ready')!;
     await c.close();
     const again = await h.open(lastCookie);
@@ -68,7 +69,9 @@ describe('terminal over WebSocket, pty and bubblewrap', () => {
     await again.waitForMessage('ready');
     const out2 = await run(again, 'ls curl.yaml httpbin.yaml');
     expect(out2).toMatch(/curl\.yaml\s+httpbin\.yaml/);
-    await again.waitForText('[egress-gateway]');
+    expect(await run(again, 'echo "$MESHLAB_LAB"')).toContain('\r\ningress-gateway\r\n');
+    expect(again.text).toContain('[ingress-gateway]');
+    expect(again.text).not.toContain('[egress-gateway]');
     await again.close();
   });
 
