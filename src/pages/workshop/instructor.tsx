@@ -4,6 +4,7 @@ import React, { useEffect, useState, type FormEvent, type ReactNode } from 'reac
 import Translate, { translate } from '@docusaurus/Translate';
 import useBaseUrl from '@docusaurus/useBaseUrl';
 import Layout from '@theme/Layout';
+import AttendeeTerminal from '@theme/AttendeeTerminal';
 import QRCode from 'qrcode';
 
 interface Row {
@@ -58,6 +59,7 @@ export default function InstructorDashboard(): ReactNode {
   const [view, setView] = useState<View | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [message, setMessage] = useState('');
+  const [watching, setWatching] = useState<{ id: string; name: string } | null>(null);
   const [now, setNow] = useState(Date.now());
   const joinPath = useBaseUrl('/workshop/join');
 
@@ -209,8 +211,19 @@ export default function InstructorDashboard(): ReactNode {
                     ))}
                     <td>{Math.max(0, Math.round((now - Date.parse(a.currentStepSince)) / 60_000))} min</td>
                     <td>{a.failedChecks}</td>
-                    <td data-hand={a.handRaised}>{a.handRaised ? '✋' : ''}</td>
+                    <td data-hand={a.handRaised}>
+                      {/* A word, not only an emoji: projectors' fonts may lack it. */}
+                      {a.handRaised && (
+                        <span className="badge badge--warning">
+                          <span aria-hidden="true">✋ </span>
+                          <Translate id="workshop.instructor.handUp">举手了</Translate>
+                        </span>
+                      )}
+                    </td>
                     <td>
+                      <button className="button button--secondary button--sm" type="button" onClick={() => setWatching({ id: a.id, name: a.name })} aria-pressed={watching?.id === a.id}>
+                        <Translate id="workshop.instructor.terminal">终端</Translate>
+                      </button>{' '}
                       <button className="button button--danger button--sm" type="button" onClick={() => run(() => api('POST', `/api/workshops/${view.id}/attendees/${a.id}/reset`))}>
                         <Translate id="workshop.instructor.reset">重置</Translate>
                       </button>
@@ -219,6 +232,7 @@ export default function InstructorDashboard(): ReactNode {
                 ))}
               </tbody>
             </table>
+            {watching && <AttendeeTerminal key={watching.id} token={token} workshopId={view.id} attendeeId={watching.id} name={watching.name} onClose={() => setWatching(null)} />}
           </section>
         )}
       </main>
