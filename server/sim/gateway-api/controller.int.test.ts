@@ -3,9 +3,13 @@
 // (https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/, "Configuring
 // ingress using a gateway" and "Determining the ingress IP and ports"), and the automated
 // deployment of https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/#automated-deployment.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedCluster } from '../cluster.ts';
+import { createWorldCertificates } from '../world/world-ca.ts';
 import { startLearnerShell, type LearnerShell } from './learner-shell.ts';
 import { HTTPBIN_SAMPLE, INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
 
@@ -161,6 +165,57 @@ spec:
     expect(noQuery.stdout).toBe('404');
     const post = await sh(`${base} -X POST -o /dev/null -w '%{http_code}' "http://$INGRESS_HOST/get?version=2"`);
     expect(post.stdout).toBe('404');
+  }, 60_000);
+
+  // istio.io's secure-ingress task, Gateway API tab ("Configure a TLS ingress gateway for a single host").
+  it('an HTTPS listener terminates TLS with its certificateRefs Secret', async () => {
+    const certs = createWorldCertificates(['httpbin.example.com']);
+    const dir = mkdtempSync(join(tmpdir(), 'meshlab-gwapi-tls-'));
+    writeFileSync(join(dir, 'tls.key'), certs.serverKey);
+    writeFileSync(join(dir, 'tls.crt'), certs.serverCert);
+    writeFileSync(join(dir, 'ca.crt'), certs.caCert);
+    expect((await kubectl(['create', 'secret', 'tls', 'httpbin-credential', `--key=${join(dir, 'tls.key')}`, `--cert=${join(dir, 'tls.crt')}`])).code).toBe(0);
+    const gateway = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: mygateway
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: "httpbin.example.com"
+    port: 443
+    protocol: HTTPS
+    tls:
+      mode: Terminate
+      certificateRefs:
+      - name: httpbin-credential
+    allowedRoutes:
+      namespaces:
+        from: Same
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: httpbin-tls
+spec:
+  parentRefs:
+  - name: mygateway
+  hostnames: ["httpbin.example.com"]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: /status}
+    backendRefs:
+    - {name: httpbin, port: 8000}
+`;
+    expect((await kubectl(['apply', '-f', '-'], gateway)).code).toBe(0);
+    expect((await kubectl(['wait', '--for=condition=programmed', 'gtw', 'mygateway', '--timeout=30s'])).code).toBe(0);
+    expect((await kubectl(['rollout', 'status', 'deployment/mygateway-istio', '--timeout=30s'])).code).toBe(0);
+    await cluster.settled();
+    const script = `export INGRESS_HOST=$(kubectl get gtw mygateway -o jsonpath='{.status.addresses[0].value}'); export SECURE_INGRESS_PORT=$(kubectl get gtw mygateway -o jsonpath='{.spec.listeners[?(@.name=="https")].port}'); curl -s -o /dev/null -w '%{http_code}' -HHost:httpbin.example.com --resolve "httpbin.example.com:$SECURE_INGRESS_PORT:$INGRESS_HOST" --cacert ${join(dir, 'ca.crt')} "https://httpbin.example.com:$SECURE_INGRESS_PORT/status/418"`;
+    const r = await sh(script);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.stdout).toBe('418');
   }, 60_000);
 
   it('a route for another hostname is not accepted by the listener', async () => {
