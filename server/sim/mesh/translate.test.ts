@@ -3,7 +3,7 @@
 // (docs/ops/best-practices/traffic-management "Split large virtual services").
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
-import { buildGatewayTable, isCatchAll, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, translateConfig, wellFormed, type ConfigConverter, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, isCatchAll, SidecarRouteTable, mergeRoutes, outboundModeFor, routesFor, sidecarAllowsHost, sidecarFor, sidecarVirtualHost, translateConfig, wellFormed, type ConfigConverter, type MeshSnapshot } from './translate.ts';
 import { resolveRoute } from './routes.ts';
 
 let rv = 1;
@@ -105,6 +105,19 @@ describe('sidecarVirtualHost', () => {
     const a = obj('VirtualService', 'a', 'team', { hosts: ['httpbin.org'], exportTo: ['.'], http: [route('httpbin.org')] });
     expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'default', 'httpbin.org', 80)).toBeUndefined();
     expect(sidecarVirtualHost(snapshot({ virtualServices: [a] }), 'team', 'httpbin.org', 80)).toBeDefined();
+  });
+});
+
+describe('SidecarRouteTable (one per sidecar and push)', () => {
+  it('builds a virtual host once and serves the same table to later requests; a new push builds anew', () => {
+    const a = vs('a', 'default', ['reviews'], undefined, [{ match: [{ uri: { prefix: '/x' } }], ...route('reviews'), timeout: '2s' }]);
+    const snap = snapshot({ virtualServices: [a] });
+    const table = new SidecarRouteTable(snap, { namespace: 'default', labels: {} });
+    const first = table.virtualHost('reviews.default.svc.cluster.local', 9080)!;
+    expect(first.routes[0]!.resolved.timeoutMs).toBe(2000);
+    expect(table.virtualHost('reviews.default.svc.cluster.local', 9080)).toBe(first);
+    expect(table.virtualHost('httpbin.org', 80)).toBeUndefined();
+    expect(new SidecarRouteTable({ ...snap, revision: 2 }, { namespace: 'default', labels: {} }).virtualHost('reviews.default.svc.cluster.local', 9080)).not.toBe(first);
   });
 });
 
