@@ -7,7 +7,7 @@ import type { LabCommand } from '../runner/lab.ts';
 /** The part of a runner lab the routes read. */
 export interface RunnerLab {
   id: string;
-  steps: { id: string; hints: { 'zh-Hans': string; en: string }[] }[];
+  steps: { id: string; hints: { 'zh-Hans': string; en: string }[]; checksExpectedBefore?: boolean[] }[];
 }
 
 const MAX_TEXT = 4000;
@@ -18,12 +18,13 @@ function bounded(s: string): string {
   return s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT)}… (${s.length - MAX_TEXT} more characters)` : s;
 }
 
-function checkView(c: CheckResult): CheckResultView {
+function checkView(c: CheckResult, heldBefore: boolean): CheckResultView {
   return {
     name: bounded(c.name),
     ...(c.localizedName ? { names: { 'zh-Hans': bounded(c.localizedName['zh-Hans']), en: bounded(c.localizedName.en) } } : {}),
     passed: c.ok,
     ...(c.expectsFailure ? { expectsFailure: true } : {}),
+    ...(heldBefore && c.ok ? { heldBefore: true } : {}),
     details: (c.details ?? []).slice(0, MAX_DETAILS).map((d) => ({ what: bounded(d.what), expected: bounded(d.expected), actual: bounded(d.actual), ok: d.ok })),
     message: c.error ? bounded(c.error) : !c.ok && c.message ? bounded(c.message) : undefined,
     ...(c.trace ? { request: { status: c.trace.status, flags: bounded(c.trace.flags), reason: bounded(c.trace.reason), explanation: { 'zh-Hans': bounded(c.trace.explanation['zh-Hans']), en: bounded(c.trace.explanation.en) } } } : {}),
@@ -31,10 +32,11 @@ function checkView(c: CheckResult): CheckResultView {
 }
 
 export function toCheckReport(report: StepReport, lab: RunnerLab, stepId: string, durationMs: number, at = new Date()): StepCheckReport {
-  const checks = (report.checks ?? []).slice(0, MAX_CHECKS).map(checkView);
+  const step = lab.steps.find((s) => s.id === stepId);
+  // The lab marks the checks that hold before the step's commands on purpose (expectedBefore).
+  const checks = (report.checks ?? []).slice(0, MAX_CHECKS).map((c) => checkView(c, step?.checksExpectedBefore?.[c.index] === true));
   // Passed only when the runner says so and no check it reports disagrees.
   const passed = report.status === 'passed' && checks.every((c) => c.passed);
-  const step = lab.steps.find((s) => s.id === stepId);
   return {
     lab: lab.id,
     step: stepId,

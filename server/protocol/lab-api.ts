@@ -21,6 +21,8 @@ export interface CheckResultView {
   passed: boolean;
   /** The check passes when its request or command fails (a blocked request): "fails as expected". */
   expectsFailure?: boolean;
+  /** A passed check that held before the step's commands too, by the lab's design (`expectedBefore`): it confirms, it proves nothing the learner did. */
+  heldBefore?: boolean;
   /** The comparisons of the check's last attempt. */
   details: CheckComparisonView[];
   /** Why the check could not be carried out, if it could not. */

@@ -89,6 +89,12 @@ function Report({ report }: { report: StepCheckReport }) {
             <span className={styles.checkName}>{c.names?.[locale] ?? say(c.name)}</span>
             {/* A refusal the step expects (a blocked request, curl's exit 35) is not a request that went through. */}
             {c.passed && c.expectsFailure && <FailedAsExpected check={c} say={say} />}
+            {c.heldBefore && (
+              <span className={styles.asExpected}>
+                {' '}
+                <Translate id="lab.check.heldBefore">（这一步之前就已成立）</Translate>
+              </span>
+            )}
             {!c.passed && c.details.some((d) => !d.ok) && (
               <dl className={styles.expectedActual}>
                 {c.details
