@@ -172,8 +172,31 @@ describe('checkStep, solutionFor, resetLab', () => {
   - id: no-checks
     title: ${T}
     commands: [echo x]
+  - id: slow
+    title: ${T}
+    checks:
+      - type: command
+        name: first
+        run: sleep 0.6; exit 1
+        expect: {}
+      - type: command
+        name: second
+        run: sleep 0.6
+        expect: {}
 `,
   );
+
+  it('checkStep runs the checks together and reports them in the lab\'s order', async () => {
+    const started = Date.now();
+    const r = await checkStep(fakeHandle(), l, 'slow', { timeoutSeconds: 0 });
+    // One after the other they would take 1.2 s or more.
+    expect(Date.now() - started).toBeLessThan(1100);
+    expect(r.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['first', false],
+      ['second', true],
+    ]);
+    expect(r.failure?.message).toContain('first');
+  });
 
   it('checkStep runs only the checks and reports a StepReport', async () => {
     const events: RunnerEvent[] = [];
@@ -189,7 +212,7 @@ describe('checkStep, solutionFor, resetLab', () => {
   });
 
   it('checkStep of an unknown step names the steps', async () => {
-    await expect(checkStep(fakeHandle(), l, 'nope')).rejects.toThrow(/has no step "nope"; its steps are: s, no-checks/);
+    await expect(checkStep(fakeHandle(), l, 'nope')).rejects.toThrow(/has no step "nope"; its steps are: s, no-checks, slow/);
   });
 
   it('solutionFor returns the solution, or the commands by default', () => {

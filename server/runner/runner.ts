@@ -306,9 +306,12 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
   const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal, settled: handle.settled?.bind(handle), traceOf: recent ? traceLookup(recent, opts.signal) : undefined };
   const checks: CheckResult[] = [];
   try {
-    for (const [index, check] of step.checks.entries()) {
-      const timeoutSeconds = opts.timeoutSeconds ?? Math.min(check.timeoutSeconds ?? 5, 5);
-      const result = await runCheck(check, index, ctx, { timeoutSeconds });
+    // Checks only read the cluster, each on its own: run together, a Check takes as long as its
+    // slowest check instead of their sum (a learner is waiting). Reported in the lab's order.
+    const results = await Promise.all(
+      step.checks.map((check, index) => runCheck(check, index, ctx, { timeoutSeconds: opts.timeoutSeconds ?? Math.min(check.timeoutSeconds ?? 5, 5) })),
+    );
+    for (const result of results) {
       checks.push(result);
       opts.onEvent?.({ type: result.ok ? 'check-passed' : 'check-failed', time: Date.now(), lab: lab.id, step: step.id, result });
     }

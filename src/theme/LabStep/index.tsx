@@ -63,6 +63,17 @@ function ChangedByLaterSteps({ steps }: { steps: string[] }) {
   );
 }
 
+/** An expected or actual value; one of several lines is a table and keeps its rows (scrolling, so focusable). */
+function Value({ text }: { text: string }) {
+  return text.includes('\n') ? (
+    <pre className={styles.table} tabIndex={0}>
+      {text}
+    </pre>
+  ) : (
+    <pre>{text}</pre>
+  );
+}
+
 function Report({ report }: { report: StepCheckReport }) {
   const t = useText();
   const locale = useLocale();
@@ -106,11 +117,11 @@ function Report({ report }: { report: StepCheckReport }) {
                         <span className={styles.label}>
                           <Translate id="lab.check.expected">期望</Translate>
                         </span>
-                        <pre>{readableValue(say(d.expected))}</pre>
+                        <Value text={readableValue(say(d.expected))} />
                         <span className={styles.label}>
                           <Translate id="lab.check.actual">实际</Translate>
                         </span>
-                        <pre>{readableValue(say(d.actual))}</pre>
+                        <Value text={readableValue(say(d.actual))} />
                       </dd>
                     </React.Fragment>
                   ))}

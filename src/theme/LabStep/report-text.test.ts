@@ -24,6 +24,8 @@ const ZH: Array<[string, string]> = [
   ['connection refused (connect ECONNREFUSED 127.0.0.1:30080)', '连接被拒绝（connect ECONNREFUSED 127.0.0.1:30080）'],
   ['request failed: connection refused (connect ECONNREFUSED 127.0.0.1:1)', '请求失败：连接被拒绝（connect ECONNREFUSED 127.0.0.1:1）'],
   [NO_GATEWAY, '入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
+  [`connection refused (connect ECONNREFUSED 127.0.0.1:30633): ${NO_GATEWAY}`, '连接被拒绝（connect ECONNREFUSED 127.0.0.1:30633）：入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
+  [`request failed: connection refused (connect ECONNREFUSED 127.0.0.1:30633): ${NO_GATEWAY}`, '请求失败：连接被拒绝（connect ECONNREFUSED 127.0.0.1:30633）：入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
   [`request failed: ${NO_GATEWAY}`, '请求失败：入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
   ['status 404', '状态码 404'],
   ['exit code 35', '退出码 35'],

@@ -21,6 +21,7 @@ const RULES: readonly Rule[] = [
   [/^any HTTP response$/, () => '任意 HTTP 响应'],
   [/^an HTTP response from (.+)$/, (m) => `来自 ${m[1]} 的 HTTP 响应`],
   [/^request failed: (.+)$/s, (m, zh) => `请求失败：${zh(m[1]!)}`],
+  [/^(connection refused(?: \([^)]*\))?): (.+)$/s, (m, zh) => `${zh(m[1]!)}：${zh(m[2]!)}`],
   [/^connection refused(?: \((.*)\))?$/, (m) => `连接被拒绝${m[1] ? `（${m[1]}）` : ''}`],
   [/^nothing listens on the ingress port: is the Gateway missing, or does no server of it use this port\?$/, () => '入口端口上没有任何监听：是不是缺少 Gateway，或者它的 server 都没有使用这个端口？'],
   [/^status (\d{3})$/, (m) => `状态码 ${m[1]}`],
