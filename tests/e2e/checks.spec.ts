@@ -50,6 +50,8 @@ function reportWords(report: Locator): Promise<string> {
     const copy = el.cloneNode(true) as HTMLElement;
     // Hints are the lab's own text (with its commands), written in both languages in lab.yaml.
     for (const label of copy.querySelectorAll('strong')) if (label.textContent?.trim() === '提示') label.parentElement?.remove();
+    // What the mesh did with an http check's own request (its trace) is not the runner's words, and its reason is English for now.
+    copy.querySelectorAll('[data-check-request]').forEach((r) => r.remove());
     for (const dt of copy.querySelectorAll('dt')) {
       // Output quoted from a command is the tool's, in its language.
       if (['输出', '标准输出', '标准错误'].includes(dt.textContent?.trim() ?? '')) dt.nextElementSibling?.querySelectorAll('pre').forEach((p) => p.remove());
