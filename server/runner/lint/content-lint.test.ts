@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadLabs } from '../load-lab.ts';
-import { appliedFiles, formatLintProblem, lintContent } from './content-lint.ts';
+import { appliedFiles, formatLintProblem, lintContent, lintDiagram } from './content-lint.ts';
 import { closest } from './did-you-mean.ts';
-import { blankCode, commandLines, isMarkedNotRun, labTags, shellBlocks } from './doc-pages.ts';
+import { blankCode, commandLines, diagramBlocks, isMarkedNotRun, labTags, shellBlocks } from './doc-pages.ts';
 
 const EN = 'i18n/en/docusaurus-plugin-content-docs/current';
 const LAB = `id: demo
@@ -127,6 +127,13 @@ describe('lintContent', () => {
     ]);
   });
 
+  it('reports a diagram without a text alternative at its fence, on the page of either language', () => {
+    const diagram = '\n```mermaid\nflowchart TD\n  a --> b\n```\n';
+    expect(lint({ ...fixed, [`${EN}/demo.mdx`]: complete[`${EN}/demo.mdx`] + diagram })).toEqual([
+      `${EN}/demo.mdx:11:1: this diagram has no accessible title (\`accTitle: what it shows\`) and no description (\`accDescr { the path or the steps, in words }\`); add them under \`flowchart TD\`, so that screen readers can say what the drawing shows`,
+    ]);
+  });
+
   it('lints this site clean, quickly (about 0.3 s alone; the bound leaves room for a loaded machine)', () => {
     const site = join(import.meta.dirname, '..', '..', '..');
     const started = Date.now();
@@ -155,6 +162,23 @@ describe('page reading', () => {
     const md = 'see `<LabStep lab="a" step="b" />`\n```mdx\n<LabStep lab="c" step="d" />\n```\n  <LabStep step="f" lab="e" />';
     expect(blankCode(md)).toHaveLength(md.length);
     expect(labTags(md)).toEqual([{ tag: 'LabStep', lab: 'e', step: 'f', line: 5, column: 3, stepColumn: 18 }]);
+  });
+
+  const title = '  accTitle: From the client to the gateway';
+  const description = '  accDescr {\n    The client calls the gateway.\n  }';
+  it.each([
+    ['title and a description block', ['flowchart TD', title, description, '  a --> b'], null],
+    ['title and a one-line description', ['sequenceDiagram', title, '  accDescr: The client calls the gateway.', '  A->>B: GET /'], null],
+    ['no title', ['flowchart LR', description, '  a --> b'], 'no accessible title (`accTitle: what it shows`); add it under `flowchart LR`'],
+    ['an empty title', ['flowchart LR', '  accTitle:', description], 'no accessible title (`accTitle: what it shows`); add it under `flowchart LR`'],
+    ['no description', ['flowchart TD', title, '  a --> b'], 'no description (`accDescr { the path or the steps, in words }`); add it under `flowchart TD`'],
+    ['the words only in a node label', ['flowchart TD', '  a["accTitle: x"] --> b'], 'no accessible title'],
+    ['front matter first', ['---', 'config:', '  sequence:', '    width: 120', '---', 'sequenceDiagram', title], 'no description (`accDescr { the path or the steps, in words }`); add it under `sequenceDiagram`'],
+  ])('lintDiagram: %s', (_case, lines, problem) => {
+    const [block] = diagramBlocks('p.mdx', `text\n\n\`\`\`mermaid\n${lines.join('\n')}\n\`\`\`\n`);
+    const problems = lintDiagram(block!).map(formatLintProblem);
+    if (problem === null) expect(problems).toEqual([]);
+    else expect(problems).toEqual([expect.stringMatching(new RegExp(`^p\\.mdx:3:1: this diagram has ${problem.replace(/[.*+?^${}()|[\]\\`]/g, '\\$&')}`))]);
   });
 
   it.each([

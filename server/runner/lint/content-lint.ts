@@ -4,6 +4,7 @@
 //   - every step of a lab is shown, in order, on its pages in both languages;
 //   - every shell command on a page is run by a lab, or its block is marked `not-run`;
 //   - every manifest a lab command applies (`kubectl apply -f x.yaml`) is listed in `files:`;
+//   - every diagram has a text alternative (Mermaid's accTitle and accDescr);
 //   - every page and theme string has its translation.
 // Each problem is `file:line:col: what is wrong; what to do`, with "did you mean" for near misses.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Lab } from '../lab.ts';
 import { displayPath } from '../load-lab.ts';
 import { closest, didYouMean } from './did-you-mean.ts';
-import { commandLines, docFiles, isMarkedNotRun, labTags, logicalLines, shellBlocks, type LabTag } from './doc-pages.ts';
+import { commandLines, diagramBlocks, docFiles, isMarkedNotRun, labTags, logicalLines, shellBlocks, type FencedBlock, type LabTag } from './doc-pages.ts';
 import { findTranslationProblems } from './translations.ts';
 
 export interface LintProblem {
@@ -104,6 +105,7 @@ export function lintContent({ siteDir, labs }: LintOptions): LintProblem[] {
           });
         }
       }
+      for (const diagram of diagramBlocks(page.file, page.text)) problems.push(...lintDiagram(diagram));
     }
     problems.push(...lintCoverage(locale, dir, labs, shown));
   }
@@ -113,6 +115,30 @@ export function lintContent({ siteDir, labs }: LintOptions): LintProblem[] {
     problems.push({ file: displayPath(join(root, real)), line: 1, column: 1, message: t.message });
   }
   return problems;
+}
+
+/**
+ * A diagram is a picture to a screen reader unless it has an accessible title and description,
+ * which Mermaid puts in the SVG's <title> and <desc> (aria-labelledby, aria-describedby).
+ */
+export function lintDiagram(block: FencedBlock): LintProblem[] {
+  const missing = [
+    !/^[ \t]*accTitle[ \t]*:[ \t]*\S/m.test(block.text) && 'accessible title (`accTitle: what it shows`)',
+    !/^[ \t]*accDescr[ \t]*(:[ \t]*\S|\{)/m.test(block.text) && 'description (`accDescr { the path or the steps, in words }`)',
+  ].filter((m): m is string => !!m);
+  if (!missing.length) return [];
+  // After the diagram's type line (`flowchart TD`, `sequenceDiagram`), past any front matter.
+  const lines = block.text.split('\n');
+  const frontMatterEnd = lines[0]?.trim() === '---' ? lines.findIndex((l, i) => i > 0 && l.trim() === '---') : -1;
+  const typeLine = lines.slice(frontMatterEnd + 1).find((l) => l.trim() !== '')?.trim() ?? 'the diagram type';
+  return [
+    {
+      file: block.file,
+      line: block.line,
+      column: 1,
+      message: `this diagram has no ${missing.join(' and no ')}; add ${missing.length > 1 ? 'them' : 'it'} under \`${typeLine}\`, so that screen readers can say what the drawing shows`,
+    },
+  ];
 }
 
 /** Steps of a lab shown on a page must follow the lab's order (the page tells one story). */

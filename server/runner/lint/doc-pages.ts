@@ -1,12 +1,13 @@
 // What the content lint reads from the docs pages (Markdown/MDX): fenced shell blocks with the
-// line of each command, and <LabPage>/<LabStep> tags with their positions. Code (fences and
+// line of each command, fenced Mermaid diagrams, and <LabPage>/<LabStep> tags with their positions. Code (fences and
 // inline code) is blanked out, not removed, so positions stay those of the file.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const SHELL_LANGS = new Set(['bash', 'sh', 'shell', 'console', 'zsh']);
+const DIAGRAM_LANGS = new Set(['mermaid']);
 
-export interface ShellBlock {
+export interface FencedBlock {
   file: string;
   /** Line of the opening fence (1-based). */
   line: number;
@@ -34,8 +35,17 @@ export function docFiles(dir: string): string[] {
 }
 
 /** Fenced shell code blocks of a Markdown/MDX text (``` or ~~~, any indentation). */
-export function shellBlocks(file: string, markdown: string): ShellBlock[] {
-  const blocks: ShellBlock[] = [];
+export function shellBlocks(file: string, markdown: string): FencedBlock[] {
+  return fencedBlocks(file, markdown, SHELL_LANGS);
+}
+
+/** Fenced Mermaid diagrams of a Markdown/MDX text. */
+export function diagramBlocks(file: string, markdown: string): FencedBlock[] {
+  return fencedBlocks(file, markdown, DIAGRAM_LANGS);
+}
+
+function fencedBlocks(file: string, markdown: string, langs: ReadonlySet<string>): FencedBlock[] {
+  const blocks: FencedBlock[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)\s*(.*)$/.exec(lines[i]!);
@@ -48,7 +58,7 @@ export function shellBlocks(file: string, markdown: string): ShellBlock[] {
       if (new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`).test(lines[j]!)) break;
       body.push(lines[j]!.slice(open[1]!.length));
     }
-    if (SHELL_LANGS.has(lang)) blocks.push({ file, line: i + 1, meta: open[4]!, text: body.join('\n') });
+    if (langs.has(lang)) blocks.push({ file, line: i + 1, meta: open[4]!, text: body.join('\n') });
     i = j;
   }
   return blocks;
