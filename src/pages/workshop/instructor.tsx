@@ -212,10 +212,9 @@ export default function InstructorDashboard(): ReactNode {
                     <td>{Math.max(0, Math.round((now - Date.parse(a.currentStepSince)) / 60_000))} min</td>
                     <td>{a.failedChecks}</td>
                     <td data-hand={a.handRaised}>
-                      {/* A word, not only an emoji: projectors' fonts may lack it. */}
+                      {/* A word, not an emoji: fonts (projectors', Debian's Chromium here) may lack it. */}
                       {a.handRaised && (
-                        <span className="badge badge--warning">
-                          <span aria-hidden="true">✋ </span>
+                        <span className="badge badge--warning" style={{ whiteSpace: 'nowrap' }}>
                           <Translate id="workshop.instructor.handUp">举手了</Translate>
                         </span>
                       )}
