@@ -33,6 +33,8 @@ export interface LabStepView {
   hints: Localized[];
   /** Whether the step has a solution the Solve button can type. */
   hasSolution: boolean;
+  /** Whether lab.yaml says how to undo the step (its "Redo this step"). */
+  canUndo: boolean;
 }
 
 export interface LabView {

@@ -21,6 +21,7 @@ export function stepView(step: LabStep): LabStepView {
     alternatives: step.alternatives.map((a) => ({ title: a.title, text: a.text ?? EMPTY, files: a.files.map(fileView) })),
     hints: step.hints,
     hasSolution: step.solution.length > 0,
+    canUndo: step.undo !== undefined,
   };
 }
 

@@ -12,8 +12,9 @@ import { laterPassedSteps, registerLabRoutesWith, type LabRunner } from './lab-r
 const LAB = {
   id: 'ingress-gateway',
   steps: [
-    { id: 'deploy-httpbin', hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }] },
-    { id: 'gateway', hints: [] },
+    { id: 'deploy-httpbin', hints: [{ 'zh-Hans': '检查命名空间', en: 'check the namespace' }], undo: ['kubectl delete -f httpbin.yaml'] },
+    { id: 'gateway', hints: [], undo: [] },
+    { id: 'clean-up', hints: [] },
   ],
 } as unknown as Lab;
 
@@ -74,6 +75,9 @@ async function harness(): Promise<Harness> {
     solutionFor: (_lab, step) => (step === 'gateway' ? [] : [cmd('kubectl create ns bookinfo'), cmd('kubectl -n bookinfo apply -f httpbin.yaml')]),
     async resetLab(_h, lab) {
       calls.push(`reset ${lab.id}`);
+    },
+    async undoSteps(_h, lab, steps) {
+      calls.push(`undo ${lab.id}/${steps.map((s) => s.id).join(',')}`);
     },
     async prepareLab(_h, lab) {
       calls.push(`prepare ${lab.id}`);
@@ -177,6 +181,29 @@ describe('lab routes', () => {
     ['only earlier steps count as before', [['deploy-httpbin', 'passed']], []],
   ])('laterPassedSteps: %s', (_what, progress, later) => {
     expect(laterPassedSteps(LAB, 'deploy-httpbin', progress.map(([step, status]) => ({ step, status })))).toEqual(later);
+  });
+
+  it('redo: undoes the step and the later ones done (latest first), and makes them pending', async () => {
+    const url = (step: string, what = 'check') => `/api/labs/ingress-gateway/steps/${step}/${what}`;
+    await h.app.inject({ method: 'POST', url: url('deploy-httpbin'), headers: as('l1') });
+    await h.app.inject({ method: 'POST', url: url('gateway'), headers: as('l1') });
+    const res = await h.app.inject({ method: 'POST', url: url('deploy-httpbin', 'undo'), headers: as('l1') });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ lab: 'ingress-gateway', step: 'deploy-httpbin', undone: ['gateway', 'deploy-httpbin'] });
+    expect(h.calls).toContain('undo ingress-gateway/gateway,deploy-httpbin');
+    expect(h.store.get('l1', 'ingress-gateway').steps.map((s) => [s.step, s.status])).toEqual(expect.arrayContaining([['deploy-httpbin', 'pending'], ['gateway', 'pending']]));
+  });
+
+  it('redo: refused, with nothing run, when the step or a later one done cannot be undone', async () => {
+    const url = (step: string, what = 'check') => `/api/labs/ingress-gateway/steps/${step}/${what}`;
+    const own = await h.app.inject({ method: 'POST', url: url('clean-up', 'undo'), headers: as('l1') });
+    expect(own.statusCode).toBe(409);
+    expect(own.json().error).toBe('step "clean-up" cannot be undone (its lab.yaml gives no undo): reset the lab to do it again');
+    await h.app.inject({ method: 'POST', url: url('clean-up'), headers: as('l1') });
+    const later = await h.app.inject({ method: 'POST', url: url('gateway', 'undo'), headers: as('l1') });
+    expect(later.statusCode).toBe(409);
+    expect(later.json().error).toContain('step "clean-up", done after "gateway", cannot be undone');
+    expect(h.calls.filter((c) => c.startsWith('undo'))).toEqual([]);
   });
 
   it('a runner error becomes a failed check with its message, not a crash', async () => {

@@ -3,6 +3,7 @@
 //   GET    /api/labs/:lab/progress              each step's status and last check report
 //   POST   /api/labs/:lab/steps/:step/check     run the step's checks on the learner's cluster
 //   GET    /api/labs/:lab/steps/:step/solution  the commands Solve types into the terminal
+//   POST   /api/labs/:lab/steps/:step/undo      undo the step (and the later ones done) to redo it
 //   POST   /api/labs/:lab/reset                 return the cluster to the lab's start, clear progress
 //   DELETE /api/labs/:lab/progress              forget the learner's progress in the lab
 //   POST   /api/labs/:lab/prepare               establish what the lab requires on the learner's cluster
@@ -11,12 +12,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ClusterHandle } from '../drivers/types.ts';
 import { CapacityError } from './learners.ts';
-import type { LabProgressView, LabResetView, LabSettledView, StepCheckReport, StepSolutionView } from '../protocol/lab-api.ts';
+import type { LabProgressView, LabResetView, LabSettledView, StepCheckReport, StepSolutionView, StepUndoView } from '../protocol/lab-api.ts';
 import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
 import type { StepReport } from '../protocol/runner-events.ts';
-import type { Lab, LabCommand } from '../runner/lab.ts';
+import type { Lab, LabCommand, LabStep } from '../runner/lab.ts';
+import { CannotUndoError, undoChain } from '../runner/undo-step.ts';
 import { errorReport, toCheckReport, toSolutionCommands } from './lab-reports.ts';
 
 /** What the routes need of the runner (server/runner); injected in tests. */
@@ -25,6 +27,8 @@ export interface LabRunner {
   checkStep(handle: ClusterHandle, lab: Lab, stepId: string): Promise<StepReport>;
   solutionFor(lab: Lab, stepId: string): readonly LabCommand[];
   resetLab(handle: ClusterHandle, lab: Lab): Promise<unknown>;
+  /** Runs lab.yaml's undo commands of `steps` (already in the order to run them); without it, steps cannot be redone. */
+  undoSteps?(handle: ClusterHandle, lab: Lab, steps: readonly LabStep[]): Promise<void>;
   /** Establishes what the lab requires (e.g. REGISTRY_ONLY) without resetting the cluster. */
   prepareLab?(handle: ClusterHandle, lab: Lab): Promise<unknown>;
 }
@@ -163,6 +167,31 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
       return { lab: labId, step, commands };
     });
 
+    // "Redo this step": the step and the later steps the learner did are undone on the cluster
+    // and become steps to do again.
+    scope.post('/api/labs/:lab/steps/:step/undo', async (req): Promise<StepUndoView> => {
+      const { lab: labId, step } = parse(stepParams, req.params, 'path');
+      const learner = learnerOf(req);
+      const lab = labOf(labId);
+      assertStep(lab, step);
+      return serialized(learner, async () => {
+        const done = new Set(store.get(learner.id, labId).steps.filter((s) => s.status !== 'pending').map((s) => s.step));
+        let chain: LabStep[];
+        try {
+          chain = undoChain(lab, step, done);
+        } catch (err) {
+          if (err instanceof CannotUndoError) throw new ApiError(409, err.message);
+          throw err;
+        }
+        if (!runner.undoSteps) throw new ApiError(501, 'this server cannot undo steps: reset the lab instead');
+        const handle = await clusterOf(learner);
+        const started = Date.now();
+        await runner.undoSteps(handle, lab, chain);
+        for (const s of chain) store.record(learner.id, labId, s.id, 'pending', null);
+        return { lab: labId, step, undone: chain.map((s) => s.id), durationMs: Date.now() - started };
+      });
+    });
+
     scope.post('/api/labs/:lab/reset', async (req): Promise<LabResetView> => {
       const { lab: labId } = parse(labParams, req.params, 'path');
       const learner = learnerOf(req);
@@ -250,6 +279,7 @@ async function realRunner(): Promise<LabRunner> {
     checkStep: (handle, lab, stepId) => runner.checkStep(handle, lab, stepId),
     solutionFor: runner.solutionFor,
     resetLab: runner.resetLab,
+    undoSteps: runner.undoSteps,
     async prepareLab(handle, lab) {
       let clients: ReturnType<typeof kubeClients> | undefined;
       const result = await establishRequirements(lab.requires, () => (clients ??= kubeClients(handle.kubeconfigPath)));

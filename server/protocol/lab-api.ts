@@ -77,6 +77,14 @@ export interface LabSettledView {
   settled: boolean;
 }
 
+/** Answer of POST /api/labs/:lab/steps/:step/undo: the steps undone, in the order they were. */
+export interface StepUndoView {
+  lab: string;
+  step: string;
+  undone: string[];
+  durationMs: number;
+}
+
 /** Answer of POST /api/labs/:lab/reset. */
 export interface LabResetView {
   lab: string;

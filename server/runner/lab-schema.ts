@@ -169,6 +169,12 @@ export const StepSpec = z.strictObject({
   hints: z.array(Localized).default([]),
   /** Commands that undo the step, run by verify after the lab whatever happened. */
   cleanup: z.array(nonEmpty).default([]),
+  /**
+   * Commands that return the cluster to how it was before the step, for the site's "Redo this
+   * step" (run on the learner's cluster, then the step is to do again). `[]`: the step changes
+   * nothing (it only looks). Without it the step cannot be redone on its own.
+   */
+  undo: z.array(nonEmpty).optional(),
   /** Upper bound for the step's commands and checks together (default 120 s). */
   timeoutSeconds: z.number().positive().max(3600).optional(),
 });

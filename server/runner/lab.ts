@@ -33,6 +33,8 @@ export interface LabStep {
   solution: LabCommand[];
   hints: LocalizedText[];
   cleanup: string[];
+  /** What returns the cluster to before the step ("Redo this step"); undefined: it cannot be undone. */
+  undo?: string[];
   timeoutSeconds: number;
   /** Line of the step in lab.yaml, and of each of its checks (for reports: JUnit, annotations). */
   line?: number;

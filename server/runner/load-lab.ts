@@ -363,6 +363,7 @@ export function loadLab(dir: string): Lab {
       solution: s.solution ? s.solution.map((c, j) => toCommand(c, posOf(['steps', i, 'solution', j]))) : commands,
       hints: s.hints,
       cleanup: s.cleanup,
+      ...(s.undo ? { undo: s.undo } : {}),
       timeoutSeconds: s.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT_SECONDS,
       ...posOf(['steps', i]),
       checkLines: s.checks.map((_c, j) => lineOf(['steps', i, 'checks', j])),

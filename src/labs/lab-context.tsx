@@ -13,7 +13,7 @@ export interface StepState {
   status: StepStatus;
   report: StepCheckReport | null;
   /** An operation on this step is in flight. */
-  busy?: 'check' | 'solve';
+  busy?: 'check' | 'solve' | 'redo';
   /** Why the last operation could not run (network, server), not a failed check. */
   error?: string;
 }
@@ -33,6 +33,8 @@ export interface LabState {
   check(step: string): Promise<void>;
   solve(step: string): Promise<void>;
   reset(): Promise<void>;
+  /** Undoes the step (and the later steps done) on the cluster; they become steps to do again. */
+  redo(step: string): Promise<boolean>;
   clear(): Promise<void>;
   run(command: string): void;
 }
@@ -151,6 +153,21 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
     [lab.id, patch, markStarted],
   );
 
+  const redo = useCallback(
+    async (step: string) => {
+      patch(step, { busy: 'redo', error: undefined });
+      try {
+        const { undone } = await labApi.undo(lab.id, step);
+        setSteps((prev) => ({ ...prev, ...Object.fromEntries(undone.map((id) => [id, pending()])) }));
+        return true;
+      } catch (err) {
+        patch(step, { busy: undefined, error: (err as Error).message });
+        return false;
+      }
+    },
+    [lab.id, patch],
+  );
+
   const reset = useCallback(async () => {
     setResetting(true);
     setPageError(undefined);
@@ -177,8 +194,8 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
   }, [lab.id, updateClock]);
 
   const value = useMemo<LabState>(
-    () => ({ lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, reset, clear, run: typeIntoTerminal }),
-    [lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, reset, clear],
+    () => ({ lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, redo, reset, clear, run: typeIntoTerminal }),
+    [lab, loaded, steps, resetting, pageError, clock, finished, markStarted, check, solve, redo, reset, clear],
   );
   return <LabContext.Provider value={value}>{children}</LabContext.Provider>;
 }

@@ -165,6 +165,43 @@ for (const locale of LOCALES) {
   });
 }
 
+for (const locale of LOCALES) {
+  test(`Redo this step undoes it, and the later steps done, on the cluster (${locale})`, async ({ page }) => {
+    test.setTimeout(240_000);
+    const L = LABELS[locale];
+    await openLab(page, locale, 'ingress-gateway');
+    await waitForTerminal(page, locale);
+    const ids = await stepIds(page);
+    const [namespace, , gateway] = ids;
+    const redoName = locale === 'en' ? 'Redo this step' : '重做这一步';
+    // Not started: nothing to redo.
+    await expect(step(page, namespace!).getByRole('button', { name: redoName })).toHaveCount(0);
+    for (const id of [namespace!, gateway!]) {
+      await step(page, id).getByRole('button', { name: L.solve, exact: true }).click();
+      expect(await checkUntilPassed(page, locale, id)).toBe('passed');
+    }
+
+    const redo = step(page, namespace!).getByRole('button', { name: redoName, exact: true });
+    await redo.click();
+    const dialog = page.getByRole('dialog', { name: locale === 'en' ? 'Redo step 1?' : '重做第 1 步？' });
+    await expect(dialog).toBeVisible();
+    // It says the later step done goes too.
+    await expect(dialog).toContainText(locale === 'en' ? 'the later steps you did (step 3)' : '（第 3 步）');
+    await page.screenshot({ path: `test-results/redo-dialog-${locale}.png` });
+    const undo = page.waitForResponse((r) => r.url().endsWith(`/steps/${namespace}/undo`), { timeout: 120_000 });
+    await dialog.getByRole('button', { name: locale === 'en' ? 'Undo and redo' : '撤销并重做', exact: true }).click();
+    expect((await undo).status()).toBe(200);
+    for (const id of [namespace!, gateway!]) await expect(step(page, id)).toHaveAttribute('data-status', 'pending');
+    await expect(labBar(page)).toHaveAttribute('data-lab-progress', /^0\//);
+
+    // Undone on the cluster: the namespace and the Gateway in it are gone, and step 1 can be done again.
+    expect(await checkUntilPassed(page, locale, gateway!, 1)).toBe('failed');
+    expect(await checkUntilPassed(page, locale, namespace!, 1)).toBe('failed');
+    await step(page, namespace!).getByRole('button', { name: L.solve, exact: true }).click();
+    expect(await checkUntilPassed(page, locale, namespace!)).toBe('passed');
+  });
+}
+
 test('two tabs with two labs: each prompt names its own lab', async ({ context }) => {
   test.setTimeout(180_000);
   const ingress = await context.newPage();

@@ -1,8 +1,8 @@
 // One lab step, rendered from labs/ (never retyped in the docs): title, text, commands with Run
-// and copy, manifests in collapsible code blocks, and the step's Check / Solve buttons (Reset is
+// and copy, manifests in collapsible code blocks, and the step's Check / Solve / Redo buttons (Reset is
 // the lab's, in its bar: src/theme/LabPage). Hooks for tests and assistive technology: data-step,
 // data-status, buttons named Run, Check, Solve (zh: 运行, 检查, 解答).
-import React, { useId, type ReactNode } from 'react';
+import React, { useId, useRef, useState, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import CodeBlock from '@theme/CodeBlock';
 import Details from '@theme/Details';
@@ -11,6 +11,7 @@ import type { CheckResultView, StepCheckReport } from '@site/server/protocol/lab
 import { useOptionalLabState, type StepState } from '@site/src/labs/lab-context.tsx';
 import { useLocale, useStep, useText } from '@site/src/labs/use-labs.ts';
 import RunButton from '@site/src/theme/Terminal/RunButton.tsx';
+import ConfirmDialog from '@site/src/theme/LabPage/ConfirmDialog.tsx';
 import CheckRequest from '@site/src/theme/TrafficPanel/CheckRequest.tsx';
 import { InlineText } from './InlineText.tsx';
 import { localizeReportText, readableValue } from './report-text.ts';
@@ -153,6 +154,67 @@ function Report({ report }: { report: StepCheckReport }) {
   );
 }
 
+/**
+ * "Redo this step", where lab.yaml says how to undo it: offered once the step has been checked,
+ * if every later step the learner did can be undone too (they are undone with it, latest first).
+ */
+function RedoButton({ step, state, busy }: { step: string; state: StepState; busy: boolean }) {
+  const lab = useOptionalLabState()!;
+  const [confirming, setConfirming] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const locale = useLocale();
+  const index = lab.lab.steps.findIndex((s) => s.id === step);
+  const later = lab.lab.steps.slice(index + 1).filter((s) => (lab.steps[s.id]?.status ?? 'pending') !== 'pending');
+  if (state.status === 'pending' || !lab.lab.steps[index]?.canUndo || !later.every((s) => s.canUndo)) return null;
+  const numbers = new Intl.ListFormat(locale, { type: 'conjunction' }).format(
+    later.map((s) => String(lab.lab.steps.indexOf(s) + 1)),
+  );
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        className="button button--outline button--secondary button--sm"
+        onClick={() => !busy && setConfirming(true)}
+        aria-disabled={busy}
+        aria-busy={state.busy === 'redo'}
+        data-redo-step>
+        {state.busy === 'redo' ? <Translate id="lab.redo.running">正在撤销…</Translate> : <Translate id="lab.redo.button">重做这一步</Translate>}
+      </button>
+      <ConfirmDialog
+        name="redo"
+        open={confirming}
+        returnFocus={button}
+        title={
+          <Translate id="lab.redo.title" values={{ n: index + 1 }}>
+            {'重做第 {n} 步？'}
+          </Translate>
+        }
+        message={
+          later.length === 0 ? (
+            <Translate id="lab.redo.confirm">这会在你的集群上撤销这一步做的改动，这一步回到未开始，你可以重新做一遍。</Translate>
+          ) : (
+            <Translate id="lab.redo.confirmLater" values={{ steps: numbers }}>
+              {'这会在你的集群上撤销这一步，以及你在它之后做过的步骤（第 {steps} 步）；它们都回到未开始，你可以重新做一遍。'}
+            </Translate>
+          )
+        }
+        confirmLabel={<Translate id="lab.redo.yes">撤销并重做</Translate>}
+        cancelLabel={<Translate id="lab.reset.cancel">取消</Translate>}
+        onCancel={() => setConfirming(false)}
+        onConfirm={() => {
+          setConfirming(false);
+          void lab.redo(step).then((ok) => {
+            // The button is gone with the step's progress: the focus goes to the step's first command.
+            const section = ok ? document.querySelector(`[data-lab="${lab.lab.id}"] [data-step="${step}"]`) : null;
+            section?.querySelector<HTMLElement>('[data-run-button], button')?.focus();
+          });
+        }}
+      />
+    </>
+  );
+}
+
 function StepButtons({ step, state }: { step: string; state: StepState }) {
   const lab = useOptionalLabState()!;
   const busy = state.busy !== undefined || lab.resetting;
@@ -165,6 +227,7 @@ function StepButtons({ step, state }: { step: string; state: StepState }) {
       <button type="button" className="button button--secondary button--sm" onClick={() => !busy && void lab.solve(step)} aria-disabled={busy} aria-busy={state.busy === 'solve'}>
         <Translate id="lab.step.solve">解答</Translate>
       </button>
+      <RedoButton step={step} state={state} busy={busy} />
     </div>
   );
 }
