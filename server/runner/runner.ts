@@ -13,6 +13,7 @@ import { establishRequirements, type RequirementsResult } from './requirements.t
 import { createWorkspace, runShell, type CommandResult, type Workspace } from './shell.ts';
 import { sleep } from '../util/sleep.ts';
 import { traceLookup } from './checks/request-trace.ts';
+import { labSinceEnv, markLabStart } from './lab-since.ts';
 
 export interface RunLabOptions {
   onEvent?: (event: RunnerEvent) => void;
@@ -77,7 +78,7 @@ export async function runLab(handle: ClusterHandle, lab: Lab, opts: RunLabOption
   const started = Date.now();
   const labId = lab.id;
   emit({ type: 'lab-started', time: started, lab: labId, steps: lab.steps.map((s) => s.id) });
-  const ws = createWorkspace(lab.dir, handle.shellEnv());
+  const ws = createWorkspace(lab.dir, { ...handle.shellEnv(), ...labSinceEnv(handle) });
   const kube = kubeFor(handle);
   const report: LabReport = {
     lab: labId,
@@ -301,7 +302,7 @@ export async function checkStep(handle: ClusterHandle, lab: Lab, stepId: string,
   const step = findStep(lab, stepId);
   const started = Date.now();
   opts.onEvent?.({ type: 'step-started', time: started, lab: lab.id, step: step.id, mode: 'check' });
-  const ws = createWorkspace(lab.dir, handle.shellEnv());
+  const ws = createWorkspace(lab.dir, { ...handle.shellEnv(), ...labSinceEnv(handle) });
   const recent = handle.recentRequests?.();
   const ctx: CheckContext = { ws, kube: kubeFor(handle), signal: opts.signal, settled: handle.settled?.bind(handle), traceOf: recent ? traceLookup(recent, opts.signal) : undefined };
   const checks: CheckResult[] = [];
@@ -356,5 +357,7 @@ export async function resetLab(handle: ClusterHandle, lab: Lab): Promise<Require
   await handle.reset();
   const result = await establishRequirements(lab.requires, kubeFor(handle));
   if (!result.ok) throw new Error(`the cluster was reset but the lab's requirements could not be established: ${result.messages.join('; ')}`);
+  // What the learner did before the reset no longer counts, even where pods and logs survive it.
+  await markLabStart(handle);
   return result;
 }

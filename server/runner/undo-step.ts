@@ -5,6 +5,7 @@ import type { ClusterHandle } from '../drivers/types.ts';
 import { findStep, type Lab, type LabStep } from './lab.ts';
 import { normalizeOutput } from './compare-output.ts';
 import { createWorkspace, runShell } from './shell.ts';
+import { markLabStart } from './lab-since.ts';
 
 const UNDO_TIMEOUT_MS = 60_000;
 
@@ -42,4 +43,6 @@ export async function undoSteps(handle: ClusterHandle, lab: Lab, chain: readonly
   } finally {
     ws.dispose();
   }
+  // The undone steps' evidence in logs (the learner's requests) must not count for their redo.
+  await markLabStart(handle);
 }
