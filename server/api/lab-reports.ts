@@ -25,9 +25,9 @@ function checkView(c: CheckResult, heldBefore: boolean): CheckResultView {
     passed: c.ok,
     ...(c.expectsFailure ? { expectsFailure: true } : {}),
     ...(heldBefore && c.ok ? { heldBefore: true } : {}),
-    details: (c.details ?? []).slice(0, MAX_DETAILS).map((d) => ({ what: bounded(d.what), expected: bounded(d.expected), actual: bounded(d.actual), ok: d.ok })),
+    details: (c.details ?? []).slice(0, MAX_DETAILS).map((d) => ({ what: bounded(d.what), expected: bounded(d.expected), actual: bounded(d.actual), ...(d.actualZh ? { actualZh: bounded(d.actualZh) } : {}), ok: d.ok })),
     message: c.error ? bounded(c.error) : !c.ok && c.message ? bounded(c.message) : undefined,
-    ...(c.trace ? { request: { status: c.trace.status, flags: bounded(c.trace.flags), reason: bounded(c.trace.reason), explanation: { 'zh-Hans': bounded(c.trace.explanation['zh-Hans']), en: bounded(c.trace.explanation.en) } } } : {}),
+    ...(c.trace ? { request: { status: c.trace.status, flags: bounded(c.trace.flags), reason: bounded(c.trace.reason), reasons: { 'zh-Hans': bounded(c.trace.reasons['zh-Hans']), en: bounded(c.trace.reasons.en) }, explanation: { 'zh-Hans': bounded(c.trace.explanation['zh-Hans']), en: bounded(c.trace.explanation.en) } } } : {}),
   };
 }
 

@@ -47,6 +47,13 @@ describe('trafficEntry', () => {
     expect(e).toMatchObject({ id: 7, method: 'GET', host: 'httpbin.example.com', path: '/status/200', status: 404, flags: 'NR', reason: 'no route matched; VirtualService bookinfo/httpbin only routes /delay' });
     expect(e.explanation).toContain('原因: no route matched');
   });
+  it('shows the Chinese reason on zh pages and the English one on en pages, when the trace has both', () => {
+    const trace = { passedOver: [], reason: 'no route matched; VirtualService bookinfo/httpbin only routes /delay', reasonZh: '没有匹配的路由；VirtualService bookinfo/httpbin 只路由 /delay' };
+    const zh = trafficEntry(d('no_route', 404, 'NR', { trace }), 'zh');
+    expect(zh.reason).toBe(trace.reasonZh);
+    expect(zh.explanation).toContain(`原因: ${trace.reasonZh}`);
+    expect(trafficEntry(d('no_route', 404, 'NR', { trace }), 'en').reason).toBe(trace.reason);
+  });
 });
 
 describe('trafficFinding', () => {

@@ -54,7 +54,7 @@ export function trafficEntry(d: RouteDecision, lang: TrafficLang): TrafficEntry 
     path: d.request.path,
     status: d.response.status,
     flags: d.response.flags || '-',
-    reason: d.trace?.reason ?? d.response.details,
+    reason: (lang === 'zh' ? d.trace?.reasonZh : undefined) ?? d.trace?.reason ?? d.response.details,
     stages: trafficStages(d),
     explanation: formatExplanation(d, lang),
   };

@@ -10,6 +10,8 @@ export interface CheckComparisonView {
   what: string;
   expected: string;
   actual: string;
+  /** `actual` in Chinese, when the runner wrote it there (the site translates `actual` otherwise). */
+  actualZh?: string;
   ok: boolean;
 }
 

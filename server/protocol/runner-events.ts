@@ -15,6 +15,8 @@ export interface CheckDetail {
   what: string;
   expected: string;
   actual: string;
+  /** `actual` in Chinese, when the runner wrote it there (the mesh's reason for a failed status). */
+  actualZh?: string;
   ok: boolean;
 }
 
@@ -25,6 +27,8 @@ export interface RequestTraceView {
   flags: string;
   /** One sentence: "no route matched; VirtualService bookinfo/httpbin only routes /delay". */
   reason: string;
+  /** The reason in each language of the site. */
+  reasons: { 'zh-Hans': string; en: string };
   /** The whole explanation, as `meshlab explain` prints it. */
   explanation: { 'zh-Hans': string; en: string };
 }

@@ -34,13 +34,14 @@ describe('requestIdFor', () => {
 });
 
 describe('withReason', () => {
-  const trace = { status: 404, flags: 'NR', reason: 'no route matched', explanation: { en: '', 'zh-Hans': '' } };
+  const trace = { status: 404, flags: 'NR', reason: 'no route matched', reasons: { en: 'no route matched', 'zh-Hans': '没有匹配的路由' }, explanation: { en: '', 'zh-Hans': '' } };
   it("a failing status carries the mesh's reason instead of the headers' guess", () => {
     const details = [
       { what: 'status', expected: '200', actual: "404 (the gateway answered itself: no route matches this request; check the VirtualService's hosts, gateways and match)", ok: false },
       { what: 'header server', expected: 'istio-envoy', actual: 'istio-envoy', ok: true },
     ];
     expect(withReason(details, trace).map((d) => d.actual)).toEqual(['404: no route matched', 'istio-envoy']);
+    expect(withReason(details, trace)[0]!.actualZh).toBe('404：没有匹配的路由');
     expect(withReason([{ what: 'status', expected: '404', actual: '404', ok: true }], trace)[0]!.actual).toBe('404');
   });
 });

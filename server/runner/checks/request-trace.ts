@@ -35,7 +35,8 @@ export function decisionFor(decisions: RouteDecision[], status: number): RouteDe
 }
 
 export function traceView(d: RouteDecision): RequestTraceView {
-  return { status: d.response.status, flags: d.response.flags, reason: d.trace?.reason ?? d.response.details, explanation: { en: formatExplanation(d, 'en'), 'zh-Hans': formatExplanation(d, 'zh') } };
+  const reason = d.trace?.reason ?? d.response.details;
+  return { status: d.response.status, flags: d.response.flags, reason, reasons: { en: reason, 'zh-Hans': d.trace?.reasonZh ?? reason }, explanation: { en: formatExplanation(d, 'en'), 'zh-Hans': formatExplanation(d, 'zh') } };
 }
 
 /** Looks a request up in a cluster's recent requests, waiting briefly for its record. */
@@ -59,5 +60,5 @@ export function traceLookup(source: RecentRequests, signal?: AbortSignal): Trace
  */
 export function withReason(details: CheckDetail[], trace: RequestTraceView | undefined): CheckDetail[] {
   if (!trace) return details;
-  return details.map((d) => (d.what === 'status' && !d.ok ? { ...d, actual: `${trace.status}: ${trace.reason}` } : d));
+  return details.map((d) => (d.what === 'status' && !d.ok ? { ...d, actual: `${trace.status}: ${trace.reason}`, actualZh: `${trace.status}：${trace.reasons['zh-Hans']}` } : d));
 }

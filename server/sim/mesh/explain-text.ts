@@ -38,19 +38,20 @@ export function formatExplanation(d: RouteDecision, lang: ExplainLang = 'en'): s
   const t = LABELS[lang];
   const lines: string[] = [];
   lines.push(`${d.request.method} ${d.request.authority}${d.request.path} → ${d.response.status}${d.response.flags !== '-' ? ` (${t.flag} ${d.response.flags})` : ''}  ${d.time}`);
-  if (d.trace) lines.push(`${t.why}: ${d.trace.reason}`);
+  if (d.trace) lines.push(`${t.why}: ${(lang === 'zh' ? d.trace.reasonZh : undefined) ?? d.trace.reason}`);
   const steps = pathSteps(d);
   lines.push(`${t.path}: ${t.client} → ${steps.map((s) => (s.stopped ? `[${s.label} ✗ ${t.stopped}]` : s.label)).join(' → ')}`);
   if (d.trace?.passedOver.length) {
     lines.push(`${t.passed}:`);
     for (const r of d.trace.passedOver) {
-      r.failures.forEach((f, i) => lines.push(`  VirtualService ${r.virtualService} ${t.rule} ${r.ruleName ?? r.ruleIndex}${r.failures.length > 1 ? ` ${t.match} ${i}` : ''}: ${f}`));
+      const failures = (lang === 'zh' ? r.failuresZh : undefined) ?? r.failures;
+      failures.forEach((f, i) => lines.push(`  VirtualService ${r.virtualService} ${t.rule} ${r.ruleName ?? r.ruleIndex}${r.failures.length > 1 ? ` ${t.match} ${i}` : ''}: ${f}`));
     }
   }
   if (d.virtualService) lines.push(`VirtualService: ${d.virtualService.namespace}/${d.virtualService.name} ${t.rule} ${d.virtualService.ruleName ?? d.virtualService.ruleIndex}${d.virtualService.matchIndex >= 0 ? ` ${t.match} ${d.virtualService.matchName ?? d.virtualService.matchIndex}` : ''}`);
   if (d.destination) lines.push(`${t.dest}: ${d.destination.host}${d.destination.port ? `:${d.destination.port}` : ''}${d.destination.subset ? ` subset ${d.destination.subset}` : ''}`);
   const sim = d.simulation;
-  if (sim) lines.push(...simulationLines(sim, t));
+  if (sim) lines.push(...simulationLines(sim, t, lang));
   if (d.upstreamCluster) lines.push(`${t.cluster}: ${d.upstreamCluster}`);
   if (d.upstreamHost) lines.push(`${t.endpoint}: ${d.upstreamHost}`);
   if (d.attempts && d.attempts > 1) lines.push(`${t.attempts}: ${d.attempts}`);
@@ -58,10 +59,11 @@ export function formatExplanation(d: RouteDecision, lang: ExplainLang = 'en'): s
 }
 
 /** What the simulation the proxy executed adds: gateway server, DestinationRule, endpoints, fault, timeout, retries, mirrors, outbound policy. */
-function simulationLines(sim: SimulationResult, t: Record<string, string>): string[] {
+function simulationLines(sim: SimulationResult, t: Record<string, string>, lang: ExplainLang): string[] {
+  const problem = (lang === 'zh' ? sim.destinationProblemZh : undefined) ?? sim.destinationProblem;
   const out: string[] = [];
   if (sim.listener?.servers.length) out.push(`${t.server}: ${sim.listener.servers.map((s) => `Gateway ${s.gateway} ${t.servers} ${s.serverIndex}`).join(', ')}`);
-  if (sim.destination) out.push(`DestinationRule: ${sim.destinationRule ?? t.noDr}${sim.destinationProblem ? ` (${sim.destinationProblem})` : ''}`);
+  if (sim.destination) out.push(`DestinationRule: ${sim.destinationRule ?? t.noDr}${problem ? ` (${problem})` : ''}`);
   if (sim.cluster && sim.response.kind !== 'cluster_not_found' && sim.response.kind !== 'registry_only_blocked') out.push(`${t.endpoints}: ${sim.endpoints.join(', ') || t.noEndpoints}`);
   if (sim.fault) out.push(`${t.fault}: ${[sim.fault.delayMs !== undefined ? `${t.delay} ${sim.fault.delayMs} ms` : '', sim.fault.abortStatus !== undefined ? `${t.abort} ${sim.fault.abortStatus}` : ''].filter(Boolean).join(', ')}`);
   if (sim.timeoutMs) out.push(`${t.timeout}: ${sim.timeoutMs} ms`);

@@ -57,7 +57,7 @@ describe('firstFailedCondition', () => {
 describe('passedOverRules', () => {
   it('the chapter after /status is removed: the one rule, with the /delay condition that failed', () => {
     const routes = routesOf(snapshot({ gateways: [gateway], virtualServices: [vsWith([{ uri: { prefix: '/delay' } }])], services: [service] }));
-    expect(passedOverRules(routes, req('/status/200'))).toEqual([{ virtualService: 'bookinfo/httpbin', ruleIndex: 0, ruleName: undefined, failures: ['path /status/200 does not start with /delay'] }]);
+    expect(passedOverRules(routes, req('/status/200'))).toEqual([{ virtualService: 'bookinfo/httpbin', ruleIndex: 0, ruleName: undefined, failures: ['path /status/200 does not start with /delay'], failuresZh: ['路径 /status/200 不以 /delay 开头'] }]);
   });
   it('rules before the winner are listed, the winner and later ones are not', () => {
     const vs = obj('VirtualService', 'httpbin', 'bookinfo', { hosts: ['*'], gateways: ['httpbin-gateway'], http: [{ name: 'delay', match: [{ uri: { prefix: '/delay' } }], route: [{ destination: { host: 'httpbin' } }] }, { match: [{ uri: { prefix: '/status' } }], route: [{ destination: { host: 'httpbin' } }] }, { route: [{ destination: { host: 'httpbin' } }] }] });

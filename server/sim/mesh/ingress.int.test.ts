@@ -341,7 +341,7 @@ describe('seed chapter: ingress gateway (sequential steps)', () => {
     expect(explained.stdout).toContain(`VirtualService ${NS}/httpbin rule 0: path /status/200 does not start with /delay`);
     // The explanation is the simulation the gateway executed.
     expect(mesh.decisions.list(1)[0]!.simulation).toMatchObject({ virtualHost: '*:80', response: { status: 404, kind: 'no_route', flags: 'NR' }, passedOver: [{ failures: ['path /status/200 does not start with /delay'] }] });
-    expect((await meshlabExplain('--path', '/status', '--lang', 'zh')).stdout).toContain(`原因: no route matched; VirtualService ${NS}/httpbin only routes /delay`);
+    expect((await meshlabExplain('--path', '/status', '--lang', 'zh')).stdout).toContain(`原因: 没有匹配的路由；VirtualService ${NS}/httpbin 只路由 /delay`);
     expect((await curl('/delay/0')).status).toBe(200);
     expect((await meshlabExplain('--status', 'abc')).stderr).toContain('--status wants an HTTP status such as 404');
   });

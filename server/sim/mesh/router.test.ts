@@ -32,7 +32,7 @@ function cluster(name: string, endpoints: UpstreamEndpoint[], limits = { maxConn
 }
 
 function sim(over: Partial<SimulationResult>): SimulationResult {
-  return { passedOver: [], endpoints: [], mirrors: [], response: { kind: 'upstream', flags: '-', details: 'via_upstream' }, reason: 'test', ...over };
+  return { passedOver: [], endpoints: [], mirrors: [], response: { kind: 'upstream', flags: '-', details: 'via_upstream' }, reason: 'test', reasonZh: '测试', ...over };
 }
 
 beforeAll(async () => {

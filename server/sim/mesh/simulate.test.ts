@@ -2,6 +2,7 @@
 // sockets. Cases: the failure table of Istio's traffic-management docs (no route 404 NR, unknown
 // subset 503 NC, no endpoints 503 UH, fault abort FI, REGISTRY_ONLY 502) and the steps of the
 // ingress-gateway and egress-gateway chapters (labs/*/lab.yaml).
+import { untranslatedWords } from './zh-words.ts';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../store/object-store.ts';
 import { simulate, type SimulatedCall, type SimulationResult } from './simulate.ts';
@@ -100,5 +101,13 @@ describe('simulate', () => {
     const cds = { 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local': ['a:1'], 'outbound|8000|v2|httpbin.bookinfo.svc.cluster.local': ['b:1'] };
     expect(run([httpbinSvc, gateway, vs], cds, atIngress('/'), () => 0.5).destination?.subset).toBe('v1');
     expect(run([httpbinSvc, gateway, vs], cds, atIngress('/'), () => 0.95).destination?.subset).toBe('v2');
+  });
+});
+
+describe('simulate: every reason also in Chinese', () => {
+  it.each(cases)('$name', ({ config, cds, call }) => {
+    const r = run(config, cds ?? {}, call);
+    expect(r.reasonZh).not.toBe(r.reason);
+    expect(untranslatedWords(r.reasonZh, [r.destination?.host, r.destination?.subset, r.route?.ruleName, r.cluster].filter((x): x is string => Boolean(x)))).toEqual([]);
   });
 });

@@ -52,6 +52,7 @@ export interface SimulationResult {
   /** Gateway: the listener's servers, or why there is no listener. */
   listener?: { port: number; servers: { gateway: string; serverIndex: number }[] };
   noListener?: string;
+  noListenerZh?: string;
   virtualHost?: string;
   route?: { virtualService: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string };
   /** Envoy's route name for the access log (%ROUTE_NAME%). */
@@ -65,6 +66,7 @@ export interface SimulationResult {
   destination?: { host: string; port?: number; subset?: string };
   destinationRule?: string;
   destinationProblem?: string;
+  destinationProblemZh?: string;
   cluster?: string;
   endpoints: string[];
   fault?: { delayMs?: number; abortStatus?: number };
@@ -80,6 +82,8 @@ export interface SimulationResult {
   outbound?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'; serviceEntry?: string; result: 'service' | 'passthrough' | 'blocked' | 'hidden_by_sidecar' };
   response: { status?: number; kind: ResponseKind; flags: string; details: string };
   reason: string;
+  /** The reason in Chinese. */
+  reasonZh: string;
 }
 
 function gatewayHttpsRedirect(listener: GatewayListenerTable): boolean {
@@ -112,12 +116,14 @@ function rewritten(rw: ResolvedRoute['rewrite'], entry: HttpRouteEntry, matchInd
   return { path: out, authority: rw?.authority ?? authority, ...(changed ? { rewritten: true } : {}) };
 }
 
-type Partial0 = Omit<SimulationResult, 'reason' | 'response'>;
+type Partial0 = Omit<SimulationResult, 'reason' | 'reasonZh' | 'response'>;
 
-function finish(r: Omit<SimulationResult, 'reason'>, call: SimulatedCall, routes: HttpRouteEntry[] | undefined): SimulationResult {
+function finish(r: Omit<SimulationResult, 'reason' | 'reasonZh'>, call: SimulatedCall, routes: HttpRouteEntry[] | undefined): SimulationResult {
   const vs = r.route ? { name: r.route.virtualService.split('/')[1]!, namespace: r.route.virtualService.split('/')[0]!, ruleIndex: r.route.ruleIndex, ruleName: r.route.ruleName, matchIndex: r.route.matchIndex } : undefined;
-  const reason = r.noListener ?? reasonFor({ time: '', requestId: '', proxy: { kind: call.proxy.kind, namespace: call.proxy.namespace, pod: '' }, listener: { port: call.port }, request: { method: call.method ?? 'GET', authority: call.authority, path: call.path }, virtualHost: r.virtualHost, virtualService: vs, destination: r.destination, upstreamCluster: r.cluster, response: { status: r.response.status ?? 200, kind: r.response.kind, flags: r.response.flags, details: r.response.details } }, { routes, destinationProblem: r.destinationProblem });
-  return { ...r, reason };
+  const d = { time: '', requestId: '', proxy: { kind: call.proxy.kind, namespace: call.proxy.namespace, pod: '' }, listener: { port: call.port }, request: { method: call.method ?? 'GET', authority: call.authority, path: call.path }, virtualHost: r.virtualHost, virtualService: vs, destination: r.destination, upstreamCluster: r.cluster, response: { status: r.response.status ?? 200, kind: r.response.kind, flags: r.response.flags, details: r.response.details } };
+  const reason = r.noListener ?? reasonFor(d, { routes, destinationProblem: r.destinationProblem });
+  const reasonZh = r.noListenerZh ?? reasonFor(d, { routes, destinationProblem: r.destinationProblemZh }, 'zh');
+  return { ...r, reason, reasonZh };
 }
 
 /** The route's effect once the virtual host is chosen (shared by gateways and sidecars). */
@@ -173,6 +179,7 @@ function toCluster(input: SimulationInput, call: SimulatedCall, r: Partial0, q: 
   r.cluster = lookup.name;
   if (lookup.kind === 'not_found') {
     r.destinationProblem = destinationProblem(input.snapshot, { host: q.host, port: q.port, subset: q.subset }, q.namespace, clientNamespace);
+    r.destinationProblemZh = destinationProblem(input.snapshot, { host: q.host, port: q.port, subset: q.subset }, q.namespace, clientNamespace, 'zh');
     return finish({ ...r, response: { status: 503, kind: 'cluster_not_found', flags: flag('NC'), details: 'cluster_not_found' } }, call, routes);
   }
   r.endpoints = lookup.endpoints.map((e) => e.address);
@@ -190,11 +197,18 @@ function simulateGateway(input: SimulationInput, call: SimulatedCall): Simulatio
   const listener = input.gatewayTable?.listeners.find((l) => l.port === call.port);
   const empty = { passedOver: [], endpoints: [], mirrors: [] };
   if (!listener) {
-    return { ...empty, noListener: `no Gateway server selecting this gateway listens on port ${call.port}`, response: { kind: 'no_route', flags: '-', details: 'no_listener' }, reason: `connection refused: no Gateway server selecting this gateway listens on port ${call.port}` };
+    return {
+      ...empty,
+      noListener: `no Gateway server selecting this gateway listens on port ${call.port}`,
+      noListenerZh: `没有选择此网关的 Gateway server 监听端口 ${call.port}`,
+      response: { kind: 'no_route', flags: '-', details: 'no_listener' },
+      reason: `connection refused: no Gateway server selecting this gateway listens on port ${call.port}`,
+      reasonZh: `连接被拒绝：没有选择此网关的 Gateway server 监听端口 ${call.port}`,
+    };
   }
   const base = { listener: { port: listener.port, servers: listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex })) } };
   if (gatewayHttpsRedirect(listener)) {
-    return { ...empty, ...base, redirect: { location: `https://${call.authority}${call.path}` }, response: { status: 301, kind: 'redirect', flags: '-', details: 'direct_response' }, reason: `redirected with 301 to https by the server's tls.httpsRedirect (Gateway ${listener.servers[0]!.gateway})` };
+    return { ...empty, ...base, redirect: { location: `https://${call.authority}${call.path}` }, response: { status: 301, kind: 'redirect', flags: '-', details: 'direct_response' }, reason: `redirected with 301 to https by the server's tls.httpsRedirect (Gateway ${listener.servers[0]!.gateway})`, reasonZh: `由 server 的 tls.httpsRedirect（Gateway ${listener.servers[0]!.gateway}）以 301 重定向到 https` };
   }
   const req = requestOf(call, listener.secure ? 'https' : 'http');
   const idx = pickVirtualHost(listener.virtualHosts.map((v) => v.domains), authorityHost(call.authority));

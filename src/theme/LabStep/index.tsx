@@ -122,7 +122,7 @@ function Report({ report }: { report: StepCheckReport }) {
                         <span className={styles.label}>
                           <Translate id="lab.check.actual">实际</Translate>
                         </span>
-                        <Value text={readableValue(say(d.actual))} />
+                        <Value text={readableValue(locale === 'zh-Hans' && d.actualZh ? d.actualZh : say(d.actual))} />
                       </dd>
                     </React.Fragment>
                   ))}

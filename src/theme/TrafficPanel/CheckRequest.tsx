@@ -13,7 +13,7 @@ export default function CheckRequest({ request, passed }: { request: RequestTrac
     <div className={styles.checkRequest} data-check-request>
       {passed && (
         <p className={styles.reason}>
-          <Translate id="traffic.check.did">请求的经过：</Translate> <span data-check-request-reason>{request.reason}</span>
+          <Translate id="traffic.check.did">请求的经过：</Translate> <span data-check-request-reason>{request.reasons?.[locale] ?? request.reason}</span>
         </p>
       )}
       <details className={styles.explanation}>
