@@ -42,10 +42,12 @@ describe('elapsedMs', () => {
 });
 
 describe('nextLabId', () => {
-  const order = ['ingress-gateway', 'egress-gateway'];
+  const order = ['ingress-gateway', 'ingress-gateway-api', 'egress-gateway', 'egress-gateway-api'];
   it.each([
     ['ingress-gateway', 'egress-gateway'],
     ['egress-gateway', null],
+    ['ingress-gateway-api', 'egress-gateway-api'],
+    ['egress-gateway-api', null],
     ['unknown', null],
   ])('after %s: %s', (current, next) => expect(nextLabId(order, current)).toBe(next));
 });
