@@ -65,6 +65,9 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 240_000,
     reuseExistingServer: false,
+    // Playwright SIGKILLs the server unless told otherwise: a killed server leaves its learners'
+    // home images mounted (and their loop devices taken) and its sandboxes running.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     stdout: 'ignore',
     stderr: 'pipe',
   },
