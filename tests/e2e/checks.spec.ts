@@ -50,8 +50,7 @@ function reportWords(report: Locator): Promise<string> {
     const copy = el.cloneNode(true) as HTMLElement;
     // Hints are the lab's own text (with its commands), written in both languages in lab.yaml.
     for (const label of copy.querySelectorAll('strong')) if (label.textContent?.trim() === '提示') label.parentElement?.remove();
-    // What the mesh did with an http check's own request (its trace) is not the runner's words, and its reason is English for now.
-    copy.querySelectorAll('[data-check-request]').forEach((r) => r.remove());
+    // What the mesh did with an http check's own request (its trace, reason and explanation) is in the page's language too: it stays in.
     for (const dt of copy.querySelectorAll('dt')) {
       // Output quoted from a command is the tool's, in its language.
       if (['输出', '标准输出', '标准错误'].includes(dt.textContent?.trim() ?? '')) dt.nextElementSibling?.querySelectorAll('pre').forEach((p) => p.remove());
@@ -140,6 +139,8 @@ test('zh-Hans: failing reports have no English check text, and a blocked request
   await expect(blocked).toHaveCount(2);
   await expect(blocked.first()).toContainText('按预期失败（状态码 502）');
   await expect(blocked.nth(1)).toContainText('按预期失败（退出码 35）');
+  // The mesh's reason for the blocked request, in Chinese (Istio's words kept).
+  await expect(before.report.locator('[data-check-request-reason]')).toContainText('已阻止：outboundTrafficPolicy 为 REGISTRY_ONLY，且没有 httpbin.org 的 ServiceEntry');
   expect(englishIn(await reportWords(before.report))).toEqual([]);
   await step(page, 'external-blocked').screenshot({ path: `${OUT}/check-blocked-before-zh-Hans.png` });
 
