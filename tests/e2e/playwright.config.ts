@@ -60,7 +60,8 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   webServer: {
-    command: `node bin/meshlab.mjs serve --port ${port} --data-dir ${process.env.MESHLAB_E2E_DATA_DIR}`,
+    // Every test opens its own learner (a new browser context): more than the default 50 clusters.
+    command: `node bin/meshlab.mjs serve --port ${port} --data-dir ${process.env.MESHLAB_E2E_DATA_DIR} --max-clusters 500`,
     cwd: ROOT,
     url: `http://127.0.0.1:${port}/healthz`,
     timeout: 240_000,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { completeStep, openLab, step, stepIds, waitForTerminal } from './lab-helpers.ts';
+import { completeStep, LABELS, labBar, openLab, step, stepIds, waitForTerminal } from './lab-helpers.ts';
 import { linkBundledTools } from './playwright.config.ts';
 import { freePort, startServe, type ServeProcess } from '../../server/cli/serve-process.ts';
 
@@ -37,8 +37,9 @@ test('progress survives a server restart', async ({ browser }) => {
   await expect(step(page, ids[2]!)).toHaveAttribute('data-status', 'pending');
   await expect(page.locator('[data-lab-progress]')).toHaveAttribute('data-lab-progress', `2/${ids.length}`);
 
-  // The learner can clear it, and that is kept too.
-  await page.getByRole('button', { name: 'Clear progress' }).click();
+  // The learner can clear it (after saying yes), and that is kept too.
+  await labBar(page).getByRole('button', { name: LABELS.en.clear, exact: true }).click();
+  await page.getByRole('dialog', { name: LABELS.en.clearTitle }).getByRole('button', { name: LABELS.en.clearYes, exact: true }).click();
   await expect(page.locator('[data-lab-progress]')).toHaveAttribute('data-lab-progress', `0/${ids.length}`);
   await page.reload();
   await openLab(page, 'en', 'ingress-gateway');
