@@ -5,7 +5,7 @@
 // API server, fills its cluster with objects and LISTs them (some of its clients never read).
 // Prints numbers measured in this run; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServe } from '../server/cli/serve-process.ts';
+import { processTree, pssOf, rssOf } from './process-memory.ts';
 import { PROJECT_ROOT, findTool } from '../server/tools/binaries.ts';
 import { TERMINAL_WS_PATH } from '../server/protocol/terminal.ts';
 import { TestTerminalClient } from '../server/terminals/test-client.ts';
@@ -38,44 +39,9 @@ process.on('exit', () => {
   if (child.exitCode === null) child.kill('SIGTERM');
 });
 
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0; // exited meanwhile
-  }
-}
-
-/** Proportional set size: shared pages (libraries, the same binary in many sandboxes) split among their users. */
-function pssOf(pid: number): number {
-  try {
-    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The server and every process below it. */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      parents.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [p, parent] of parents) if (parent === out[i]) out.push(p);
-  return out;
-}
-
-const memory = () => descendants(child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
-const proportional = () => descendants(child.pid!).reduce((sum, p) => sum + pssOf(p), 0);
-const snapshot = () => ({ rss: memory(), pss: proportional(), processes: descendants(child.pid!).length });
+const memory = () => processTree(child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
+const proportional = () => processTree(child.pid!).reduce((sum, p) => sum + pssOf(p), 0);
+const snapshot = () => ({ rss: memory(), pss: proportional(), processes: processTree(child.pid!).length });
 
 interface LearnerEnv {
   cookie: string;
@@ -122,7 +88,7 @@ for (const l of learners) {
 await new Promise((r) => setTimeout(r, 2000));
 const withTerminals = snapshot();
 console.log(`per learner with a cluster and one terminal: ${perLearner(baseline, withTerminals)}; the terminal alone: ${perLearner(loaded, withTerminals)}`);
-const peakShell = Math.max(...descendants(child.pid!).map(pssOf));
+const peakShell = Math.max(...processTree(child.pid!).map(pssOf));
 console.log(`largest single process below the server while terminals are open: ${mb1(peakShell)} MB PSS (the server itself included)`);
 
 const [quiet, flooder] = learners as [LearnerEnv, LearnerEnv];

@@ -5,11 +5,12 @@
 // Check. Prints the time to join all of them (join + cluster + shell at a prompt), the Check latency
 // under that load (p50, p95, max) and the server's memory (its process tree) in total and per
 // attendee. Prints numbers measured in this run; asserts nothing. Bounded: gives up after 5 minutes.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { startServe } from '../server/cli/serve-process.ts';
+import { processTree, rssOf } from './process-memory.ts';
 import { TERMINAL_WS_PATH } from '../server/protocol/terminal.ts';
 
 const ATTENDEES = Number(process.env.MESHLAB_BENCH_ATTENDEES ?? 50);
@@ -32,32 +33,7 @@ process.on('exit', () => {
   if (server.child.exitCode === null) server.child.kill('SIGKILL');
 });
 
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The server and every process below it (shells, sandboxes, forwarders). */
-function tree(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      parents.set(Number(p), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [p, parent] of parents) if (parent === out[i]) out.push(p);
-  return out;
-}
-
-const memory = () => tree(server.child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
+const memory = () => processTree(server.child.pid!).reduce((sum, p) => sum + rssOf(p), 0);
 const mib = (b: number) => `${(b / 1024 ** 2).toFixed(0)} MiB`;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 
@@ -163,7 +139,7 @@ try {
   console.log(`Check, all at once            p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${Math.max(...latencies)} ms; passed ${checks.filter((c) => c.passed).length}/${ATTENDEES}`);
   console.log(`dashboard                     ${grid.attendees.filter((a) => a.stepsDone === 1).length}/${ATTENDEES} attendees show the step passed`);
   console.log(`server memory (process tree)  before ${mib(before)}, joined ${mib(joined)}, after the Checks ${mib(after)}`);
-  console.log(`per attendee                  ${mib((after - before) / ATTENDEES)} (${tree(server.child.pid!).length} processes in the tree)`);
+  console.log(`per attendee                  ${mib((after - before) / ATTENDEES)} (${processTree(server.child.pid!).length} processes in the tree)`);
   for (const s of seats) s.ws.close();
 } finally {
   await server.stop();
