@@ -96,6 +96,47 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   istio('sidecars', 'Sidecar', []),
 ];
 
+/**
+ * The order in which discovery lists the groups, which is how kubectl resolves a name two groups
+ * serve (`kubectl get gateway`): the API server lists APIServices by GroupPriorityMinimum, highest
+ * first, then by name. Built-in groups have kube-apiserver's priorities (the core group first);
+ * every group defined by a CustomResourceDefinition gets 1000 from the CRD registration controller,
+ * Istio's included on a real cluster, so among them the name decides: `gateway.networking.k8s.io`
+ * comes before `networking.istio.io`, and `kubectl get gateway` lists the Gateway API's Gateways.
+ */
+const BUILT_IN_GROUP_PRIORITY: Record<string, number> = {
+  '': 18000,
+  'apiregistration.k8s.io': 17800,
+  apps: 17800,
+  'events.k8s.io': 17750,
+  'authentication.k8s.io': 17700,
+  'authorization.k8s.io': 17600,
+  autoscaling: 17500,
+  batch: 17400,
+  'certificates.k8s.io': 17300,
+  'networking.k8s.io': 17200,
+  policy: 17100,
+  'rbac.authorization.k8s.io': 17000,
+  'storage.k8s.io': 16800,
+  'admissionregistration.k8s.io': 16700,
+  'apiextensions.k8s.io': 16700,
+  'scheduling.k8s.io': 16600,
+  'coordination.k8s.io': 16500,
+  'node.k8s.io': 16300,
+  'discovery.k8s.io': 16200,
+  'flowcontrol.apiserver.k8s.io': 16100,
+};
+const CRD_GROUP_PRIORITY = 1000;
+
+export function groupPriority(group: string): number {
+  return BUILT_IN_GROUP_PRIORITY[group] ?? CRD_GROUP_PRIORITY;
+}
+
+/** Discovery's group order: priority (highest first), then name. */
+export function compareGroups(a: string, b: string): number {
+  return groupPriority(b) - groupPriority(a) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 /** The ObjectStore key: "pods", "apps/deployments", "networking.istio.io/gateways". */
 export function storeKey(type: ResourceType): string {
   return type.group ? `${type.group}/${type.resource}` : type.resource;
@@ -163,7 +204,7 @@ export class ResourceRegistry {
     return this.types.find((t) => t.group === group && t.kind === kind && t.versions.includes(version));
   }
 
-  /** Group → versions (preferred first), in registry order; the core group is "". */
+  /** Group → versions (preferred first), in discovery's order (compareGroups); the core group is "". */
   groups(): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const t of this.types) {
@@ -171,7 +212,7 @@ export class ResourceRegistry {
       for (const v of t.versions) if (!versions.includes(v)) versions.push(v);
       out.set(t.group, versions);
     }
-    return out;
+    return new Map([...out].sort(([a], [b]) => compareGroups(a, b)));
   }
 
   inGroupVersion(group: string, version: string): ResourceType[] {
