@@ -19,6 +19,7 @@ import { hostMatches } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget, type TcpRoute } from './proxies.ts';
 import { pickWeighted } from './match.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
+import { envoyReasonPhrase } from './local-reply.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
 import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, snapshotOf, MESH_CONFIG_RESOURCES, SidecarRouteTable, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
@@ -447,7 +448,8 @@ export class MeshDataPlane {
     }
     const up = httpRequest({ host: socket.host, port: socket.port, method: req.method, path, headers, agent: DIRECT_AGENT, setHost: false, peer } as RequestOptions, (resp) => {
       if (!inbound) {
-        res.writeHead(resp.statusCode ?? 502, resp.rawHeaders);
+        // No Envoy on the path: the client reads the server's own status line.
+        res.writeHead(resp.statusCode ?? 502, resp.statusMessage ?? '', resp.rawHeaders);
         resp.pipe(res);
         return;
       }
@@ -461,7 +463,7 @@ export class MeshDataPlane {
       out.push('x-envoy-upstream-service-time', String(Math.round(ms)));
       res.sendDate = false;
       res.removeHeader('connection');
-      res.writeHead(resp.statusCode ?? 502, out);
+      res.writeHead(resp.statusCode ?? 502, envoyReasonPhrase(resp.statusCode ?? 502), out);
       let bytes = 0;
       resp.on('data', (c: Buffer) => (bytes += c.length));
       resp.on('end', () => {

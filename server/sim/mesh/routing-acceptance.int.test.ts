@@ -1,0 +1,126 @@
+// Routing acceptance: what istio.io's pages show for reason phrases, default retries, VirtualService
+// delegates and mirroring, with the real kubectl and curl (inside the curl sample's pod, and from the
+// learner's shell to the ingress gateway) against an embedded cluster of its real parts. Each test
+// names the istio.io page and section its expectation comes from.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedCluster } from '../cluster.ts';
+import { startLearnerShell, type LearnerShell } from '../gateway-api/learner-shell.ts';
+import { CURL_SAMPLE, HTTPBIN_SAMPLE } from '../gateway-api/testdata.ts';
+import { meshOf } from './mesh-addon.ts';
+
+let shell: LearnerShell;
+let cluster: EmbeddedCluster;
+const kubectl = (args: string[], input?: string) => shell.kubectl(args, input);
+const fromCurl = (command: string[]) => kubectl(['exec', 'deploy/curl', '-c', 'curl', '--', ...command]);
+
+async function apply(yaml: string): Promise<void> {
+  const r = await kubectl(['apply', '-f', '-'], yaml);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  await meshOf(cluster.store)!.whenApplied();
+}
+
+async function remove(kind: string, name: string): Promise<void> {
+  await kubectl(['delete', kind, name, '--ignore-not-found']);
+  await meshOf(cluster.store)!.whenApplied();
+}
+
+/** The istio-proxy log lines of the pods with this label. */
+async function proxyLog(selector: string): Promise<string[]> {
+  const r = await kubectl(['logs', '-l', selector, '-c', 'istio-proxy', '--tail=-1']);
+  return r.stdout.split('\n').filter(Boolean);
+}
+
+beforeAll(async () => {
+  shell = await startLearnerShell('meshlab-routing-acceptance-');
+  cluster = shell.cluster;
+  await kubectl(['label', 'namespace', 'default', 'istio-injection=enabled']);
+  await kubectl(['apply', '-f', '-'], CURL_SAMPLE);
+  await kubectl(['apply', '-f', '-'], HTTPBIN_SAMPLE);
+  expect((await kubectl(['rollout', 'status', 'deployment/curl', '--timeout=60s'])).code).toBe(0);
+  expect((await kubectl(['rollout', 'status', 'deployment/httpbin', '--timeout=60s'])).code).toBe(0);
+}, 90_000);
+
+afterAll(async () => {
+  await shell?.stop();
+});
+
+// https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/, "Configuring ingress
+// using a gateway" (Istio APIs tab), as written there.
+const INGRESS_GATEWAY = `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: httpbin-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "httpbin.example.com"
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - "httpbin.example.com"
+  gateways:
+  - httpbin-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /status
+    - uri:
+        prefix: /delay
+    route:
+    - destination:
+        port:
+          number: 8000
+        host: httpbin
+`;
+
+describe('Envoy’s reason phrases', () => {
+  it('a sidecar writes `HTTP/1.1 418 Unknown` for httpbin’s teapot', async () => {
+    // https://istio.io/latest/docs/tasks/observability/logs/access-log/, "Test the access log":
+    // kubectl exec "$SOURCE_POD" -c curl -- curl -sS -v httpbin:8000/status/418
+    const r = await fromCurl(['curl', '-sS', '-v', 'httpbin:8000/status/418']);
+    expect(r.stderr).toContain('< HTTP/1.1 418 Unknown\r\n');
+    expect(r.stderr).toContain('< server: envoy\r\n');
+    expect(r.stdout).toContain("I'm a teapot!");
+  });
+
+  it('the ingress gateway writes Envoy’s phrases too, for upstream answers and its own replies', async () => {
+    await apply(INGRESS_GATEWAY);
+    // https://istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/, "Accessing ingress
+    // services": curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/status/200"
+    const ok = await shell.sh('curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/status/200"');
+    expect(ok.stdout).toMatch(/^HTTP\/1\.1 200 OK\r\nserver: istio-envoy\r\n/);
+    const teapot = await shell.sh('curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/status/418"');
+    expect(teapot.stdout).toMatch(/^HTTP\/1\.1 418 Unknown\r\nserver: istio-envoy\r\n/);
+    // Same page: "Access any other URL that has not been explicitly exposed. You should see an HTTP 404 error".
+    const other = await shell.sh('curl -s -I -HHost:httpbin.example.com "http://$INGRESS_HOST:$INGRESS_PORT/headers"');
+    expect(other.stdout).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    await apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: teapot
+spec:
+  hosts: ["teapot.example.com"]
+  gateways: [httpbin-gateway]
+  http:
+  - directResponse:
+      status: 418
+      body: {string: "short and stout"}
+`);
+    await apply(INGRESS_GATEWAY.replace('- "httpbin.example.com"\n---', '- "httpbin.example.com"\n    - "teapot.example.com"\n---'));
+    const local = await shell.sh('curl -s -i -HHost:teapot.example.com "http://$INGRESS_HOST:$INGRESS_PORT/"');
+    expect(local.stdout).toMatch(/^HTTP\/1\.1 418 Unknown\r\n/);
+    expect(local.stdout).toMatch(/\r\n\r\nshort and stout$/);
+    await remove('virtualservice', 'teapot');
+  });
+});
