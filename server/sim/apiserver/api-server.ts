@@ -30,6 +30,8 @@ import { servePodLog } from './pod-log.ts';
 import { handleExecUpgrade } from './pod-exec.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { serveScale } from './scale.ts';
+import { ServiceAccountTokens } from './service-account-tokens.ts';
+import { createTokenRequest } from './token-request.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
 import { apiExtensionFor } from './extensions.ts';
@@ -85,6 +87,8 @@ export class ApiServer {
   private inFlight = 0;
   readonly limits: ApiLimits;
   readonly quota: QuotaTracker;
+  /** ServiceAccount tokens: issued by the TokenRequest API, accepted as bearer tokens. */
+  readonly serviceAccountTokens: ServiceAccountTokens;
 
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -92,6 +96,7 @@ export class ApiServer {
     this.services = new ServiceAllocations(options.store);
     this.limits = options.limits ?? apiLimitsFromEnv();
     this.quota = new QuotaTracker(options.store, this.limits.objectBudget);
+    this.serviceAccountTokens = new ServiceAccountTokens(options.store, this.clock);
     this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services, quota: this.quota });
     this.openapi = new OpenApiDocs(this.registry);
     this.registry.onChange(() => {
@@ -350,6 +355,12 @@ export class ApiServer {
       throw errors.badRequest('Upgrade request required: pods/exec is served over WebSocket (v5.channel.k8s.io); SPDY is not supported by this cluster, use kubectl 1.30 or newer');
     }
     if (info.subresource === 'scale') return serveScale(this.handlers, method, rest, res);
+    if (info.subresource === 'token') {
+      if (!info.namespace || !info.name) return sendJson(res, 404, errors.pathNotFound().toStatus());
+      if (method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+      const answer = createTokenRequest({ store: this.options.store, tokens: this.serviceAccountTokens, namespace: info.namespace!, name: info.name!, body, contentType: rest.contentType });
+      return sendJson(res, answer.code, answer.body);
+    }
 
     const isWatch = info.watchPrefix || url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     if (!info.subresource) {

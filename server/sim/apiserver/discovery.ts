@@ -13,12 +13,14 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   exec: ['create', 'get'],
   portforward: ['create', 'get'],
   finalize: ['update'],
+  token: ['create'],
 };
 
 const SUBRESOURCE_KINDS: Record<string, (t: ResourceType) => { group: string; version: string; kind: string }> = {
   scale: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }),
   exec: () => ({ group: '', version: 'v1', kind: 'PodExecOptions' }),
   portforward: () => ({ group: '', version: 'v1', kind: 'PodPortForwardOptions' }),
+  token: () => ({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }),
 };
 
 /** Which discovery answer the client wants, from its Accept header. */

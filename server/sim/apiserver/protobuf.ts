@@ -1,5 +1,5 @@
 // Decoding of application/vnd.kubernetes.protobuf request bodies, which `kubectl create
-// namespace|deployment|secret|configmap|serviceaccount`, `run` and `expose` send. The envelope is
+// namespace|deployment|secret|configmap|serviceaccount|token`, `run` and `expose` send. The envelope is
 // the magic "k8s\0" + runtime.Unknown{typeMeta, raw}; raw is the object's message. Field numbers
 // follow k8s.io/api's generated.proto; only the kinds and fields those commands produce are
 // described, anything else fails with a clear message instead of being misread.
@@ -91,6 +91,10 @@ message Subject { optional string kind = 1; optional string apiGroup = 2; option
 message RoleRef { optional string apiGroup = 1; optional string kind = 2; optional string name = 3; }
 message RoleBinding { optional ObjectMeta metadata = 1; repeated Subject subjects = 2; optional RoleRef roleRef = 3; }
 
+message BoundObjectReference { optional string kind = 1; optional string apiVersion = 2; optional string name = 3; optional string uid = 4; }
+message TokenRequestSpec { repeated string audiences = 1; optional BoundObjectReference boundObjectRef = 3; optional int64 expirationSeconds = 4; }
+message TokenRequest { optional ObjectMeta metadata = 1; optional TokenRequestSpec spec = 2; }
+
 message Preconditions { optional string uid = 1; optional string resourceVersion = 2; }
 message DeleteOptions { optional int64 gracePeriodSeconds = 1; optional Preconditions preconditions = 2; optional bool orphanDependents = 3; optional string propagationPolicy = 4; repeated string dryRun = 5; }
 `;
@@ -112,6 +116,7 @@ const MESSAGES: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/ClusterRole': 'k8s.ClusterRole',
   'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.RoleBinding',
+  'authentication.k8s.io/v1/TokenRequest': 'k8s.TokenRequest',
   // DELETE bodies (helm sends these as protobuf).
   'meta.k8s.io/v1/DeleteOptions': 'k8s.DeleteOptions',
   'v1/DeleteOptions': 'k8s.DeleteOptions',
@@ -146,7 +151,7 @@ function toJsonShape(v: unknown, key = ''): unknown {
 }
 
 /** Pointer fields in the Go types, where zero and false are real values and must survive. */
-const POINTER_FIELDS = new Set(['gracePeriodSeconds', 'orphanDependents', 'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds']);
+const POINTER_FIELDS = new Set(['gracePeriodSeconds', 'orphanDependents', 'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds', 'expirationSeconds']);
 
 /** gogo-protobuf writes every non-pointer scalar; JSON's omitempty drops zero values. */
 function isOmittedZero(key: string, v: unknown): boolean {

@@ -63,7 +63,7 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   core('pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec', 'portforward'] }),
   core('services', 'Service', true, { shortNames: ['svc'], categories: ['all'], verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'] }),
   core('endpoints', 'Endpoints', true, { shortNames: ['ep'], singular: 'endpoints' }),
-  core('serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'] }),
+  core('serviceaccounts', 'ServiceAccount', true, { shortNames: ['sa'], subresources: ['token'] }),
   core('configmaps', 'ConfigMap', true, { shortNames: ['cm'] }),
   core('secrets', 'Secret', true),
   core('events', 'Event', true, { shortNames: ['ev'] }),
