@@ -374,7 +374,7 @@ export function httpbinRespond(flavourName: HttpbinFlavour, req: HttpbinRequest)
 
 /** Reads a request's body (bounded) and answers it; `onDone` gets status and size for logging. */
 export function serveHttpbin(flavour: HttpbinFlavour, req: IncomingMessage, res: ServerResponse, onDone: (status: number, bytes: number, durationMs: number) => void): void {
-  const started = Date.now();
+  const started = performance.now();
   void readBoundedBody(req, MAX_BODY_BYTES).then((body) => {
     if (body === 'error') {
       res.destroy();
@@ -404,7 +404,7 @@ export function serveHttpbin(flavour: HttpbinFlavour, req: IncomingMessage, res:
       res.setHeader('Content-Length', String(answer.body.length));
       res.writeHead(answer.status);
       res.end(answer.body);
-      onDone(answer.status, answer.body.length, Date.now() - started);
+      onDone(answer.status, answer.body.length, performance.now() - started);
     };
     if (answer.delayMs) {
       const t = setTimeout(send, answer.delayMs);

@@ -10,6 +10,7 @@ import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { serveHttpbin, type HttpbinFlavour } from './httpbin.ts';
 import { peerOf } from '../mesh/peer-identity.ts';
+import { gunicornPort, httpbinServerLog, type ServerLog } from './server-logs.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ export function classifyContainer(container: Obj): ContainerKind {
   const repo = imageRepository(image);
   const env = (container.env as Obj[] | undefined) ?? [];
   const envPort = env.find((e) => e.name === 'PORT')?.value;
-  if (repo === 'kennethreitz/httpbin' || repo === 'citizenstig/httpbin' || repo === 'httpbin') return { kind: 'httpbin', flavour: 'python', port: 80 };
+  if (repo === 'kennethreitz/httpbin' || repo === 'citizenstig/httpbin' || repo === 'httpbin') return { kind: 'httpbin', flavour: 'python', port: gunicornPort(container) };
   if (repo === 'mccutchen/go-httpbin' || repo === 'istio/httpbin' || repo.endsWith('/go-httpbin')) {
     // go-httpbin takes its port from `-port N` (or `--port=N`), else the PORT variable, else 8080.
     const argv = [...(((container.command as unknown[] | undefined) ?? []) as unknown[]), ...(((container.args as unknown[] | undefined) ?? []) as unknown[])].map(String);
@@ -46,13 +47,6 @@ export function classifyContainer(container: Obj): ContainerKind {
   if (repo === 'curlimages/curl' || repo.endsWith('/curl') || repo.endsWith('/sleep') || repo === 'curl' || repo === 'sleep' || repo === 'busybox' || repo === 'alpine') return { kind: 'client' };
   if (repo.endsWith('/proxyv2') || repo === 'proxyv2' || image === 'auto') return { kind: 'proxy' };
   return { kind: 'other' };
-}
-
-/** gunicorn's access log line (`%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"`). */
-function gunicornTime(d: Date): string {
-  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `[${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000]`;
 }
 
 interface RunningPod {
@@ -93,7 +87,7 @@ export class WorkloadRuntime implements PodRuntime {
         const name = typeof c.name === 'string' ? c.name : 'app';
         const kind = classifyContainer(c);
         if (kind.kind !== 'httpbin') continue;
-        const server = await this.startHttpbin(ns, pod.metadata.name, name, kind.flavour, kind.port);
+        const server = await this.startHttpbin(ns, pod.metadata.name, name, kind.flavour, httpbinServerLog(c, kind.flavour, kind.port));
         running.servers.push(server);
         if (running.ip) {
           const loopbackPort = (server.address() as AddressInfo).port;
@@ -134,17 +128,13 @@ export class WorkloadRuntime implements PodRuntime {
     for (const k of [...this.pods.keys()]) await this.stopKey(k);
   }
 
-  private startHttpbin(ns: string, pod: string, container: string, flavour: HttpbinFlavour, port: number): Promise<Server> {
+  private startHttpbin(ns: string, pod: string, container: string, flavour: HttpbinFlavour, serverLog: ServerLog): Promise<Server> {
     const log = (text: string) => this.o.logs.append(ns, pod, container, text);
     const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
       serveHttpbin(flavour, req, res, (status, bytes, durationMs) => {
-        const client = peerOf(req.socket) ?? (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, '');
-        const now = this.now();
-        if (flavour === 'python') {
-          log(`${client} - - ${gunicornTime(now)} "${req.method} ${req.url} HTTP/${req.httpVersion}" ${status} ${bytes} "${req.headers.referer ?? '-'}" "${req.headers['user-agent'] ?? '-'}"`);
-        } else {
-          log(`time="${now.toISOString()}" status=${status} method="${req.method}" uri="${req.url}" size_bytes=${bytes} duration_ms=${durationMs.toFixed(2)} user_agent="${req.headers['user-agent'] ?? ''}" client_ip=${client}`);
-        }
+        const remoteAddress = peerOf(req.socket) ?? (req.socket.remoteAddress ?? '-').replace(/^::ffff:/, '');
+        const line = serverLog.request({ remoteAddress, method: req.method ?? 'GET', url: req.url ?? '/', httpVersion: req.httpVersion, status, bytes, durationMs, headers: req.headers }, this.now());
+        if (line !== undefined) log(line);
       });
     });
     server.keepAliveTimeout = 5000;
@@ -152,16 +142,7 @@ export class WorkloadRuntime implements PodRuntime {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => {
         server.off('error', reject);
-        const now = this.now();
-        if (flavour === 'python') {
-          const t = now.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000');
-          log(`[${t}] [1] [INFO] Starting gunicorn 19.9.0`);
-          log(`[${t}] [1] [INFO] Listening at: http://0.0.0.0:${port} (1)`);
-          log(`[${t}] [1] [INFO] Using worker: gevent`);
-          log(`[${t}] [9] [INFO] Booting worker with pid: 9`);
-        } else {
-          log(`time="${now.toISOString()}" level=INFO msg="go-httpbin listening on http://0.0.0.0:${port}"`);
-        }
+        for (const line of serverLog.startup(this.now())) log(line);
         resolve(server);
       });
     });
