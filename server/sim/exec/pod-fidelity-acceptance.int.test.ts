@@ -1,0 +1,216 @@
+// What a learner sees from inside pods and in their logs, step by step as istio.io's tasks write
+// it, with the REAL kubectl (exec, logs) and curl against an embedded cluster. Expected outputs
+// are istio.io's (content/en/docs/tasks/traffic-management/.../snips.sh), never what this code
+// happens to print.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAcceptanceCluster, waitFor, type AcceptanceCluster } from './acceptance-harness.ts';
+
+let h: AcceptanceCluster;
+
+// https://istio.io/latest/docs/tasks/traffic-management/mirroring/ "Before you begin": httpbin-v1
+// and -v2 run gunicorn with its access log on stdout; sleep is a curl client.
+const MIRRORING_HTTPBIN = (version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: httpbin-${version}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: httpbin
+      version: ${version}
+  template:
+    metadata:
+      labels:
+        app: httpbin
+        version: ${version}
+    spec:
+      containers:
+      - image: docker.io/kennethreitz/httpbin
+        imagePullPolicy: IfNotPresent
+        name: httpbin
+        command: ["gunicorn", "--access-logfile", "-", "-b", "0.0.0.0:80", "httpbin:app"]
+        ports:
+        - containerPort: 80
+`;
+const MIRRORING_SERVICE = `apiVersion: v1
+kind: Service
+metadata:
+  name: httpbin
+  labels:
+    app: httpbin
+spec:
+  ports:
+  - name: http
+    port: 8000
+    targetPort: 80
+  selector:
+    app: httpbin
+`;
+const SLEEP = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sleep
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: sleep
+  template:
+    metadata:
+      labels:
+        app: sleep
+    spec:
+      containers:
+      - name: sleep
+        image: tutum/curl
+        command: ["/bin/sleep","infinity"]
+        imagePullPolicy: IfNotPresent
+`;
+// The kennethreitz image as it is, with its own CMD (the seed chapter's httpbin).
+const PLAIN_HTTPBIN = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: httpbin-plain
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: httpbin-plain}
+  template:
+    metadata:
+      labels: {app: httpbin-plain}
+    spec:
+      containers:
+      - image: docker.io/kennethreitz/httpbin
+        name: httpbin
+        ports: [{containerPort: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: httpbin-plain
+spec:
+  ports: [{name: http, port: 8000, targetPort: 80}]
+  selector: {app: httpbin-plain}
+`;
+// Istio's samples/httpbin (go-httpbin since Istio 1.24).
+const GO_HTTPBIN = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: httpbin-go
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: httpbin-go}
+  template:
+    metadata:
+      labels: {app: httpbin-go, version: v1}
+    spec:
+      containers:
+      - image: docker.io/mccutchen/go-httpbin:v2.15.0
+        name: httpbin
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: httpbin-go
+spec:
+  ports: [{name: http, port: 8000, targetPort: 8080}]
+  selector: {app: httpbin-go}
+`;
+
+const podOf = async (selector: string) => (await h.kubectl(['get', 'pod', '-l', selector, '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+const fromSleep = (command: string[]) => h.kubectl(['exec', 'deploy/sleep', '-c', 'sleep', '--', ...command]);
+
+beforeAll(async () => {
+  h = await startAcceptanceCluster();
+  expect((await h.kubectl(['label', 'namespace', 'default', 'istio-injection=enabled'])).stdout).toBe('namespace/default labeled\n');
+  await h.apply([MIRRORING_HTTPBIN('v1'), MIRRORING_HTTPBIN('v2'), MIRRORING_SERVICE, SLEEP, PLAIN_HTTPBIN, GO_HTTPBIN].join('---\n'));
+  for (const d of ['httpbin-v1', 'httpbin-v2', 'sleep', 'httpbin-plain', 'httpbin-go']) {
+    const r = await h.kubectl(['rollout', 'status', `deployment/${d}`, '--timeout=60s']);
+    expect(r.stdout).toContain(`deployment "${d}" successfully rolled out`);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await h?.stop();
+});
+
+describe('workloads log as their images do', () => {
+  // istio.io mirroring, "Creating a default routing policy": all traffic to v1, then
+  // `kubectl logs "$V1_POD" -c httpbin` shows gunicorn's access line and v2's log has none.
+  it('mirroring task: v1 logs the request in gunicorn format, v2 logs none', async () => {
+    await h.apply(`apiVersion: networking.istio.io/v1alpha3
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+    - httpbin
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        subset: v1
+      weight: 100
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata:
+  name: httpbin
+spec:
+  host: httpbin
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+  - name: v2
+    labels:
+      version: v2
+`);
+    const r = await fromSleep(['curl', '-sS', 'http://httpbin:8000/headers']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).headers.Host).toBe('httpbin:8000');
+    const v1 = await podOf('app=httpbin,version=v1');
+    let v1Log = '';
+    await waitFor(async () => (v1Log = (await h.kubectl(['logs', v1, '-c', 'httpbin'])).stdout).includes('GET /headers'));
+    // Behind its sidecar, gunicorn sees the connection from 127.0.0.6 (Istio's inbound source).
+    expect(v1Log).toMatch(/\n127\.0\.0\.6 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/headers HTTP\/1\.1" 200 \d+ "-" "curl\/[^"]+"\n$/);
+    const v2Log = (await h.kubectl(['logs', await podOf('app=httpbin,version=v2'), '-c', 'httpbin'])).stdout;
+    expect(v2Log).not.toContain('GET ');
+  }, 60_000);
+
+  it('gunicorn start-up lines name the command line\'s bind and worker', async () => {
+    const log = (await h.kubectl(['logs', await podOf('app=httpbin,version=v1'), '-c', 'httpbin'])).stdout.split('\n');
+    expect(log.slice(0, 4).map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      '[1] [INFO] Starting gunicorn 19.9.0',
+      '[1] [INFO] Listening at: http://0.0.0.0:80 (1)',
+      '[1] [INFO] Using worker: sync',
+      '[8] [INFO] Booting worker with pid: 8',
+    ]);
+    expect(log[0]).toMatch(/^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000\] /);
+  });
+
+  it('the kennethreitz image with its own command writes no request lines', async () => {
+    const r = await fromSleep(['curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}\n', 'http://httpbin-plain:8000/get']);
+    expect(r.stdout).toBe('200\n');
+    const log = (await h.kubectl(['logs', await podOf('app=httpbin-plain'), '-c', 'httpbin'])).stdout;
+    expect(log.split('\n').filter(Boolean).map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      '[1] [INFO] Starting gunicorn 19.9.0',
+      '[1] [INFO] Listening at: http://0.0.0.0:80 (1)',
+      '[1] [INFO] Using worker: gevent',
+      '[8] [INFO] Booting worker with pid: 8',
+    ]);
+  }, 30_000);
+
+  it('go-httpbin logs every request through log/slog', async () => {
+    const r = await fromSleep(['curl', '-sS', '-o', '/dev/null', 'http://httpbin-go:8000/status/418']);
+    expect(r.code).toBe(0);
+    const pod = await podOf('app=httpbin-go');
+    let log = '';
+    await waitFor(async () => (log = (await h.kubectl(['logs', pod, '-c', 'httpbin'])).stdout).includes('/status/418'));
+    expect(log).toMatch(/^time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=INFO msg="go-httpbin listening on http:\/\/0\.0\.0\.0:8080"\n/);
+    expect(log).toMatch(/\ntime=\S+ level=WARN msg="418 GET \/status\/418 \d+\.\dms" status=418 method=GET uri=\/status\/418 size_bytes=13 duration_ms=[\d.e-]+ user_agent=curl\/\S+ client_ip=127\.0\.0\.6\n$/);
+  }, 30_000);
+});
