@@ -13,6 +13,7 @@ import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
 import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
 import { PeerAgent } from './peer-identity.ts';
+import { peerMetadataHeaders } from './peer-metadata.ts';
 import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
 import { hostMatches } from './hosts.ts';
@@ -283,7 +284,16 @@ export class MeshDataPlane {
   }
 
   private proxyInfo(pod: KubeObject, kind: 'gateway' | 'sidecar'): ProxyInfo {
-    return { kind, namespace: pod.metadata.namespace ?? 'default', pod: pod.metadata.name, podIP: podIPOf(pod) ?? '0.0.0.0', serviceAccount: serviceAccountOf(pod), labels: pod.metadata.labels ?? {} };
+    const podIP = podIPOf(pod) ?? '0.0.0.0';
+    return {
+      kind,
+      namespace: pod.metadata.namespace ?? 'default',
+      pod: pod.metadata.name,
+      podIP,
+      serviceAccount: serviceAccountOf(pod),
+      labels: pod.metadata.labels ?? {},
+      ...(kind === 'sidecar' ? { peerMetadata: peerMetadataHeaders(pod, podIP) } : {}),
+    };
   }
 
   private ephemeralPort(): number {

@@ -13,6 +13,7 @@ import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
 import { PeerAgent } from './peer-identity.ts';
+import { PEER_METADATA_HEADER, PEER_METADATA_ID_HEADER } from './peer-metadata.ts';
 import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
 import { decisionOf } from './explain.ts';
 import type { DecisionLog, ResponseKind } from './decisions.ts';
@@ -38,6 +39,8 @@ export interface ProxyInfo {
   podIP: string;
   serviceAccount: string;
   labels?: Record<string, string>;
+  /** A sidecar's metadata-exchange headers (peer-metadata.ts), put on every outbound request. */
+  peerMetadata?: Record<string, string>;
 }
 
 export interface RouterDeps {
@@ -510,6 +513,7 @@ export class HttpRouter {
       if (!mreq.headers['x-forwarded-for'] && isPrivate(remote)) h['x-envoy-internal'] = 'true';
     }
     if (lookup.name !== 'PassthroughCluster' && !h['x-envoy-decorator-operation']) h['x-envoy-decorator-operation'] = `${lookup.host}:${lookup.port}/*`;
+    if (ctx.proxy.peerMetadata) Object.assign(h, ctx.proxy.peerMetadata);
     applyRequestOps(h, sim.headers?.request ?? []);
     for (const k of Object.keys(h)) if (/[\r\n]/.test(h[k]!)) delete h[k];
     return h;
@@ -530,7 +534,12 @@ export class HttpRouter {
     // The upstream workload sees the proxy's pod as its peer; an injected upstream pod's own
     // sidecar adds the client identity (XFCC) and shows 127.0.0.6 as peer.
     const upstreamSidecar = ep.pod && isInjected(ep.pod);
-    if (upstreamSidecar) h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
+    if (upstreamSidecar) {
+      h['x-forwarded-client-cert'] = xfcc(ep.pod!, ctx.proxy);
+      // The server's sidecar consumes the metadata-exchange headers; its app never sees them.
+      delete h[PEER_METADATA_HEADER];
+      delete h[PEER_METADATA_ID_HEADER];
+    }
     // Only cluster workloads learn their peer, from the connection the proxy opens for it.
     const peer = upstreamSidecar ? INBOUND_PASSTHROUGH_SOURCE : ep.pod ? ctx.proxy.podIP : undefined;
     const localAddress = `${ctx.proxy.podIP}:${this.ephemeralPort()}`;
