@@ -214,3 +214,63 @@ spec:
     expect(log).toMatch(/\ntime=\S+ level=WARN msg="418 GET \/status\/418 \d+\.\dms" status=418 method=GET uri=\/status\/418 size_bytes=13 duration_ms=[\d.e-]+ user_agent=curl\/\S+ client_ip=127\.0\.0\.6\n$/);
   }, 30_000);
 });
+
+describe('headers a sidecar adds to outbound requests', () => {
+  type Headers = Record<string, string>;
+  const headersFrom = async (url: string): Promise<Headers> => {
+    const r = await fromSleep(['curl', '-sS', url]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { headers: Headers }).headers;
+  };
+
+  // https://istio.io/latest/docs/tasks/traffic-management/egress/egress-control/ "Access an
+  // external HTTP service": with the httpbin-ext ServiceEntry, `curl -sS http://httpbin.org/headers`
+  // shows `"X-Envoy-Decorator-Operation": "httpbin.org:80/*"` among Envoy's headers. A real
+  // sidecar's request to httpbin.org also carries its metadata-exchange headers and the attempt
+  // count, and no client certificate (no mTLS to an outside service); without a tracing provider
+  // (the default install) there are no X-B3-* headers.
+  it('to an external service: decorator, attempt count and the peer metadata of the calling pod', async () => {
+    await h.apply(`apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata:
+  name: httpbin-ext
+spec:
+  hosts:
+  - httpbin.org
+  ports:
+  - number: 80
+    name: http
+    protocol: HTTP
+  resolution: DNS
+  location: MESH_EXTERNAL
+`);
+    const got = await headersFrom('http://httpbin.org/headers');
+    expect(got).toMatchObject({ Accept: '*/*', Host: 'httpbin.org', 'X-Envoy-Attempt-Count': '1', 'X-Envoy-Decorator-Operation': 'httpbin.org:80/*' });
+    const pod = await podOf('app=sleep');
+    const ip = (await h.kubectl(['get', 'pod', pod, '-o', 'jsonpath={.status.podIP}'])).stdout;
+    expect(got['X-Envoy-Peer-Metadata-Id']).toBe(`sidecar~${ip}~${pod}.default~default.svc.cluster.local`);
+    // A protobuf Struct of the node metadata: field 1 map entries, string values.
+    const md = Buffer.from(got['X-Envoy-Peer-Metadata']!, 'base64').toString('latin1');
+    for (const s of ['APP_CONTAINERS', 'sleep', 'CLUSTER_ID', 'Kubernetes', 'INSTANCE_IPS', ip, 'MESH_ID', 'cluster.local', 'NAME', pod, 'OWNER', 'kubernetes://apis/apps/v1/namespaces/default/deployments/sleep', 'WORKLOAD_NAME', 'security.istio.io/tlsMode']) expect(md).toContain(s);
+    expect(Object.keys(got).filter((k) => k.startsWith('X-B3-') || k === 'X-Forwarded-Client-Cert')).toEqual([]);
+    await h.kubectl(['delete', 'serviceentry', 'httpbin-ext']);
+  }, 30_000);
+
+  it('passthrough (no ServiceEntry): no decorator, the peer metadata still sent', async () => {
+    const got = await headersFrom('http://httpbin.org/headers');
+    expect(got['X-Envoy-Decorator-Operation']).toBeUndefined();
+    expect(got['X-Envoy-Peer-Metadata-Id']).toMatch(/^sidecar~10\.244\.\d+\.\d+~sleep-[a-z0-9]+-[a-z0-9]{5}\.default~default\.svc\.cluster\.local$/);
+  }, 30_000);
+
+  // https://istio.io/latest/docs/tasks/traffic-management/mirroring/ "Creating a default routing
+  // policy": httpbin in the mesh sees X-Envoy-Attempt-Count and the client's certificate
+  // (X-Forwarded-Client-Cert, mutual TLS between the sidecars); the server's sidecar consumes the
+  // metadata-exchange headers.
+  it('to an in-mesh service: XFCC with the client identity, no peer metadata', async () => {
+    const got = await headersFrom('http://httpbin:8000/headers');
+    expect(got['X-Envoy-Attempt-Count']).toBe('1');
+    expect(got['X-Forwarded-Client-Cert']).toMatch(/^By=spiffe:\/\/cluster\.local\/ns\/default\/sa\/default;Hash=[0-9a-f]{64};Subject="";URI=spiffe:\/\/cluster\.local\/ns\/default\/sa\/default$/);
+    expect(got['X-Envoy-Peer-Metadata']).toBeUndefined();
+    expect(got['X-Envoy-Peer-Metadata-Id']).toBeUndefined();
+  }, 30_000);
+});
