@@ -63,7 +63,7 @@ describe('meshlab explain from the simulation', () => {
     const { text } = explained([service, gateway, vs([route([{ uri: { prefix: '/' } }], 'v1')]), dr], '/headers', 'zh');
     expect(text).toContain('DestinationRule: bookinfo/httpbin');
     expect(text).toContain('可用端点: 10.244.0.7:80');
-    expect(text).toContain('重试: 2 (条件 connect-failure,refused-stream,unavailable,cancelled)');
+    expect(text).toContain('重试: 2 (条件 connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes)');
   });
 
   it('an exchange that ended otherwise than simulated says what happened', () => {

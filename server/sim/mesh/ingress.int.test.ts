@@ -746,7 +746,8 @@ spec:
 `);
     const r = await curl('/get', ['-H', 'Host: ghost.example.com']);
     expect(r.statusLine).toBe('HTTP/1.1 503 Service Unavailable');
-    expect(r.body).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection failure');
+    // Envoy's router says when the failure it reports is the last of several attempts.
+    expect(r.body).toBe('upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure');
     const d = mesh.decisions.list(1)[0]!;
     expect(d.attempts).toBe(3);
     expect(d.response).toMatchObject({ kind: 'connection_failure', flags: 'UF,URX', details: 'upstream_reset_before_response_started{connection_failure}' });

@@ -26,7 +26,11 @@ export interface LocalReply {
   body?: string;
   /** A redirect's Location. */
   location?: string;
+  /** The request was retried: Envoy's reset body says `retried and the latest reset reason: ...`. */
+  retried?: boolean;
 }
+
+const RESET_PREFIX = 'upstream connect error or disconnect/reset before headers. ';
 
 /**
  * Envoy's reason phrases (source/common/http/codes.cc, `CodeUtility::toString`). Envoy's HTTP/1
@@ -73,7 +77,8 @@ export function writeResponseHead(res: ServerResponse, status: number, headers: 
 /** Writes a local reply; returns the body's length (%BYTES_SENT%). */
 export function writeLocalReply(res: ServerResponse, reply: LocalReply, server: string, date: Date): number {
   const known = BODIES[reply.details];
-  const body = reply.body ?? known?.body ?? '';
+  let body = reply.body ?? known?.body ?? '';
+  if (reply.retried && body.startsWith(RESET_PREFIX)) body = `${RESET_PREFIX}retried and the latest ${body.slice(RESET_PREFIX.length)}`;
   const extra: [string, string][] = [...(reply.location !== undefined ? ([['location', reply.location]] as [string, string][]) : []), ...(known?.headers ?? [])];
   const stamp: [string, string][] = [['date', date.toUTCString()], ['server', server]];
   const headers: [string, string][] = body ? [['content-length', String(Buffer.byteLength(body))], ['content-type', 'text/plain'], ...extra, ...stamp] : [...extra, ...stamp, ['content-length', '0']];

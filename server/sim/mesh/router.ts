@@ -182,8 +182,7 @@ function retriable(retryOn: Set<string>, codes: number[], status: number): boole
     (retryOn.has('5xx') && status >= 500) ||
     (retryOn.has('gateway-error') && (status === 502 || status === 503 || status === 504)) ||
     (retryOn.has('retriable-4xx') && status === 409) ||
-    (retryOn.has('retriable-status-codes') && codes.includes(status)) ||
-    retryOn.has(String(status))
+    (retryOn.has('retriable-status-codes') && codes.includes(status))
   );
 }
 
@@ -445,7 +444,7 @@ export class HttpRouter {
       attempt++;
       // Round robin, skipping hosts already tried (Istio's previous_hosts retry predicate).
       let idx = st.rr++ % lookup.endpoints.length;
-      for (let k = 0; k < lookup.endpoints.length && tried.has(idx); k++) idx = (idx + 1) % lookup.endpoints.length;
+      if (retries.previousHosts !== false) for (let k = 0; k < lookup.endpoints.length && tried.has(idx); k++) idx = (idx + 1) % lookup.endpoints.length;
       tried.add(idx);
       const ep = lookup.endpoints[idx]!;
       lastEndpoint = ep;
@@ -489,7 +488,7 @@ export class HttpRouter {
       this.reply(x, { status: 504, details: 'response_timeout' }, { ...failed, kind: 'timeout', flags: withFlag('UT') });
       return;
     }
-    this.reply(x, { status: 503, details: 'upstream_reset_before_response_started{connection_failure}' }, { ...failed, kind: 'connection_failure', flags: withFlag(attempt > 1 ? 'UF,URX' : 'UF') });
+    this.reply(x, { status: 503, details: 'upstream_reset_before_response_started{connection_failure}', retried: attempt > 1 }, { ...failed, kind: 'connection_failure', flags: withFlag(attempt > 1 ? 'UF,URX' : 'UF') });
   }
 
   /** What the upstream receives: the client's headers (edge-cleaned at a gateway), Envoy's own, then the route's operations. */

@@ -7,9 +7,16 @@ import { parseDurationMs } from './match.ts';
 
 type Obj = Record<string, unknown>;
 
-/** Envoy's default `num_retries` in Istio's default retry policy. */
+/**
+ * Istio's default retry policy (pilot/pkg/networking/core/route/retry `DefaultPolicy`): 2 retries on
+ * `connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes`, hosts already tried
+ * avoided (previous_hosts). The retriable status codes are empty: since Istio 1.24
+ * `EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY` defaults to true, so a 503 from the upstream is not retried
+ * unless a route asks for it (before 1.24 the list was [503]).
+ */
 export const DEFAULT_RETRIES = 2;
-export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled';
+export const DEFAULT_RETRY_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
+export const DEFAULT_RETRIABLE_STATUS_CODES: readonly number[] = [];
 /** Longest fault delay the embedded proxies wait (a request is not held longer than 10 minutes). */
 export const MAX_FAULT_DELAY_MS = 600_000;
 
@@ -46,6 +53,8 @@ export interface RetryPolicy {
   retryOn: string[];
   perTryTimeoutMs?: number;
   retriableStatusCodes: number[];
+  /** Envoy's previous_hosts predicate: a retry prefers hosts not tried yet (off by `retryIgnorePreviousHosts: false`). */
+  previousHosts: boolean;
 }
 
 export interface ResolvedRoute {
@@ -84,9 +93,12 @@ function target(d: Obj): { host: string; port?: number; subset?: string } {
   return { host: String(d.host), port: num((d.port as Obj | undefined)?.number), subset: str(d.subset) };
 }
 
-/** The typed form of one HTTPRoute (already schema-checked by `wellFormed`). */
-export function resolveRoute(route: Obj): ResolvedRoute {
-  const out: ResolvedRoute = { retries: retryPolicy(route.retries as Obj | undefined), headers: headerPolicy(route.headers), destinations: [], mirrors: [] };
+/**
+ * The typed form of one HTTPRoute (already schema-checked by `wellFormed`). `meshRetries` is the mesh
+ * config's `defaultHttpRetryPolicy`, which a route without `retries` uses (Istio's routeDestination).
+ */
+export function resolveRoute(route: Obj, meshRetries?: Obj): ResolvedRoute {
+  const out: ResolvedRoute = { retries: retryPolicy((route.retries as Obj | undefined) ?? meshRetries), headers: headerPolicy(route.headers), destinations: [], mirrors: [] };
   const redirect = route.redirect as Obj | undefined;
   if (redirect) out.redirect = { code: num(redirect.redirectCode) ?? 301, scheme: str(redirect.scheme) ?? 'http', authority: str(redirect.authority), port: num(redirect.port), uri: str(redirect.uri) };
   const direct = route.directResponse as Obj | undefined;
@@ -135,12 +147,35 @@ export function resolveRoute(route: Obj): ResolvedRoute {
   return out;
 }
 
-function retryPolicy(r: Obj | undefined): RetryPolicy {
-  const perTry = parseDurationMs(r?.perTryTimeout);
-  return {
-    attempts: typeof r?.attempts === 'number' ? Math.max(0, r.attempts) : DEFAULT_RETRIES,
-    retryOn: String(r?.retryOn ?? DEFAULT_RETRY_ON).split(',').map((s) => s.trim()).filter(Boolean),
-    perTryTimeoutMs: perTry,
-    retriableStatusCodes: Array.isArray(r?.retriableStatusCodes) ? (r.retriableStatusCodes as unknown[]).filter((c): c is number => typeof c === 'number') : [],
-  };
+/**
+ * Status codes Go's `http.StatusText` names: the integers of `retryOn` Istio takes as retriable
+ * status codes (parseRetryOn); any other token stays a retry condition.
+ */
+const GO_STATUS_CODES = new Set([100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511]);
+
+/** The Envoy retry policy for `retries` (Istio's retry.ConvertPolicy); undefined = the default policy. */
+export function retryPolicy(r: Obj | undefined): RetryPolicy {
+  const defaults = (): RetryPolicy => ({ attempts: DEFAULT_RETRIES, retryOn: DEFAULT_RETRY_ON.split(','), retriableStatusCodes: [...DEFAULT_RETRIABLE_STATUS_CODES], previousHosts: true });
+  if (!r) return defaults();
+  // `attempts` is required by the API; 0 (or less) turns retries off: no retry policy at all.
+  const attempts = typeof r.attempts === 'number' ? r.attempts : 0;
+  if (attempts <= 0) return { attempts: 0, retryOn: [], retriableStatusCodes: [], previousHosts: false };
+  const out = defaults();
+  out.attempts = Math.floor(attempts);
+  if (typeof r.retryOn === 'string' && r.retryOn !== '') {
+    const on: string[] = [];
+    const codes: number[] = [];
+    for (const part of r.retryOn.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const n = /^[+-]?\d+$/.test(part) ? Number(part) : NaN;
+      if (GO_STATUS_CODES.has(n)) codes.push(n);
+      else on.push(part);
+    }
+    if (codes.length && !on.join(',').includes('retriable-status-codes')) on.push('retriable-status-codes');
+    out.retryOn = on;
+    out.retriableStatusCodes = codes;
+  }
+  const perTry = parseDurationMs(r.perTryTimeout);
+  if (perTry !== undefined) out.perTryTimeoutMs = perTry;
+  if (typeof r.retryIgnorePreviousHosts === 'boolean') out.previousHosts = r.retryIgnorePreviousHosts;
+  return out;
 }

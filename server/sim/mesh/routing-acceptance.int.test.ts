@@ -124,3 +124,95 @@ spec:
     await remove('virtualservice', 'teapot');
   });
 });
+
+/** httpbin's inbound sidecar log lines for this exact path (one per attempt that reached it). */
+async function httpbinSaw(path: string): Promise<string[]> {
+  return (await proxyLog('app=httpbin')).filter((l) => l.includes(`"GET ${path} HTTP/1.1"`) && l.includes(' inbound|'));
+}
+
+/** The curl pod's outbound sidecar log line for this exact path. */
+async function curlLogged(path: string): Promise<string> {
+  return (await proxyLog('app=curl')).filter((l) => l.includes(`"GET ${path} HTTP/1.1"`)).at(-1) ?? '';
+}
+
+describe('default retries', () => {
+  // Istio 1.24 change notes (https://istio.io/latest/news/releases/1.24.x/announcing-1.24/change-notes/,
+  // "Traffic Management"): "Fixed default retry policy to exclude retries on 503 which is potentially
+  // unsafe for idempotent requests" (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY, default true). The policy is
+  // otherwise istiod's DefaultPolicy: 2 retries on connect-failure,refused-stream,unavailable,cancelled,
+  // retriable-status-codes (https://istio.io/latest/docs/concepts/traffic-management/#retries: "The default
+  // retry behavior for HTTP requests is to retry twice before returning the error").
+  it('an upstream 503 reaches httpbin once and is answered as it is, without URX', async () => {
+    const path = '/status/503?probe=default';
+    const r = await fromCurl(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `httpbin:8000${path}`]);
+    expect(r.stdout).toBe('503');
+    expect(await httpbinSaw(path)).toHaveLength(1);
+    expect(await curlLogged(path)).toMatch(/" 503 - via_upstream /);
+  });
+
+  // https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry: "If retry_on
+  // specifies a valid HTTP status, it will be added to retriable_status_codes retry policy", and "The
+  // maximum possible number of requests made will be 1 + `attempts`". Envoy flags the exhausted budget URX.
+  it('retryOn with 503: 1 + attempts requests reach httpbin, the last answer carries URX', async () => {
+    await apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin-retries
+spec:
+  hosts:
+  - httpbin
+  http:
+  - route:
+    - destination:
+        host: httpbin
+    retries:
+      attempts: 2
+      retryOn: connect-failure,503
+`);
+    const path = '/status/503?probe=retry-on-503';
+    const r = await fromCurl(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `httpbin:8000${path}`]);
+    expect(r.stdout).toBe('503');
+    expect(await httpbinSaw(path)).toHaveLength(3);
+    expect(await curlLogged(path)).toMatch(/" 503 URX via_upstream /);
+    await remove('virtualservice', 'httpbin-retries');
+  });
+
+  it('a connection failure is retried twice by default; attempts: 0 tries once', async () => {
+    // A Service whose port leads nowhere: httpbin listens on 8080 only.
+    await apply(`apiVersion: v1
+kind: Service
+metadata:
+  name: nowhere
+spec:
+  ports:
+  - name: http
+    port: 8000
+    targetPort: 9999
+  selector:
+    app: httpbin
+`);
+    await meshOf(cluster.store)!.whenApplied();
+    const retried = await fromCurl(['curl', '-s', '-w', ' %{http_code}', 'nowhere:8000/get?probe=default']);
+    expect(retried.stdout).toBe('upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure 503');
+    expect(await curlLogged('/get?probe=default')).toMatch(/" 503 UF,URX upstream_reset_before_response_started\{connection_failure\} /);
+    await apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: nowhere
+spec:
+  hosts:
+  - nowhere
+  http:
+  - route:
+    - destination:
+        host: nowhere
+    retries:
+      attempts: 0
+`);
+    const once = await fromCurl(['curl', '-s', '-w', ' %{http_code}', 'nowhere:8000/get?probe=off']);
+    expect(once.stdout).toBe('upstream connect error or disconnect/reset before headers. reset reason: connection failure 503');
+    expect(await curlLogged('/get?probe=off')).toMatch(/" 503 UF upstream_reset_before_response_started\{connection_failure\} /);
+    await remove('virtualservice', 'nowhere');
+    await remove('service', 'nowhere');
+  });
+});

@@ -111,3 +111,33 @@ describe('simulate: every reason also in Chinese', () => {
     expect(untranslatedWords(r.reasonZh, [r.destination?.host, r.destination?.subset, r.route?.ruleName, r.cluster].filter((x): x is string => Boolean(x)))).toEqual([]);
   });
 });
+
+// The retry policy a route gets, as istiod converts `retries` (pilot/pkg/networking/core/route/retry,
+// ConvertPolicy) and as https://istio.io/latest/docs/reference/config/networking/virtual-service/#HTTPRetry
+// describes it ("If `0`, retries will be disabled. The maximum possible number of requests made will be
+// 1 + `attempts`"). Istio 1.24+ leaves 503 out of the default (EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY).
+describe('simulate: retry policies', () => {
+  const DEFAULT_ON = 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes';
+  const meshRetries = (yaml: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio', namespace: 'istio-system' }, data: { mesh: yaml } });
+  const withRetries = (retries: unknown) => vsWith([{ ...toHttpbin(), ...(retries === undefined ? {} : { retries }) }]);
+  const sidecarCall: SimulatedCall = { proxy: { kind: 'sidecar', namespace: 'bookinfo' }, port: 8000, authority: 'httpbin:8000', path: '/status/503' };
+  const retryCases: { name: string; config: KubeObject[]; call?: SimulatedCall; retries: SimulationResult['retries'] }[] = [
+    { name: 'no retries in the route: Istio’s default, 2 retries, no retriable status code', config: [withRetries(undefined)], retries: { attempts: 2, retryOn: DEFAULT_ON, retriableStatusCodes: [], previousHosts: true } },
+    { name: 'attempts 0 turns retries off', config: [withRetries({ attempts: 0 })], retries: { attempts: 0, retryOn: '', retriableStatusCodes: [], previousHosts: false } },
+    { name: 'attempts only: the default conditions with that many retries', config: [withRetries({ attempts: 5 })], retries: { attempts: 5, retryOn: DEFAULT_ON, retriableStatusCodes: [], previousHosts: true } },
+    { name: 'retryOn replaces the conditions', config: [withRetries({ attempts: 3, retryOn: '5xx,reset' })], retries: { attempts: 3, retryOn: '5xx,reset', retriableStatusCodes: [], previousHosts: true } },
+    { name: 'status codes in retryOn become retriable status codes', config: [withRetries({ attempts: 2, retryOn: 'connect-failure,503' })], retries: { attempts: 2, retryOn: 'connect-failure,retriable-status-codes', retriableStatusCodes: [503], previousHosts: true } },
+    { name: 'retriable-status-codes written out is not added twice', config: [withRetries({ attempts: 2, retryOn: 'retriable-status-codes,503,504' })], retries: { attempts: 2, retryOn: 'retriable-status-codes', retriableStatusCodes: [503, 504], previousHosts: true } },
+    { name: 'a number that is no HTTP status stays a condition', config: [withRetries({ attempts: 2, retryOn: '999' })], retries: { attempts: 2, retryOn: '999', retriableStatusCodes: [], previousHosts: true } },
+    { name: 'perTryTimeout and retryIgnorePreviousHosts: false', config: [withRetries({ attempts: 2, perTryTimeout: '500ms', retryIgnorePreviousHosts: false })], retries: { attempts: 2, retryOn: DEFAULT_ON, perTryTimeoutMs: 500, retriableStatusCodes: [], previousHosts: false } },
+    { name: 'the mesh’s defaultHttpRetryPolicy applies to routes without retries', config: [meshRetries('defaultHttpRetryPolicy:\n  attempts: 4\n  retryOn: gateway-error\n'), withRetries(undefined)], retries: { attempts: 4, retryOn: 'gateway-error', retriableStatusCodes: [], previousHosts: true } },
+    { name: 'a route’s own retries win over the mesh default', config: [meshRetries('defaultHttpRetryPolicy:\n  attempts: 4\n'), withRetries({ attempts: 1 })], retries: { attempts: 1, retryOn: DEFAULT_ON, retriableStatusCodes: [], previousHosts: true } },
+    { name: 'sidecar, no VirtualService: the default route to the service has the default policy', config: [], call: sidecarCall, retries: { attempts: 2, retryOn: DEFAULT_ON, retriableStatusCodes: [], previousHosts: true } },
+    { name: 'sidecar, no VirtualService, mesh default: that policy', config: [meshRetries('defaultHttpRetryPolicy:\n  attempts: 0\n')], call: sidecarCall, retries: { attempts: 0, retryOn: '', retriableStatusCodes: [], previousHosts: false } },
+    { name: 'sidecar, passthrough to an unknown host: no retry policy', config: [], call: { proxy: { kind: 'sidecar', namespace: 'bookinfo' }, port: 80, authority: 'httpbin.org', path: '/get' }, retries: undefined },
+  ];
+  it.each(retryCases)('$name', ({ config, call, retries }) => {
+    const r = run([httpbinSvc, gateway, ...config], { [HTTPBIN]: ['10.244.0.5:8080'] }, call ?? atIngress('/status/503'));
+    expect(r.retries).toEqual(retries);
+  });
+});

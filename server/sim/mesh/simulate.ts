@@ -8,7 +8,7 @@ import { authorityHost, pickVirtualHost, resolveShortName } from './hosts.ts';
 import { pickWeighted, selectRoute, type MeshRequest } from './match.ts';
 import { destinationProblem, passedOverRules, reasonFor, type PassedOverRule } from './explain.ts';
 import type { ResponseKind } from './decisions.ts';
-import type { HeaderOperations, ResolvedRoute } from './routes.ts';
+import { retryPolicy, type HeaderOperations, type ResolvedRoute, type RetryPolicy } from './routes.ts';
 import { destinationRuleFor, serviceEntriesFor, sidecarAllowsHost, SidecarRouteTable, type GatewayListenerTable, type GatewayRouteTable, type HttpRouteEntry, type MeshSnapshot, type VirtualHostTable } from './translate.ts';
 import type { ClusterLookup, ClusterQuery } from './upstreams.ts';
 import type { KubeObject } from '../store/object-store.ts';
@@ -71,7 +71,8 @@ export interface SimulationResult {
   endpoints: string[];
   fault?: { delayMs?: number; abortStatus?: number };
   timeoutMs?: number;
-  retries?: { attempts: number; retryOn: string; perTryTimeoutMs?: number; retriableStatusCodes?: number[] };
+  /** The route's Envoy retry policy (attempts 0: none); also on the sidecar's default routes to a service. */
+  retries?: { attempts: number; retryOn: string; perTryTimeoutMs?: number; retriableStatusCodes?: number[]; previousHosts?: boolean };
   /** Header operations in the order Envoy applies them: the route's, then the destination's. */
   headers?: { request: HeaderOperations[]; response: HeaderOperations[] };
   /** Hosts the request is mirrored to (those whose percentage fired). */
@@ -84,6 +85,10 @@ export interface SimulationResult {
   reason: string;
   /** The reason in Chinese. */
   reasonZh: string;
+}
+
+function retriesOf(p: RetryPolicy): NonNullable<SimulationResult['retries']> {
+  return { attempts: p.attempts, retryOn: p.retryOn.join(','), perTryTimeoutMs: p.perTryTimeoutMs, retriableStatusCodes: p.retriableStatusCodes, previousHosts: p.previousHosts };
 }
 
 function gatewayHttpsRedirect(listener: GatewayListenerTable): boolean {
@@ -152,7 +157,7 @@ function routeThrough(input: SimulationInput, call: SimulatedCall, req: MeshRequ
   const flag = (f: string) => [delayed, f].filter(Boolean).join(',') || '-';
   if (abortStatus !== undefined) return finish({ ...r, response: { status: abortStatus, kind: 'fault_abort', flags: flag('FI'), details: 'fault_filter_abort' } }, call, vh.routes);
   if (route.timeoutMs) r.timeoutMs = route.timeoutMs;
-  r.retries = { attempts: route.retries.attempts, retryOn: route.retries.retryOn.join(','), perTryTimeoutMs: route.retries.perTryTimeoutMs, retriableStatusCodes: route.retries.retriableStatusCodes };
+  r.retries = retriesOf(route.retries);
   const chosen = pickWeighted(route.destinations, random);
   if (!chosen) return finish({ ...r, response: noRoute }, call, vh.routes);
   r.upstreamRequest = rewritten(route.rewrite, sel.entry, sel.matchIndex, req.path, req.authority);
@@ -258,13 +263,18 @@ function simulateSidecar(input: SimulationInput, call: SimulatedCall): Simulatio
   const servicePorts = (((svc?.service.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).map((p) => p.port);
   const sePort = entries.find((se) => (((se.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).some((p) => p.number === call.port));
   const none = (f: string) => f || '-';
+  // The default route to a service or ServiceEntry host carries the mesh's default retry policy
+  // (Istio's BuildDefaultHTTPOutboundRoute); PassthroughCluster and BlackHoleCluster routes have none.
+  const defaultRetries = retriesOf(retryPolicy(s.defaultHttpRetryPolicy));
   if (visible && svc && servicePorts.includes(call.port)) {
     r.outbound = { mode, result: 'service' };
+    r.retries = defaultRetries;
     r.destination = { host, port: call.port };
     return toCluster(input, call, r, { host, namespace: ns, port: call.port }, none);
   }
   if (visible && !svc && sePort) {
     r.outbound = { mode, serviceEntry: `${sePort.metadata.namespace ?? 'default'}/${sePort.metadata.name}`, result: 'service' };
+    r.retries = defaultRetries;
     r.destination = { host, port: call.port };
     return toCluster(input, call, r, { host, namespace: ns, port: call.port }, none);
   }

@@ -21,6 +21,8 @@ export interface MeshSnapshot {
   sidecars: KubeObject[];
   services: KubeObject[];
   outboundTrafficPolicy: 'ALLOW_ANY' | 'REGISTRY_ONLY';
+  /** The mesh config's `defaultHttpRetryPolicy`: the retries of routes that set none. */
+  defaultHttpRetryPolicy?: Obj;
 }
 
 function byCreation(a: KubeObject, b: KubeObject): number {
@@ -76,16 +78,21 @@ export const MESH_CONFIG_RESOURCES = [`${ISTIO}/gateways`, `${ISTIO}/virtualserv
 
 const KIND_LISTS = { Gateway: 'gateways', VirtualService: 'virtualServices', DestinationRule: 'destinationRules', ServiceEntry: 'serviceEntries', Sidecar: 'sidecars', Service: 'services' } as const;
 
-function outboundModeOf(objects: readonly KubeObject[]): MeshSnapshot['outboundTrafficPolicy'] {
+/** What routing reads from the mesh config (ConfigMap `istio` in the root namespace, key `mesh`). */
+function meshConfigOf(objects: readonly KubeObject[]): Pick<MeshSnapshot, 'outboundTrafficPolicy' | 'defaultHttpRetryPolicy'> {
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.namespace === ROOT_NAMESPACE && o.metadata.name === 'istio');
   const mesh = (cm?.data as Obj | undefined)?.mesh;
-  if (typeof mesh !== 'string') return 'ALLOW_ANY';
+  if (typeof mesh !== 'string') return { outboundTrafficPolicy: 'ALLOW_ANY' };
   try {
     const parsed = parseYaml(mesh) as Obj | null;
-    return (parsed?.outboundTrafficPolicy as Obj | undefined)?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
+    const retries = parsed?.defaultHttpRetryPolicy;
+    return {
+      outboundTrafficPolicy: (parsed?.outboundTrafficPolicy as Obj | undefined)?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY',
+      ...(retries && typeof retries === 'object' && !Array.isArray(retries) ? { defaultHttpRetryPolicy: retries as Obj } : {}),
+    };
   } catch {
     // istiod keeps the previous config on a parse error; ALLOW_ANY is the default.
-    return 'ALLOW_ANY';
+    return { outboundTrafficPolicy: 'ALLOW_ANY' };
   }
 }
 
@@ -102,7 +109,7 @@ export function translateConfig(objects: readonly KubeObject[], revision: number
     const input = objects.filter((o) => groups.has(o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : ''));
     all.push(...c.convert(input, objects));
   }
-  const snapshot: MeshSnapshot = { revision, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], services: [], outboundTrafficPolicy: outboundModeOf(all) };
+  const snapshot: MeshSnapshot = { revision, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], services: [], ...meshConfigOf(all) };
   for (const o of all) {
     if (o.metadata.deletionTimestamp) continue;
     const list = KIND_LISTS[o.kind as keyof typeof KIND_LISTS];
@@ -217,7 +224,7 @@ function vsGateways(vs: KubeObject): string[] {
  * top-level list, `match.port` must equal the port, a route whose every match is filtered out
  * is dropped. Routes after a catch-all are unreachable and dropped.
  */
-export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined, source?: { labels: Record<string, string>; namespace: string }): HttpRouteEntry[] {
+export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined, source?: { labels: Record<string, string>; namespace: string }, meshRetries?: Obj): HttpRouteEntry[] {
   const ns = vs.metadata.namespace ?? 'default';
   const spec = (vs.spec as Obj | undefined) ?? {};
   const top = vsGateways(vs);
@@ -242,7 +249,7 @@ export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: numbe
       });
       if (!matches.length) continue;
     }
-    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, resolved: resolveRoute(route), matches });
+    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, resolved: resolveRoute(route, meshRetries), matches });
   }
   return out;
 }
@@ -327,7 +334,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
         const vsGws = new Set([...vsGateways(vs), ...(((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).flatMap((r) => ((r.match as Obj[] | undefined) ?? []).flatMap((m) => ((m.gateways as string[] | undefined) ?? []).map((g) => qualifyGateway(String(g), vsNs))))]);
         if (!vsGws.has(owner.gateway)) continue;
         if (owner.namespace !== '*' && owner.namespace !== vsNs) continue;
-        const routes = routesFor(vs, new Set([owner.gateway]), l.port, { labels: pod.labels, namespace: pod.namespace });
+        const routes = routesFor(vs, new Set([owner.gateway]), l.port, { labels: pod.labels, namespace: pod.namespace }, snapshot.defaultHttpRetryPolicy);
         if (!routes.length) continue;
         for (const vh of vsHosts) {
           const domain = intersectHosts(owner.host, vh);
@@ -362,7 +369,7 @@ export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: stri
     const vsHosts = (((vs.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), vsNs));
     const hit = vsHosts.find((p) => hostMatches(p, host));
     if (!hit) continue;
-    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace })]) };
+    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace }, snapshot.defaultHttpRetryPolicy)]) };
   }
   return undefined;
 }
