@@ -45,7 +45,7 @@ const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
 // The simulated internet is shared by all clusters of a process and stops with the last one; a
 // server keeps it up, so hold a lease for the whole run and time its own start apart.
-let t0 = performance.now();
+const t0 = performance.now();
 const worldLease = await acquireSimulatedInternet();
 console.log(`simulated internet start (once per process): ${(performance.now() - t0).toFixed(0)} ms`);
 

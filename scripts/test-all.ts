@@ -1,5 +1,5 @@
 // `npm test`: every test meshlab has, in order of cost, with one summary at the end.
-//   1. system packages (installed when missing and possible)  2. type checking
+//   1. system packages (installed when missing and possible)  2. type checking  2b. lint (Biome)
 //   3. unit + integration tests (vitest; integration drives real kubectl, curl, helm, pty, bwrap)
 //   4. `meshlab verify --strict` of every lab on the embedded cluster (content lint first; a check
 //      that already passes before its step fails)
@@ -72,6 +72,13 @@ if (!results[0]!.ok) {
 results.push(
   await stage('type check', async () => {
     const code = await run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+    return { ok: code === 0, passed: 0, failed: 0, skipped: 0 };
+  }),
+);
+
+results.push(
+  await stage('lint (biome)', async () => {
+    const code = await run(bin('biome'), ['lint', '--error-on-warnings', '.']);
     return { ok: code === 0, passed: 0, failed: 0, skipped: 0 };
   }),
 );

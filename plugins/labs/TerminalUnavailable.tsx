@@ -1,6 +1,6 @@
 // Stands in for @theme/Terminal when the site is built without the terminal component, so lab
 // pages still build and say why there is no terminal.
-import React, { type ReactNode } from 'react';
+import { type ReactNode } from 'react';
 
 export default function TerminalUnavailable(_props: { lab?: string }): ReactNode {
   return (

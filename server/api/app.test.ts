@@ -33,7 +33,7 @@ describe('site server shell', () => {
       logger: pino({ level: 'silent' }),
       routes: [
         (_app, ctx) =>
-          ctx.onUpgrade('/api/test/ws', (req, socket, _head, learner) => {
+          ctx.onUpgrade('/api/test/ws', (_req, socket, _head, learner) => {
             upgradesSeen.push(learner.id);
             socket.end('HTTP/1.1 418 Teapot\r\nContent-Length: 0\r\n\r\n');
           }),

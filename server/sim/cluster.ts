@@ -19,6 +19,7 @@ import type { ExecBackend } from './exec/exec-backend.ts';
 import { LogBook } from './logs/log-book.ts';
 import { ObjectStore, type GroupResource, type KubeObject } from './store/object-store.ts';
 import { dataDir as defaultDataDir } from '../tools/binaries.ts';
+import type { UntypedObject } from './meta/untyped.ts';
 
 /** Something that runs beside the cluster (the mesh data plane, the simulated internet, ...). */
 export interface ClusterAddon {
@@ -179,7 +180,7 @@ export class EmbeddedCluster {
       for (const a of (started?.addons ?? []).reverse()) await Promise.resolve(a.stop()).catch(() => {});
       await controllers?.stop().catch(() => {});
       await apiServer.close().catch(() => {});
-      for (const s of store.list('services').items) services.release('services', s as Record<string, any>);
+      for (const s of store.list('services').items) services.release('services', s as UntypedObject);
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
@@ -322,14 +323,14 @@ export class EmbeddedCluster {
 
   private reserveAddresses(svc: KubeObject): void {
     // A bootstrap Service coming back keeps its addresses if nobody took them meanwhile.
-    const spec = (svc.spec ?? {}) as Record<string, any>;
-    const copy = structuredClone(svc) as Record<string, any>;
+    const spec = (svc.spec ?? {}) as UntypedObject;
+    const copy = structuredClone(svc) as UntypedObject;
     const causes = this.services.prepare('services', copy, undefined, false);
     if (causes.length) {
       delete spec.clusterIP;
       delete spec.clusterIPs;
       for (const p of spec.ports ?? []) delete p.nodePort;
-      this.services.prepare('services', svc as Record<string, any>, undefined, false);
+      this.services.prepare('services', svc as UntypedObject, undefined, false);
     }
   }
 
@@ -350,7 +351,7 @@ export class EmbeddedCluster {
     await this.controllers.stop();
     await this.apiServer.close();
     // The API server stopped watching: what its Services still hold goes back to the pools here.
-    for (const s of this.store.list('services').items) this.services.release('services', s as Record<string, any>);
+    for (const s of this.store.list('services').items) this.services.release('services', s as UntypedObject);
     await rm(this.dir, { recursive: true, force: true });
   }
 }

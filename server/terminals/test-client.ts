@@ -7,7 +7,6 @@ export class TestTerminalClient {
   readonly messages: ServerMessage[] = [];
   private chunks: Buffer[] = [];
   private textCache = '';
-  private textLen = 0;
   /** Bytes of output received, and the absolute offset past the last byte. */
   received = 0;
   offset = 0;

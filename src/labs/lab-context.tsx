@@ -1,6 +1,6 @@
 // Per-page lab state: each step's status and last report, loaded from and saved by the server,
 // plus the actions the step buttons call. <LabPage> provides it; <LabStep> uses it.
-import React, { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { StepCheckReport, StepStatus } from '@site/server/protocol/lab-api.ts';
 import type { LabView } from '@site/plugins/labs/lab-view.ts';
 import { labApi } from './lab-api.ts';

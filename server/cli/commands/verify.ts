@@ -59,7 +59,7 @@ function writeFile(path: string, content: string): void {
 export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps): Promise<number> {
   // With --json and no file, stdout carries only the JSON document.
   const say = opts.json === true ? deps.err : deps.out;
-  let labs;
+  let labs: ReturnType<typeof selectLabs>;
   try {
     const all = loadLabs(opts.labsDir);
     // The content lint first: it needs no cluster and takes well under a second.

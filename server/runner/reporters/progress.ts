@@ -1,7 +1,7 @@
 // Live progress of `meshlab verify`: a listr2 task list (one task per lab, its title following
 // the current step) in a terminal, or one plain line per event in CI and pipes.
 import { Listr } from 'listr2';
-import type { LabReport, RunnerEvent } from '../../protocol/runner-events.ts';
+import type { LabReport } from '../../protocol/runner-events.ts';
 import type { Lab } from '../lab.ts';
 import type { VerifyProgress } from '../verify.ts';
 

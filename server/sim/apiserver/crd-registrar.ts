@@ -4,8 +4,7 @@
 // built in) are never replaced. Deleting a CRD stops serving it and removes its objects.
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { ResourceRegistry, ResourceType } from './resources.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const CRD_KEY = 'apiextensions.k8s.io/customresourcedefinitions';

@@ -2,8 +2,7 @@
 // learners create: what `kubectl get -o yaml` shows that nobody wrote.
 import type { KubeObject } from '../store/object-store.ts';
 import { establishedStatus } from './crd-registrar.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 function defaultContainer(c: Obj): void {
   if (!c || typeof c !== 'object') return;

@@ -2,8 +2,8 @@
 // sigs.k8s.io/structured-merge-diff records them. Server-side apply uses these sets to know what
 // a manager stopped applying.
 import { mergeKeyFor } from './merge-keys.ts';
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
-type Obj = Record<string, any>;
 export type FieldSet = Record<string, unknown>;
 
 export interface ManagedFieldsEntry {

@@ -9,8 +9,7 @@ import type { ExecBackend, ExecResult } from '../exec/exec-backend.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { pickContainer } from './pod-log.ts';
 import { ApiError, errors } from './status.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'] as const;
 

@@ -5,8 +5,7 @@ import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { LogBook, LogLine } from '../logs/log-book.ts';
 import type { RestRequest } from './rest-handlers.ts';
 import { errors } from './status.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 

@@ -5,6 +5,7 @@
 // described, anything else fails with a clear message instead of being misread.
 import protobuf from 'protobufjs';
 import { errors } from './status.ts';
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const PROTO = `
 syntax = "proto2";
@@ -123,8 +124,6 @@ const MESSAGES: Record<string, string> = {
 };
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-
-type Obj = Record<string, any>;
 
 /** Turns protobuf-shaped values into their JSON forms: IntOrString, Quantity, Time, int64. */
 function toJsonShape(v: unknown, key = ''): unknown {

@@ -6,8 +6,8 @@
 // learner cannot fill the server's memory with objects.
 import type { KubeObject, ObjectStore, StoreEvent } from '../store/object-store.ts';
 import { errors, type ApiError } from './status.ts';
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
-type Obj = Record<string, any>;
 type Usage = Map<string, number>;
 
 /** Budget resource names (domain-qualified, as ResourceQuota allows extended names). */

@@ -3,7 +3,7 @@
 // defaults → admission (mutating, then validating) → validation → storage.
 import { randomBytes } from 'node:crypto';
 import jsonPatch, { type Operation } from 'fast-json-patch';
-import type { AdmissionPlugin, AdmissionRequest } from './admission.ts';
+import type { AdmissionDenial, AdmissionPlugin, AdmissionRequest } from './admission.ts';
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
 import { StoreError } from '../store/object-store.ts';
 import { decodeJson, decodeObject, decodeYaml } from './decode.ts';
@@ -20,8 +20,7 @@ import { validateName, validateObject, validateUpdate } from './validation.ts';
 import type { ServiceAllocations } from './service-allocations.ts';
 import type { QuotaTracker } from './quota.ts';
 import { pageOf, type ListPage } from './list-paging.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export interface RestContext {
   store: ObjectStore;
@@ -268,7 +267,7 @@ export class RestHandlers {
     const causes = validateObject(storeKey(req.type), obj);
     if (causes.length) throw this.invalid(req, String(obj.metadata?.name ?? ''), causes);
     for (const p of this.ctx.admission) {
-      let denial;
+      let denial: AdmissionDenial | undefined;
       try {
         denial = p.validate?.(request);
       } catch (err) {

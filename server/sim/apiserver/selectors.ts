@@ -1,5 +1,6 @@
 // Label and field selectors as k8s.io/apimachinery/pkg/labels and pkg/fields parse them.
 import { ApiError, errors } from './status.ts';
+import type { UntypedObject } from '../meta/untyped.ts';
 
 type Op = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -70,7 +71,7 @@ export function parseLabelSelector(text: string | null | undefined): LabelSelect
 export function matchesLabels(selector: LabelSelector, labels: Record<string, string> | undefined): boolean {
   const l = labels ?? {};
   for (const r of selector) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
+    const has = Object.hasOwn(l, r.key);
     const v = l[r.key];
     switch (r.op) {
       case '=':
@@ -136,12 +137,12 @@ const FIELD_LABELS: Record<string, string[]> = {
   services: [...COMMON_FIELDS, 'spec.clusterIP', 'spec.type'],
 };
 
-function fieldValue(obj: Record<string, any>, field: string): string {
+function fieldValue(obj: UntypedObject, field: string): string {
   if (field === 'source') return String(obj.source?.component ?? '');
   if (field === 'reportingComponent') return String(obj.reportingComponent ?? obj.reportingController ?? '');
   if (field === 'status.podIPs') return String(obj.status?.podIPs?.[0]?.ip ?? '');
-  let cur: any = obj;
-  for (const p of field.split('.')) cur = cur?.[p];
+  let cur: unknown = obj;
+  for (const p of field.split('.')) cur = (cur as UntypedObject | null | undefined)?.[p];
   if (cur === undefined || cur === null) return field === 'spec.unschedulable' || field === 'spec.hostNetwork' ? 'false' : '';
   return String(cur);
 }
@@ -154,7 +155,7 @@ export function checkFieldSelector(resourceKey: string, reqs: FieldRequirement[]
   }
 }
 
-export function matchesFields(reqs: FieldRequirement[], obj: Record<string, any>): boolean {
+export function matchesFields(reqs: FieldRequirement[], obj: UntypedObject): boolean {
   for (const r of reqs) {
     const v = fieldValue(obj, r.field);
     if (r.op === '=' ? v !== r.value : v === r.value) return false;

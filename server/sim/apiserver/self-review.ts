@@ -1,15 +1,16 @@
 // SelfSubjectAccessReview and SelfSubjectReview: `kubectl auth can-i` and `kubectl auth whoami`.
 import { decodeJson } from './decode.ts';
+import type { UntypedObject } from '../meta/untyped.ts';
 
 /** The identity every embedded-cluster token stands for (kind's admin kubeconfig user). */
 const ADMIN = { username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] };
 
 /** Answers `kubectl auth can-i` and `kubectl auth whoami`: the learner may do everything. */
 export function selfReview(kind: string, body: Buffer | undefined): unknown {
-  let review: Record<string, any> = {};
+  let review: UntypedObject = {};
   try {
     const parsed = body && body.length ? decodeJson(body) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) review = parsed as Record<string, any>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) review = parsed as UntypedObject;
   } catch {
     // An unreadable review is answered for an empty spec.
   }

@@ -5,8 +5,7 @@
 // Conflicts are not reported: an apply always takes ownership (as with --force-conflicts).
 import { fieldSetOf, flattenFieldSet, nowTime, type FieldSet, type ManagedFieldsEntry } from './managed-fields.ts';
 import { jsonMergePatch, strategicMerge } from './strategic-merge.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export interface ApplyOptions {
   manager: string;

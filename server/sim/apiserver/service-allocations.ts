@@ -6,8 +6,7 @@ import type { ObjectStore } from '../store/object-store.ts';
 import { sharedClusterIPs, sharedNodePorts, type ClusterIPAllocator, type NodePortAllocator, isIPv4 } from '../network/allocators.ts';
 import type { StatusCause } from './status.ts';
 import { field } from './validation.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export class ServiceAllocations {
   constructor(

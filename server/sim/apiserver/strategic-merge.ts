@@ -4,8 +4,7 @@
 // $setElementOrder/<list> and $deleteFromPrimitiveList/<list>.
 import { isPrimitiveSetList, mergeKeyFor } from './merge-keys.ts';
 import { errors } from './status.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const SET_ORDER = '$setElementOrder/';
 const DELETE_FROM = '$deleteFromPrimitiveList/';

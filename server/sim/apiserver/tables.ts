@@ -6,6 +6,7 @@ import { findColumnValues, parseColumnPath } from './column-path.ts';
 import { ageSince } from './human-duration.ts';
 import type { ResourceType } from './resources.ts';
 import { storeKey } from './resources.ts';
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export interface ColumnDefinition {
   name: string;
@@ -16,7 +17,6 @@ export interface ColumnDefinition {
 }
 
 type Cell = string | number | boolean | null;
-type Obj = Record<string, any>;
 
 interface Printer {
   columns: ColumnDefinition[];
@@ -34,7 +34,7 @@ const CREATED_AT = col('Created At', 'date', 0, '', 'CreationTimestamp is a time
 const NONE = '<none>';
 
 /** A list field as an array without null entries (printers must survive any stored object). */
-function arr(v: unknown): any[] {
+function arr<T = Obj>(v: unknown): T[] {
   return Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined) : [];
 }
 
@@ -147,7 +147,7 @@ function podStatusCells(pod: Obj, now: Date): { ready: string; reason: string; r
 
 function serviceExternalIP(svc: Obj): string {
   const spec = svc.spec ?? {};
-  const externalIPs: string[] = arr(spec.externalIPs);
+  const externalIPs = arr<string>(spec.externalIPs);
   switch (spec.type ?? 'ClusterIP') {
     case 'ClusterIP':
     case 'NodePort':
@@ -309,7 +309,7 @@ const builtin: Record<string, Printer> = {
     columns: [NAME, col('AddressType'), col('Ports'), col('Endpoints'), AGE],
     cells: (o, now) => {
       const ports = arr(o.ports).map((p) => String(p.port ?? ''));
-      const addrs: string[] = arr(o.endpoints).flatMap((e) => arr(e.addresses));
+      const addrs = arr(o.endpoints).flatMap((e) => arr<string>(e.addresses));
       let endpoints = addrs.slice(0, 3).join(',');
       if (addrs.length > 3) endpoints += ` + ${addrs.length - 3} more...`;
       return [o.metadata.name, o.addressType ?? '', ports.length ? ports.join(',') : '<unset>', addrs.length ? endpoints : '<unset>', age(o, now)];

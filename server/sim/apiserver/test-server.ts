@@ -57,6 +57,7 @@ export async function startTestApiServer(options: { exec?: ExecBackend; admissio
 export interface ApiResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
+  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of the JSON body it checks
   body: any;
 }
 

@@ -2,8 +2,7 @@
 // validation.go: the causes a 422 Invalid carries and kubectl prints as `field: detail`.
 import type { StatusCause } from './status.ts';
 import { selectorMatches } from '../meta/label-selector.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

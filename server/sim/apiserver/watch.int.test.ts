@@ -26,7 +26,7 @@ function watch(path: string, until: (events: WatchLine[]) => boolean, during?: (
       setTimeout(() => during?.(), 50);
       res.on('data', (chunk) => {
         buffer += chunk;
-        let nl;
+        let nl: number;
         while ((nl = buffer.indexOf('\n')) >= 0) {
           events.push(JSON.parse(buffer.slice(0, nl)));
           buffer = buffer.slice(nl + 1);

@@ -18,6 +18,7 @@ import { kubeSystemPods } from './kube-system.ts';
 import { nodeObject } from './node.ts';
 import { webhookConfigurations } from './webhooks.ts';
 import { coredns, ingressGateway, istiod, serviceAccount } from './workloads.ts';
+import type { UntypedObject } from '../meta/untyped.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ export const BOOTSTRAP_NAMESPACES = ['default', 'kube-node-lease', 'kube-public'
 /** How Services get their cluster IP and node ports: the API server's ServiceAllocations. */
 export interface ServiceAddressing {
   /** Fills spec.clusterIP(s) and node ports; returns problems (none expected here). */
-  prepare(resourceKey: string, svc: Record<string, any>, old: undefined, dryRun: boolean): unknown[];
+  prepare(resourceKey: string, svc: UntypedObject, old: undefined, dryRun: boolean): unknown[];
 }
 
 export interface BootstrapOptions {
@@ -57,11 +58,11 @@ function addService(o: BootstrapOptions, svc: KubeObject, preferredIP?: string):
   applyDefaults('services', svc);
   const spec = svc.spec as Obj;
   if (preferredIP) spec.clusterIP = preferredIP;
-  let problems = o.addressing.prepare('services', svc as Record<string, any>, undefined, false);
+  let problems = o.addressing.prepare('services', svc as UntypedObject, undefined, false);
   if (problems.length && preferredIP) {
     delete spec.clusterIP;
     delete spec.clusterIPs;
-    problems = o.addressing.prepare('services', svc as Record<string, any>, undefined, false);
+    problems = o.addressing.prepare('services', svc as UntypedObject, undefined, false);
   }
   if (problems.length) throw new Error(`cannot allocate addresses for service ${svc.metadata.namespace}/${svc.metadata.name}: ${JSON.stringify(problems)}`);
   svc.status = { loadBalancer: {} };

@@ -39,7 +39,7 @@ export class ControllerManager {
   readonly ips = new PodIPAllocator();
   private readonly parts: { start(): void; stop(): void | Promise<void>; idle(): Promise<void> }[] = [];
 
-  constructor(private readonly o: ControllerManagerOptions) {
+  constructor(o: ControllerManagerOptions) {
     this.timers = o.timers ?? realTimers;
     this.events = new EventRecorder(o.store, this.timers);
     const timing = { ...defaultTiming, ...(o.timing ?? {}) };

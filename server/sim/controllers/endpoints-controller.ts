@@ -104,7 +104,7 @@ export class EndpointsController {
     this.writeSlice(svc, addresses, ports);
   }
 
-  private lastChange(svc: KubeObject): string {
+  private lastChange(): string {
     return timestamp(this.clock.now());
   }
 
@@ -154,7 +154,7 @@ export class EndpointsController {
     if (list.length) body.subsets = list;
     const existing = this.store.get('endpoints', svc.metadata.namespace, svc.metadata.name);
     if (!existing) {
-      body.metadata.annotations = { 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange(svc) };
+      body.metadata.annotations = { 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange() };
       this.store.create('endpoints', body);
       return;
     }
@@ -162,7 +162,7 @@ export class EndpointsController {
     existing.subsets = body.subsets;
     if (!body.subsets) delete existing.subsets;
     existing.metadata.labels = body.metadata.labels;
-    existing.metadata.annotations = { ...(existing.metadata.annotations ?? {}), 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange(svc) };
+    existing.metadata.annotations = { ...(existing.metadata.annotations ?? {}), 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange() };
     this.store.update('endpoints', existing);
   }
 
@@ -211,7 +211,7 @@ export class EndpointsController {
           name: `${svc.metadata.name}-${randomSuffix(5)}`,
           namespace: ns,
           labels,
-          annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange(svc) },
+          annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange() },
           ownerReferences: [ownerRefTo(svc)],
         },
         addressType: 'IPv4',
@@ -226,7 +226,7 @@ export class EndpointsController {
     slice.endpoints = want.endpoints;
     slice.ports = want.ports;
     slice.metadata.labels = labels;
-    slice.metadata.annotations = { ...(slice.metadata.annotations ?? {}), 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange(svc) };
+    slice.metadata.annotations = { ...(slice.metadata.annotations ?? {}), 'endpoints.kubernetes.io/last-change-trigger-time': this.lastChange() };
     this.store.update('discovery.k8s.io/endpointslices', slice);
   }
 

@@ -13,7 +13,7 @@ afterEach(async () => {
   for (const m of managers.splice(0)) await m.stop();
 });
 
-const weird: unknown[] = [null, 0, -1, 1e400, 'x', [], [null], {}, { a: { b: null } }, true, NaN];
+const weird: unknown[] = [null, 0, -1, Number.POSITIVE_INFINITY, 'x', [], [null], {}, { a: { b: null } }, true, NaN];
 
 function* hostileObjects(): Generator<[string, KubeObject]> {
   let i = 0;

@@ -5,8 +5,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../store/object-store.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const PLURALS: Record<string, string> = { ServiceAccount: 'serviceaccounts', Service: 'services', Deployment: 'deployments' };
 const TIMEOUT_MS = 10_000;

@@ -5,8 +5,7 @@
 import { selectorMatches } from '../meta/label-selector.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { GATEWAY_API_GROUP } from './crds.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export interface Listener {
   name: string;

@@ -11,8 +11,7 @@ import { GATEWAY_API_GROUP } from './crds.ts';
 import { automatedName, automatedObjects } from './deployment.ts';
 import { assignLoadBalancerAddresses } from './load-balancer.ts';
 import { gatewayClassStatus, gatewayStatus, ISTIO_CONTROLLER, resolvedRefs, routeStatus } from './status.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const G = GATEWAY_API_GROUP;
 export const GATEWAY_CLASSES = `${G}/gatewayclasses`;

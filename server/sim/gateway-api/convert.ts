@@ -9,8 +9,7 @@ import { attachRoute, listenersOf, refNamespace, type Listener, type ParentAttac
 import { GATEWAY_API_GROUP } from './crds.ts';
 import { GATEWAY_NAME_LABEL } from './deployment.ts';
 import { grantAllows, ISTIO_CONTROLLER } from './status.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const ISTIO_NET = 'networking.istio.io';
 const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter((x) => typeof x === 'object' && x !== null && !Array.isArray(x)) : []);

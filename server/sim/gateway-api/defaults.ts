@@ -6,8 +6,7 @@
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { GATEWAY_API_GROUP } from './crds.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const objects = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);

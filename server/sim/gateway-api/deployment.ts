@@ -7,8 +7,7 @@ import { ISTIO_VERSION } from '../controllers/sidecar-injection.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { listenersOf } from './attachment.ts';
 import { MANAGED_LABEL } from './load-balancer.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 export const GATEWAY_CLASS_LABEL = 'gateway.networking.k8s.io/gateway-class-name';
@@ -19,7 +18,6 @@ export const SERVICE_TYPE_ANNOTATION = 'networking.istio.io/service-type';
 export function automatedName(gateway: KubeObject): string {
   return `${gateway.metadata.name}-istio`;
 }
-
 
 /** Service port names: the listener's name, made a valid port name (istiod's sanitizeListenerNameForPort). */
 function portName(listener: string, protocol: string, index: number): string {

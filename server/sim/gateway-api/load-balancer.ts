@@ -7,8 +7,7 @@
 // without a load balancer, which the ingress chapter teaches with node ports.
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export const MANAGED_LABEL = 'gateway.istio.io/managed';
 const POOL_PREFIX = '172.18.255.';

@@ -7,8 +7,7 @@ import type { KubeObject } from '../store/object-store.ts';
 import { listenersOf, refNamespace, supportedKinds, type ParentAttachment } from './attachment.ts';
 import { GATEWAY_API_GROUP } from './crds.ts';
 import { loadBalancerIPs } from './load-balancer.ts';
-
-type Obj = Record<string, any>;
+import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export const ISTIO_CONTROLLER = 'istio.io/gateway-controller';
 

@@ -324,7 +324,6 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
   }
   const out: GatewayListenerTable[] = [];
   for (const l of [...listeners.values()].sort((a, b) => a.port - b.port)) {
-    const gatewayNames = new Set(l.servers.map((s) => s.gateway));
     // host → routes from every VS (creation order) bound to one of this port's gateways.
     const byHost = new Map<string, HttpRouteEntry[][]>();
     for (const vs of snapshot.virtualServices) {
@@ -345,7 +344,6 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
         }
       }
     }
-    void gatewayNames;
     const virtualHosts: VirtualHostTable[] = [...byHost.entries()].map(([host, lists]) => ({
       name: `${host}:${l.port}`,
       domains: [host],

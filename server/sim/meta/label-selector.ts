@@ -13,7 +13,7 @@ export function selectorMatches(selector: unknown, labels: Record<string, string
   // Stored objects are validated, but this also runs during validation: tolerate wrong shapes.
   const expressions = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
   for (const e of expressions) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
+    const has = Object.hasOwn(l, e.key);
     const values = e.values ?? [];
     switch (e.operator) {
       case 'In':

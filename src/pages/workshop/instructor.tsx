@@ -1,6 +1,6 @@
 // The instructor's dashboard: create a workshop, then a live grid of attendees by steps pushed
 // over the dashboard WebSocket (never polled), with reset, broadcast, revoke and export.
-import React, { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import useBaseUrl from '@docusaurus/useBaseUrl';
 import Layout from '@theme/Layout';

@@ -1,6 +1,6 @@
 // The attendee's side of a workshop: join with the code and a display name (the code comes from
 // the join URL, the QR code or the landing page), then the workshop's banner and the first lab.
-import React, { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import Link from '@docusaurus/Link';
 import Translate, { translate } from '@docusaurus/Translate';
 import useBaseUrl from '@docusaurus/useBaseUrl';

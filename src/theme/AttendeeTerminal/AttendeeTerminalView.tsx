@@ -1,7 +1,7 @@
 // xterm.js on the watch socket (/api/workshops/watch): the attendee's output as they see it, at
 // their terminal's size, read-only; "Take over" sends the instructor's keystrokes to the shell
 // (the attendee's banner says so) until "Give back" or closing the view.
-import React, { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import { Terminal as XTerm } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';

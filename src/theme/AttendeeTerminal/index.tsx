@@ -1,5 +1,5 @@
 // The instructor's view of one attendee's terminal (dashboard): client-only, xterm.js needs the DOM.
-import React, { Suspense, lazy, type ReactNode } from 'react';
+import { Suspense, lazy, type ReactNode } from 'react';
 import BrowserOnly from '@docusaurus/BrowserOnly';
 import Translate from '@docusaurus/Translate';
 

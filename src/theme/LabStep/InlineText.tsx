@@ -1,6 +1,6 @@
 // The little inline Markdown lab texts use: `code`, **bold** and [links](https://...).
 // Everything else is shown as text (never as HTML).
-import React, { type ReactNode } from 'react';
+import { type ReactNode } from 'react';
 
 const TOKEN = /(`[^`]+`|\*\*[^*]+\*\*|\[[^\]]+\]\((?:https?:\/\/|\/)[^)\s]+\))/g;
 

@@ -67,6 +67,7 @@ function ChangedByLaterSteps({ steps }: { steps: string[] }) {
 /** An expected or actual value; one of several lines is a table and keeps its rows (scrolling, so focusable). */
 function Value({ text }: { text: string }) {
   return text.includes('\n') ? (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: the table scrolls sideways, and a scrolling region must be focusable for keyboard users (axe: scrollable-region-focusable)
     <pre className={styles.table} tabIndex={0}>
       {text}
     </pre>

@@ -10,6 +10,7 @@ function TerminalSkipLink() {
   const present = useSyncExternalStore(onTerminalPresence, () => canFocusTerminal(), () => false);
   if (!present) return null;
   return (
+    // biome-ignore lint/a11y/useValidAnchor: a skip link: the href works without scripts, the click focuses the terminal inside xterm
     <a
       href="#lab-terminal"
       className={styles.skipLink}

@@ -157,6 +157,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
   const leaveRef = useRef(leaveTo);
   leaveRef.current = leaveTo;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: helpId is derived from name, which is listed
   useEffect(() => {
     const host = hostRef.current;
     if (!host) return;
@@ -377,7 +378,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
   );
 
   return (
-    <section className={styles.terminal} role="region" aria-label={label} data-terminal={name} data-state={state} data-cols={size?.cols} data-rows={size?.rows}>
+    <section className={styles.terminal} aria-label={label} data-terminal={name} data-state={state} data-cols={size?.cols} data-rows={size?.rows}>
       <div className={styles.toolbar}>
         <span className={styles.state} data-state={state} role="status" aria-live="polite">
           <span className={styles.dot} aria-hidden="true" />
@@ -388,6 +389,7 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
             <input
               type="search"
               value={query}
+              // biome-ignore lint/a11y/noAutofocus: the field appears only when the learner asks to search (Ctrl+Shift+F) and should take the typing
               autoFocus
               aria-label={translate({ id: 'terminal.search.label', message: '在终端中搜索' })}
               placeholder={translate({ id: 'terminal.search.placeholder', message: '搜索…' })}
@@ -440,6 +442,8 @@ export default function TerminalView({ name, lab, leaveTo, toolbarExtra }: Termi
           message: '按 F6 离开终端，再按 F6（或 Shift+F6）回到终端。在终端里 Tab 是命令补全。Ctrl+Shift+C 复制，Ctrl+Shift+V 粘贴，Ctrl+Shift+F 搜索。',
         })}
       </p>
+      {/* biome-ignore lint/a11y/noStaticElementInteractions: a mouse shortcut to focus the terminal; keyboard users reach its own textarea with F6 or Tab */}
+      {/* biome-ignore lint/a11y/useKeyWithClickEvents: the same shortcut; xterm's textarea inside takes the keys */}
       <div className={styles.screen} ref={hostRef} style={{ background: (colorMode === 'dark' ? DARK : LIGHT).background }} onClick={() => termRef.current?.focus()} />
     </section>
   );

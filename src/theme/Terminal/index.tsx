@@ -23,7 +23,7 @@ const TerminalView = lazy(() => import('./TerminalView.tsx'));
 function Placeholder({ toolbarExtra }: { toolbarExtra?: React.ReactNode }): React.JSX.Element {
   const label = translate({ id: 'terminal.label', message: '终端' });
   return (
-    <section className={styles.terminal} role="region" aria-label={label} data-state="connecting">
+    <section className={styles.terminal} aria-label={label} data-state="connecting">
       <div className={styles.toolbar}>
         <span className={styles.state} data-state="connecting">
           <span className={styles.dot} aria-hidden="true" />

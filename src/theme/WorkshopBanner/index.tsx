@@ -2,7 +2,7 @@
 // time left, the instructor's messages, notices (reset, ended, environment rebuilt, the instructor
 // typing in the attendee's terminal) and the raise-hand button. Renders nothing for a visitor who
 // has not joined a workshop. Updates come over the attendee socket, never by polling.
-import React, { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import Translate, { translate } from '@docusaurus/Translate';
 import type { AttendeeBanner, AttendeeLiveMessage, AttendeeMe } from '@site/server/protocol/workshop.ts';
 import { timeLeft } from './time-left.ts';
@@ -17,6 +17,7 @@ export function useAttendeeBanner(refresh = 0): [AttendeeBanner | null, Notice, 
   const [banner, setBanner] = useState<AttendeeBanner | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh is the caller's way to ask for the banner again
   useEffect(() => {
     let cancelled = false;
     void fetch('/api/workshops/me').then(async (r) => {
