@@ -15,6 +15,8 @@ interface ContainerLog {
 
 /** Lines kept per container; older lines are dropped as a kubelet's log rotation would. */
 export const LOG_LINES_PER_CONTAINER = 5000;
+/** Older lines are dropped in batches of this many (one array move per batch, not one per line); reads see the last LOG_LINES_PER_CONTAINER. */
+const TRIM_SLACK = 1024;
 
 function keyOf(namespace: string, pod: string, container: string): string {
   return `${namespace}/${pod}/${container}`;
@@ -32,11 +34,12 @@ export class LogBook {
       log.lines.push(line);
       for (const f of log.followers) f(line);
     }
-    if (log.lines.length > LOG_LINES_PER_CONTAINER) log.lines.splice(0, log.lines.length - LOG_LINES_PER_CONTAINER);
+    if (log.lines.length > LOG_LINES_PER_CONTAINER + TRIM_SLACK) log.lines.splice(0, log.lines.length - LOG_LINES_PER_CONTAINER);
   }
 
   read(namespace: string, pod: string, container: string, opts: { tailLines?: number; since?: Date } = {}): LogLine[] {
     let lines = this.logs.get(keyOf(namespace, pod, container))?.lines ?? [];
+    if (lines.length > LOG_LINES_PER_CONTAINER) lines = lines.slice(-LOG_LINES_PER_CONTAINER);
     if (opts.since) lines = lines.filter((l) => l.time >= opts.since!);
     if (opts.tailLines !== undefined) lines = opts.tailLines <= 0 ? [] : lines.slice(-opts.tailLines);
     return lines.slice();

@@ -20,6 +20,17 @@ describe('DecisionLog', () => {
     expect(log.find('c')).toHaveLength(1);
     expect(log.find('a')).toHaveLength(0);
   });
+  it('stays bounded over many more records than its capacity (trimmed in batches, read as the newest)', () => {
+    const log = new DecisionLog(100);
+    for (let i = 1; i <= 1000; i++) log.record(d(`r${i}`));
+    const all = log.list();
+    expect(all).toHaveLength(100);
+    expect(all[0]!.requestId).toBe('r901');
+    expect(all.at(-1)!.id).toBe(1000);
+    expect(log.find('r900')).toHaveLength(0);
+    expect(log.list(0)).toEqual([]);
+    expect(log.list(500)).toHaveLength(100);
+  });
   it('a throwing subscriber does not stop recording or other subscribers', () => {
     const log = new DecisionLog();
     const seen: string[] = [];

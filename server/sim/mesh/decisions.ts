@@ -54,10 +54,13 @@ export class DecisionLog {
 
   constructor(readonly capacity = DECISIONS_KEPT) {}
 
+  /** Records `d` itself (given its id), without copying it: its lazy explanation stays unread. */
   record(d: Omit<RouteDecision, 'id'>): RouteDecision {
-    const full = { ...d, id: this.next++ } as RouteDecision;
+    const full = d as RouteDecision;
+    full.id = this.next++;
     this.ring.push(full);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    // Trimmed in batches (one array move per batch); reads see the newest `capacity`.
+    if (this.ring.length > this.capacity + Math.max(16, this.capacity >> 2)) this.ring.splice(0, this.ring.length - this.capacity);
     for (const l of this.listeners) {
       try {
         l(full);
@@ -70,11 +73,12 @@ export class DecisionLog {
 
   /** Most recent last; `limit` newest entries. */
   list(limit = this.capacity): RouteDecision[] {
-    return this.ring.slice(-Math.max(0, limit));
+    const n = Math.min(Math.max(0, limit), this.capacity);
+    return n ? this.ring.slice(-n) : [];
   }
 
   find(requestId: string): RouteDecision[] {
-    return this.ring.filter((d) => d.requestId === requestId);
+    return this.list().filter((d) => d.requestId === requestId);
   }
 
   subscribe(fn: (d: RouteDecision) => void): () => void {

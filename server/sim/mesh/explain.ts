@@ -115,8 +115,17 @@ export function passedOverRules(routes: HttpRouteEntry[], req: MeshRequest): Pas
     if (!entry.matches.length) break;
     const failures = entry.matches.map((m) => firstFailedCondition(m, req));
     if (failures.some((f) => f === undefined)) break;
-    const failuresZh = entry.matches.map((m) => firstFailedCondition(m, req, 'zh') ?? '');
-    out.push({ virtualService: `${entry.vs.namespace}/${entry.vs.name}`, ruleIndex: entry.ruleIndex, ruleName: entry.ruleName, failures: failures as string[], failuresZh });
+    let failuresZh: string[] | undefined;
+    out.push({
+      virtualService: `${entry.vs.namespace}/${entry.vs.name}`,
+      ruleIndex: entry.ruleIndex,
+      ruleName: entry.ruleName,
+      failures: failures as string[],
+      // Chinese words only when read.
+      get failuresZh(): string[] {
+        return (failuresZh ??= entry.matches.map((m) => firstFailedCondition(m, req, 'zh') ?? ''));
+      },
+    });
   }
   return out;
 }
@@ -235,12 +244,19 @@ export function traceOf(d: Omit<RouteDecision, 'id' | 'trace'>, ctx: { routes?: 
  */
 export function traceOfSimulation(sim: SimulationResult, d: Omit<RouteDecision, 'id' | 'trace' | 'simulation'>): RequestTrace {
   const asSimulated = sim.response.kind === d.response.kind && sim.response.flags === d.response.flags;
+  // The sentences are built when read (the recent-requests buffer keeps many nobody opens).
+  let reason: string | undefined;
+  let reasonZh: string | undefined;
   return {
     passedOver: sim.passedOver,
     destinationProblem: sim.destinationProblem,
     destinationProblemZh: sim.destinationProblemZh,
-    reason: asSimulated ? sim.reason : reasonFor(d, { destinationProblem: sim.destinationProblem }),
-    reasonZh: asSimulated ? sim.reasonZh : reasonFor(d, { destinationProblem: sim.destinationProblemZh }, 'zh'),
+    get reason(): string {
+      return (reason ??= asSimulated ? sim.reason : reasonFor(d, { destinationProblem: sim.destinationProblem }));
+    },
+    get reasonZh(): string {
+      return (reasonZh ??= asSimulated ? sim.reasonZh : reasonFor(d, { destinationProblem: sim.destinationProblemZh }, 'zh'));
+    },
   };
 }
 

@@ -74,6 +74,11 @@ export class MeshDataPlane {
   private readonly now: () => Date;
   private readonly logger: Logger;
   private readonly tlsCache = new Map<string, SecureContext>();
+  /**
+   * Pods as the gateways read them per request (the store hands out a deep copy per `get`):
+   * shared, read-only, each dropped when the store reports a change to it. Used while watching.
+   */
+  private readonly podCache = new Map<string, KubeObject | undefined>();
   private unwatch?: () => void;
   private configTimer?: NodeJS.Timeout;
   /** Config changed while a push was in flight. */
@@ -117,7 +122,7 @@ export class MeshDataPlane {
           res.destroy();
         }
       },
-      (ns, name) => o.store.get('pods', ns, name),
+      (ns, name) => this.podNamed(ns, name),
       (pod, servicePort) => {
         const l = this.gatewayTable(pod).listeners.find((x) => x.port === servicePort);
         return l ? (l.passthrough ? 'tls' : l.secure ? 'https' : 'http') : undefined;
@@ -162,13 +167,27 @@ export class MeshDataPlane {
         if (this.configTimer) this.dirty = true;
         else this.scheduleConfig();
       }
+      if (e.resource === 'pods') this.podCache.delete(`${e.object.metadata.namespace ?? 'default'}/${e.object.metadata.name}`);
       if (e.resource === 'pods' || e.resource === 'services') this.scheduleListeners();
     });
     await this.reconcileListeners();
   }
 
+  /** A pod by name, from the cache while the store is watched (callers must not change it). */
+  private podNamed(namespace: string, name: string): KubeObject | undefined {
+    if (!this.unwatch) return this.o.store.get('pods', namespace, name);
+    const key = `${namespace}/${name}`;
+    if (this.podCache.has(key)) return this.podCache.get(key);
+    const pod = this.o.store.get('pods', namespace, name);
+    if (this.podCache.size > 5000) this.podCache.clear();
+    this.podCache.set(key, pod);
+    return pod;
+  }
+
   async stop(): Promise<void> {
     this.unwatch?.();
+    this.unwatch = undefined;
+    this.podCache.clear();
     clearTimeout(this.configTimer);
     clearTimeout(this.listenerTimer);
     await this.reconciling;

@@ -123,12 +123,26 @@ function rewritten(rw: ResolvedRoute['rewrite'], entry: HttpRouteEntry, matchInd
 
 type Partial0 = Omit<SimulationResult, 'reason' | 'reasonZh' | 'response'>;
 
+/**
+ * The result with its reason sentences, built only when read (a proxy executes many results
+ * nobody explains; the Traffic panel, `meshlab explain` and Check reports read them later).
+ */
 function finish(r: Omit<SimulationResult, 'reason' | 'reasonZh'>, call: SimulatedCall, routes: HttpRouteEntry[] | undefined): SimulationResult {
-  const vs = r.route ? { name: r.route.virtualService.split('/')[1]!, namespace: r.route.virtualService.split('/')[0]!, ruleIndex: r.route.ruleIndex, ruleName: r.route.ruleName, matchIndex: r.route.matchIndex } : undefined;
-  const d = { time: '', requestId: '', proxy: { kind: call.proxy.kind, namespace: call.proxy.namespace, pod: '' }, listener: { port: call.port }, request: { method: call.method ?? 'GET', authority: call.authority, path: call.path }, virtualHost: r.virtualHost, virtualService: vs, destination: r.destination, upstreamCluster: r.cluster, response: { status: r.response.status ?? 200, kind: r.response.kind, flags: r.response.flags, details: r.response.details } };
-  const reason = r.noListener ?? reasonFor(d, { routes, destinationProblem: r.destinationProblem });
-  const reasonZh = r.noListenerZh ?? reasonFor(d, { routes, destinationProblem: r.destinationProblemZh }, 'zh');
-  return { ...r, reason, reasonZh };
+  const decision = () => {
+    const vs = r.route ? { name: r.route.virtualService.split('/')[1]!, namespace: r.route.virtualService.split('/')[0]!, ruleIndex: r.route.ruleIndex, ruleName: r.route.ruleName, matchIndex: r.route.matchIndex } : undefined;
+    return { time: '', requestId: '', proxy: { kind: call.proxy.kind, namespace: call.proxy.namespace, pod: '' }, listener: { port: call.port }, request: { method: call.method ?? 'GET', authority: call.authority, path: call.path }, virtualHost: r.virtualHost, virtualService: vs, destination: r.destination, upstreamCluster: r.cluster, response: { status: r.response.status ?? 200, kind: r.response.kind, flags: r.response.flags, details: r.response.details } };
+  };
+  let reason: string | undefined;
+  let reasonZh: string | undefined;
+  return {
+    ...r,
+    get reason(): string {
+      return (reason ??= r.noListener ?? reasonFor(decision(), { routes, destinationProblem: r.destinationProblem }));
+    },
+    get reasonZh(): string {
+      return (reasonZh ??= r.noListenerZh ?? reasonFor(decision(), { routes, destinationProblem: r.destinationProblemZh }, 'zh'));
+    },
+  };
 }
 
 /** The route's effect once the virtual host is chosen (shared by gateways and sidecars). */
