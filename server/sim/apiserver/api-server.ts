@@ -1,11 +1,11 @@
-// The embedded cluster's Kubernetes API server: HTTPS on 127.0.0.1 with a bearer token, serving
-// discovery, OpenAPI, resource verbs, watch and the pods/log and pods/exec subresources over one
-// ObjectStore. Many can run in one process; each has its own store and token.
+// The embedded cluster's Kubernetes API server: HTTPS on 127.0.0.1 serving discovery, OpenAPI,
+// resource verbs, watch and the pods/log, pods/exec and serviceaccounts/token subresources over one
+// ObjectStore. Every request is authenticated (the admin token or a ServiceAccount token) and
+// authorized by RBAC. Many can run in one process; each has its own store, token and signing key.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { timingSafeEqual } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import type { ObjectStore, Clock, KubeObject } from '../store/object-store.ts';
 import { systemClock } from '../store/object-store.ts';
@@ -32,6 +32,10 @@ import { GarbageCollector } from './garbage-collector.ts';
 import { serveScale } from './scale.ts';
 import { ServiceAccountTokens } from './service-account-tokens.ts';
 import { createTokenRequest } from './token-request.ts';
+import { authenticateRequest, type UserInfo } from './authentication.ts';
+import { authorizeOrThrow, forbidden, requestAttributes } from './authorization.ts';
+import { RbacAuthorizer } from './rbac.ts';
+import { ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-policy.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
 import { apiExtensionFor } from './extensions.ts';
@@ -89,6 +93,9 @@ export class ApiServer {
   readonly quota: QuotaTracker;
   /** ServiceAccount tokens: issued by the TokenRequest API, accepted as bearer tokens. */
   readonly serviceAccountTokens: ServiceAccountTokens;
+  /** Authorizes every request after authentication, from the cluster's Roles and bindings. */
+  readonly rbac: RbacAuthorizer;
+  private readonly stopAggregation: () => void;
 
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -97,6 +104,9 @@ export class ApiServer {
     this.limits = options.limits ?? apiLimitsFromEnv();
     this.quota = new QuotaTracker(options.store, this.limits.objectBudget);
     this.serviceAccountTokens = new ServiceAccountTokens(options.store, this.clock);
+    ensureBootstrapPolicy(options.store);
+    this.stopAggregation = startClusterRoleAggregation(options.store);
+    this.rbac = new RbacAuthorizer(options.store);
     this.handlers = new RestHandlers({ store: options.store, registry: this.registry, clock: this.clock, admission: this.admission, services: this.services, quota: this.quota });
     this.openapi = new OpenApiDocs(this.registry);
     this.registry.onChange(() => {
@@ -207,6 +217,7 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.unwatchServices();
+    this.stopAggregation();
     this.quota.stop();
     this.gc?.stop();
     this.crds.stop();
@@ -244,13 +255,9 @@ export class ApiServer {
     });
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) return false;
-    const given = Buffer.from(m[1]!);
-    const want = Buffer.from(this.token);
-    return given.length === want.length && timingSafeEqual(given, want);
+  /** The request's user, or undefined (401): the admin token or a live ServiceAccount token. */
+  private authenticate(req: IncomingMessage): UserInfo | undefined {
+    return authenticateRequest(req, this.token, this.serviceAccountTokens);
   }
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -261,7 +268,18 @@ export class ApiServer {
       const body = JSON.stringify(err.toStatus());
       socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
-    if (!this.authorized(req)) return fail(errors.unauthorized());
+    const user = this.authenticate(req);
+    if (!user) return fail(errors.unauthorized());
+    const path = (req.url ?? '/').split('?')[0]!;
+    try {
+      const attrs = requestAttributes(user, 'GET', path, url.searchParams);
+      authorizeOrThrow(this.rbac, attrs);
+      // Since 1.35 a WebSocket exec, attach or port-forward also needs "create" (as SPDY's POST always did).
+      if (attrs.resourceRequest && attrs.resource === 'pods' && ['exec', 'attach', 'portforward'].includes(attrs.subresource ?? '')) authorizeOrThrow(this.rbac, { ...attrs, verb: 'create' });
+    } catch (err) {
+      if (err instanceof ApiError) return fail(err);
+      throw err;
+    }
     const info = parseResourcePath(url.pathname);
     if (info?.resource === 'pods' && info.subresource === 'portforward') {
       return fail(errors.badRequest('port-forward is not supported by the embedded cluster: reach services through the ingress gateway ($INGRESS_HOST:$INGRESS_PORT) or kubectl exec'));
@@ -288,9 +306,16 @@ export class ApiServer {
       res.end('ok');
       return;
     }
-    if (!this.authorized(req)) {
+    const user = this.authenticate(req);
+    if (!user) {
       req.resume();
       return sendJson(res, 401, errors.unauthorized().toStatus());
+    }
+    const attributes = requestAttributes(user, method, path, url.searchParams);
+    const decision = this.rbac.authorize(attributes);
+    if (!decision.allowed) {
+      req.resume();
+      return sendError(res, forbidden(attributes, decision.reason));
     }
     const extension = method === 'GET' ? apiExtensionFor(this.options.store, path) : undefined;
     if (extension) return extension(req, res, url);
@@ -403,7 +428,7 @@ export class ApiServer {
       }
       case 'POST':
         if (info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-        if (type.group === 'authorization.k8s.io' || type.group === 'authentication.k8s.io') return sendJson(res, 201, selfReview(type.kind, rest.body));
+        if (type.group === 'authorization.k8s.io' || type.group === 'authentication.k8s.io') return sendJson(res, 201, selfReview(type.kind, rest.body, rest.contentType, user, this.rbac));
         return send(this.handlers.create(rest));
       case 'PUT':
         if (!info.name) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');

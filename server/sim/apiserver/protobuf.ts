@@ -1,5 +1,5 @@
 // Decoding of application/vnd.kubernetes.protobuf request bodies, which `kubectl create
-// namespace|deployment|secret|configmap|serviceaccount|token`, `run` and `expose` send. The envelope is
+// namespace|deployment|secret|configmap|serviceaccount|token`, `auth can-i|whoami`, `run` and `expose` send. The envelope is
 // the magic "k8s\0" + runtime.Unknown{typeMeta, raw}; raw is the object's message. Field numbers
 // follow k8s.io/api's generated.proto; only the kinds and fields those commands produce are
 // described, anything else fails with a clear message instead of being misread.
@@ -96,6 +96,14 @@ message BoundObjectReference { optional string kind = 1; optional string apiVers
 message TokenRequestSpec { repeated string audiences = 1; optional BoundObjectReference boundObjectRef = 3; optional int64 expirationSeconds = 4; }
 message TokenRequest { optional ObjectMeta metadata = 1; optional TokenRequestSpec spec = 2; }
 
+message ResourceAttributes { optional string namespace = 1; optional string verb = 2; optional string group = 3; optional string version = 4; optional string resource = 5; optional string subresource = 6; optional string name = 7; }
+message NonResourceAttributes { optional string path = 1; optional string verb = 2; }
+message SelfSubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; }
+message SelfSubjectAccessReview { optional ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; }
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message SelfSubjectRulesReview { optional ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; }
+message SelfSubjectReview { optional ObjectMeta metadata = 1; }
+
 message Preconditions { optional string uid = 1; optional string resourceVersion = 2; }
 message DeleteOptions { optional int64 gracePeriodSeconds = 1; optional Preconditions preconditions = 2; optional bool orphanDependents = 3; optional string propagationPolicy = 4; repeated string dryRun = 5; }
 `;
@@ -118,6 +126,9 @@ const MESSAGES: Record<string, string> = {
   'rbac.authorization.k8s.io/v1/RoleBinding': 'k8s.RoleBinding',
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'k8s.RoleBinding',
   'authentication.k8s.io/v1/TokenRequest': 'k8s.TokenRequest',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'k8s.SelfSubjectReview',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'k8s.SelfSubjectRulesReview',
   // DELETE bodies (helm sends these as protobuf).
   'meta.k8s.io/v1/DeleteOptions': 'k8s.DeleteOptions',
   'v1/DeleteOptions': 'k8s.DeleteOptions',

@@ -61,11 +61,11 @@ export interface ApiResponse {
   body: any;
 }
 
-/** One HTTPS request to a test API server with its token; JSON bodies are encoded and decoded. */
-export function apiRequest(api: ApiServer, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json'): Promise<ApiResponse> {
+/** One HTTPS request to a test API server with its token (or `token`); JSON bodies are encoded and decoded. */
+export function apiRequest(api: ApiServer, method: string, path: string, body?: unknown, contentType = 'application/json', accept = 'application/json', token = api.token): Promise<ApiResponse> {
   const url = new URL(api.url);
   const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const headers: Record<string, string> = { Authorization: `Bearer ${api.token}`, Accept: accept };
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: accept };
   if (payload !== undefined) {
     headers['Content-Type'] = contentType;
     headers['Content-Length'] = String(Buffer.byteLength(payload));
