@@ -6,7 +6,7 @@ import type { AdmissionPlugin } from './apiserver/admission.ts';
 import { ApiServer } from './apiserver/api-server.ts';
 import { ServiceAllocations } from './apiserver/service-allocations.ts';
 import { bootstrapCluster } from './bootstrap/bootstrap.ts';
-import type { OutboundTrafficPolicyMode } from './bootstrap/mesh-config.ts';
+import { meshProxyMetadata, type OutboundTrafficPolicyMode } from './bootstrap/mesh-config.ts';
 import { ControllerManager } from './controllers/controller-manager.ts';
 import { randomSuffix } from './controllers/names.ts';
 import { podDefaultsAdmission } from './controllers/pod-defaults.ts';
@@ -125,7 +125,7 @@ export class EmbeddedCluster {
     const podRuntime = typeof options.podRuntime === 'function' ? options.podRuntime(ctx) : (options.podRuntime ?? noopPodRuntime);
     const exec = typeof options.exec === 'function' ? options.exec(ctx) : options.exec;
     const admission: AdmissionPlugin[] = [
-      sidecarInjectionAdmission({ ...defaultInjectionOptions, ...(options.injection ?? {}) }),
+      sidecarInjectionAdmission({ ...defaultInjectionOptions, meshProxyMetadata: () => meshProxyMetadata(store), ...(options.injection ?? {}) }),
       podDefaultsAdmission,
       ...(options.admission ?? []),
     ];

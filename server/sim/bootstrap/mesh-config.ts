@@ -1,7 +1,7 @@
 // The `istio` ConfigMap in istio-system: the mesh config istiod (and meshlab's mesh) reads.
 // Content as the demo profile renders it.
-import { stringify } from 'yaml';
-import type { KubeObject } from '../store/object-store.ts';
+import { parse, stringify } from 'yaml';
+import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 
 export type OutboundTrafficPolicyMode = 'ALLOW_ANY' | 'REGISTRY_ONLY';
 
@@ -42,4 +42,19 @@ export function meshConfigMap(mode: OutboundTrafficPolicyMode): KubeObject {
       meshNetworks: 'networks: {}',
     },
   };
+}
+
+/**
+ * meshConfig.defaultConfig.proxyMetadata of the mesh config in the store, as the sidecar
+ * injector reads it (string values only; an unreadable mesh config gives none).
+ */
+export function meshProxyMetadata(store: ObjectStore): Record<string, string> {
+  const mesh = (store.get('configmaps', 'istio-system', 'istio')?.data as Record<string, unknown> | undefined)?.mesh;
+  if (typeof mesh !== 'string') return {};
+  try {
+    const md = ((parse(mesh) as { defaultConfig?: { proxyMetadata?: unknown } } | null)?.defaultConfig?.proxyMetadata ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(md).filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean').map(([k, v]) => [k, String(v)]));
+  } catch {
+    return {};
+  }
 }

@@ -155,3 +155,25 @@ describe('gateway injection (inject.istio.io/templates: gateway)', () => {
     expect(JSON.parse(gw.metadata.annotations!['sidecar.istio.io/status']!)).toMatchObject({ initContainers: null, containers: ['istio-proxy'] });
   });
 });
+
+// The injection template renders ProxyConfig.ProxyMetadata as istio-proxy environment variables
+// (sorted by name), from meshConfig.defaultConfig.proxyMetadata and the pod's
+// proxy.istio.io/config annotation (istio.io DNS proxying, "Getting started").
+describe('proxy metadata', () => {
+  const envOf = (pod: KubeObject) => {
+    const proxy = ((pod.spec as { initContainers: { name: string; env: { name: string; value?: string }[] }[] }).initContainers).find((c) => c.name === 'istio-proxy')!;
+    return proxy.env.slice(proxy.env.findIndex((e) => e.name === 'TRUST_DOMAIN') + 1);
+  };
+  const podWith = (annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'curl', namespace: 'default', annotations }, spec: { containers: [{ name: 'curl', image: 'curlimages/curl' }] } });
+  it.each([
+    ['none', undefined, {}, []],
+    ['mesh-wide', undefined, { ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true' }, [{ name: 'ISTIO_META_DNS_AUTO_ALLOCATE', value: 'true' }, { name: 'ISTIO_META_DNS_CAPTURE', value: 'true' }]],
+    ['the annotation', { 'proxy.istio.io/config': 'proxyMetadata:\n  ISTIO_META_DNS_CAPTURE: "true"\n' }, {}, [{ name: 'ISTIO_META_DNS_CAPTURE', value: 'true' }]],
+    ['the annotation wins per key', { 'proxy.istio.io/config': '{"proxyMetadata": {"ISTIO_META_DNS_CAPTURE": "false"}}' }, { ISTIO_META_DNS_CAPTURE: 'true', A: 'b' }, [{ name: 'A', value: 'b' }, { name: 'ISTIO_META_DNS_CAPTURE', value: 'false' }]],
+    ['an unreadable annotation is ignored', { 'proxy.istio.io/config': ': [' }, { A: 'b' }, [{ name: 'A', value: 'b' }]],
+  ])('%s', (_n, annotations, mesh, want) => {
+    const pod = podWith(annotations);
+    injectSidecar(pod, { hub: 'docker.io/istio', tag: '1.28.1', nativeSidecars: true, meshProxyMetadata: () => mesh });
+    expect(envOf(pod)).toEqual(want);
+  });
+});

@@ -5,6 +5,7 @@
 // sidecar.istio.io/inject label is "false"), or pod label sidecar.istio.io/inject=true (or
 // istio.io/rev=default) in a namespace with neither label; then injectRequired() also honours
 // the annotation of the same name.
+import { parse as parseYaml } from 'yaml';
 import type { AdmissionPlugin, AdmissionRequest } from '../apiserver/admission.ts';
 import type { KubeObject } from '../store/object-store.ts';
 
@@ -16,6 +17,8 @@ export interface InjectionOptions {
   tag: string;
   /** Native sidecars (restartable init container): on by default for kubelets >= 1.33. */
   nativeSidecars: boolean;
+  /** meshConfig.defaultConfig.proxyMetadata at injection time (none when absent). */
+  meshProxyMetadata?: () => Record<string, string>;
 }
 
 export const ISTIO_VERSION = '1.28.1';
@@ -92,7 +95,28 @@ function podPortsJson(containers: Obj[]): string {
   return `[\n${ports.map((p) => `    ${p}`).join('\n    ,')}\n]`;
 }
 
-function proxyEnv(pod: KubeObject, appContainers: Obj[]): Obj[] {
+/**
+ * The proxy metadata a pod's proxy gets: the mesh-wide defaultConfig.proxyMetadata, with the
+ * keys of the pod's `proxy.istio.io/config` annotation (a ProxyConfig in YAML or JSON) winning.
+ * An annotation that is not a mapping is ignored.
+ */
+export function podProxyMetadata(pod: KubeObject, mesh: Record<string, string>): Record<string, string> {
+  const out = { ...mesh };
+  const raw = pod.metadata.annotations?.['proxy.istio.io/config'];
+  if (raw) {
+    try {
+      const md = (parseYaml(raw) as { proxyMetadata?: unknown } | null)?.proxyMetadata;
+      if (md && typeof md === 'object' && !Array.isArray(md)) {
+        for (const [k, v] of Object.entries(md as Obj)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+      }
+    } catch {
+      // Not YAML: the annotation contributes nothing.
+    }
+  }
+  return out;
+}
+
+function proxyEnv(pod: KubeObject, appContainers: Obj[], proxyMetadata: Record<string, string> = {}): Obj[] {
   const ns = pod.metadata.namespace ?? 'default';
   const workload = workloadOf(pod);
   const owner = `kubernetes://apis/${workload.apiVersion}/namespaces/${ns}/${workload.kind.toLowerCase()}s/${workload.name}`;
@@ -117,6 +141,10 @@ function proxyEnv(pod: KubeObject, appContainers: Obj[]): Obj[] {
     { name: 'ISTIO_META_OWNER', value: owner },
     { name: 'ISTIO_META_MESH_ID', value: 'cluster.local' },
     { name: 'TRUST_DOMAIN', value: 'cluster.local' },
+    // The injection template ranges over ProxyConfig.ProxyMetadata (Go: sorted by key).
+    ...Object.keys(proxyMetadata)
+      .sort()
+      .map((name) => ({ name, value: proxyMetadata[name] })),
   ];
 }
 
@@ -163,7 +191,7 @@ function readinessProbe(): Obj {
   return { failureThreshold: 4, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, periodSeconds: 15, successThreshold: 1, timeoutSeconds: 3 };
 }
 
-function proxyContainer(pod: KubeObject, appContainers: Obj[], image: string, native: boolean, router: boolean): Obj {
+function proxyContainer(pod: KubeObject, appContainers: Obj[], image: string, native: boolean, router: boolean, proxyMetadata: Record<string, string> = {}): Obj {
   const c: Obj = {
     args: [
       'proxy',
@@ -174,7 +202,7 @@ function proxyContainer(pod: KubeObject, appContainers: Obj[], image: string, na
       '--proxyComponentLogLevel=misc:error',
       '--log_output_level=default:info',
     ],
-    env: proxyEnv(pod, appContainers),
+    env: proxyEnv(pod, appContainers, proxyMetadata),
     image,
     imagePullPolicy: 'IfNotPresent',
     lifecycle: native ? { preStop: { exec: { command: ['pilot-agent', 'request', '--debug-port=15020', 'POST', 'drain'] } } } : undefined,
@@ -273,7 +301,7 @@ export function injectSidecar(pod: KubeObject, options: InjectionOptions = defau
   const native = override === undefined ? options.nativeSidecars : override === 'true';
   const containers = ((spec.containers as Obj[] | undefined) ?? []).filter((c) => c.name !== 'istio-proxy');
   const userInit = ((spec.initContainers as Obj[] | undefined) ?? []).filter((c) => c.name !== 'istio-init' && c.name !== 'istio-proxy');
-  const proxy = proxyContainer(pod, containers, image, native, false);
+  const proxy = proxyContainer(pod, containers, image, native, false, podProxyMetadata(pod, options.meshProxyMetadata?.() ?? {}));
   if (native) {
     spec.initContainers = [initContainer(image), proxy, ...userInit];
     spec.containers = containers;
@@ -300,7 +328,7 @@ export function injectGateway(pod: KubeObject, options: InjectionOptions = defau
   const containers = ((spec.containers as Obj[] | undefined) ?? []).slice();
   const others = containers.filter((c) => c.name !== 'istio-proxy');
   const mine = containers.find((c) => c.name === 'istio-proxy') ?? {};
-  const proxy = proxyContainer(pod, others, image, false, true);
+  const proxy = proxyContainer(pod, others, image, false, true, podProxyMetadata(pod, options.meshProxyMetadata?.() ?? {}));
   // The pod's own fields win over the template's, except `image: auto`.
   for (const [k, v] of Object.entries(mine)) if (k !== 'image' || v !== 'auto') proxy[k] = v;
   spec.containers = [proxy, ...others];

@@ -190,7 +190,7 @@ export class SandboxExecBackend implements ExecBackend {
     const interceptor = await startInterceptor({
       pod: hasSidecar(pod) ? pod : null,
       dataPlane,
-      names: new PodNames(store, namespace, world),
+      names: new PodNames(store, namespace, world, hasSidecar(pod) ? pod : null),
       logs: this.options.logs,
       podLoopback: podIP && podSocket ? (port) => podSocket(podIP, port) : undefined,
     });

@@ -112,7 +112,8 @@ describe('a pod\'s DNS (kube-dns search path, ndots 5)', () => {
     { name: 'ExternalName service', query: 'ext', want: 'outside' },
     { name: 'headless service without endpoints', query: 'headless', want: undefined },
     { name: 'headless service: a ready endpoint', query: 'db-headless', want: '10.244.0.31' },
-    { name: 'ServiceEntry address', query: 'db.example.internal', want: '240.1.1.1' },
+    // kube-dns knows no ServiceEntry: without the sidecar's DNS proxy the name does not resolve.
+    { name: 'ServiceEntry host without DNS proxying', query: 'db.example.internal', want: undefined },
     { name: 'outside host', query: 'httpbin.org', want: 'outside' },
     { name: 'unknown outside host', query: 'example.com', want: undefined },
     { name: 'literal address', query: '10.244.0.7', want: '10.244.0.7' },
@@ -129,6 +130,32 @@ describe('a pod\'s DNS (kube-dns search path, ndots 5)', () => {
     expect(names.nameOf(names.addressOf('httpbin.org')!)).toBe('httpbin.org');
     expect(names.nameOf('240.1.1.1')).toBe('db.example.internal');
     expect(names.nameOf('10.244.3.3')).toBe('10.244.3.3');
+  });
+
+  // istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/: with ISTIO_META_DNS_CAPTURE
+  // the sidecar answers ServiceEntry hosts (their address, or with ISTIO_META_DNS_AUTO_ALLOCATE one
+  // from 240.240.0.0/16); other names go on to kube-dns.
+  const proxied = (env: Record<string, string>) =>
+    new PodNames(store, 'apps', world, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'c', namespace: 'apps' }, spec: { initContainers: [{ name: 'istio-proxy', env: Object.entries(env).map(([name, value]) => ({ name, value })) }] } });
+  store.create('networking.istio.io/serviceentries', { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'auto', namespace: 'apps' }, spec: { hosts: ['auto.internal'], resolution: 'DNS' } });
+  store.create('networking.istio.io/serviceentries', { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'none', namespace: 'apps' }, spec: { hosts: ['none.internal'] } });
+  it.each([
+    ['capture: the entry address', { ISTIO_META_DNS_CAPTURE: 'true' }, 'db.example.internal', '240.1.1.1'],
+    ['capture: no address, no auto allocation', { ISTIO_META_DNS_CAPTURE: 'true' }, 'auto.internal', undefined],
+    ['capture + auto allocation', { ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true' }, 'auto.internal', /^240\.240\.\d+\.\d+$/],
+    ['auto allocation skips resolution NONE', { ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true' }, 'none.internal', undefined],
+    ['auto allocation alone does nothing', { ISTIO_META_DNS_AUTO_ALLOCATE: 'true' }, 'auto.internal', undefined],
+    ['capture "false"', { ISTIO_META_DNS_CAPTURE: 'false' }, 'db.example.internal', undefined],
+    ['capture: services as kube-dns answers', { ISTIO_META_DNS_CAPTURE: 'true' }, 'httpbin', '10.96.5.5'],
+    ['capture: outside names still resolve', { ISTIO_META_DNS_CAPTURE: 'true' }, 'httpbin.org', /^10\.255\./],
+  ])('DNS proxy, %s', (_n, env, query, want) => {
+    const got = proxied(env).addressOf(query);
+    if (want instanceof RegExp) expect(got).toMatch(want);
+    else expect(got).toBe(want);
+  });
+  it('an auto-allocated address maps back to its host', () => {
+    const names = proxied({ ISTIO_META_DNS_CAPTURE: 'true', ISTIO_META_DNS_AUTO_ALLOCATE: 'true' });
+    expect(names.nameOf(names.addressOf('auto.internal')!)).toBe('auto.internal');
   });
 
   it('search order: fewer than 5 dots tries the search list first', () => {
