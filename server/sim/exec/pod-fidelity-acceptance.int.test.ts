@@ -274,3 +274,96 @@ spec:
     expect(got['X-Envoy-Peer-Metadata-Id']).toBeUndefined();
   }, 30_000);
 });
+
+// https://istio.io/latest/docs/ops/configuration/traffic-management/dns-proxy/ : kube-dns knows no
+// ServiceEntry, so its hosts resolve in a pod only when the sidecar proxies DNS
+// (ISTIO_META_DNS_CAPTURE, off in the default install). Outside names listed in a ServiceEntry
+// (httpbin.org above) resolve through ordinary DNS either way.
+describe('DNS proxying', () => {
+  const ENTRIES = `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: external-address
+spec:
+  addresses:
+  - 198.51.100.1
+  hosts:
+  - address.internal
+  ports:
+  - name: http
+    number: 80
+    protocol: HTTP
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: external-auto
+spec:
+  hosts:
+  - auto.internal
+  ports:
+  - name: http
+    number: 80
+    protocol: HTTP
+  resolution: DNS
+`;
+  // samples/curl/curl.yaml's Deployment, with the page's per-pod annotation when given.
+  const curlDeployment = (name: string, annotation?: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: ${name}
+  template:
+    metadata:
+      labels:
+        app: ${name}
+${annotation ? `      annotations:\n        proxy.istio.io/config: |\n${annotation.replace(/^/gm, '          ')}\n` : ''}    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: curl
+        image: curlimages/curl
+        command: ["/bin/sleep", "infinity"]
+`;
+  const verbose = (deploy: string, host: string) => h.kubectl(['exec', `deploy/${deploy}`, '--', 'curl', '-sS', '-v', '--max-time', '5', host]);
+  const rollout = async (name: string) => expect((await h.kubectl(['rollout', 'status', `deployment/${name}`, '--timeout=60s'])).code).toBe(0);
+
+  beforeAll(async () => h.apply(ENTRIES), 30_000);
+
+  it('without DNS capture (the default) a ServiceEntry host does not resolve: curl exit 6', async () => {
+    const r = await verbose('sleep', 'address.internal');
+    expect(r.stderr).toContain('Could not resolve host: address.internal');
+    expect(r.stderr).toContain('command terminated with exit code 6');
+    expect(r.code).toBe(6);
+  }, 30_000);
+
+  // "Getting started" (the proxy.istio.io/config annotation) and "DNS capture In action":
+  // `curl -sS -v address.internal` → `*   Trying 198.51.100.1:80...`; "Address auto allocation":
+  // `curl -sS -v auto.internal` → `*   Trying 240.240.0.1:80...` (an address from 240.240.0.0/16).
+  it('with the per-pod annotation: the entry address, and an auto-allocated one', async () => {
+    await h.apply(curlDeployment('curl-dns', 'proxyMetadata:\n  ISTIO_META_DNS_CAPTURE: "true"\n  ISTIO_META_DNS_AUTO_ALLOCATE: "true"'));
+    await rollout('curl-dns');
+    expect((await verbose('curl-dns', 'address.internal')).stderr).toMatch(/^\* +Trying 198\.51\.100\.1:80\.\.\.$/m);
+    expect((await verbose('curl-dns', 'auto.internal')).stderr).toMatch(/^\* +Trying 240\.240\.\d{1,3}\.\d{1,3}:80\.\.\.$/m);
+    // Services still resolve as kube-dns answers them.
+    expect((await verbose('curl-dns', 'httpbin:8000/status/200')).stderr).toMatch(/Trying 10\.96\.\d+\.\d+:8000/);
+  }, 60_000);
+
+  it('mesh-wide proxyMetadata applies to pods injected after the change', async () => {
+    await h.editMeshConfig((mesh) => mesh.replace('defaultConfig:\n', 'defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: "true"\n'));
+    try {
+      await h.apply(curlDeployment('curl-mesh'));
+      await rollout('curl-mesh');
+      expect((await verbose('curl-mesh', 'address.internal')).stderr).toMatch(/Trying 198\.51\.100\.1:80/);
+      // Without auto allocation an entry without addresses is not answered (kube-dns: no such name).
+      expect((await verbose('curl-mesh', 'auto.internal')).code).toBe(6);
+      // The pod created before the change keeps its proxy's environment.
+      expect((await verbose('sleep', 'address.internal')).code).toBe(6);
+    } finally {
+      await h.editMeshConfig((mesh) => mesh.replace('  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: "true"\n', ''));
+    }
+  }, 60_000);
+});
