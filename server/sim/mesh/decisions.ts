@@ -43,7 +43,9 @@ export type ResponseKind =
   | 'redirect'
   | 'direct_response'
   | 'registry_only_blocked'
-  | 'passthrough';
+  | 'passthrough'
+  /** A TLS connection routed by SNI (PASSTHROUGH server, VirtualService `tls` route) and proxied as TCP. */
+  | 'tls_passthrough';
 
 export const DECISIONS_KEPT = 1000;
 

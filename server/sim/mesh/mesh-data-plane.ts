@@ -18,11 +18,10 @@ import { formatAccessLog } from './access-log.ts';
 import { DecisionLog } from './decisions.ts';
 import { hostMatches } from './hosts.ts';
 import { GatewayListeners, isGatewayPod, podIPOf, type GatewayRequestTarget, type TcpRoute } from './proxies.ts';
-import { pickWeighted } from './match.ts';
 import { HttpRouter, isInjected, type ProxyInfo, type RoutingContext } from './router.ts';
 import { envoyReasonPhrase } from './local-reply.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
-import { buildGatewayTable, gatewaysForPod, outboundModeFor, tlsRouteFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, snapshotOf, MESH_CONFIG_RESOURCES, SidecarRouteTable, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
+import { buildGatewayTable, outboundModeFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, snapshotOf, MESH_CONFIG_RESOURCES, SidecarRouteTable, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
 import { plan, simulate, type RoutePlan, type SimulatedCall, type SimulationInput, type SimulationResult } from './simulate.ts';
 import { istioValidationPlugin } from './validation.ts';
@@ -345,31 +344,24 @@ export class MeshDataPlane {
     return ctx;
   }
 
-  /** Where VS `tls` routes send an SNI name: cluster name and a loopback socket, or undefined. */
-  private tlsDestination(gatewayNames: Set<string>, clientNs: string, sni: string, port: number): { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } | undefined {
-    const choice = tlsRouteFor(this.snapshot, gatewayNames, clientNs, sni, port);
-    const dest = choice ? (pickWeighted(choice.destinations, this.random)?.destination as Obj | undefined) : undefined;
-    if (!choice || !dest || typeof dest.host !== 'string') return undefined;
-    const lookup = this.upstreams.lookup(this.snapshot, {
-      host: dest.host,
-      namespace: choice.vs.namespace,
-      clientNamespace: clientNs,
-      port: typeof (dest.port as Obj | undefined)?.number === 'number' ? ((dest.port as Obj).number as number) : undefined,
-      subset: typeof dest.subset === 'string' ? dest.subset : undefined,
-      listenerPort: port,
-      originalDestination: { host: sni, port },
-    });
-    if (lookup.kind !== 'ok') return undefined;
-    const eps = lookup.endpoints.filter((e) => e.socket);
+  /**
+   * Where a TLS connection with this SNI goes, as simulated for the proxy (PASSTHROUGH server
+   * and VirtualService `tls` route at a gateway, mesh `tls` routes at a sidecar): the cluster and
+   * one of its endpoints, or undefined when the simulation closes the connection.
+   */
+  private tlsDestination(proxyPod: KubeObject, kind: 'gateway' | 'sidecar', sni: string, port: number): { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } | undefined {
+    const { result, clusters } = this.plan({ proxy: { kind, namespace: proxyPod.metadata.namespace ?? 'default', labels: proxyPod.metadata.labels ?? {} }, port, authority: sni, path: '', sni, passthrough: true }, proxyPod);
+    if (result.response.kind !== 'tls_passthrough') return undefined;
+    const lookup = clusters.get(result.cluster ?? '');
+    const eps = lookup?.kind === 'ok' ? lookup.endpoints.filter((e) => e.socket) : [];
     if (!eps.length) return undefined;
     const ep = eps[Math.floor(this.random() * eps.length)]!;
-    return { cluster: lookup.name, endpoint: { address: ep.address, socket: ep.socket! } };
+    return { cluster: result.cluster!, endpoint: { address: ep.address, socket: ep.socket! } };
   }
 
   private gatewayTcpRoute(pod: KubeObject, servicePort: number, targetPort: number, sni: string, remote: string): TcpRoute | undefined {
     const ns = pod.metadata.namespace ?? 'default';
-    const names = new Set(gatewaysForPod(this.snapshot, pod.metadata.labels ?? {}).map((g) => `${g.metadata.namespace ?? 'default'}/${g.metadata.name}`));
-    const d = this.tlsDestination(names, ns, sni, servicePort);
+    const d = this.tlsDestination(pod, 'gateway', sni, servicePort);
     if (!d) return undefined;
     const start = this.now();
     const podIP = podIPOf(pod) ?? '0.0.0.0';
@@ -547,7 +539,7 @@ export class MeshDataPlane {
     if (direct) return { kind: 'forward', address: direct, cluster: 'PassthroughCluster' };
     // VirtualService `tls` routes by SNI (e.g. to an egress gateway in PASSTHROUGH mode).
     if (pod && isInjected(pod) && target.sni) {
-      const d = this.tlsDestination(new Set(['mesh']), ns, target.sni.toLowerCase(), target.port);
+      const d = this.tlsDestination(pod, 'sidecar', target.sni.toLowerCase(), target.port);
       if (d) return { kind: 'forward', address: d.endpoint.socket, cluster: d.cluster };
     }
     const sidecarConfig = pod ? sidecarFor(this.snapshot, { namespace: ns, labels: pod.metadata.labels ?? {} }) : undefined;

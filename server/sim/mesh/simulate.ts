@@ -9,7 +9,8 @@ import { pickWeighted, selectRoute, type MeshRequest } from './match.ts';
 import { destinationProblem, passedOverRules, reasonFor, type PassedOverRule } from './explain.ts';
 import type { ResponseKind } from './decisions.ts';
 import { retryPolicy, type HeaderOperations, type ResolvedRoute, type RetryPolicy } from './routes.ts';
-import { destinationRuleFor, serviceEntriesFor, sidecarAllowsHost, SidecarRouteTable, type GatewayListenerTable, type GatewayRouteTable, type HttpRouteEntry, type MeshSnapshot, type VirtualHostTable } from './translate.ts';
+import { destinationRuleFor, serviceEntriesFor, sidecarAllowsHost, SidecarRouteTable, type GatewayListenerTable, type GatewayRouteTable, type HttpRouteEntry, type MeshSnapshot, type TlsRouteEntry, type VirtualHostTable } from './translate.ts';
+import { hostMatches } from './hosts.ts';
 import type { ClusterLookup, ClusterQuery } from './upstreams.ts';
 import type { KubeObject } from '../store/object-store.ts';
 
@@ -27,6 +28,11 @@ export interface SimulatedCall {
   headers?: Record<string, string>;
   /** TLS server name (HTTPS servers terminate TLS: scheme https). */
   sni?: string;
+  /**
+   * A TLS connection routed by its ClientHello's SNI without terminating it (a gateway's
+   * PASSTHROUGH server, or a sidecar's VirtualService `tls` routes): no HTTP request is read.
+   */
+  passthrough?: boolean;
   /** `https` when the gateway terminated TLS (default: the listener's). */
   scheme?: 'http' | 'https';
   /**
@@ -81,6 +87,11 @@ export interface SimulationResult {
   mirrorClusters?: string[];
   /** Sidecars: how a host outside the VirtualServices was handled. */
   outbound?: { mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'; serviceEntry?: string; result: 'service' | 'passthrough' | 'blocked' | 'hidden_by_sidecar' };
+  /**
+   * TLS passthrough: the SNI, the Gateway server whose hosts took it (gateways), and the
+   * VirtualService `tls` route and match block that routed it.
+   */
+  tls?: { sni?: string; server?: { gateway: string; serverIndex: number }; route?: { virtualService: string; ruleIndex: number; matchIndex: number } };
   response: { status?: number; kind: ResponseKind; flags: string; details: string };
   reason: string;
   /** The reason in Chinese. */
@@ -312,7 +323,112 @@ function simulateSidecar(input: SimulationInput, call: SimulatedCall): Simulatio
 
 /** What the proxy would answer, without sending anything. */
 export function simulate(input: SimulationInput, call: SimulatedCall): SimulationResult {
+  if (call.passthrough) return simulateTls(input, call);
   return call.proxy.kind === 'gateway' ? simulateGateway(input, call) : simulateSidecar(input, call);
+}
+
+/** `a, b` / `a、b`. */
+const listOf = (xs: string[], zh: boolean) => xs.join(zh ? '、' : ', ');
+
+/** A server host (`ns/host`, `./host`, `host`) matches an SNI name for a VirtualService namespace. */
+function serverHostTakes(serverHost: string, gatewayNamespace: string, sni: string, vsNamespace?: string): boolean {
+  const i = serverHost.indexOf('/');
+  const ns = i < 0 ? '*' : serverHost.slice(0, i) === '.' ? gatewayNamespace : serverHost.slice(0, i);
+  const host = i < 0 ? serverHost : serverHost.slice(i + 1);
+  return hostMatches(host, sni) && (vsNamespace === undefined || ns === '*' || ns === vsNamespace);
+}
+
+/**
+ * A TLS connection routed by SNI: at a gateway, the PASSTHROUGH listener on the port and the
+ * server whose hosts match the SNI (Envoy's filter chain match on server names); then the first
+ * VirtualService `tls` route whose hosts and match block's `sniHosts` match it; its weighted
+ * destination, cluster and endpoints. No filter chain (no SNI, no server, no route): Envoy
+ * closes the connection (NR); no cluster: NC; no endpoints: UH.
+ */
+function simulateTls(input: SimulationInput, call: SimulatedCall): SimulationResult {
+  const random = input.random ?? Math.random;
+  const sni = call.sni?.toLowerCase().replace(/\.$/, '');
+  const r: Partial0 = { passedOver: [], endpoints: [], mirrors: [], tls: { sni } };
+  const closed = (details: string, reason: string, reasonZh: string, flags = 'NR'): SimulationResult => ({ ...r, response: { kind: 'no_route', flags, details }, reason, reasonZh });
+  let routes: TlsRouteEntry[];
+  type Server = { gateway: string; serverIndex: number; hosts: string[] };
+  let servers: Server[] | undefined;
+  if (call.proxy.kind === 'gateway') {
+    const listener = input.gatewayTable?.listeners.find((l) => l.port === call.port);
+    if (!listener) {
+      return { ...r, noListener: `no Gateway server selecting this gateway listens on port ${call.port}`, noListenerZh: `没有选择此网关的 Gateway server 监听端口 ${call.port}`, response: { kind: 'no_route', flags: '-', details: 'no_listener' }, reason: `connection refused: no Gateway server selecting this gateway listens on port ${call.port}`, reasonZh: `连接被拒绝：没有选择此网关的 Gateway server 监听端口 ${call.port}` };
+    }
+    r.listener = { port: listener.port, servers: listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex })) };
+    if (!listener.passthrough) {
+      return closed('filter_chain_not_found', `the server on port ${call.port} is not in tls.mode PASSTHROUGH: its TLS is terminated by the gateway, not routed by VirtualService tls routes`, `端口 ${call.port} 上的 server 不是 tls.mode PASSTHROUGH：其 TLS 由网关终止，不由 VirtualService 的 tls 路由转发`);
+    }
+    routes = listener.tlsRoutes ?? [];
+    servers = listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex, hosts: s.hosts }));
+  } else {
+    const table = input.sidecarTable ?? new SidecarRouteTable(input.snapshot, { namespace: call.proxy.namespace, labels: call.proxy.labels ?? {} });
+    routes = table.tlsRoutes(call.port);
+  }
+  if (!sni) {
+    return closed('filter_chain_not_found', `no filter chain matched: the TLS ClientHello carries no SNI, and VirtualService tls routes match on sniHosts`, `没有匹配的 filter chain：TLS ClientHello 不带 SNI，而 VirtualService 的 tls 路由按 sniHosts 匹配`);
+  }
+  const gwNs = (gateway: string) => gateway.slice(0, gateway.indexOf('/'));
+  let server: Server | undefined;
+  if (servers) {
+    server = servers.find((s) => s.hosts.some((h) => serverHostTakes(h, gwNs(s.gateway), sni)));
+    if (!server) {
+      const hosts = [...new Set(servers.flatMap((s) => s.hosts))];
+      return closed('filter_chain_not_found', `no filter chain matched: no PASSTHROUGH server on port ${call.port} has a host matching SNI ${sni} (hosts: ${listOf(hosts, false)})`, `没有匹配的 filter chain：端口 ${call.port} 上没有 PASSTHROUGH server 的 hosts 匹配 SNI ${sni}（hosts：${listOf(hosts, true)}）`);
+    }
+    r.tls = { sni, server: { gateway: server.gateway, serverIndex: server.serverIndex } };
+  }
+  // The first rule whose VirtualService hosts and one match block's sniHosts take the SNI.
+  let chosen: { entry: TlsRouteEntry; matchIndex: number } | undefined;
+  for (const entry of routes) {
+    // At a gateway, the server's hosts must also admit the VirtualService's namespace.
+    if (server && !server.hosts.some((h) => serverHostTakes(h, gwNs(server!.gateway), sni, entry.vs.namespace))) continue;
+    const vsName = `${entry.vs.namespace}/${entry.vs.name}`;
+    if (!entry.hosts.some((h) => hostMatches(h, sni))) {
+      r.passedOver.push({ virtualService: vsName, ruleIndex: entry.ruleIndex, failures: [`SNI ${sni} is not among the VirtualService hosts ${listOf(entry.hosts, false)}`], failuresZh: [`SNI ${sni} 不在 VirtualService 的 hosts ${listOf(entry.hosts, true)} 中`] });
+      continue;
+    }
+    const m = entry.matches.find((x) => x.sniHosts.some((h) => hostMatches(h, sni)));
+    if (m) {
+      chosen = { entry, matchIndex: m.matchIndex };
+      break;
+    }
+    r.passedOver.push({ virtualService: vsName, ruleIndex: entry.ruleIndex, failures: entry.matches.map((x) => (x.sniHosts.length ? `SNI ${sni} does not match sniHosts ${listOf(x.sniHosts, false)}` : 'the match block has no sniHosts')), failuresZh: entry.matches.map((x) => (x.sniHosts.length ? `SNI ${sni} 不匹配 sniHosts ${listOf(x.sniHosts, true)}` : '该 match 块没有 sniHosts')) });
+  }
+  if (!chosen) {
+    const where = call.proxy.kind === 'gateway' ? `bound to Gateway ${server!.gateway} on port ${call.port}` : `for the mesh on port ${call.port}`;
+    const whereZh = call.proxy.kind === 'gateway' ? `绑定到 Gateway ${server!.gateway}、端口 ${call.port}` : `在端口 ${call.port} 上用于 mesh`;
+    return closed('filter_chain_not_found', `no filter chain matched: no VirtualService tls route ${where} matches SNI ${sni}`, `没有匹配的 filter chain：没有${whereZh} 的 VirtualService tls 路由匹配 SNI ${sni}`);
+  }
+  const { entry } = chosen;
+  const rule = `VirtualService ${entry.vs.namespace}/${entry.vs.name} tls rule ${entry.ruleIndex}`;
+  const ruleZh = `VirtualService ${entry.vs.namespace}/${entry.vs.name} 的 tls 规则 ${entry.ruleIndex}`;
+  r.tls = { ...r.tls, route: { virtualService: `${entry.vs.namespace}/${entry.vs.name}`, ruleIndex: entry.ruleIndex, matchIndex: chosen.matchIndex } };
+  const picked = pickWeighted(entry.destinations, random)?.destination as Record<string, unknown> | undefined;
+  if (!picked || typeof picked.host !== 'string') {
+    return closed('filter_chain_not_found', `${rule} matches SNI ${sni} but has no destination`, `${ruleZh} 匹配 SNI ${sni}，但没有目标`);
+  }
+  const port = typeof (picked.port as Record<string, unknown> | undefined)?.number === 'number' ? ((picked.port as Record<string, unknown>).number as number) : undefined;
+  const subset = typeof picked.subset === 'string' ? picked.subset : undefined;
+  r.destination = { host: picked.host, port, subset };
+  const lookup = input.cluster({ host: picked.host, namespace: entry.vs.namespace, clientNamespace: call.proxy.namespace, port, subset, listenerPort: call.port, originalDestination: { host: sni, port: call.port } });
+  r.cluster = lookup.name;
+  const host = resolveShortName(picked.host, entry.vs.namespace);
+  const dr = destinationRuleFor(input.snapshot, host, call.proxy.namespace, lookup.kind === 'ok' ? lookup.serviceNamespace : undefined);
+  if (dr) r.destinationRule = `${dr.metadata.namespace ?? 'default'}/${dr.metadata.name}`;
+  if (lookup.kind === 'not_found') {
+    r.destinationProblem = destinationProblem(input.snapshot, { host: picked.host, port, subset }, entry.vs.namespace, call.proxy.namespace);
+    r.destinationProblemZh = destinationProblem(input.snapshot, { host: picked.host, port, subset }, entry.vs.namespace, call.proxy.namespace, 'zh');
+    return { ...r, response: { kind: 'cluster_not_found', flags: 'NC', details: 'cluster_not_found' }, reason: `cluster not found: ${r.destinationProblem ?? `${lookup.name} does not exist`} (${rule})`, reasonZh: `找不到集群：${r.destinationProblemZh ?? `${lookup.name} 不存在`}（${ruleZh}）` };
+  }
+  r.endpoints = lookup.endpoints.map((e) => e.address);
+  if (!r.endpoints.length) {
+    return { ...r, response: { kind: 'no_healthy_upstream', flags: 'UH', details: 'no_healthy_upstream' }, reason: `no healthy upstream: no ready endpoint of ${host}${subset ? ` subset ${subset}` : ''} (${rule})`, reasonZh: `没有健康的上游：${host}${subset ? ` 的 subset ${subset}` : ''} 没有就绪的端点（${ruleZh}）` };
+  }
+  return { ...r, response: { kind: 'tls_passthrough', flags: '-', details: 'via_upstream' }, reason: `TLS with SNI ${sni} passed through by ${rule} to ${lookup.name}`, reasonZh: `SNI 为 ${sni} 的 TLS 由 ${ruleZh} 直通到 ${lookup.name}` };
 }
 
 /** A simulation and the Envoy clusters it looked up (by name), which a proxy then connects to. */

@@ -189,6 +189,8 @@ export interface GatewayListenerTable {
   passthrough: boolean;
   servers: GatewayServerRef[];
   virtualHosts: VirtualHostTable[];
+  /** Passthrough listeners: the VirtualService `tls` routes bound to this port's Gateways. */
+  tlsRoutes?: TlsRouteEntry[];
 }
 
 export interface GatewayRouteTable {
@@ -349,7 +351,8 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       domains: [host],
       routes: mergeRoutes(lists),
     }));
-    out.push({ port: l.port, secure: l.secure, passthrough: l.passthrough, servers: l.servers, virtualHosts });
+    const tlsRoutes = l.passthrough ? tlsRoutesFor(snapshot, new Set(l.servers.map((s) => s.gateway)), pod.namespace, l.port) : undefined;
+    out.push({ port: l.port, secure: l.secure, passthrough: l.passthrough, servers: l.servers, virtualHosts, ...(tlsRoutes ? { tlsRoutes } : {}) });
   }
   return { proxy: `${pod.namespace}/${pod.name}`, listeners: out };
 }
@@ -383,6 +386,7 @@ export class SidecarRouteTable {
   readonly sidecar: KubeObject | undefined;
   readonly outboundMode: MeshSnapshot['outboundTrafficPolicy'];
   private readonly virtualHosts = new Map<string, VirtualHostTable | null>();
+  private readonly tlsByPort = new Map<number, TlsRouteEntry[]>();
 
   constructor(
     readonly snapshot: MeshSnapshot,
@@ -407,6 +411,17 @@ export class SidecarRouteTable {
       this.virtualHosts.set(key, vh);
     }
     return vh ?? undefined;
+  }
+
+  /** The mesh VirtualServices' `tls` routes on a port (SNI routing of TLS the application sends). */
+  tlsRoutes(port: number): TlsRouteEntry[] {
+    let routes = this.tlsByPort.get(port);
+    if (!routes) {
+      routes = tlsRoutesFor(this.snapshot, new Set(['mesh']), this.proxy.namespace, port);
+      if (this.tlsByPort.size >= SIDECAR_HOSTS_KEPT) this.tlsByPort.clear();
+      this.tlsByPort.set(port, routes);
+    }
+    return routes;
   }
 }
 
@@ -493,38 +508,48 @@ export function outboundModeFor(snapshot: MeshSnapshot, sidecar: KubeObject | un
   return mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
 }
 
-export interface TlsRouteChoice {
+/** One VirtualService `tls` route as a proxy sees it on one port (built per push). */
+export interface TlsRouteEntry {
   vs: VsRef;
   ruleIndex: number;
-  destination: Obj;
+  /** The VirtualService's hosts (resolved): the SNI must match one of them. */
+  hosts: string[];
+  /** The match blocks that apply to this proxy and port, with their sniHosts (resolved). */
+  matches: { matchIndex: number; sniHosts: string[] }[];
+  /** Weighted `route[]` entries that have a destination. */
+  destinations: Obj[];
 }
 
 /**
- * A VirtualService `tls` route for an SNI name on a port, as a proxy named by `gatewayNames`
- * (`ns/name` or `mesh`) sees it: VS hosts must match the SNI, then the first route whose match
- * (sniHosts, port, gateways) fits; one weighted destination is chosen by the caller.
+ * The VirtualService `tls` routes a proxy named by `gatewayNames` (`ns/name`, or `mesh` for a
+ * sidecar in `clientNamespace`) has on a port, in VirtualService order then rule order: match
+ * blocks filtered by `gateways` (or the VirtualService's) and `port`; a rule none of whose match
+ * blocks applies is left out.
  */
-export function tlsRouteFor(snapshot: MeshSnapshot, gatewayNames: Set<string>, clientNamespace: string, sni: string, port: number): { vs: VsRef; ruleIndex: number; destinations: Obj[] } | undefined {
+export function tlsRoutesFor(snapshot: MeshSnapshot, gatewayNames: Set<string>, clientNamespace: string, port: number): TlsRouteEntry[] {
+  const out: TlsRouteEntry[] = [];
   for (const vs of snapshot.virtualServices) {
     const ns = vs.metadata.namespace ?? 'default';
     if (gatewayNames.has('mesh') && !exportedTo(vs, clientNamespace)) continue;
     const spec = (vs.spec as Obj | undefined) ?? {};
-    const hosts = (((spec.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), ns)));
-    if (!hosts.some((h) => hostMatches(h, sni))) continue;
-    const top = vsGateways(vs);
     const tls = Array.isArray(spec.tls) ? (spec.tls as Obj[]) : [];
+    if (!tls.length) continue;
+    const hosts = ((spec.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), ns));
+    const top = vsGateways(vs);
     for (let i = 0; i < tls.length; i++) {
       const r = tls[i]!;
-      const matches = Array.isArray(r.match) ? (r.match as Obj[]) : [];
-      const ok = matches.some((m) => {
+      const raw = Array.isArray(r.match) ? (r.match as Obj[]) : [];
+      const matches: TlsRouteEntry['matches'] = [];
+      raw.forEach((m, matchIndex) => {
         const gws = Array.isArray(m.gateways) ? (m.gateways as string[]).map((g) => qualifyGateway(String(g), ns)) : top;
-        if (!gws.some((g) => gatewayNames.has(g))) return false;
-        if (typeof m.port === 'number' && m.port !== port) return false;
-        const sniHosts = Array.isArray(m.sniHosts) ? (m.sniHosts as string[]) : [];
-        return sniHosts.some((h) => hostMatches(resolveShortName(String(h), ns), sni));
+        if (!gws.some((g) => gatewayNames.has(g))) return;
+        if (typeof m.port === 'number' && m.port !== port) return;
+        const sniHosts = Array.isArray(m.sniHosts) ? (m.sniHosts as string[]).map((h) => resolveShortName(String(h), ns)) : [];
+        matches.push({ matchIndex, sniHosts });
       });
-      if (ok) return { vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, destinations: (Array.isArray(r.route) ? (r.route as Obj[]) : []).filter((d) => d.destination) };
+      if (!matches.length) continue;
+      out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, hosts, matches, destinations: (Array.isArray(r.route) ? (r.route as Obj[]) : []).filter((d) => d.destination) });
     }
   }
-  return undefined;
+  return out;
 }
