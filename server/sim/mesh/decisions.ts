@@ -13,7 +13,7 @@ export interface RouteDecision {
   request: { method: string; authority: string; path: string };
   gatewayServers?: { gateway: string; serverIndex: number }[];
   virtualHost?: string;
-  virtualService?: { name: string; namespace: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string };
+  virtualService?: { name: string; namespace: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string; delegatedBy?: { virtualService: string; ruleIndex: number } };
   destination?: { host: string; port?: number; subset?: string };
   upstreamCluster?: string;
   upstreamHost?: string;

@@ -66,6 +66,13 @@ describe('meshlab explain from the simulation', () => {
     expect(text).toContain('重试: 2 (条件 connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes)');
   });
 
+  it('a delegate’s rule names the root rule that delegated to it', () => {
+    const root = vs([{ match: [{ uri: { prefix: '/status' } }], delegate: { name: 'status' } }]);
+    const delegate = istio('VirtualService', 'status', { http: [route(undefined)] });
+    expect(explained([service, gateway, root, delegate], '/status/200').text).toContain('VirtualService: bookinfo/status rule 0 match 0 (delegated by bookinfo/httpbin rule 0)');
+    expect(explained([service, gateway, root, delegate], '/status/200', 'zh').text).toContain('VirtualService: bookinfo/status 规则 0 匹配 0 (委托自 bookinfo/httpbin 规则 0)');
+  });
+
   it('an exchange that ended otherwise than simulated says what happened', () => {
     const { sim } = explained([service, gateway, vs([route(undefined)])], '/delay/5');
     const d = decisionOf(sim, { time: '', requestId: 'r2', proxy: { kind: 'gateway', namespace: 'istio-system', pod: pod.name }, listener: { port: 80 }, request: { method: 'GET', authority: 'x', path: '/delay/5' }, upstreamCluster: sim.cluster, response: { status: 504, kind: 'timeout', flags: 'UT', details: 'response_timeout' } });

@@ -8,8 +8,8 @@ import type { SimulationResult } from './simulate.ts';
 export type ExplainLang = 'en' | 'zh';
 
 const LABELS: Record<ExplainLang, Record<string, string>> = {
-  en: { why: 'Why', path: 'Path', passed: 'Rules passed over', rule: 'rule', match: 'match', dest: 'Destination', cluster: 'Upstream cluster', endpoint: 'Upstream host', attempts: 'Attempts', stopped: 'stopped here', none: 'No request has gone through the mesh yet.', noMatch: 'No recent request matches', client: 'client', flag: 'flag', server: 'Gateway server', servers: 'server', noDr: 'none', endpoints: 'Eligible endpoints', noEndpoints: 'none', fault: 'Fault injected', delay: 'delay', abort: 'abort', timeout: 'Timeout', retries: 'Retries', retryOn: 'on', mirrors: 'Mirrored to', outbound: 'Outbound traffic policy', serviceEntry: 'ServiceEntry' },
-  zh: { why: '原因', path: '路径', passed: '未匹配的规则', rule: '规则', match: '匹配', dest: '目的地', cluster: '上游集群', endpoint: '上游主机', attempts: '尝试次数', stopped: '在此停止', none: '还没有请求经过网格。', noMatch: '没有最近的请求符合', client: '客户端', flag: '标志', server: 'Gateway 服务器', servers: 'server', noDr: '无', endpoints: '可用端点', noEndpoints: '无', fault: '故障注入', delay: '延迟', abort: '中止', timeout: '超时', retries: '重试', retryOn: '条件', mirrors: '镜像到', outbound: '出站流量策略', serviceEntry: 'ServiceEntry' },
+  en: { delegatedBy: 'delegated by', why: 'Why', path: 'Path', passed: 'Rules passed over', rule: 'rule', match: 'match', dest: 'Destination', cluster: 'Upstream cluster', endpoint: 'Upstream host', attempts: 'Attempts', stopped: 'stopped here', none: 'No request has gone through the mesh yet.', noMatch: 'No recent request matches', client: 'client', flag: 'flag', server: 'Gateway server', servers: 'server', noDr: 'none', endpoints: 'Eligible endpoints', noEndpoints: 'none', fault: 'Fault injected', delay: 'delay', abort: 'abort', timeout: 'Timeout', retries: 'Retries', retryOn: 'on', mirrors: 'Mirrored to', outbound: 'Outbound traffic policy', serviceEntry: 'ServiceEntry' },
+  zh: { delegatedBy: '委托自', why: '原因', path: '路径', passed: '未匹配的规则', rule: '规则', match: '匹配', dest: '目的地', cluster: '上游集群', endpoint: '上游主机', attempts: '尝试次数', stopped: '在此停止', none: '还没有请求经过网格。', noMatch: '没有最近的请求符合', client: '客户端', flag: '标志', server: 'Gateway 服务器', servers: 'server', noDr: '无', endpoints: '可用端点', noEndpoints: '无', fault: '故障注入', delay: '延迟', abort: '中止', timeout: '超时', retries: '重试', retryOn: '条件', mirrors: '镜像到', outbound: '出站流量策略', serviceEntry: 'ServiceEntry' },
 };
 
 /** Where the request stopped along client → proxy → virtual host → route → cluster → pod. */
@@ -48,7 +48,7 @@ export function formatExplanation(d: RouteDecision, lang: ExplainLang = 'en'): s
       failures.forEach((f, i) => lines.push(`  VirtualService ${r.virtualService} ${t.rule} ${r.ruleName ?? r.ruleIndex}${r.failures.length > 1 ? ` ${t.match} ${i}` : ''}: ${f}`));
     }
   }
-  if (d.virtualService) lines.push(`VirtualService: ${d.virtualService.namespace}/${d.virtualService.name} ${t.rule} ${d.virtualService.ruleName ?? d.virtualService.ruleIndex}${d.virtualService.matchIndex >= 0 ? ` ${t.match} ${d.virtualService.matchName ?? d.virtualService.matchIndex}` : ''}`);
+  if (d.virtualService) lines.push(`VirtualService: ${d.virtualService.namespace}/${d.virtualService.name} ${t.rule} ${d.virtualService.ruleName ?? d.virtualService.ruleIndex}${d.virtualService.matchIndex >= 0 ? ` ${t.match} ${d.virtualService.matchName ?? d.virtualService.matchIndex}` : ''}${d.virtualService.delegatedBy ? ` (${t.delegatedBy} ${d.virtualService.delegatedBy.virtualService} ${t.rule} ${d.virtualService.delegatedBy.ruleIndex})` : ''}`);
   if (d.destination) lines.push(`${t.dest}: ${d.destination.host}${d.destination.port ? `:${d.destination.port}` : ''}${d.destination.subset ? ` subset ${d.destination.subset}` : ''}`);
   const sim = d.simulation;
   if (sim) lines.push(...simulationLines(sim, t, lang));

@@ -271,7 +271,7 @@ export function decisionOf(sim: SimulationResult | undefined, facts: ExchangeFac
     ...facts,
     gatewayServers: sim?.listener?.servers,
     virtualHost: sim?.virtualHost,
-    virtualService: route ? { name: route.virtualService.slice(slash + 1), namespace: route.virtualService.slice(0, slash), ruleIndex: route.ruleIndex, ruleName: route.ruleName, matchIndex: route.matchIndex, matchName: route.matchName } : undefined,
+    virtualService: route ? { name: route.virtualService.slice(slash + 1), namespace: route.virtualService.slice(0, slash), ruleIndex: route.ruleIndex, ruleName: route.ruleName, matchIndex: route.matchIndex, matchName: route.matchName, ...(route.delegatedBy ? { delegatedBy: route.delegatedBy } : {}) } : undefined,
     destination: sim?.destination,
   };
   if (sim) {

@@ -216,3 +216,117 @@ spec:
     await remove('service', 'nowhere');
   });
 });
+
+describe('VirtualService delegates', () => {
+  // https://istio.io/latest/docs/reference/config/networking/virtual-service/#Delegate: a root VirtualService
+  // whose rules name a delegate VirtualService (no hosts, another namespace); "the route rules of the delegate
+  // VirtualService will be merged with that in the current one", "Only one level delegation is supported",
+  // "The delegate's HTTPMatchRequest must be a strict subset of the root's, otherwise there is a conflict and the
+  // HTTPRoute will not take effect".
+  it('routes through the delegate’s rules, in the delegate’s namespace, and leaves conflicting ones out', async () => {
+    await kubectl(['create', 'namespace', 'team-a']);
+    expect((await kubectl(['apply', '-n', 'team-a', '-f', '-'], HTTPBIN_SAMPLE)).code).toBe(0);
+    expect((await kubectl(['-n', 'team-a', 'rollout', 'status', 'deployment/httpbin', '--timeout=60s'])).code).toBe(0);
+    await apply(`apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: delegated-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - "delegated.example.com"
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: root
+spec:
+  hosts:
+  - "delegated.example.com"
+  gateways:
+  - delegated-gateway
+  http:
+  - match:
+    - uri:
+        prefix: /status
+    delegate:
+      name: status
+      namespace: team-a
+  - match:
+    - uri:
+        prefix: /headers
+    delegate:
+      name: headers
+      namespace: team-a
+`);
+    // The delegate, as kubectl shows it: no hosts, no gateways.
+    const created = await kubectl(['apply', '-n', 'team-a', '-f', '-'], `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: status
+spec:
+  http:
+  - match:
+    - uri:
+        exact: /status/418
+    route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+  - match:
+    - uri:
+        prefix: /
+    directResponse:
+      status: 200
+      body:
+        string: "wider than the root: never used"
+  - route:
+    - destination:
+        host: httpbin.default.svc.cluster.local
+        port:
+          number: 8000
+`);
+    expect(created.stdout).toBe('virtualservice.networking.istio.io/status created\n');
+    await meshOf(cluster.store)!.whenApplied();
+    const listed = await kubectl(['get', 'virtualservice', '-n', 'team-a']);
+    expect(listed.stdout).toMatch(/^NAME\s+GATEWAYS\s+HOSTS\s+AGE\nstatus\s+\s+\d+s\n$/);
+
+    const curlGw = (path: string) => shell.sh(`curl -s -o /dev/null -w '%{http_code}' -HHost:delegated.example.com "http://$INGRESS_HOST:$INGRESS_PORT${path}"`);
+    const gatewayLine = async (path: string) => {
+      const r = await kubectl(['logs', '-n', 'istio-system', '-l', 'istio=ingressgateway', '-c', 'istio-proxy', '--tail=-1']);
+      return r.stdout.split('\n').filter((l) => l.includes(`"GET ${path} HTTP/1.1"`)).at(-1) ?? '';
+    };
+    // The delegate's first rule; `httpbin` is the delegate's namespace's httpbin.
+    expect((await curlGw('/status/418')).stdout).toBe('418');
+    expect(await gatewayLine('/status/418')).toContain(' outbound|8000||httpbin.team-a.svc.cluster.local ');
+    // The `prefix: /` rule is wider than the root's /status and never takes effect; the last rule takes /status/200.
+    expect((await curlGw('/status/200')).stdout).toBe('200');
+    expect(await gatewayLine('/status/200')).toContain(' outbound|8000||httpbin.default.svc.cluster.local ');
+    // A delegate that does not exist leaves its root rule out; other paths match no root rule.
+    expect((await curlGw('/headers')).stdout).toBe('404');
+    expect((await curlGw('/get')).stdout).toBe('404');
+    // The delegate changes without touching the root: the next push routes by its new rules.
+    await apply(`apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: headers
+  namespace: team-a
+spec:
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        port:
+          number: 8000
+`);
+    expect((await curlGw('/headers')).stdout).toBe('200');
+    expect(await gatewayLine('/headers')).toContain(' outbound|8000||httpbin.team-a.svc.cluster.local ');
+  }, 90_000);
+});

@@ -141,3 +141,62 @@ describe('simulate: retry policies', () => {
     expect(r.retries).toEqual(retries);
   });
 });
+
+// Delegates, as the Delegate section of https://istio.io/latest/docs/reference/config/networking/virtual-service/#Delegate
+// shows them (a root VirtualService bound to a gateway sends /productpage and /reviews to delegate
+// VirtualServices without hosts in other namespaces), merged as Istio's mergeVirtualServicesIfNeeded merges:
+// each delegate rule's matches must narrow the root rule's; conflicting rules, missing delegates and
+// delegates not exported to the root's namespace are left out; the root rule fills what the delegate leaves unset.
+describe('simulate: VirtualService delegates', () => {
+  const svc = (name: string, ns: string) => service(name, ns, 9080);
+  const services = [svc('productpage', 'nsa'), svc('productpage-v1', 'nsa'), svc('reviews', 'nsb')];
+  const bookinfoGw = istio('Gateway', 'mygateway', 'default', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['bookinfo.com'] }] });
+  const root = (http: unknown[]) => istio('VirtualService', 'bookinfo', 'default', { hosts: ['bookinfo.com'], gateways: ['mygateway'], http });
+  const rootRules = [
+    { match: [{ uri: { prefix: '/productpage' } }], delegate: { name: 'productpage', namespace: 'nsa' } },
+    { match: [{ uri: { prefix: '/reviews' } }], delegate: { name: 'reviews', namespace: 'nsb' } },
+  ];
+  const productpage = istio('VirtualService', 'productpage', 'nsa', { http: [{ match: [{ uri: { prefix: '/productpage/v1/' } }], route: [{ destination: { host: 'productpage-v1.nsa.svc.cluster.local' } }] }, { route: [{ destination: { host: 'productpage.nsa.svc.cluster.local' } }] }] });
+  const reviews = (spec: Record<string, unknown> = {}) => istio('VirtualService', 'reviews', 'nsb', { http: [{ route: [{ destination: { host: 'reviews' } }] }], ...spec });
+  const cds = { 'outbound|9080||productpage.nsa.svc.cluster.local': ['10.244.0.11:9080'], 'outbound|9080||productpage-v1.nsa.svc.cluster.local': ['10.244.0.12:9080'], 'outbound|9080||reviews.nsb.svc.cluster.local': ['10.244.0.13:9080'] };
+  const at = (path: string, headers?: Record<string, string>) => atIngress(path, { authority: 'bookinfo.com', ...(headers ? { headers } : {}) });
+  const delegateCases: { name: string; config: KubeObject[]; call: SimulatedCall; want: Partial<SimulationResult> & { status?: number } }[] = [
+    { name: 'the first delegate rule narrower than /productpage', config: [root(rootRules), productpage, reviews()], call: at('/productpage/v1/x'), want: { route: { virtualService: 'nsa/productpage', ruleIndex: 0, ruleName: undefined, matchIndex: 0, matchName: undefined, delegatedBy: { virtualService: 'default/bookinfo', ruleIndex: 0 } }, cluster: 'outbound|9080||productpage-v1.nsa.svc.cluster.local' } },
+    { name: 'the delegate’s catch-all takes the root’s match', config: [root(rootRules), productpage, reviews()], call: at('/productpage'), want: { route: { virtualService: 'nsa/productpage', ruleIndex: 1, ruleName: undefined, matchIndex: 0, matchName: undefined, delegatedBy: { virtualService: 'default/bookinfo', ruleIndex: 0 } }, cluster: 'outbound|9080||productpage.nsa.svc.cluster.local' } },
+    { name: 'a short name in a delegate resolves in the delegate’s namespace', config: [root(rootRules), productpage, reviews()], call: at('/reviews/1'), want: { route: { virtualService: 'nsb/reviews', ruleIndex: 0, ruleName: undefined, matchIndex: 0, matchName: undefined, delegatedBy: { virtualService: 'default/bookinfo', ruleIndex: 1 } }, cluster: 'outbound|9080||reviews.nsb.svc.cluster.local' } },
+    { name: 'outside every root match: 404', config: [root(rootRules), productpage, reviews()], call: at('/ratings'), want: { status: 404 } },
+    { name: 'a delegate rule wider than the root’s match conflicts and is left out', config: [root(rootRules), productpage, reviews({ http: [{ match: [{ uri: { prefix: '/' } }], route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/1'), want: { status: 404 } },
+    { name: 'an exact match under the root prefix is a subset', config: [root(rootRules), productpage, reviews({ http: [{ match: [{ uri: { exact: '/reviews/2' } }], route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/2'), want: { cluster: 'outbound|9080||reviews.nsb.svc.cluster.local' } },
+    { name: 'a regex under a prefix conflicts', config: [root(rootRules), productpage, reviews({ http: [{ match: [{ uri: { regex: '/reviews/.*' } }], route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/2'), want: { status: 404 } },
+    { name: 'a missing delegate leaves only its rule out', config: [root(rootRules), reviews()], call: at('/productpage'), want: { status: 404 } },
+    { name: '…and the other rules still route', config: [root(rootRules), reviews()], call: at('/reviews/1'), want: { cluster: 'outbound|9080||reviews.nsb.svc.cluster.local' } },
+    { name: 'a delegate exported only to its own namespace is not merged', config: [root(rootRules), productpage, reviews({ exportTo: ['.'] })], call: at('/reviews/1'), want: { status: 404 } },
+    { name: 'a VirtualService with hosts is no delegate', config: [root(rootRules), productpage, reviews({ hosts: ['reviews'] })], call: at('/reviews/1'), want: { status: 404 } },
+    { name: 'the root rule’s timeout, name and headers fill the delegate rule', config: [root([{ name: 'rv', match: [{ uri: { prefix: '/reviews' } }], timeout: '3s', delegate: { name: 'reviews', namespace: 'nsb' } }]), reviews({ http: [{ name: 'all', route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/1'), want: { timeoutMs: 3000, route: { virtualService: 'nsb/reviews', ruleIndex: 0, ruleName: 'rv-all', matchIndex: 0, matchName: undefined, delegatedBy: { virtualService: 'default/bookinfo', ruleIndex: 0 } } } },
+    { name: 'the delegate’s own timeout wins', config: [root([{ match: [{ uri: { prefix: '/reviews' } }], timeout: '3s', delegate: { name: 'reviews', namespace: 'nsb' } }]), reviews({ http: [{ timeout: '1s', route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/1'), want: { timeoutMs: 1000 } },
+    { name: 'merged matches AND the root’s header with the delegate’s path', config: [root([{ match: [{ headers: { 'end-user': { exact: 'jason' } } }], delegate: { name: 'reviews', namespace: 'nsb' } }]), reviews({ http: [{ match: [{ uri: { prefix: '/reviews' } }], route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/1'), want: { status: 404 } },
+    { name: '…which the request with the header passes', config: [root([{ match: [{ headers: { 'end-user': { exact: 'jason' } } }], delegate: { name: 'reviews', namespace: 'nsb' } }]), reviews({ http: [{ match: [{ uri: { prefix: '/reviews' } }], route: [{ destination: { host: 'reviews' } }] }] })], call: at('/reviews/1', { 'end-user': 'jason' }), want: { cluster: 'outbound|9080||reviews.nsb.svc.cluster.local' } },
+    { name: 'delegate namespace defaults to the root’s', config: [root([{ match: [{ uri: { prefix: '/local' } }], delegate: { name: 'local' } }]), istio('VirtualService', 'local', 'default', { http: [{ route: [{ destination: { host: 'reviews.nsb.svc.cluster.local' } }] }] })], call: at('/local'), want: { route: { virtualService: 'default/local', ruleIndex: 0, ruleName: undefined, matchIndex: 0, matchName: undefined, delegatedBy: { virtualService: 'default/bookinfo', ruleIndex: 0 } } } },
+  ];
+  // Every service here has the one port 9080, which a destination without a port means.
+  const runAt9080 = (config: KubeObject[], call: SimulatedCall) => {
+    const snapshot = translateConfig(config, 1);
+    const lookup = clusters(cds);
+    return simulate({ snapshot, gatewayTable: buildGatewayTable(snapshot, ingressPod), cluster: (q) => lookup({ ...q, port: q.port ?? 9080 }), random: () => 0 }, call);
+  };
+  it.each(delegateCases)('$name', ({ config, call, want }) => {
+    const { status, ...rest } = want;
+    const r = runAt9080([...services, bookinfoGw, ...config], call);
+    expect(r).toMatchObject(rest);
+    if (status !== undefined) expect(r.response.status).toBe(status);
+    else expect(r.response.kind).toBe('upstream');
+  });
+
+  it('a sidecar merges delegates of a mesh VirtualService too', () => {
+    const meshRoot = istio('VirtualService', 'reviews-root', 'nsb', { hosts: ['reviews'], http: [{ match: [{ uri: { prefix: '/v2' } }], delegate: { name: 'reviews-v2' } }, { route: [{ destination: { host: 'reviews' } }] }] });
+    const d = istio('VirtualService', 'reviews-v2', 'nsb', { http: [{ route: [{ destination: { host: 'productpage.nsa.svc.cluster.local' } }] }] });
+    const r = runAt9080([...services, meshRoot, d], { proxy: { kind: 'sidecar', namespace: 'nsb' }, port: 9080, authority: 'reviews:9080', path: '/v2/x' });
+    expect(r.route).toMatchObject({ virtualService: 'nsb/reviews-v2', delegatedBy: { virtualService: 'nsb/reviews-root', ruleIndex: 0 } });
+    expect(r.cluster).toBe('outbound|9080||productpage.nsa.svc.cluster.local');
+  });
+});

@@ -60,7 +60,8 @@ export interface SimulationResult {
   noListener?: string;
   noListenerZh?: string;
   virtualHost?: string;
-  route?: { virtualService: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string };
+  /** The rule that matched; a delegate's rule names the root rule that delegated to it (`ns/name`, rule index). */
+  route?: { virtualService: string; ruleIndex: number; ruleName?: string; matchIndex: number; matchName?: string; delegatedBy?: { virtualService: string; ruleIndex: number } };
   /** Envoy's route name for the access log (%ROUTE_NAME%). */
   routeName?: string;
   passedOver: PassedOverRule[];
@@ -164,7 +165,8 @@ function routeThrough(input: SimulationInput, call: SimulatedCall, req: MeshRequ
   const r: Partial0 = { ...base, virtualHost: vh.name, passedOver, endpoints: [], mirrors: [] };
   const noRoute = { status: 404, kind: 'no_route', flags: 'NR', details: 'route_not_found' } as const;
   if (!sel) return finish({ ...r, response: noRoute }, call, vh.routes);
-  r.route = { virtualService: `${sel.entry.vs.namespace}/${sel.entry.vs.name}`, ruleIndex: sel.entry.ruleIndex, ruleName: sel.entry.ruleName, matchIndex: sel.matchIndex, matchName: sel.matchName };
+  const via = sel.entry.delegatedBy;
+  r.route = { virtualService: `${sel.entry.vs.namespace}/${sel.entry.vs.name}`, ruleIndex: sel.entry.ruleIndex, ruleName: sel.entry.ruleName, matchIndex: sel.matchIndex, matchName: sel.matchName, ...(via ? { delegatedBy: { virtualService: `${via.vs.namespace}/${via.vs.name}`, ruleIndex: via.ruleIndex } } : {}) };
   r.routeName = sel.entry.ruleName ?? (call.proxy.kind === 'gateway' ? undefined : 'default');
   const route = sel.entry.resolved;
   if (route.redirect) {

@@ -161,6 +161,11 @@ export interface HttpRouteEntry {
   resolved: ResolvedRoute;
   /** Match blocks that apply to this proxy (OR'd); empty = matches everything. */
   matches: Obj[];
+  /**
+   * A delegate VirtualService's rule merged into a root's `delegate:` rule: `vs`/`ruleIndex` name the
+   * delegate's rule (its short names resolve in its namespace), this the root's.
+   */
+  delegatedBy?: { vs: VsRef; ruleIndex: number };
 }
 
 export interface VirtualHostTable {
@@ -226,14 +231,11 @@ function vsGateways(vs: KubeObject): string[] {
  * top-level list, `match.port` must equal the port, a route whose every match is filtered out
  * is dropped. Routes after a catch-all are unreachable and dropped.
  */
-export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined, source?: { labels: Record<string, string>; namespace: string }, meshRetries?: Obj): HttpRouteEntry[] {
+export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: number | undefined, source?: { labels: Record<string, string>; namespace: string }, config?: Pick<MeshSnapshot, 'virtualServices' | 'defaultHttpRetryPolicy'>): HttpRouteEntry[] {
   const ns = vs.metadata.namespace ?? 'default';
-  const spec = (vs.spec as Obj | undefined) ?? {};
   const top = vsGateways(vs);
   const out: HttpRouteEntry[] = [];
-  const http = (spec.http as Obj[] | undefined) ?? [];
-  for (let i = 0; i < http.length; i++) {
-    const route = http[i]!;
+  for (const { route, ruleIndex, origin, delegatedBy } of mergedRules(vs, config?.virtualServices ?? [])) {
     const rawMatches = (route.match as Obj[] | undefined) ?? [];
     let matches: Obj[];
     if (!rawMatches.length) {
@@ -251,9 +253,139 @@ export function routesFor(vs: KubeObject, gatewayNames: Set<string>, port: numbe
       });
       if (!matches.length) continue;
     }
-    out.push({ vs: { name: vs.metadata.name, namespace: ns }, ruleIndex: i, ruleName: typeof route.name === 'string' ? route.name : undefined, route, resolved: resolveRoute(route, meshRetries), matches });
+    out.push({ vs: origin, ruleIndex, ruleName: typeof route.name === 'string' ? route.name : undefined, route, resolved: resolveRoute(route, config?.defaultHttpRetryPolicy), matches, ...(delegatedBy ? { delegatedBy } : {}) });
   }
   return out;
+}
+
+interface MergedRule {
+  route: Obj;
+  ruleIndex: number;
+  origin: VsRef;
+  delegatedBy?: { vs: VsRef; ruleIndex: number };
+}
+
+/**
+ * A VirtualService's HTTP rules with every `delegate:` rule replaced by the delegate's rules merged
+ * into it (Istio's mergeVirtualServicesIfNeeded): the delegate is a VirtualService without hosts,
+ * found by name and namespace (the root's by default) and exported to the root's namespace; each of
+ * its rules whose matches are all subsets of one of the root rule's matches is kept, with the
+ * matches merged and the root rule's fields filling what it leaves unset. A missing or hidden
+ * delegate, or a conflicting rule, is left out. One level only: a delegate's own `delegate:` is not followed.
+ */
+export function mergedRules(vs: KubeObject, all: readonly KubeObject[]): MergedRule[] {
+  const ns = vs.metadata.namespace ?? 'default';
+  const origin = { name: vs.metadata.name, namespace: ns };
+  const http = (((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []);
+  const out: MergedRule[] = [];
+  http.forEach((route, i) => {
+    const d = route.delegate as Obj | undefined;
+    if (!d || typeof d !== 'object') {
+      out.push({ route, ruleIndex: i, origin });
+      return;
+    }
+    const dns = typeof d.namespace === 'string' && d.namespace ? d.namespace : ns;
+    const delegate = all.find((x) => x.metadata.name === d.name && (x.metadata.namespace ?? 'default') === dns && !(((x.spec as Obj | undefined)?.hosts as unknown[] | undefined) ?? []).length);
+    if (!delegate || !exportedTo(delegate, ns)) return;
+    const rootMatches = qualifiedMatches(route, ns);
+    (((delegate.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).forEach((sub, j) => {
+      const matches = mergeMatchRequests(rootMatches, qualifiedMatches(sub, dns));
+      if (!matches) return;
+      const merged: Obj = { ...sub };
+      delete merged.delegate;
+      if (matches.length) merged.match = matches;
+      else delete merged.match;
+      const rootName = typeof route.name === 'string' && route.name ? route.name : undefined;
+      const subName = typeof sub.name === 'string' && sub.name ? sub.name : undefined;
+      const name = subName && rootName ? `${rootName}-${subName}` : (subName ?? rootName);
+      if (name) merged.name = name;
+      for (const k of ['rewrite', 'directResponse', 'timeout', 'retries', 'fault', 'mirror', 'mirrorPercent', 'mirrorPercentage', 'corsPolicy', 'mirrors', 'headers']) {
+        if (merged[k] === undefined && route[k] !== undefined) merged[k] = route[k];
+      }
+      out.push({ route: merged, ruleIndex: j, origin: { name: delegate.metadata.name, namespace: dns }, delegatedBy: { vs: origin, ruleIndex: i } });
+    });
+  });
+  return out;
+}
+
+/** A rule's match blocks with their gateway names qualified in the namespace of the VirtualService that wrote them. */
+function qualifiedMatches(route: Obj, namespace: string): Obj[] {
+  return ((route.match as Obj[] | undefined) ?? []).map((m) => (Array.isArray(m.gateways) ? { ...m, gateways: (m.gateways as unknown[]).map((g) => qualifyGateway(String(g), namespace)) } : m));
+}
+
+type StringMatch = { exact?: unknown; prefix?: unknown; regex?: unknown } | undefined;
+const sm = (v: unknown): StringMatch => (v && typeof v === 'object' ? (v as StringMatch) : undefined);
+const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** Istio's stringMatchConflict: the delegate's StringMatch must narrow the root's. */
+function stringMatchConflict(rootV: unknown, leafV: unknown): boolean {
+  const root = sm(rootV);
+  const leaf = sm(leafV);
+  if (!root || !leaf) return false;
+  if (nonEmpty(root.regex) && (nonEmpty(leaf.regex) || nonEmpty(leaf.prefix) || nonEmpty(leaf.exact))) return true;
+  if (nonEmpty(leaf.regex) && (nonEmpty(root.regex) || nonEmpty(root.prefix) || nonEmpty(root.exact))) return true;
+  const exact = nonEmpty(root.exact);
+  if (exact) return nonEmpty(leaf.prefix) !== undefined || leaf.exact !== exact;
+  const prefix = nonEmpty(root.prefix);
+  if (prefix) {
+    if (nonEmpty(leaf.prefix)) return !(leaf.prefix as string).startsWith(prefix);
+    if (nonEmpty(leaf.exact)) return !(leaf.exact as string).startsWith(prefix);
+  }
+  return true;
+}
+
+const objOf = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});
+
+/** Istio's hasConflict: whether a delegate's match block is not a subset of a root's. */
+function matchConflict(root: Obj, leaf: Obj): boolean {
+  for (const k of ['uri', 'scheme', 'method', 'authority']) if (stringMatchConflict(root[k], leaf[k])) return true;
+  for (const k of ['headers', 'withoutHeaders', 'queryParams']) {
+    const r = objOf(root[k]);
+    for (const [key, v] of Object.entries(objOf(leaf[k]))) if (stringMatchConflict(r[key], v)) return true;
+  }
+  if ((root.ignoreUriCase === true) !== (leaf.ignoreUriCase === true)) return true;
+  if (typeof root.port === 'number' && root.port > 0 && typeof leaf.port === 'number' && leaf.port > 0 && root.port !== leaf.port) return true;
+  if (nonEmpty(root.sourceNamespace) && leaf.sourceNamespace !== root.sourceNamespace) return true;
+  const rl = objOf(root.sourceLabels);
+  for (const [key, v] of Object.entries(objOf(leaf.sourceLabels))) if (key in rl && rl[key] !== v) return true;
+  const rg = Array.isArray(root.gateways) ? (root.gateways as string[]) : [];
+  const lg = Array.isArray(leaf.gateways) ? (leaf.gateways as string[]) : [];
+  if (rg.length && lg.length && (rg.length < lg.length || lg.some((g) => !rg.includes(g)))) return true;
+  return false;
+}
+
+/** Istio's mergeHTTPMatchRequest: the delegate's block, with the root's conditions where it sets none. */
+function mergeMatch(root: Obj, leaf: Obj): Obj {
+  const out: Obj = { ...leaf };
+  const rootName = nonEmpty(root.name);
+  const leafName = nonEmpty(leaf.name);
+  const name = leafName && rootName ? `${rootName}-${leafName}` : (leafName ?? rootName);
+  if (name) out.name = name;
+  for (const k of ['uri', 'scheme', 'method', 'authority', 'sourceNamespace', 'statPrefix']) if (out[k] === undefined && root[k] !== undefined) out[k] = root[k];
+  for (const k of ['headers', 'withoutHeaders', 'queryParams', 'sourceLabels']) {
+    if (root[k] === undefined && leaf[k] === undefined) continue;
+    out[k] = { ...objOf(root[k]), ...objOf(leaf[k]) };
+  }
+  if ((typeof out.port !== 'number' || out.port === 0) && root.port !== undefined) out.port = root.port;
+  if ((!Array.isArray(out.gateways) || !out.gateways.length) && root.gateways !== undefined) out.gateways = root.gateways;
+  return out;
+}
+
+/** Istio's mergeHTTPMatchRequests: the merged blocks, or undefined when a delegate block fits no root block. */
+function mergeMatchRequests(root: Obj[], leaf: Obj[]): Obj[] | undefined {
+  if (!root.length) return leaf;
+  if (!leaf.length) return root;
+  const out: Obj[] = [];
+  for (const sub of leaf) {
+    let found = false;
+    for (const r of root) {
+      if (matchConflict(r, sub)) continue;
+      out.push(mergeMatch(r, sub));
+      found = true;
+    }
+    if (!found) return undefined;
+  }
+  return out.length ? out : undefined;
 }
 
 /** A match with no conditions besides `name` (or an empty list) matches every request. */
@@ -335,7 +467,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
         const vsGws = new Set([...vsGateways(vs), ...(((vs.spec as Obj | undefined)?.http as Obj[] | undefined) ?? []).flatMap((r) => ((r.match as Obj[] | undefined) ?? []).flatMap((m) => ((m.gateways as string[] | undefined) ?? []).map((g) => qualifyGateway(String(g), vsNs))))]);
         if (!vsGws.has(owner.gateway)) continue;
         if (owner.namespace !== '*' && owner.namespace !== vsNs) continue;
-        const routes = routesFor(vs, new Set([owner.gateway]), l.port, { labels: pod.labels, namespace: pod.namespace }, snapshot.defaultHttpRetryPolicy);
+        const routes = routesFor(vs, new Set([owner.gateway]), l.port, { labels: pod.labels, namespace: pod.namespace }, snapshot);
         if (!routes.length) continue;
         for (const vh of vsHosts) {
           const domain = intersectHosts(owner.host, vh);
@@ -370,7 +502,7 @@ export function sidecarVirtualHost(snapshot: MeshSnapshot, clientNamespace: stri
     const vsHosts = (((vs.spec as Obj | undefined)?.hosts as string[] | undefined) ?? []).map((h) => resolveShortName(String(h), vsNs));
     const hit = vsHosts.find((p) => hostMatches(p, host));
     if (!hit) continue;
-    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace }, snapshot.defaultHttpRetryPolicy)]) };
+    return { name: `${host}:${port}`, domains: [hit], routes: mergeRoutes([routesFor(vs, new Set(['mesh']), port, { labels: clientLabels, namespace: clientNamespace }, snapshot)]) };
   }
   return undefined;
 }
