@@ -35,6 +35,7 @@ import { createTokenRequest } from './token-request.ts';
 import { authenticateRequest, type UserInfo } from './authentication.ts';
 import { authorizeOrThrow, forbidden, requestAttributes } from './authorization.ts';
 import { RbacAuthorizer } from './rbac.ts';
+import { impersonatedUser } from './impersonation.ts';
 import { ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-policy.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
@@ -268,10 +269,11 @@ export class ApiServer {
       const body = JSON.stringify(err.toStatus());
       socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
-    const user = this.authenticate(req);
-    if (!user) return fail(errors.unauthorized());
+    const authenticated = this.authenticate(req);
+    if (!authenticated) return fail(errors.unauthorized());
     const path = (req.url ?? '/').split('?')[0]!;
     try {
+      const user = impersonatedUser(req, authenticated, this.rbac);
       const attrs = requestAttributes(user, 'GET', path, url.searchParams);
       authorizeOrThrow(this.rbac, attrs);
       // Since 1.35 a WebSocket exec, attach or port-forward also needs "create" (as SPDY's POST always did).
@@ -306,10 +308,17 @@ export class ApiServer {
       res.end('ok');
       return;
     }
-    const user = this.authenticate(req);
-    if (!user) {
+    const authenticated = this.authenticate(req);
+    if (!authenticated) {
       req.resume();
       return sendJson(res, 401, errors.unauthorized().toStatus());
+    }
+    let user: UserInfo;
+    try {
+      user = impersonatedUser(req, authenticated, this.rbac);
+    } catch (err) {
+      req.resume();
+      return sendError(res, err);
     }
     const attributes = requestAttributes(user, method, path, url.searchParams);
     const decision = this.rbac.authorize(attributes);

@@ -211,6 +211,24 @@ describe('the default ClusterRoles', () => {
   });
 });
 
+describe('impersonation (kubectl --as)', () => {
+  it('lets the admin act as the ServiceAccount, with its groups, and answers as it would', async () => {
+    const who = JSON.parse((await admin(['auth', 'whoami', '--as', SA, '-o', 'json'])).stdout).status.userInfo;
+    expect(who).toEqual({ username: SA, groups: ['system:serviceaccounts', 'system:serviceaccounts:team-a', 'system:authenticated'] });
+    expect((await kubectl(['auth', 'can-i', 'watch', 'pods', '-n', 'team-b', '--as', SA])).stdout).toBe('no\n');
+    const denied = await kubectl(['get', 'services', '-n', 'team-b', '--as', SA]);
+    expect(denied.stderr.trim()).toBe(`Error from server (Forbidden): services is forbidden: User "${SA}" cannot list resource "services" in API group "" in the namespace "team-b"`);
+    const asUser = JSON.parse((await admin(['auth', 'whoami', '--as', 'jane', '--as-group', 'developers', '-o', 'json'])).stdout).status.userInfo;
+    expect(asUser).toEqual({ username: 'jane', groups: ['developers', 'system:authenticated'] });
+  });
+
+  it('is itself authorized: a ServiceAccount may not impersonate without the impersonate verb', async () => {
+    // (get --raw skips discovery, which kubectl would report only as "Forbidden: unknown".)
+    const r = await as(token, ['get', '--raw', '/api/v1/namespaces/team-a/pods', '--as', 'kubernetes-admin']);
+    expect(lastLine(r)).toBe(`Error from server (Forbidden): users "kubernetes-admin" is forbidden: User "${SA}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+  });
+});
+
 describe('tokens that no longer authenticate', () => {
   it('a deleted ServiceAccount, even if recreated under its name, is 401 Unauthorized', async () => {
     await admin(['create', 'serviceaccount', 'temp', '-n', 'team-a']);
