@@ -346,6 +346,51 @@ describe('workshop API', () => {
     sb.ws.close();
   });
 
+  it("never lets attendee A open, resume, list, end or watch attendee B's terminal, even with B's terminal id and resume token", async () => {
+    const w = await createWorkshop(2);
+    const a = await joinAs(w.joinCode, 'Ada');
+    const b = await joinAs(w.joinCode, 'Bob');
+    const ws = `${base().replace('http', 'ws')}${TERMINAL_WS_PATH}`;
+    const bobs = await TestTerminalClient.open(ws, { cookie: b.cookie, origin: base() });
+    bobs.send({ type: 'hello', cols: 80, rows: 24 });
+    await bobs.waitForMessage('ready');
+    const ready = bobs.messages.find((m) => m.type === 'ready') as { terminalId: string; resumeToken: string };
+    bobs.type('echo bob-secret\r');
+    await bobs.waitForText('bob-secret');
+
+    // Resuming Bob's terminal with Ada's cookie: the terminal is not Ada's, whatever she knows of it.
+    const stolen = await TestTerminalClient.open(ws, { cookie: a.cookie, origin: base() });
+    stolen.send({ type: 'hello', cols: 80, rows: 24, terminalId: ready.terminalId, resumeToken: ready.resumeToken });
+    await stolen.waitForMessage('error');
+    expect(stolen.messages.find((m) => m.type === 'error')).toMatchObject({ code: 'unknown-terminal' });
+    expect(stolen.messages.some((m) => m.type === 'ready')).toBe(false);
+    expect(stolen.text).not.toContain('bob-secret');
+    await stolen.close();
+
+    // Over HTTP: Bob's terminal is neither listed to Ada nor can she end it.
+    const list = await a.call('GET', '/api/terminals');
+    expect(list.status).toBe(200);
+    expect(list.text).not.toContain(ready.terminalId);
+    expect((await a.call('DELETE', `/api/terminals/${ready.terminalId}`)).status).toBe(404);
+    expect((await b.call('GET', '/api/terminals')).text).toContain(ready.terminalId);
+
+    // The instructor's watch socket with Ada's cookie: neither no token nor a guessed one opens
+    // Bob's terminal, and not one byte of it is sent.
+    for (const token of ['', 'instructor-token-guess-0123456789']) {
+      const watch = await socket(base(), WATCH_WS_PATH, a.cookie);
+      const frames: Buffer[] = [];
+      watch.ws.on('message', (data, binary) => void (binary && frames.push(data as Buffer)));
+      const closed = new Promise<number>((resolve) => watch.ws.on('close', (c) => resolve(c)));
+      watch.ws.send(JSON.stringify({ token, workshopId: w.id, attendeeId: b.attendeeId }));
+      expect(await closed).toBe(4401);
+      expect(frames).toEqual([]);
+    }
+    // Bob's terminal is untouched and still his.
+    bobs.type('echo still-bob\r');
+    await bobs.waitForText('still-bob');
+    await bobs.close();
+  });
+
   it("shows the instructor an attendee's terminal live and read-only, with scrollback; a take-over is told to the attendee and recorded", async () => {
     const w = await createWorkshop(2);
     const a = await joinAs(w.joinCode, 'Ada');
