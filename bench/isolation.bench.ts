@@ -16,7 +16,7 @@ import { startServe } from '../server/cli/serve-process.ts';
 import { processTree, pssOf, rssOf } from './process-memory.ts';
 import { PROJECT_ROOT, findTool } from '../server/tools/binaries.ts';
 import { TERMINAL_WS_PATH } from '../server/protocol/terminal.ts';
-import { TestTerminalClient } from '../server/terminals/test-client.ts';
+import { TestTerminalClient } from '../server/terminals/testing/client.ts';
 
 const LEARNERS_FOR_COST = 4;
 const FLOOD_SECONDS = 15;

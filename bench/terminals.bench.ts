@@ -3,8 +3,8 @@
 // throughput with acknowledgement flow control, and memory for 50 idle terminals.
 import { readFileSync, readdirSync } from 'node:fs';
 import { checkSandbox } from '../server/sandbox/sandbox.ts';
-import type { TestTerminalClient } from '../server/terminals/test-client.ts';
-import { startHarness } from '../server/terminals/test-harness.ts';
+import type { TestTerminalClient } from '../server/terminals/testing/client.ts';
+import { startHarness } from '../server/terminals/testing/harness.ts';
 
 const KEYSTROKES = 400;
 const FLOOD_BYTES = 100_000_000;

@@ -72,6 +72,17 @@ describe('lint rules', () => {
     expect(lint(path, good)).toEqual([]);
   });
 
+  it('keeps vitest and testing/ helpers out of production code under server/', () => {
+    const importsVitest = "import { expect } from 'vitest';\nexport const check = (x: number) => expect(x).toBe(1);\n";
+    const importsHelper = "import { startHarness } from '../terminals/testing/harness.ts';\nexport const start = startHarness;\n";
+    expect(lint('server/api/example.ts', importsVitest)).toContain('lint/style/noRestrictedImports');
+    expect(lint('server/api/example.ts', importsHelper)).toContain('lint/style/noRestrictedImports');
+    expect(lint('server/api/example.test.ts', importsVitest)).toEqual([]);
+    expect(lint('server/api/example.test.ts', importsHelper)).toEqual([]);
+    expect(lint('server/api/testing/example.ts', importsHelper)).toEqual([]);
+    expect(lint('bench/example.ts', importsHelper)).toEqual([]);
+  });
+
   it('allows an explicit any in a test', () => {
     expect(lint('server/example.test.ts', 'export const f = (x: any) => String(x);\n')).toEqual([]);
   });

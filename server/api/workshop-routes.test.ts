@@ -18,7 +18,7 @@ import { createTerminalRoutes } from './terminal-routes.ts';
 import { ATTENDEE_WS_PATH, DASHBOARD_WS_PATH, WATCH_WS_PATH, registerWorkshopRoutesWith } from './workshop-routes.ts';
 import { decodeOutputFrame, TERMINAL_WS_PATH } from '../protocol/terminal.ts';
 import type { PtyLike } from '../terminals/terminal.ts';
-import { TestTerminalClient } from '../terminals/test-client.ts';
+import { TestTerminalClient } from '../terminals/testing/client.ts';
 
 const TOKEN = 'instructor-token-for-tests-0123456789';
 const LAB = { id: 'ingress-gateway', requires: {}, steps: [{ id: 'deploy-httpbin' }, { id: 'gateway' }] } as unknown as Lab;

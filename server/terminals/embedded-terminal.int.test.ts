@@ -2,7 +2,7 @@
 // cluster's API server on loopback with the kubeconfig bound into the sandbox.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDriver } from '../drivers/registry.ts';
-import { startHarness, type Harness } from './test-harness.ts';
+import { startHarness, type Harness } from './testing/harness.ts';
 
 let h: Harness;
 

@@ -1,6 +1,6 @@
 // Idle reaping through the real server: a warning first, then the shell ends and says why.
 import { afterEach, expect, it } from 'vitest';
-import { startHarness, type Harness } from './test-harness.ts';
+import { startHarness, type Harness } from './testing/harness.ts';
 
 let h: Harness | undefined;
 

@@ -1,7 +1,7 @@
 // Without bubblewrap: terminals are refused with a clear message, unless the server runs with
 // --unsafe-no-sandbox (then a plain shell starts, still without the server's environment).
 import { afterEach, expect, it } from 'vitest';
-import { startHarness, type Harness } from './test-harness.ts';
+import { startHarness, type Harness } from './testing/harness.ts';
 
 let h: Harness | undefined;
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSandbox } from '../sandbox/sandbox.ts';
 import { PROJECT_ROOT } from '../tools/binaries.ts';
-import { startHarness, type Harness } from './test-harness.ts';
-import type { TestTerminalClient } from './test-client.ts';
+import { startHarness, type Harness } from './testing/harness.ts';
+import type { TestTerminalClient } from './testing/client.ts';
 
 const SECRET = 'meshlab-test-secret-9f3a7c';
 process.env.MESHLAB_TEST_SERVER_SECRET = SECRET;

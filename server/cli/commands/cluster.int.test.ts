@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
-import { eventually, run } from '../../drivers/conformance/suite.ts';
+import { eventually, run } from '../../drivers/testing/conformance-suite.ts';
 import { createDriver } from '../../drivers/registry.ts';
 
 const bin = join(PROJECT_ROOT, 'bin', 'meshlab.mjs');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { findTool } from '../../tools/binaries.ts';
 import { startServe, type ServeProcess } from '../serve-process.ts';
-import { run, type RunResult } from '../../sim/apiserver/kubectl-harness.ts';
+import { run, type RunResult } from '../../sim/apiserver/testing/kubectl.ts';
 
 const IDLE_CONNECTIONS = 20_000;
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TERMINAL_WS_PATH } from '../../protocol/terminal.ts';
-import { TestTerminalClient } from '../../terminals/test-client.ts';
+import { TestTerminalClient } from '../../terminals/testing/client.ts';
 import { PROJECT_ROOT, findTool } from '../../tools/binaries.ts';
 import { startServe, type ServeProcess } from '../serve-process.ts';
 

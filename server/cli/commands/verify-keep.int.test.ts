@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, run } from '../../drivers/conformance/suite.ts';
+import { eventually, run } from '../../drivers/testing/conformance-suite.ts';
 import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'meshlab-keep-'));

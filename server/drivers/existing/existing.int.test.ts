@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDriver } from '../registry.ts';
 import type { ClusterHandle } from '../types.ts';
-import { eventually, runConformance, run } from '../conformance/suite.ts';
+import { eventually, runConformance, run } from '../testing/conformance-suite.ts';
 import { findTool, PROJECT_ROOT } from '../../tools/binaries.ts';
 import { loadLabs } from '../../runner/load-lab.ts';
 import { verifyLabs } from '../../runner/verify.ts';

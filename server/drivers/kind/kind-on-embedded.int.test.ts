@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../../tools/binaries.ts';
 import { loadLabs } from '../../runner/load-lab.ts';
 import { verifyLabs } from '../../runner/verify.ts';
 import type { ClusterHandle } from '../types.ts';
-import { runConformance } from '../conformance/suite.ts';
+import { runConformance } from '../testing/conformance-suite.ts';
 import { processRunner, type CommandRunner } from './command-runner.ts';
 import { KindDriver } from './driver.ts';
 

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdmissionPlugin } from './admission.ts';
 import { AGGREGATED_V2_CONTENT_TYPE } from './discovery.ts';
-import { apiRequest, startTestApiServer, type TestApiServer } from './test-server.ts';
+import { apiRequest, startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 const denyBadHosts: AdmissionPlugin = {
   name: 'istio-validation',

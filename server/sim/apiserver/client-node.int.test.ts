@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import type { ExecBackend } from '../exec/exec-backend.ts';
-import { startTestApiServer, type TestApiServer } from './test-server.ts';
+import { startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 const backend: ExecBackend = {
   async exec(req, io) {

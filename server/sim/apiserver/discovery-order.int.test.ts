@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlRunner } from './kubectl-harness.ts';
+import { kubectlRunner } from './testing/kubectl.ts';
 import { EmbeddedCluster } from '../cluster.ts';
 
 let cluster: EmbeddedCluster;

@@ -2,7 +2,7 @@
 // nothing succeeds that should not, and the store is exactly as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, type RequestOptions } from 'node:https';
-import { startTestApiServer, type TestApiServer } from './test-server.ts';
+import { startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 let t: TestApiServer;
 

@@ -2,8 +2,8 @@
 // ServiceAccount, Role, RoleBinding, ConfigMap and Deployment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { helmRunner, kubectlRunner, type RunResult } from './kubectl-harness.ts';
-import { startTestApiServer, type TestApiServer } from './test-server.ts';
+import { helmRunner, kubectlRunner, type RunResult } from './testing/kubectl.ts';
+import { startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 const chart = join(import.meta.dirname, 'testdata', 'chart');
 let t: TestApiServer;

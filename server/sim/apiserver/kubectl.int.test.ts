@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import type { ExecBackend } from '../exec/exec-backend.ts';
 import { findTool } from '../../tools/binaries.ts';
-import { kubectlRunner, type RunResult } from './kubectl-harness.ts';
-import { startTestApiServer, type TestApiServer } from './test-server.ts';
+import { kubectlRunner, type RunResult } from './testing/kubectl.ts';
+import { startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 const testdata = join(import.meta.dirname, 'testdata');
 

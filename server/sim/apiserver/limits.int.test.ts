@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { request as httpsRequest } from 'node:https';
-import { kubectlRunner, type RunResult } from './kubectl-harness.ts';
-import { apiRequest, startTestApiServer, type TestApiServer } from './test-server.ts';
+import { kubectlRunner, type RunResult } from './testing/kubectl.ts';
+import { apiRequest, startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 let t: TestApiServer;
 let kubectl: (args: string[], opts?: { input?: string; timeoutMs?: number }) => Promise<RunResult>;

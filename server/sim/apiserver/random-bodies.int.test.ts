@@ -2,7 +2,7 @@
 // the wrong shape. The server may refuse them (4xx) or accept them, but never fail with 5xx, and
 // whatever it stores must still be readable by kubectl-style clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRequest, startTestApiServer, type TestApiServer } from './test-server.ts';
+import { apiRequest, startTestApiServer, type TestApiServer } from './testing/server.ts';
 import { apiVersionOf } from './resources.ts';
 
 let t: TestApiServer;

@@ -4,8 +4,8 @@
 // and kubectl's pkg/cmd/create/create_token.go ("failed to create token: ...").
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublicKey, verify } from 'node:crypto';
-import { kubectlRunner, type RunResult } from './kubectl-harness.ts';
-import { apiRequest, BASE_NAMESPACES, startTestApiServer, type TestApiServer } from './test-server.ts';
+import { kubectlRunner, type RunResult } from './testing/kubectl.ts';
+import { apiRequest, BASE_NAMESPACES, startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 let t: TestApiServer;
 let kubectl: (args: string[], opts?: { input?: string; timeoutMs?: number }) => Promise<RunResult>;

@@ -3,7 +3,7 @@
 // (an object leaving the selection is DELETED), timeoutSeconds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:https';
-import { startTestApiServer, type TestApiServer } from './test-server.ts';
+import { startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 let t: TestApiServer;
 

@@ -3,7 +3,7 @@
 // are istio.io's (content/en/docs/tasks/traffic-management/.../snips.sh), never what this code
 // happens to print.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAcceptanceCluster, waitFor, type AcceptanceCluster } from './acceptance-harness.ts';
+import { startAcceptanceCluster, waitFor, type AcceptanceCluster } from './testing/acceptance-harness.ts';
 
 let h: AcceptanceCluster;
 

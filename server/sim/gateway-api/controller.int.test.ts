@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedCluster } from '../cluster.ts';
 import { createWorldCertificates } from '../world/world-ca.ts';
 import { startLearnerShell, type LearnerShell } from './learner-shell.ts';
-import { HTTPBIN_SAMPLE, INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testdata.ts';
+import { HTTPBIN_SAMPLE, INGRESS_CONTROL_GATEWAY as GATEWAY, INGRESS_CONTROL_ROUTE as ROUTE } from './testing/manifests.ts';
 
 let shell: LearnerShell;
 let cluster: EmbeddedCluster;

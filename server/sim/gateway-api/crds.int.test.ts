@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlRunner } from '../apiserver/kubectl-harness.ts';
+import { kubectlRunner } from '../apiserver/testing/kubectl.ts';
 import { EmbeddedCluster } from '../cluster.ts';
 import { gatewayApiDefaultsAdmission } from './defaults.ts';
-import { INGRESS_CONTROL_GATEWAY, INGRESS_CONTROL_ROUTE } from './testdata.ts';
+import { INGRESS_CONTROL_GATEWAY, INGRESS_CONTROL_ROUTE } from './testing/manifests.ts';
 
 let cluster: EmbeddedCluster;
 let work: string;

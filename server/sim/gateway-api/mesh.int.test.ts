@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedCluster } from '../cluster.ts';
 import { startLearnerShell, type LearnerShell } from './learner-shell.ts';
-import { CURL_SAMPLE, EGRESS_GATEWAY, EGRESS_ROUTES, EGRESS_SERVICE_ENTRY, HTTPBIN_SAMPLE } from './testdata.ts';
+import { CURL_SAMPLE, EGRESS_GATEWAY, EGRESS_ROUTES, EGRESS_SERVICE_ENTRY, HTTPBIN_SAMPLE } from './testing/manifests.ts';
 
 let shell: LearnerShell;
 let cluster: EmbeddedCluster;

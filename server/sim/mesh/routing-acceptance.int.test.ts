@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedCluster } from '../cluster.ts';
 import { startLearnerShell, type LearnerShell } from '../gateway-api/learner-shell.ts';
-import { CURL_SAMPLE, HTTPBIN_SAMPLE } from '../gateway-api/testdata.ts';
+import { CURL_SAMPLE, HTTPBIN_SAMPLE } from '../gateway-api/testing/manifests.ts';
 import { meshOf } from './mesh-addon.ts';
 
 let shell: LearnerShell;

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { findTool } from '../../tools/binaries.ts';
+import { findTool } from '../../../tools/binaries.ts';
 
 export interface RunResult {
   code: number;

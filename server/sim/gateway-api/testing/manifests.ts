@@ -43,10 +43,10 @@ spec:
 
 
 // Istio's samples/httpbin (go-httpbin, service port 8000 to 8080), shared with the API server's tests.
-export const HTTPBIN_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../apiserver/testdata/httpbin.yaml'), 'utf8');
+export const HTTPBIN_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../apiserver/testdata/httpbin.yaml'), 'utf8');
 
 // Istio's samples/curl/curl.yaml, as the egress chapter applies it.
-export const CURL_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../labs/egress-gateway/curl.yaml'), 'utf8');
+export const CURL_SAMPLE = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../../../labs/egress-gateway/curl.yaml'), 'utf8');
 
 // https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/, "Egress gateway for HTTP
 // traffic", Gateway API tab: the ServiceEntry, then the Gateway (step 3) and the two HTTPRoutes (step 4).

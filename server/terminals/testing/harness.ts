@@ -5,11 +5,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { createSiteServer, type SiteServer } from '../api/app.ts';
-import { createTerminalRoutes, type TerminalRouteOptions } from '../api/terminal-routes.ts';
-import type { ClusterDriver, ClusterHandle } from '../drivers/types.ts';
-import { TERMINAL_WS_PATH } from '../protocol/terminal.ts';
-import { TestTerminalClient } from './test-client.ts';
+import { createSiteServer, type SiteServer } from '../../api/app.ts';
+import { createTerminalRoutes, type TerminalRouteOptions } from '../../api/terminal-routes.ts';
+import type { ClusterDriver, ClusterHandle } from '../../drivers/types.ts';
+import { TERMINAL_WS_PATH } from '../../protocol/terminal.ts';
+import { TestTerminalClient } from './client.ts';
 
 export interface Harness {
   server: SiteServer;

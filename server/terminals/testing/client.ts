@@ -1,7 +1,7 @@
 // A terminal protocol client for tests and the benchmark: collects decoded output, acks it
 // (unless told not to), and waits for text.
 import { WebSocket } from 'ws';
-import { decodeOutputFrame, parseServerMessage, type ClientMessage, type ServerMessage } from '../protocol/terminal.ts';
+import { decodeOutputFrame, parseServerMessage, type ClientMessage, type ServerMessage } from '../../protocol/terminal.ts';
 
 export class TestTerminalClient {
   readonly messages: ServerMessage[] = [];

@@ -5,14 +5,14 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
-import { EmbeddedCluster } from '../cluster.ts';
-import { meshOf } from '../mesh/mesh-addon.ts';
-import type { MeshDataPlane } from '../mesh/mesh-data-plane.ts';
-import { clusterNetworkFor } from '../network/cluster-network.ts';
-import { acquireSimulatedInternet, type SimulatedInternetLease } from '../world/simulated-internet.ts';
-import { findTool } from '../../tools/binaries.ts';
-import { SandboxExecBackend } from './sandbox-exec-backend.ts';
+import { fullClusterOptions } from '../../../drivers/embedded/composition.ts';
+import { EmbeddedCluster } from '../../cluster.ts';
+import { meshOf } from '../../mesh/mesh-addon.ts';
+import type { MeshDataPlane } from '../../mesh/mesh-data-plane.ts';
+import { clusterNetworkFor } from '../../network/cluster-network.ts';
+import { acquireSimulatedInternet, type SimulatedInternetLease } from '../../world/simulated-internet.ts';
+import { findTool } from '../../../tools/binaries.ts';
+import { SandboxExecBackend } from '../sandbox-exec-backend.ts';
 
 export interface Run {
   stdout: string;

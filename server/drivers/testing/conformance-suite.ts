@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../tools/binaries.ts';
 import type { ClusterDriver, ClusterHandle } from '../types.ts';
-import { conformanceManifests } from './fixtures.ts';
+import { conformanceManifests } from './conformance-fixtures.ts';
 
 export interface ConformanceOptions {
   name: string;

@@ -2,8 +2,8 @@
 // kind / an existing cluster when MESHLAB_CONFORMANCE_DRIVER says so:
 //   MESHLAB_CONFORMANCE_DRIVER=kind [MESHLAB_KIND_NAME=meshlab-conformance MESHLAB_KIND_HTTP_PORT=31080 MESHLAB_KIND_HTTPS_PORT=31443]
 //   MESHLAB_CONFORMANCE_DRIVER=existing MESHLAB_CONFORMANCE_KUBECONFIG=FILE [MESHLAB_CONFORMANCE_CONTEXT=C] [MESHLAB_CONFORMANCE_INGRESS=URL]
-import { createDriver } from '../registry.ts';
-import { runConformance } from './suite.ts';
+import { createDriver } from './registry.ts';
+import { runConformance } from './testing/conformance-suite.ts';
 
 const which = process.env.MESHLAB_CONFORMANCE_DRIVER ?? 'embedded';
 

@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
-import { ObjectStore, type Clock } from '../store/object-store.ts';
-import { LogBook } from '../logs/log-book.ts';
-import type { ExecBackend } from '../exec/exec-backend.ts';
-import type { AdmissionPlugin } from './admission.ts';
-import { ApiServer } from './api-server.ts';
-import type { ApiLimits } from './limits.ts';
+import { ObjectStore, type Clock } from '../../store/object-store.ts';
+import { LogBook } from '../../logs/log-book.ts';
+import type { ExecBackend } from '../../exec/exec-backend.ts';
+import type { AdmissionPlugin } from '../admission.ts';
+import { ApiServer } from '../api-server.ts';
+import type { ApiLimits } from '../limits.ts';
 
 export interface TestApiServer {
   api: ApiServer;
@@ -57,7 +57,6 @@ export async function startTestApiServer(options: { exec?: ExecBackend; admissio
 export interface ApiResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  // biome-ignore lint/suspicious/noExplicitAny: each test reads the fields of the JSON body it checks
   body: any;
 }
 
