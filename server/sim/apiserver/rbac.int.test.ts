@@ -6,8 +6,8 @@
 // "error: You must be logged in to the server (the server has asked for the client to provide credentials)".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecBackend } from '../exec/exec-backend.ts';
-import { kubectlRunner, type RunResult } from './kubectl-harness.ts';
-import { apiRequest, BASE_NAMESPACES, startTestApiServer, type TestApiServer } from './test-server.ts';
+import { kubectlRunner, type RunResult } from './testing/kubectl.ts';
+import { apiRequest, BASE_NAMESPACES, startTestApiServer, type TestApiServer } from './testing/server.ts';
 
 const fakeExec: ExecBackend = {
   async exec(req, io) {
