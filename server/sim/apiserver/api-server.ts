@@ -36,6 +36,7 @@ import { authenticateRequest, type UserInfo } from './authentication.ts';
 import { authorizeOrThrow, forbidden, requestAttributes } from './authorization.ts';
 import { RbacAuthorizer } from './rbac.ts';
 import { impersonatedUser } from './impersonation.ts';
+import { confirmNoEscalation } from './escalation.ts';
 import { ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-policy.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
@@ -370,6 +371,7 @@ export class ApiServer {
       userAgent: req.headers['user-agent'],
       body,
     };
+    if (type.group === 'rbac.authorization.k8s.io' && !info.subresource) rest.authorizeObject = (obj) => confirmNoEscalation(this.rbac, user, type.resource, info.namespace ?? '', obj);
     const accept = req.headers.accept;
     const table = wantsTable(accept);
     const partial = !table && wantsPartialMetadata(accept);

@@ -186,6 +186,23 @@ describe('the default ClusterRoles', () => {
     expect((await as(viewer, ['auth', 'can-i', 'create', 'namespaces'])).stdout).toBe('no\n');
   });
 
+  it('refuses a Role or RoleBinding that grants more than its author holds (RBAC escalation prevention)', async () => {
+    // viewer holds admin in team-a: it may hand out view there, not cluster-admin, and no Role beyond its rules.
+    const viewer = await tokenFor('viewer');
+    const groups = '["system:serviceaccounts" "system:serviceaccounts:team-a" "system:authenticated"]';
+    const ok = await as(viewer, ['create', 'rolebinding', 'share-view', '-n', 'team-a', '--clusterrole=view', '--serviceaccount=team-a:attendee']);
+    expect(ok.stderr).toBe('');
+    const esc = await as(viewer, ['create', 'rolebinding', 'esc', '-n', 'team-a', '--clusterrole=cluster-admin', '--serviceaccount=team-a:viewer']);
+    expect(esc.code).toBe(1);
+    expect(esc.stderr.trim()).toBe(`error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "esc" is forbidden: user "system:serviceaccount:team-a:viewer" (groups=${groups}) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}`);
+    const role = await as(viewer, ['create', 'role', 'nodes', '-n', 'team-a', '--verb=get,list', '--resource=nodes,pods']);
+    expect(role.stderr.trim()).toBe(`Error from server (Forbidden): roles.rbac.authorization.k8s.io "nodes" is forbidden: user "system:serviceaccount:team-a:viewer" (groups=${groups}) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["nodes"], Verbs:["get" "list"]}`);
+    expect(t.store.get('rbac.authorization.k8s.io/rolebindings', 'team-a', 'esc')).toBeUndefined();
+    // The admin credential holds cluster-admin, so it may grant anything.
+    await admin(['create', 'rolebinding', 'esc', '-n', 'team-a', '--clusterrole=cluster-admin', '--serviceaccount=team-a:temp']);
+    await admin(['delete', 'rolebinding', 'esc', 'share-view', '-n', 'team-a']);
+  });
+
   it('a ClusterRole labelled aggregate-to-view extends view, as the aggregation controller does', async () => {
     await admin(['apply', '-f', '-'], [
       'apiVersion: rbac.authorization.k8s.io/v1',

@@ -6,6 +6,7 @@ import { forbiddenMessage, RbacAuthorizer, ruleAllows, STORE_KEYS, subjectApplie
 import { aggregatedRules, bootstrapPolicy, ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-policy.ts';
 import { requestAttributes } from './authorization.ts';
 import type { UserInfo } from './authentication.ts';
+import { describeMissing, uncovered } from './escalation.ts';
 
 const SA: UserInfo = { username: 'system:serviceaccount:team-a:attendee', groups: ['system:serviceaccounts', 'system:serviceaccounts:team-a', 'system:authenticated'] };
 type Req = Omit<Attributes, 'user'>;
@@ -164,5 +165,23 @@ describe('bootstrap policy and aggregation', () => {
     const { clusterRoles, clusterRoleBindings } = bootstrapPolicy();
     expect(clusterRoles.map((r) => r.metadata.name)).toEqual(expect.arrayContaining(['cluster-admin', 'admin', 'edit', 'view', 'system:discovery', 'system:basic-user']));
     expect(clusterRoleBindings.map((b) => b.metadata.name)).toEqual(expect.arrayContaining(['cluster-admin', 'kubeadm:cluster-admins', 'system:discovery', 'system:basic-user']));
+  });
+});
+
+describe('escalation: which rules an owner covers (validation.Covers)', () => {
+  const pods = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] };
+  it.each([
+    ['the same rule', [pods], [pods], []],
+    ['fewer verbs', [pods], [{ ...pods, verbs: ['get'] }], []],
+    ['more verbs', [pods], [{ ...pods, verbs: ['get', 'delete'] }], ['{APIGroups:[""], Resources:["pods"], Verbs:["delete"]}']],
+    ['wildcards cover everything', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }], [{ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['update'] }], []],
+    ['a resource does not cover its subresource', [pods], [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get'] }], ['{APIGroups:[""], Resources:["pods/exec"], Verbs:["get"]}']],
+    ['*/scale covers deployments/scale', [{ apiGroups: ['apps'], resources: ['*/scale'], verbs: ['get'] }], [{ apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['get'] }], []],
+    ['resourceNames: a named owner covers only that name', [{ ...pods, resourceNames: ['web'] }], [{ ...pods, verbs: ['get'] }], ['{APIGroups:[""], Resources:["pods"], Verbs:["get"]}']],
+    ['resourceNames: an unnamed owner covers names', [pods], [{ ...pods, resourceNames: ['web'] }], []],
+    ['URLs by prefix', [{ nonResourceURLs: ['/apis/*'], verbs: ['get'] }], [{ nonResourceURLs: ['/apis/apps'], verbs: ['get'] }], []],
+    ['URLs not held', [pods], [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }], ['{NonResourceURLs:["/metrics"], Verbs:["get"]}']],
+  ] as [string, PolicyRule[], PolicyRule[], string[]][])('%s', (_name, owner, wanted, missing) => {
+    expect(describeMissing(uncovered(owner, wanted))).toEqual(missing);
   });
 });

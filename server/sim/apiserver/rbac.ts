@@ -129,7 +129,7 @@ export interface RuleSource {
 
 /** The RBAC authorizer over the objects in one cluster's store. */
 export class RbacAuthorizer {
-  constructor(private readonly store: ObjectStore) {}
+  constructor(readonly store: ObjectStore) {}
 
   private roleRules(kind: string | undefined, name: string, namespace: string): { rules: PolicyRule[]; error?: string } {
     if (kind === 'ClusterRole') {

@@ -42,6 +42,8 @@ export interface RestRequest {
   contentType: string;
   userAgent?: string;
   body?: Buffer;
+  /** Checks the object about to be written for the caller (RBAC escalation prevention); throws ApiError. */
+  authorizeObject?: (obj: KubeObject, old: KubeObject | undefined) => void;
 }
 
 export interface RestResult {
@@ -250,6 +252,7 @@ export class RestHandlers {
   }
 
   private admit(req: RestRequest, operation: AdmissionRequest['operation'], obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): void {
+    req.authorizeObject?.(obj, old);
     if (this.ctx.admission.length === 0) return;
     const namespaceObject = req.namespace ? this.ctx.store.get('namespaces', undefined, req.namespace) : undefined;
     const request: AdmissionRequest = { resource: storeKey(req.type), operation, object: obj, dryRun };
