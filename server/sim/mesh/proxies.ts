@@ -3,14 +3,14 @@
 // reaches), and one per gateway pod and target port, registered in the cluster network as
 // podIP:targetPort (how sidecars reach an egress gateway).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { createSecureServer, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { parseSni } from './sni.ts';
 import type { SecureContext } from 'node:tls';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
-import { peerOf } from './peer-identity.ts';
+import { connectAs, peerOf } from './peer-identity.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -83,6 +83,9 @@ export interface TcpRoute {
   done(bytesReceived: number, bytesSent: number, durationMs: number): void;
 }
 
+/** The client connection preface of HTTP/2 (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
 interface ListenerSpec {
   key: string;
   kind: 'nodePort' | 'pod';
@@ -98,7 +101,7 @@ interface ListenerSpec {
 
 interface Listener {
   spec: ListenerSpec;
-  server: Server;
+  server: Server | NetServer;
   sockets: Set<Socket>;
   loopbackPort: number;
 }
@@ -206,20 +209,81 @@ export class GatewayListeners {
       s.on('close', () => sockets.delete(s));
     });
     server.on('clientError', (_err, socket) => socket.destroy());
+    // Plain-text HTTP ports take HTTP/1.1 and HTTP/2 with prior knowledge alike, as Envoy's
+    // codec AUTO does: a sidecar whose cluster to this gateway is HTTP2 (its Service port named
+    // `http2`) speaks h2c here.
+    const front = spec.secure || spec.status ? server : this.plaintextFront(server, handler, sockets);
     const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', (err) => {
+      front.once('error', (err) => {
         this.bindErrors.set(spec.key, String((err as Error).message));
         resolve(false);
       });
-      server.listen(spec.bindPort, '127.0.0.1', () => resolve(true));
+      front.listen(spec.bindPort, '127.0.0.1', () => resolve(true));
     });
     if (!ok || this.stopped) {
-      server.close();
+      front.close();
       return;
     }
     this.bindErrors.delete(spec.key);
-    this.listeners.set(spec.key, { spec, server, sockets, loopbackPort: (server.address() as AddressInfo).port });
-    if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (server.address() as AddressInfo).port);
+    this.listeners.set(spec.key, { spec, server: front, sockets, loopbackPort: (front.address() as AddressInfo).port });
+    if (spec.pod) this.network.register(spec.pod.ip, spec.pod.targetPort, (front.address() as AddressInfo).port);
+  }
+
+  /**
+   * A TCP listener that hands each connection to `h1`, or, when it opens with the HTTP/2 preface,
+   * pipes it to an HTTP/2 server on another loopback port over a connection that speaks for the
+   * same peer (Node's HTTP/2 session reads its socket natively, past any bytes already read).
+   */
+  private plaintextFront(h1: Server, handler: (req: IncomingMessage, res: ServerResponse) => void, sockets: Set<Socket>): NetServer {
+    const h2 = createH2cServer({ maxSessionMemory: 10, settings: { maxHeaderListSize: 64 * 1024 } }, handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void);
+    h2.on('sessionError', () => {});
+    h2.setTimeout(120_000);
+    h2.on('connection', (s: Socket) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    const h2Port = new Promise<number>((resolve, reject) => {
+      h2.once('error', reject);
+      h2.listen(0, '127.0.0.1', () => resolve((h2.address() as AddressInfo).port));
+    });
+    h2Port.catch(() => {});
+    const front = createNetServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const n = Math.min(head.length, H2_PREFACE.length);
+        const h2Start = head.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+        if (h2Start && head.length < H2_PREFACE.length) return;
+        socket.off('data', onData);
+        socket.pause();
+        if (!h2Start) {
+          socket.unshift(head);
+          h1.emit('connection', socket);
+          socket.resume();
+          return;
+        }
+        void h2Port.then(
+          (port) => {
+            const peer = peerOf(socket);
+            const inner = peer ? connectAs(peer, '127.0.0.1', port) : netConnect(port, '127.0.0.1');
+            inner.on('error', () => socket.destroy());
+            socket.on('close', () => inner.destroy());
+            inner.on('close', () => socket.destroy());
+            inner.write(head);
+            socket.pipe(inner);
+            inner.pipe(socket);
+            socket.resume();
+          },
+          () => socket.destroy(),
+        );
+      };
+      socket.on('data', onData);
+    });
+    front.on('close', () => h2.close());
+    return front;
   }
 
   /** A TCP listener that reads the ClientHello's SNI and pipes the connection where VS tls routes say. */

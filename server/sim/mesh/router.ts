@@ -8,11 +8,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
+import { connect as http2Connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import { connect as netConnect } from 'node:net';
 import type { Logger } from 'pino';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { LoopbackAddress } from '../world/external-network.ts';
-import { PeerAgent } from './peer-identity.ts';
+import { PeerAgent, connectAs } from './peer-identity.ts';
 import { PEER_METADATA_HEADER, PEER_METADATA_ID_HEADER } from './peer-metadata.ts';
 import { formatAccessLog, type AccessLogEntry } from './access-log.ts';
 import { decisionOf } from './explain.ts';
@@ -206,9 +208,14 @@ export class HttpRouter {
   }
 
   /** Close pooled upstream connections (the data plane is stopping). */
+  /** HTTP/2 (h2c) connections to endpoints of HTTP2 clusters, one per endpoint and peer. */
+  private readonly h2Sessions = new Map<string, ClientHttp2Session>();
+
   close(): void {
     this.agent.destroy();
     this.tlsAgent.destroy();
+    for (const s of this.h2Sessions.values()) s.destroy();
+    this.h2Sessions.clear();
   }
 
   /** Serve one request in a routing context; never throws. A failure inside is logged and answered 500. */
@@ -546,18 +553,40 @@ export class HttpRouter {
     const t0 = performance.now();
     return new Promise((resolve) => {
       let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (v: Parameters<typeof resolve>[0]) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
         resolve(v);
       };
+      if (lookup.http2 && !lookup.tls) {
+        // An HTTP2 cluster: Envoy speaks HTTP/2 (prior knowledge) to the endpoint.
+        const stream = this.h2Request(ep.socket!, peer, mreq, h);
+        if (!stream) return done({ kind: 'connect_failure' });
+        timer = Number.isFinite(budgetMs)
+          ? setTimeout(() => {
+              stream.destroy();
+              done({ kind: 'timeout' });
+            }, Math.max(1, budgetMs))
+          : undefined;
+        stream.on('response', (headers) => {
+          const resp = asIncomingMessage(stream, headers);
+          if (upstreamSidecar && ep.pod) {
+            resp.on('end', () => this.inboundLog(ep, mreq, h, resp, inboundStart, performance.now() - t0, body.length, lookup, ctx.proxy.podIP));
+          }
+          done({ kind: 'response', response: resp, localAddress });
+        });
+        stream.on('error', () => done({ kind: 'connect_failure' }));
+        stream.end(body);
+        return;
+      }
       // TLS origination (DestinationRule tls SIMPLE): the proxy speaks TLS to the upstream with
       // the DR's SNI. The simulated world's certificates are trusted as Envoy trusts real ones.
       const r = lookup.tls
         ? httpsRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.tlsAgent, setHost: false, servername: lookup.tls.sni, rejectUnauthorized: false })
         : httpRequest({ host: ep.socket!.host, port: ep.socket!.port, method: mreq.method, path: mreq.path, headers: h, agent: this.agent, setHost: false, peer } as RequestOptions);
-      const timer = Number.isFinite(budgetMs)
+      timer = Number.isFinite(budgetMs)
         ? setTimeout(() => {
             r.destroy();
             done({ kind: 'timeout' });
@@ -574,6 +603,29 @@ export class HttpRouter {
     });
   }
 
+  /** A request on the pooled h2c session to `socket` for `peer`; undefined when the session cannot be used. */
+  private h2Request(socket: LoopbackAddress, peer: string | undefined, mreq: MeshRequest, h: Record<string, string>): ClientHttp2Stream | undefined {
+    const key = `${socket.host}:${socket.port}|${peer ?? ''}`;
+    let session = this.h2Sessions.get(key);
+    if (!session || session.closed || session.destroyed) {
+      const s = http2Connect(`http://${socket.host}:${socket.port}`, { createConnection: () => (peer ? connectAs(peer, socket.host, socket.port) : netConnect(socket.port, socket.host)) });
+      s.on('error', () => {});
+      s.on('close', () => {
+        if (this.h2Sessions.get(key) === s) this.h2Sessions.delete(key);
+      });
+      s.setTimeout(60_000, () => s.close());
+      this.h2Sessions.set(key, s);
+      session = s;
+    }
+    const headers: Record<string, string> = { ':method': mreq.method, ':path': mreq.path, ':authority': h.host ?? mreq.authority, ':scheme': 'http' };
+    for (const [k, v] of Object.entries(h)) if (k !== 'host' && !H2_FORBIDDEN.has(k)) headers[k] = v;
+    try {
+      return session.request(headers, { endStream: false });
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The upstream pod's own sidecar writes its inbound access log line. */
   private inboundLog(ep: UpstreamEndpoint, mreq: MeshRequest, h: Record<string, string>, resp: IncomingMessage, start: Date, ms: number, received: number, lookup: ClusterLookup & { kind: 'ok' }, clientIP: string): void {
     const pod = ep.pod!;
@@ -587,7 +639,7 @@ export class HttpRouter {
         start,
         method: mreq.method,
         path: mreq.path,
-        protocol: 'HTTP/1.1',
+        protocol: lookup.http2 && !lookup.tls ? 'HTTP/2' : 'HTTP/1.1',
         status: resp.statusCode ?? 0,
         flags: '-',
         details: 'via_upstream',
@@ -648,6 +700,21 @@ export class HttpRouter {
     });
     x.finish({ status, kind: lookup.name === 'PassthroughCluster' ? 'passthrough' : 'upstream', flags, details: 'via_upstream', bytesSent: bytes, upstreamHost: ep.address, upstreamCluster: lookup.name, upstreamLocal, upstreamServiceTime: serviceMs, attempts });
   }
+}
+
+/** Connection-specific headers HTTP/2 forbids (RFC 9113 §8.2.2). */
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+/** An HTTP/2 response stream with the IncomingMessage fields the router reads (status, headers, raw headers). */
+function asIncomingMessage(stream: ClientHttp2Stream, headers: Record<string, unknown>): IncomingMessage {
+  const plain: Record<string, string> = {};
+  const raw: string[] = [];
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.startsWith(':') || v === undefined) continue;
+    for (const one of Array.isArray(v) ? v : [v]) raw.push(k, String(one));
+    plain[k] = Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return Object.assign(stream, { statusCode: Number(headers[':status']), headers: plain, rawHeaders: raw, httpVersion: '2.0' }) as unknown as IncomingMessage;
 }
 
 /** A pod with an Istio sidecar (injected, not a gateway). */

@@ -416,7 +416,9 @@ describe('egress gateway (egress-gateway task)', () => {
     expect(r.headers.server).toBe('envoy');
     expect(proxyLog('default', clientPod.metadata.name).at(-1)).toContain(' outbound|80|httpbin|istio-egressgateway.istio-system.svc.cluster.local ');
     const egw = cluster.store.list('pods', 'istio-system').items.find((p) => p.metadata.labels?.istio === 'egressgateway')!;
-    expect(proxyLog('istio-system', egw.metadata.name).at(-1)).toMatch(/"GET \/headers HTTP\/1\.1" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "10\.244\.\d+\.\d+" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin\.org" "httpbin\.org:80" outbound\|80\|\|httpbin\.org /);
+    // The gateway's Service port is named http2, so the sidecar speaks HTTP/2 to it; the DNS
+    // cluster's endpoint is the address httpbin.org resolves to (istio.io egress-gateway task).
+    expect(proxyLog('istio-system', egw.metadata.name).at(-1)).toMatch(/"GET \/headers HTTP\/2" 200 - via_upstream - "-" 0 \d+ \d+ \d+ "10\.244\.\d+\.\d+" "curl\/[^"]+" "[0-9a-f-]{36}" "httpbin\.org" "35\.173\.6\.94:80" outbound\|80\|\|httpbin\.org /);
     const d = mesh.decisions.list(2);
     expect(d.map((x) => x.proxy.kind)).toEqual(['gateway', 'sidecar']);
   });
@@ -473,6 +475,6 @@ spec:
     const egw = cluster.store.list('pods', 'istio-system').items.find((p) => p.metadata.labels?.istio === 'egressgateway')!;
     let line: string | undefined;
     for (let i = 0; i < 40 && !(line = proxyLog('istio-system', egw.metadata.name).at(-1))?.includes('"- - -"'); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(line).toMatch(/^\[[^\]]+\] "- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "httpbin\.org:443" outbound\|443\|\|httpbin\.org 10\.244\.\d+\.\d+:\d+ 10\.244\.\d+\.\d+:443 [\d.]+:\d+ httpbin\.org -$/);
+    expect(line).toMatch(/^\[[^\]]+\] "- - -" 0 - - - "-" \d+ \d+ \d+ - "-" "-" "-" "-" "35\.173\.6\.94:443" outbound\|443\|\|httpbin\.org 10\.244\.\d+\.\d+:\d+ 10\.244\.\d+\.\d+:443 [\d.]+:\d+ httpbin\.org -$/);
   });
 });

@@ -5,6 +5,7 @@ import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
 import type { ExternalNetwork, LoopbackAddress } from '../world/external-network.ts';
+import { publicAddresses } from '../world/public-dns.ts';
 import { CLUSTER_SUFFIX, resolveShortName } from './hosts.ts';
 import { destinationRuleFor, serviceEntriesFor, subsetOf, type MeshSnapshot } from './translate.ts';
 
@@ -26,7 +27,21 @@ export interface ConnectionPoolLimits {
 }
 
 export type ClusterLookup =
-  | { kind: 'ok'; name: string; host: string; port: number; subset?: string; endpoints: UpstreamEndpoint[]; limits: ConnectionPoolLimits; external: boolean; serviceNamespace?: string; tls?: OriginationTls; outlier?: OutlierDetection }
+  | {
+      kind: 'ok';
+      name: string;
+      host: string;
+      port: number;
+      subset?: string;
+      endpoints: UpstreamEndpoint[];
+      limits: ConnectionPoolLimits;
+      external: boolean;
+      serviceNamespace?: string;
+      tls?: OriginationTls;
+      outlier?: OutlierDetection;
+      /** The port's protocol is HTTP2 or GRPC: Envoy speaks HTTP/2 to the endpoints. */
+      http2?: boolean;
+    }
   | { kind: 'not_found'; name: string };
 
 const UNLIMITED = 2 ** 32 - 1;
@@ -177,7 +192,8 @@ export class UpstreamDirectory {
         if (selector && !labelsSelect(selector, podLabels(pod))) continue;
         endpoints.push({ address: `${ep.ip}:${ep.port}`, socket: this.network.socketOf(ep.ip, ep.port), pod });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs, tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset) };
+      const http2 = isHttp2Port(ports.find((p) => p.port === port)!);
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: false, serviceNamespace: svcNs, tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset), ...(http2 ? { http2 } : {}) };
     }
     const entries = serviceEntriesFor(snapshot, host, q.clientNamespace);
     if (entries.length) {
@@ -222,9 +238,13 @@ export class UpstreamDirectory {
           if (resolution === 'DNS_ROUND_ROBIN') break;
         }
       } else {
-        endpoints.push({ address: `${host}:${targetPort}`, socket: this.external.lookup(host, targetPort) });
+        // A DNS cluster of the host itself: one endpoint per address its name resolves to.
+        const socket = this.external.lookup(host, targetPort);
+        const addresses = resolution === 'DNS_ROUND_ROBIN' ? publicAddresses(host).slice(0, 1) : publicAddresses(host);
+        for (const a of socket ? addresses : [host]) endpoints.push({ address: `${a}:${targetPort}`, socket });
       }
-      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL', tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset) };
+      const http2 = ['HTTP2', 'GRPC'].includes(String(sePort.protocol ?? '').toUpperCase());
+      return { kind: 'ok', name, host, port, subset: q.subset, endpoints, limits: limitsOf(dr, subset), external: String(spec.location ?? 'MESH_EXTERNAL') !== 'MESH_INTERNAL', tls: originationOf(dr, subset, port, host), outlier: outlierOf(dr, subset), ...(http2 ? { http2 } : {}) };
     }
     return { kind: 'not_found', name: `outbound|${q.port ?? q.listenerPort ?? ''}|${subsetName}|${host}` };
   }
@@ -256,3 +276,14 @@ export class UpstreamDirectory {
   }
 }
 
+
+/**
+ * Whether Istio takes a Service port's protocol to be HTTP2 or GRPC: its appProtocol (`http2`,
+ * `grpc`, `kubernetes.io/h2c`), else its name's prefix before `-` (`http2`, `grpc`).
+ */
+export function isHttp2Port(p: { name?: string; appProtocol?: string }): boolean {
+  const app = p.appProtocol?.toLowerCase();
+  if (app) return app === 'http2' || app === 'grpc' || app === 'kubernetes.io/h2c';
+  const prefix = (p.name ?? '').toLowerCase().split('-')[0];
+  return prefix === 'http2' || prefix === 'grpc';
+}
