@@ -2,6 +2,8 @@
 // it, with the REAL kubectl (exec, logs) and curl against an embedded cluster. Expected outputs
 // are istio.io's (content/en/docs/tasks/traffic-management/.../snips.sh), never what this code
 // happens to print.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAcceptanceCluster, waitFor, type AcceptanceCluster } from './testing/acceptance-harness.ts';
 
@@ -366,4 +368,102 @@ ${annotation ? `      annotations:\n        proxy.istio.io/config: |\n${annotati
       await h.editMeshConfig((mesh) => mesh.replace('  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: "true"\n', ''));
     }
   }, 60_000);
+});
+
+// https://istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/ "Egress gateway for
+// HTTP traffic": the gateway's Service port 80 is named http2, so the sidecar's cluster to it is
+// HTTP/2 and the gateway logs `"GET /politics HTTP/2" 301 ... "edition.cnn.com" "151.101.65.67:80"
+// outbound|80||edition.cnn.com`: the request as HTTP/2 and the address edition.cnn.com resolved to.
+describe('sidecar to egress gateway over HTTP/2', () => {
+  it('the egress gateway logs HTTP/2 and the resolved upstream address', async () => {
+    const manifest = await readFile(join(process.cwd(), 'labs', 'egress-gateway', 'egressgateway.yaml'), 'utf8');
+    expect(manifest).toMatch(/- name: http2\n\s+port: 80/);
+    await h.apply(manifest, 'istio-system');
+    expect((await h.kubectl(['-n', 'istio-system', 'rollout', 'status', 'deployment/istio-egressgateway', '--timeout=60s'])).code).toBe(0);
+    await h.apply(`apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: cnn
+spec:
+  hosts:
+  - edition.cnn.com
+  ports:
+  - number: 80
+    name: http-port
+    protocol: HTTP
+  - number: 443
+    name: https
+    protocol: HTTPS
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: istio-egressgateway
+spec:
+  selector:
+    istio: egressgateway
+  servers:
+  - port:
+      number: 80
+      name: http
+      protocol: HTTP
+    hosts:
+    - edition.cnn.com
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: egressgateway-for-cnn
+spec:
+  host: istio-egressgateway.istio-system.svc.cluster.local
+  subsets:
+  - name: cnn
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: direct-cnn-through-egress-gateway
+spec:
+  hosts:
+  - edition.cnn.com
+  gateways:
+  - istio-egressgateway
+  - mesh
+  http:
+  - match:
+    - gateways:
+      - mesh
+      port: 80
+    route:
+    - destination:
+        host: istio-egressgateway.istio-system.svc.cluster.local
+        subset: cnn
+        port:
+          number: 80
+      weight: 100
+  - match:
+    - gateways:
+      - istio-egressgateway
+      port: 80
+    route:
+    - destination:
+        host: edition.cnn.com
+        port:
+          number: 80
+      weight: 100
+`);
+    const r = await fromSleep(['curl', '-sSL', '-o', '/dev/null', '-D', '-', 'http://edition.cnn.com/politics']);
+    expect(r.stdout).toMatch(/^HTTP\/1\.1 301 Moved Permanently\r\n/);
+    expect(r.stdout).toMatch(/\r\nHTTP\/2 200 \r\n/);
+    const sleepIP = (await h.kubectl(['get', 'pod', await podOf('app=sleep'), '-o', 'jsonpath={.status.podIP}'])).stdout;
+    const logs = await h.kubectl(['logs', '-l', 'istio=egressgateway', '-c', 'istio-proxy', '-n', 'istio-system', '--tail=5']);
+    const line = logs.stdout.split('\n').find((l) => l.includes('GET /politics'));
+    expect(line).toMatch(
+      new RegExp(`^\\[[^\\]]+\\] "GET /politics HTTP/2" 301 - via_upstream - "-" 0 0 \\d+ \\d+ "${sleepIP.replace(/\./g, '\\.')}" "curl/[^"]+" "[0-9a-f-]{36}" "edition\\.cnn\\.com" "151\\.101\\.\\d+\\.67:80" outbound\\|80\\|\\|edition\\.cnn\\.com `),
+    );
+    // The client's own sidecar still logs the request as curl sent it (HTTP/1.1).
+    const own = (await h.kubectl(['logs', await podOf('app=sleep'), '-c', 'istio-proxy', '--tail=5'])).stdout;
+    expect(own).toMatch(/"GET \/politics HTTP\/1\.1" 301 .* outbound\|80\|cnn\|istio-egressgateway\.istio-system\.svc\.cluster\.local /);
+  }, 90_000);
 });
