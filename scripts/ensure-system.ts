@@ -16,6 +16,7 @@ const START: SystemPackage[] = [
   { pkg: 'proxychains4', provides: '/usr/bin/proxychains4', why: 'sends in-cluster traffic through simulated sidecars' },
   { pkg: 'socat', provides: '/usr/bin/socat', why: 'forwards a sandbox\'s own network namespace to its cluster\'s ports' },
   { pkg: 'curl', provides: '/usr/bin/curl', why: 'the learner terminal and HTTP checks' },
+  { pkg: 'git', provides: '/usr/lib/git-core/git-http-backend', why: 'the simulated github.com (git http-backend) and the clones `kubectl kustomize github.com/...` makes' },
 ];
 const TEST: SystemPackage[] = [
   ...START,

@@ -11,7 +11,7 @@ import type { PodIPAllocator } from '../controllers/pod-ip-allocator.ts';
 import { NODE_IP, NODE_NAME, runningStatus, timestamp } from '../controllers/pod-status.ts';
 import { randomHex, randomSuffix } from '../controllers/names.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
-import { GATEWAY_API_CRDS, gatewayApiCrdObject } from '../gateway-api/crds.ts';
+import { GATEWAY_API_CRDS, gatewayApiInstalledCrd } from '../gateway-api/crds.ts';
 import { ISTIO_CRDS, crdObject } from './istio-crds.ts';
 import { meshConfigMap, type OutboundTrafficPolicyMode } from './mesh-config.ts';
 import { kubeSystemPods } from './kube-system.ts';
@@ -169,8 +169,9 @@ export function bootstrapCluster(o: BootstrapOptions): BootstrapResult {
     spec: { holderIdentity: NODE_NAME, leaseDurationSeconds: 40, renewTime: o.now.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') },
   });
   for (const crd of ISTIO_CRDS) create(store, 'apiextensions.k8s.io/customresourcedefinitions', crdObject(crd, now));
-  // The Gateway API's standard install, as istio.io's Gateway API tasks ask for before they start.
-  for (const crd of GATEWAY_API_CRDS) create(store, 'apiextensions.k8s.io/customresourcedefinitions', gatewayApiCrdObject(crd, now));
+  // The Gateway API's standard install, as istio.io's Gateway API tasks ask for before they start
+  // (`kubectl apply` of the standard channel: its last-applied-configuration is there too).
+  for (const crd of GATEWAY_API_CRDS) create(store, 'apiextensions.k8s.io/customresourcedefinitions', gatewayApiInstalledCrd(crd, now));
 
   // default/kubernetes: the API server's own Service, endpoints kept by the API server itself.
   const api = o.apiServerEndpoint ?? { ip: NODE_IP, port: 6443 };

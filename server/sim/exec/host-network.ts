@@ -155,6 +155,8 @@ export class HostNetwork {
       ...(proxychainsLibrary() ? proxychainsEnv(this.configPath) : {}),
       CURL_CA_BUNDLE: this.caBundlePath,
       SSL_CERT_FILE: this.caBundlePath,
+      // git's HTTPS (libcurl with GnuTLS) reads neither of those: `kubectl kustomize github.com/...` clones with it.
+      GIT_SSL_CAINFO: this.caBundlePath,
       PATH: this.binDir,
     };
   }

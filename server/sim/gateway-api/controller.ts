@@ -18,8 +18,11 @@ export const GATEWAY_CLASSES = `${G}/gatewayclasses`;
 export const GATEWAYS = `${G}/gateways`;
 export const HTTP_ROUTES = `${G}/httproutes`;
 export const GRPC_ROUTES = `${G}/grpcroutes`;
+/** Served once the experimental channel's CRDs are installed. */
+export const TLS_ROUTES = `${G}/tlsroutes`;
+export const TCP_ROUTES = `${G}/tcproutes`;
 export const REFERENCE_GRANTS = `${G}/referencegrants`;
-const WATCHED = [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, 'services', 'namespaces', 'networking.istio.io/serviceentries'];
+const WATCHED = [GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, TLS_ROUTES, TCP_ROUTES, REFERENCE_GRANTS, 'services', 'namespaces', 'networking.istio.io/serviceentries'];
 const FIELD_MANAGER = 'istio.io/gateway-controller';
 const UNMANAGED_CONTROLLER = 'istio.io/unmanaged-gateway';
 
@@ -126,7 +129,7 @@ export class IstioGatewayController {
     const serviceEntries = this.store.list('networking.istio.io/serviceentries').items;
     const allGateways = this.store.list(GATEWAYS).items;
     const attachments: ParentAttachment[] = [];
-    for (const resource of [HTTP_ROUTES, GRPC_ROUTES]) {
+    for (const resource of [HTTP_ROUTES, GRPC_ROUTES, TLS_ROUTES, TCP_ROUTES]) {
       for (const route of this.store.list(resource).items) {
         if (route.metadata.deletionTimestamp) continue;
         const parents = attachRoute(route, { gateways: allGateways, services, namespaces, serviceEntries });

@@ -41,7 +41,7 @@ function matchDefaults(match: Obj): void {
   for (const q of objects(match.queryParams)) q.type ??= 'Exact';
 }
 
-function routeDefaults(spec: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): void {
+function routeDefaults(spec: Obj, kind: 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute'): void {
   for (const ref of objects(spec.parentRefs)) parentRefDefaults(ref);
   if (kind === 'HTTPRoute' && spec.rules === undefined) spec.rules = [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }];
   for (const rule of objects(spec.rules)) {
@@ -49,7 +49,7 @@ function routeDefaults(spec: Obj, kind: 'HTTPRoute' | 'GRPCRoute'): void {
       // A rule without matches matches every request: the schema writes it out.
       if (rule.matches === undefined) rule.matches = [{ path: { type: 'PathPrefix', value: '/' } }];
       for (const m of objects(rule.matches)) matchDefaults(m);
-    } else {
+    } else if (kind === 'GRPCRoute') {
       for (const m of objects(rule.matches)) {
         if (isObj(m.method)) m.method.type ??= 'Exact';
         for (const h of objects(m.headers)) h.type ??= 'Exact';
@@ -94,7 +94,7 @@ export function applyGatewayApiDefaults(obj: KubeObject): void {
   if (obj.status === undefined && obj.kind === 'Gateway') obj.status = pendingStatus(['Accepted', 'Programmed']);
   const spec = obj.spec as Obj;
   if (obj.kind === 'Gateway') gatewayDefaults(spec);
-  else if (obj.kind === 'HTTPRoute' || obj.kind === 'GRPCRoute') routeDefaults(spec, obj.kind);
+  else if (obj.kind === 'HTTPRoute' || obj.kind === 'GRPCRoute' || obj.kind === 'TLSRoute' || obj.kind === 'TCPRoute' || obj.kind === 'UDPRoute') routeDefaults(spec, obj.kind);
 }
 
 export const gatewayApiDefaultsAdmission: AdmissionPlugin = {

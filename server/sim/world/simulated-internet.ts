@@ -8,13 +8,14 @@ import { createSecureServer, type Http2SecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ExternalNetwork, LoopbackAddress } from './external-network.ts';
 import { ChartRepository, CHART_REPO_HOST } from './chart-repository.ts';
+import { GitHubSite, GITHUB_HOST } from './github.ts';
 import { httpbinOrg, type AnyRequest, type AnyResponse } from './httpbin-org.ts';
 import { editionCnnCom, wwwGoogleCom } from './named-sites.ts';
 import { caBundle, createWorldCertificates, type WorldCertificates } from './world-ca.ts';
 
 type SiteHandler = (req: AnyRequest, res: AnyResponse, scheme: 'http' | 'https') => void | Promise<void>;
 
-export const WORLD_HOSTS = ['httpbin.org', 'edition.cnn.com', 'www.google.com', CHART_REPO_HOST] as const;
+export const WORLD_HOSTS = ['httpbin.org', 'edition.cnn.com', 'www.google.com', CHART_REPO_HOST, GITHUB_HOST] as const;
 
 interface SiteListeners {
   http: HttpServer;
@@ -68,6 +69,7 @@ function guard(handler: SiteHandler, scheme: 'http' | 'https') {
 
 export class SimulatedInternet implements ExternalNetwork {
   private readonly sites = new Map<string, SiteListeners>();
+  private readonly github = new GitHubSite();
 
   private constructor(readonly certificates: WorldCertificates) {}
 
@@ -79,6 +81,7 @@ export class SimulatedInternet implements ExternalNetwork {
       'edition.cnn.com': editionCnnCom,
       'www.google.com': wwwGoogleCom,
       [CHART_REPO_HOST]: (req, res) => charts.handle(req, res),
+      [GITHUB_HOST]: (req, res) => world.github.handle(req, res),
     };
     try {
       for (const [host, handler] of Object.entries(handlers)) {
@@ -135,6 +138,7 @@ export class SimulatedInternet implements ExternalNetwork {
   async stop(): Promise<void> {
     const all = [...this.sites.values()];
     this.sites.clear();
+    this.github.close();
     await Promise.all(all.flatMap((s) => [close(s.http, s.sockets[0]!), close(s.https, s.sockets[1]!)]));
   }
 }
