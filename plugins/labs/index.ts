@@ -8,9 +8,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoadContext, Plugin } from '@docusaurus/types';
 import type { LabView } from './lab-view.ts';
-import { siteLabs } from './site-labs.ts';
+import { labPath, type LabPlace } from './lab-place.ts';
+import { labPlaces, siteLabs } from './site-labs.ts';
 
 export const PLUGIN_NAME = 'meshlab-labs';
+
+/** What the plugin publishes for the browser (usePluginData('meshlab-labs')). */
+export interface LabsGlobalData {
+  labs: LabView[];
+  pages: string[];
+  places: Record<string, LabPlace>;
+  order: string[];
+}
 
 export interface LabsPluginOptions {
   /** The directory holding labs/, docs/ and i18n/ (default: the site). */
@@ -46,7 +55,24 @@ export default function labsPlugin(context: LoadContext, options: LabsPluginOpti
     },
     async contentLoaded({ content, actions }) {
       // `pages`: the labs that have a page, in sidebar order (the landing page lists them).
-      actions.setGlobalData({ labs: content, pages: siteLabs(contentDir).map((l) => l.id) });
+      // `places`: where each lab's steps are (a chapter's page holds one lab per API, in tabs);
+      // `order`: every lab in the order of the pages and, within a page, of its tabs.
+      const pages = siteLabs(contentDir);
+      const places = labPlaces(contentDir);
+      const order = pages.flatMap((p) => Object.keys(places).filter((id) => places[id]!.doc === p.docId));
+      actions.setGlobalData({ labs: content, pages: pages.map((l) => l.id), places, order } satisfies LabsGlobalData);
+      // A lab that lives in a tab of another page keeps the address of a page of its own
+      // (/docs/<lab id>, in each locale): it leads to that tab.
+      const hasPage = new Set(pages.map((p) => p.docId));
+      for (const [id, place] of Object.entries(places)) {
+        if (place.doc === id || hasPage.has(id) || existsSync(join(contentDir, 'docs', `${id}.mdx`)) || existsSync(join(contentDir, 'docs', `${id}.md`))) continue;
+        actions.addRoute({
+          path: `${context.baseUrl}docs/${id}`,
+          exact: true,
+          component: join(context.siteDir, 'plugins', 'labs', 'LabRedirect.tsx'),
+          props: { to: labPath(id, place) },
+        });
+      }
     },
     configureWebpack() {
       const terminal = ['index.tsx', 'index.ts', 'index.jsx', 'index.js'].some((f) => existsSync(join(context.siteDir, 'src', 'theme', 'Terminal', f)));

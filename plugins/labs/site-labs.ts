@@ -4,6 +4,9 @@
 // here; the runner's loader (and the content lint) validate the labs themselves.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LabPlace } from './lab-place.ts';
+
+export { labPath, type LabPlace } from './lab-place.ts';
 
 export interface SiteLab {
   id: string;
@@ -60,4 +63,49 @@ export function siteLabs(siteDir: string): SiteLab[] {
 /** The locale Docusaurus is building or serving (it sets this before loading the configuration). */
 export function currentLocale(): 'zh-Hans' | 'en' {
   return process.env.DOCUSAURUS_CURRENT_LOCALE === 'en' ? 'en' : 'zh-Hans';
+}
+
+const attr = (attrs: string, name: string): string | undefined => new RegExp(`\\b${name}=(?:"([^"]*)"|'([^']*)')`).exec(attrs)?.slice(1).find((v) => v !== undefined);
+
+/**
+ * Each lab's place on the pages of the default locale: the page holding its <LabPage> and the
+ * tab around it (a chapter's page holds one lab per API, as istio.io's tabs do). Code fences are
+ * skipped; the first <LabPage> of a lab wins.
+ */
+export function labPlacesIn(pages: { doc: string; text: string }[]): Record<string, LabPlace> {
+  const places: Record<string, LabPlace> = {};
+  for (const { doc, text } of pages) {
+    const prose = text.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[ \t]*$/gm, '');
+    const tabs: { query?: string }[] = [];
+    const items: string[] = [];
+    for (const m of prose.matchAll(/<(\/?)(Tabs|TabItem|LabPage)\b([^>]*)>/g)) {
+      const [, closing, tag, attrs = ''] = m;
+      if (tag === 'Tabs') {
+        if (closing) tabs.pop();
+        else {
+          const bare = /\bqueryString(?=[\s/]|$|=\{true\})/.test(attrs);
+          tabs.push({ query: attr(attrs, 'queryString') ?? (bare ? attr(attrs, 'groupId') : undefined) });
+        }
+      } else if (tag === 'TabItem') {
+        if (closing) items.pop();
+        else items.push(attr(attrs, 'value') ?? '');
+      } else if (!closing) {
+        const lab = attr(attrs, 'lab');
+        if (!lab || places[lab]) continue;
+        const value = items.at(-1);
+        places[lab] = value ? { doc, tab: { value, ...(tabs.at(-1)?.query ? { query: tabs.at(-1)!.query } : {}) } } : { doc };
+      }
+    }
+  }
+  return places;
+}
+
+export function labPlaces(siteDir: string): Record<string, LabPlace> {
+  const docsDir = join(siteDir, 'docs');
+  if (!existsSync(docsDir)) return {};
+  const pages = readdirSync(docsDir)
+    .filter((f) => /\.mdx?$/.test(f))
+    .sort()
+    .map((f) => ({ doc: f.replace(/\.mdx?$/, ''), text: readFileSync(join(docsDir, f), 'utf8') }));
+  return labPlacesIn(pages);
 }

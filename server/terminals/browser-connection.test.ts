@@ -205,6 +205,21 @@ describe('TerminalConnection', () => {
     expect(FakeSocket.instances[1]!.sent[0]).not.toHaveProperty('terminalId');
   });
 
+  it('a remembered shell that ended while no page showed it gives way to a new one at once', () => {
+    // The learner was on the chapter's other tab (another lab's shell) for longer than the grace period.
+    storage.set('meshlab.terminal.ingress-gateway.main', JSON.stringify({ terminalId: ID, resumeToken: TOKEN }));
+    const { conn, states } = setup();
+    conn.connect();
+    const ws = FakeSocket.instances[0]!;
+    ws.open();
+    expect(ws.sent[0]).toMatchObject({ terminalId: ID });
+    ws.message({ type: 'exit', terminalId: ID, code: null, reason: 'grace-expired', message: 'gone' });
+    expect(states).not.toContain('ended');
+    expect(FakeSocket.instances).toHaveLength(2);
+    FakeSocket.instances[1]!.open();
+    expect(FakeSocket.instances[1]!.sent[0]).not.toHaveProperty('terminalId');
+  });
+
   it('ignores malformed server frames', () => {
     const { conn, written } = setup();
     conn.connect();

@@ -43,11 +43,13 @@ describe('elapsedMs', () => {
 
 describe('nextLabId', () => {
   const order = ['ingress-gateway', 'ingress-gateway-api', 'egress-gateway', 'egress-gateway-api'];
+  const tabOf = (id: string) => (id.endsWith('-api') ? 'gateway-api' : 'istio');
   it.each([
     ['ingress-gateway', 'egress-gateway'],
     ['egress-gateway', null],
     ['ingress-gateway-api', 'egress-gateway-api'],
     ['egress-gateway-api', null],
     ['unknown', null],
-  ])('after %s: %s', (current, next) => expect(nextLabId(order, current)).toBe(next));
+  ])('after %s: %s', (current, next) => expect(nextLabId(order, current, tabOf)).toBe(next));
+  it('goes through labs outside tabs in order', () => expect(nextLabId(['a', 'b'], 'a')).toBe('b'));
 });

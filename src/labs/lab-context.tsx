@@ -1,5 +1,6 @@
 // Per-page lab state: each step's status and last report, loaded from and saved by the server,
 // plus the actions the step buttons call. <LabPage> provides it; <LabStep> uses it.
+import useIsBrowser from '@docusaurus/useIsBrowser';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { StepCheckReport, StepStatus } from '@site/server/protocol/lab-api.ts';
 import type { LabView } from '@site/plugins/labs/lab-view.ts';
@@ -81,7 +82,11 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
     setSteps((prev) => ({ ...prev, [step]: { ...(prev[step] ?? pending()), ...update } }));
   }, []);
 
+  // Not while the page hydrates: a tab set may still switch to the learner's chosen API, whose
+  // lab is then the one to prepare (Tabs sync their stored choice right after hydration).
+  const isBrowser = useIsBrowser();
   useEffect(() => {
+    if (!isBrowser) return;
     let cancelled = false;
     // Give the learner's cluster what this lab requires (e.g. REGISTRY_ONLY) as the page opens.
     labApi.prepare(lab.id).catch((err: Error) => {
@@ -104,7 +109,7 @@ export function LabProvider({ lab, children }: { lab: LabView; children: ReactNo
     return () => {
       cancelled = true;
     };
-  }, [lab.id]);
+  }, [lab.id, isBrowser]);
 
   // The clock stops the moment every step has passed (from this page or an earlier visit).
   const finished = loaded && lab.steps.length > 0 && lab.steps.every((s) => steps[s.id]?.status === 'passed');

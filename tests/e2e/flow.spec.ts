@@ -106,7 +106,7 @@ for (const locale of LOCALES) {
     // The clock stopped.
     await expect(labBar(page).getByRole('timer')).toHaveText(locale === 'en' ? /^Finished in 12:[34]\d$/ : /^总用时 12:[34]\d$/);
     const next = finished.getByRole('link', { name: locale === 'en' ? /Next lab: Egress gateway/ : /下一个实验：出口网关/ });
-    await expect(next).toHaveAttribute('href', `${L.prefix}/docs/egress-gateway`);
+    await expect(next).toHaveAttribute('href', `${L.prefix}/docs/egress-gateway?api=istio`);
     await page.screenshot({ path: `test-results/finished-${locale}.png` });
 
     // A reload keeps the time taken; the clock no longer runs.
@@ -117,7 +117,8 @@ for (const locale of LOCALES) {
     await page.waitForTimeout(1500);
     await expect(page.locator('[data-lab-time-taken]')).toHaveAttribute('data-lab-time-taken', taken!);
     await next.click();
-    await expect(page).toHaveURL(new RegExp(`${L.prefix}/docs/egress-gateway$`));
+    await expect(page).toHaveURL(new RegExp(`${L.prefix}/docs/egress-gateway\\?api=istio$`));
+    await expect(page.locator('[data-lab="egress-gateway"]')).toBeVisible();
   });
 
   test(`after the last lab the finished screen leads back to the list of labs (${locale})`, async ({ page }) => {

@@ -57,8 +57,17 @@ export function labBar(page: Page): Locator {
   return page.locator('[data-lab-bar]');
 }
 
+/**
+ * The page that opens a lab: a chapter's page holds its Istio APIs lab and, in the "Gateway API"
+ * tab, the Gateway API variant (the `-api` lab), as istio.io's tabs do.
+ */
+export function labUrl(locale: Locale, lab: string): string {
+  const api = /-api$/.test(lab);
+  return `${LABELS[locale].prefix}/docs/${api ? lab.replace(/-api$/, '') : lab}?api=${api ? 'gateway-api' : 'istio'}`;
+}
+
 export async function openLab(page: Page, locale: Locale, lab: string): Promise<void> {
-  await page.goto(`${LABELS[locale].prefix}/docs/${lab}`);
+  await page.goto(labUrl(locale, lab));
   await expect(page.locator(`[data-lab="${lab}"]`)).toBeVisible();
   await expect(page.locator('[data-lab-progress][data-loaded="true"]')).toBeVisible();
 }

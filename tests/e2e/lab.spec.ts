@@ -38,7 +38,7 @@ for (const locale of ['zh-Hans', 'en'] as Locale[]) {
     const finished = page.locator('[data-lab-finished]');
     await expect(finished).toBeVisible();
     await expect(finished.locator('[data-lab-time-taken]')).toBeVisible();
-    await expect(finished.locator('[data-next-lab]')).toHaveAttribute('href', `${LABELS[locale].prefix}/docs/egress-gateway`);
+    await expect(finished.locator('[data-next-lab]')).toHaveAttribute('href', `${LABELS[locale].prefix}/docs/egress-gateway?api=istio`);
     await page.screenshot({ path: `test-results/lab-finished-${locale}.png` });
   });
 }

@@ -7,12 +7,13 @@ import Translate from '@docusaurus/Translate';
 import { useLabState } from '@site/src/labs/lab-context.tsx';
 import { elapsedMs, formatElapsed, isoDuration } from '@site/src/labs/lab-clock.ts';
 import { nextLabId } from '@site/src/labs/next-lab.ts';
-import { useLabsWithPages, useText } from '@site/src/labs/use-labs.ts';
+import { useLabOrder, useLabs, useText } from '@site/src/labs/use-labs.ts';
 import styles from './styles.module.css';
 
 export default function LabFinished(): React.JSX.Element | null {
   const { lab, clock, finished, loaded } = useLabState();
-  const labs = useLabsWithPages();
+  const labs = useLabs();
+  const { order, pathOf, tabOf } = useLabOrder();
   const t = useText();
   const headingId = useId();
   const heading = useRef<HTMLHeadingElement>(null);
@@ -28,10 +29,7 @@ export default function LabFinished(): React.JSX.Element | null {
   }, [loaded, finished]);
 
   if (!finished) return null;
-  const nextId = nextLabId(
-    labs.map((l) => l.id),
-    lab.id,
-  );
+  const nextId = nextLabId(order, lab.id, tabOf);
   const next = nextId ? labs.find((l) => l.id === nextId) : undefined;
   const ms = clock.startedAt !== undefined ? elapsedMs(clock, clock.finishedAt ?? Date.now()) : undefined;
   return (
@@ -53,7 +51,7 @@ export default function LabFinished(): React.JSX.Element | null {
         </p>
       )}
       {next ? (
-        <Link className="button button--primary" to={`/docs/${next.id}`} data-next-lab={next.id}>
+        <Link className="button button--primary" to={pathOf(next.id)} data-next-lab={next.id}>
           <Translate id="lab.finished.next" values={{ title: t(next.title) }}>
             {'下一个实验：{title} →'}
           </Translate>

@@ -211,6 +211,16 @@ export class TerminalConnection {
       }
       case 'exit':
         this.store(undefined);
+        if (!this.ready && !this.screenHasOutput && m.reason === 'grace-expired') {
+          // The remembered shell ended while no page showed it (another lab's tab or page was
+          // open): nothing the learner was looking at is lost, so a new shell starts right away.
+          this.rendered = 0;
+          this.attempt = 0;
+          this.ws?.close();
+          this.ws = undefined;
+          this.connect();
+          return;
+        }
         this.ready = false;
         this.setState('ended', { exit: m });
         return;
