@@ -22,6 +22,7 @@ import { serveTerminalSocket } from '../terminals/socket.ts';
 import type { Terminal } from '../terminals/terminal.ts';
 import { PROJECT_ROOT } from '../tools/binaries.ts';
 import type { Learner, ServerContext } from './context.ts';
+import { LAB_ID_PATTERN } from '../protocol/lab-id.ts';
 
 export interface TerminalRouteOptions extends ManagerOptions {
   /** Replace the shell (tests). */
@@ -58,7 +59,7 @@ const createBody = z
   .strictObject({
     cols: z.number().int().min(2).max(1000).optional(),
     rows: z.number().int().min(1).max(500).optional(),
-    lab: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional(),
+    lab: z.string().regex(LAB_ID_PATTERN).optional(),
     lang: z.enum(['en', 'zh']).optional(),
   })
   .optional();

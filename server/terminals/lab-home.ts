@@ -7,8 +7,8 @@ import { join, resolve } from 'node:path';
 import { loadLab } from '../runner/load-lab.ts';
 import type { Lab } from '../runner/lab.ts';
 import { labFiles } from '../runner/lab-files.ts';
+import { isLabId } from '../protocol/lab-id.ts';
 
-const LAB_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** In the home: the lab of the page the terminal was last opened from. */
 export const LAB_MARKER = '.meshlab-lab';
 
@@ -19,7 +19,7 @@ export class LabHome {
 
   /** The lab by id, or undefined when there is no such (valid) lab. */
   lab(id: string): Lab | undefined {
-    if (!LAB_ID.test(id)) return undefined;
+    if (!isLabId(id)) return undefined;
     if (!this.cache.has(id)) {
       const dir = join(this.labsDir, id);
       let lab: Lab | null = null;

@@ -2,6 +2,7 @@
 // against the pods, in the manner of istio/istio pkg/config/analysis/analyzers (gateway,
 // virtualservice, destinationrule, injection, sidecar). Objects in, messages out; no I/O.
 import { message, list, type AnalysisMessage, type Origin } from './messages.ts';
+import { hasSidecar } from '../meta/pod.ts';
 
 export interface KObj {
   apiVersion?: string;
@@ -294,8 +295,7 @@ function analyzeInjection(s: Snapshot, out: AnalysisMessage[]): void {
     for (const pod of s.pods) {
       if (nsOf(pod) !== name) continue;
       if (pod.metadata.labels?.['sidecar.istio.io/inject'] === 'false' || pod.metadata.annotations?.['sidecar.istio.io/inject'] === 'false') continue;
-      const containers = [...arr(pod.spec?.containers), ...arr(pod.spec?.initContainers)];
-      if (!containers.some((c) => c.name === 'istio-proxy')) out.push(message('PodMissingProxy', { kind: 'Pod', namespace: name, name: pod.metadata.name }, pod.metadata.name));
+      if (!hasSidecar(pod)) out.push(message('PodMissingProxy', { kind: 'Pod', namespace: name, name: pod.metadata.name }, pod.metadata.name));
     }
   }
 }

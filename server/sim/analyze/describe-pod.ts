@@ -5,6 +5,7 @@
 // Istio reads the pod's Envoy configuration to find the DestinationRule and VirtualService;
 // meshlab's proxies are built from the same objects, so they are found from the objects here.
 import { fqdn, hostMatches, type KObj, type Snapshot } from './analyzer.ts';
+import { hasSidecar } from '../meta/pod.ts';
 
 type Obj = Record<string, unknown>;
 type Pod = KObj & { spec?: Obj; status?: Obj };
@@ -54,7 +55,7 @@ function podLines(pod: Pod, kname: (o: KObj) => string): { lines: string[]; mesh
     return { lines, meshed: false, running: false };
   }
   for (const cs of arr(pod.status?.containerStatuses)) if (cs.ready !== true) lines.push(`WARNING: Pod ${kname(pod)} Container ${cs.name} NOT READY`);
-  const meshed = containers.some((c) => c.name === 'istio-proxy') || arr(pod.spec?.initContainers).some((c) => c.name === 'istio-proxy');
+  const meshed = hasSidecar(pod);
   if (!meshed) {
     lines.push(`WARNING: ${kname(pod)} is not part of mesh; no Istio sidecar`);
     return { lines, meshed, running: true };

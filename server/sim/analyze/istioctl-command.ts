@@ -15,6 +15,7 @@ import { describePod } from './describe-pod.ts';
 import { formatAnalysis, type Formatted } from './format.ts';
 import type { Level } from './messages.ts';
 import { snapshotOfStore } from './store-snapshot.ts';
+import { hasSidecar } from '../meta/pod.ts';
 
 export const ISTIOCTL_PATH = '/meshlab/v1/istioctl';
 /** Between stdout and stderr in an answer, and after stderr (shell command substitution keeps it). */
@@ -30,7 +31,7 @@ function levelOf(v: string | null, flag: string): Level | { error: string } | un
 
 /** The version lines: the control plane is the embedded istiod, the data plane every proxy in the cluster. */
 export function versionText(store: ObjectStore): string {
-  const proxies = store.list('pods').items.filter((p) => ((p.spec as { containers?: { name?: string }[] } | undefined)?.containers ?? []).some((c) => c.name === 'istio-proxy')).length;
+  const proxies = store.list('pods').items.filter(hasSidecar).length;
   return `client version: ${ISTIO_VERSION}\ncontrol plane version: ${ISTIO_VERSION}\ndata plane version: ${ISTIO_VERSION} (${proxies} proxies)\n`;
 }
 

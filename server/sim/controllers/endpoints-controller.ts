@@ -6,7 +6,8 @@ import type { Clock } from '../store/object-store.ts';
 import { randomSuffix } from './names.ts';
 import { mapSelectorMatches } from '../meta/label-selector.ts';
 import { ownerRefTo } from './owners.ts';
-import { isPodReady, podIPOf, timestamp } from './pod-status.ts';
+import { isPodReady, timestamp } from './pod-status.ts';
+import { podIPOf } from '../meta/pod.ts';
 import { WorkQueue } from './work-queue.ts';
 
 type Obj = Record<string, unknown>;

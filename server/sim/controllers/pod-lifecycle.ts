@@ -14,13 +14,13 @@ import {
   containersOf,
   creatingStatus,
   isPodReady,
-  podIPOf,
   initializedStatus,
   runningStatus,
   scheduledStatus,
   timestamp,
   type RunningFacts,
 } from './pod-status.ts';
+import { podIPOf } from '../meta/pod.ts';
 import type { Timers } from './timers.ts';
 import { WorkQueue } from './work-queue.ts';
 

@@ -256,7 +256,3 @@ export function isPodReady(pod: KubeObject): boolean {
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export function podIPOf(pod: KubeObject): string | undefined {
-  const ip = (pod.status as Obj | undefined)?.podIP;
-  return typeof ip === 'string' && ip ? ip : undefined;
-}

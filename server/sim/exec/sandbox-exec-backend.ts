@@ -10,6 +10,7 @@ import * as nodePty from 'node-pty';
 import { describeTool } from '../../tools/binaries.ts';
 import { SANDBOX_HOME, prepareSandbox, sandboxCommand, type SandboxSpec } from '../../sandbox/sandbox.ts';
 import { confinementOf, type SandboxOwner } from '../../sandbox/confinement.ts';
+import { hasSidecar } from '../meta/pod.ts';
 import { NetworkGate, gateDirFor, sandboxNetworkFromEnv } from '../../sandbox/network-gate.ts';
 import type { ExecBackend, ExecIO, ExecRequest, ExecResult } from './exec-backend.ts';
 import type { SidecarDataPlane } from '../mesh/sidecar-data-plane.ts';
@@ -63,12 +64,6 @@ const MAX_ARG_BYTES = 128 * 1024;
 /** What a container runtime (runc via containerd) reports for a command it cannot find. */
 export function notFoundMessage(command: string): string {
   return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${command}": executable file not found in $PATH: unknown`;
-}
-
-/** Whether the pod runs Istio's sidecar (legacy container or native sidecar init container). */
-export function hasSidecar(pod: KubeObject): boolean {
-  const spec = (pod.spec ?? {}) as { containers?: { name?: string }[]; initContainers?: { name?: string }[] };
-  return [...(spec.containers ?? []), ...(spec.initContainers ?? [])].some((c) => c.name === 'istio-proxy');
 }
 
 function executable(path: string): boolean {

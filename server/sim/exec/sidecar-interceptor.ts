@@ -14,6 +14,7 @@ import type { OutboundTarget, SidecarDataPlane } from '../mesh/sidecar-data-plan
 import type { LoopbackAddress } from '../world/external-network.ts';
 import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
 import { serverNameOf, looksLikeTls } from './tls-client-hello.ts';
+import { EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from '../network/ephemeral-port.ts';
 
 const MAX_CONNECT_HEAD = 8 * 1024;
 const HEAD_TIMEOUT_MS = 10_000;
@@ -116,7 +117,7 @@ function reset(socket: Socket): void {
 
 let ephemeralPort = 40_000 + Math.floor(Math.random() * 10_000);
 function nextEphemeralPort(): number {
-  ephemeralPort = ephemeralPort >= 60_999 ? 32_768 : ephemeralPort + 1;
+  ephemeralPort = ephemeralPort >= EPHEMERAL_PORT_LAST ? EPHEMERAL_PORT_FIRST : ephemeralPort + 1;
   return ephemeralPort;
 }
 

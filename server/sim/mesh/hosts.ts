@@ -20,11 +20,6 @@ export function authorityHost(authority: string): string {
   return colon >= 0 ? a.slice(0, colon) : a;
 }
 
-export function authorityPort(authority: string): number | undefined {
-  const m = /:(\d{1,5})$/.exec(authority.trim());
-  return m ? Number(m[1]) : undefined;
-}
-
 /** Does a concrete host (from a request) match a pattern (`*`, `*.example.com`, exact)? */
 export function hostMatches(pattern: string, host: string): boolean {
   const p = pattern.toLowerCase();

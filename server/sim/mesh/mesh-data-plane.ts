@@ -23,6 +23,8 @@ import { envoyReasonPhrase } from './local-reply.ts';
 import type { OutboundTarget, SidecarDataPlane, TcpDecision } from './sidecar-data-plane.ts';
 import { buildGatewayTable, outboundModeFor, serviceEntriesFor, sidecarAllowsHost, sidecarFor, snapshotOf, MESH_CONFIG_RESOURCES, SidecarRouteTable, type ConfigConverter, type GatewayRouteTable, type MeshSnapshot } from './translate.ts';
 import { UpstreamDirectory } from './upstreams.ts';
+import { serviceAccountOf } from '../meta/pod.ts';
+import { randomEphemeralPort } from '../network/ephemeral-port.ts';
 import { plan, simulate, type RoutePlan, type SimulatedCall, type SimulationInput, type SimulationResult } from './simulate.ts';
 import { istioValidationPlugin } from './validation.ts';
 
@@ -51,11 +53,6 @@ export interface MeshDataPlaneOptions {
   configConverters?: ConfigConverter[];
 }
 
-
-function serviceAccountOf(pod: KubeObject): string {
-  const sa = (pod.spec as Obj | undefined)?.serviceAccountName;
-  return typeof sa === 'string' && sa ? sa : 'default';
-}
 
 export class MeshDataPlane {
   readonly decisions = new DecisionLog();
@@ -315,7 +312,7 @@ export class MeshDataPlane {
   }
 
   private ephemeralPort(): number {
-    return 32768 + Math.floor(this.random() * 28000);
+    return randomEphemeralPort(this.random);
   }
 
   /** The certificate of the HTTPS server whose hosts match the SNI name, from its credentialName Secret. */
