@@ -11,7 +11,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogBook } from '../logs/log-book.ts';
 import { DecisionLog } from './decisions.ts';
-import { HttpRouter, type RoutingContext } from './router.ts';
+import { HttpRouter, shadowHost, type RoutingContext } from './router.ts';
 import type { RoutePlan, SimulationResult } from './simulate.ts';
 import type { ClusterLookup, UpstreamEndpoint } from './upstreams.ts';
 
@@ -133,5 +133,19 @@ describe('HttpRouter carries out a plan', () => {
     expect(logged.at(-1)).toMatchObject({ level: 50, msg: 'mesh proxy failed to handle a request', proxy: 'istio-system/gw', url: '/anything' });
     expect(String((logged.at(-1)!.err as { message: string }).message)).toContain('outbound|9|x|nowhere');
     expect(decisions.list().length).toBe(before);
+  });
+});
+
+// Envoy's shadowAppendedHost (source/common/router/shadow_writer_impl.cc): `-shadow` goes on the host,
+// before a port; istio.io's mirroring task: "cluster-1 becomes cluster-1-shadow".
+describe('shadowHost', () => {
+  it.each([
+    ['cluster-1', 'cluster-1-shadow'],
+    ['httpbin:8000', 'httpbin-shadow:8000'],
+    ['httpbin.default.svc.cluster.local:8000', 'httpbin.default.svc.cluster.local-shadow:8000'],
+    ['[::1]:8080', '[::1]-shadow:8080'],
+    ['10.96.0.12', '10.96.0.12-shadow'],
+  ])('%s → %s', (host, shadow) => {
+    expect(shadowHost(host)).toBe(shadow);
   });
 });

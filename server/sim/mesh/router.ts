@@ -376,23 +376,28 @@ export class HttpRouter {
     return headers['x-forwarded-for'] ? `${headers['x-forwarded-for']},${remote}` : remote;
   }
 
-  /** A copy to each mirror's cluster with `-shadow` appended to Host; its response is ignored. */
+  /**
+   * Envoy's request mirroring: a copy of the request as the route sends it upstream (the mesh's
+   * headers, rewrites and header operations, attempt 1) to an endpoint of each mirror's cluster,
+   * with `-shadow` appended to the host part of Host (Envoy's shadowAppendedHost), fire and forget.
+   * It reaches the mirror's pod like any mesh request: through that pod's sidecar (inbound access
+   * log, XFCC, 127.0.0.6 as the peer) when it has one. The client proxy logs no line of its own.
+   */
   private mirror(x: Exchange, sim: SimulationResult, clusters: RoutePlan['clusters']): void {
-    const up = sim.upstreamRequest ?? { path: x.mreq.path, authority: x.mreq.authority };
-    const host = `${up.authority.replace(/:\d+$/, '')}-shadow${/:\d+$/.exec(up.authority)?.[0] ?? ''}`;
+    const main = clusters.get(sim.cluster ?? '');
     for (const name of sim.mirrorClusters ?? []) {
       const ml = clusters.get(name);
       if (ml?.kind !== 'ok' || !ml.endpoints.length) continue;
       const ep = ml.endpoints[Math.floor(this.d.random() * ml.endpoints.length)]!;
-      if (!ep.socket) continue;
-      const h: Record<string, string> = {};
-      for (const [k, v] of Object.entries(x.mreq.headers)) if (!HOP_BY_HOP.has(k) && k !== 'host' && k !== 'content-length') h[k] = v;
-      h.host = host;
-      h['content-length'] = String(x.body.length);
-      const r = httpRequest({ host: ep.socket.host, port: ep.socket.port, method: x.mreq.method, path: up.path, headers: h, timeout: 30_000 }, (resp) => resp.resume());
-      r.on('error', () => {});
-      r.on('timeout', () => r.destroy());
-      r.end(x.body);
+      // The route's decorator names the route's destination, not the mirror's.
+      const headers = this.upstreamHeaders(x, sim, main?.kind === 'ok' ? main : ml);
+      headers.host = shadowHost(headers.host ?? x.mreq.authority);
+      headers['x-envoy-attempt-count'] = '1';
+      const upstream: MeshRequest = { ...x.mreq, path: sim.upstreamRequest?.path ?? x.mreq.path, authority: headers.host };
+      // Envoy gives the shadow the route's timeout; a minute bounds one without.
+      void this.attempt(x.ctx, ep, upstream, headers, x.body, sim.timeoutMs && sim.timeoutMs > 0 ? sim.timeoutMs : 60_000, ml).then((r) => {
+        if (r.kind === 'response') r.response.resume();
+      });
     }
   }
 
@@ -715,6 +720,12 @@ function asIncomingMessage(stream: ClientHttp2Stream, headers: Record<string, un
     plain[k] = Array.isArray(v) ? v.join(', ') : String(v);
   }
   return Object.assign(stream, { statusCode: Number(headers[':status']), headers: plain, rawHeaders: raw, httpVersion: '2.0' }) as unknown as IncomingMessage;
+}
+
+/** `host-shadow`, keeping a port: `httpbin:8000` → `httpbin-shadow:8000` (Envoy's shadowAppendedHost). */
+export function shadowHost(host: string): string {
+  const m = /^(\[[^\]]*\]|[^:]*)(:\d*)?$/.exec(host);
+  return m ? `${m[1]}-shadow${m[2] ?? ''}` : `${host}-shadow`;
 }
 
 /** A pod with an Istio sidecar (injected, not a gateway). */

@@ -139,10 +139,11 @@ export function resolveRoute(route: Obj, meshRetries?: Obj): ResolvedRoute {
     out.destinations.push({ ...target(dest), weight: num(d.weight), headers: headerPolicy(d.headers) });
   }
   const mirror = route.mirror as Obj | undefined;
-  if (mirror && typeof mirror.host === 'string') out.mirrors.push({ ...target(mirror), percent: num((route.mirrorPercentage as Obj | undefined)?.value) });
+  // mirrorPercentage, else the deprecated integer mirrorPercent; neither = every request (Istio's mirrorPercent).
+  if (mirror && typeof mirror.host === 'string') out.mirrors.push({ ...target(mirror), percent: route.mirrorPercentage !== undefined ? (num((route.mirrorPercentage as Obj | undefined)?.value) ?? 0) : num(route.mirrorPercent ?? route.mirror_percent) });
   for (const m of Array.isArray(route.mirrors) ? (route.mirrors as Obj[]) : []) {
     const dest = m.destination as Obj | undefined;
-    if (dest && typeof dest === 'object' && typeof dest.host === 'string') out.mirrors.push({ ...target(dest), percent: num((m.percentage as Obj | undefined)?.value) });
+    if (dest && typeof dest === 'object' && typeof dest.host === 'string') out.mirrors.push({ ...target(dest), percent: m.percentage !== undefined ? (num((m.percentage as Obj | undefined)?.value) ?? 0) : undefined });
   }
   return out;
 }

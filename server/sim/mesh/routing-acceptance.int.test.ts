@@ -330,3 +330,132 @@ spec:
     expect(await gatewayLine('/headers')).toContain(' outbound|8000||httpbin.team-a.svc.cluster.local ');
   }, 90_000);
 });
+
+describe('mirroring through the mirror’s sidecar', () => {
+  // https://istio.io/latest/docs/tasks/traffic-management/mirroring/: httpbin-v1 and -v2 as "Before you begin"
+  // deploys them (gunicorn with its access log on stdout), a client, then "Mirroring traffic to v2".
+  const httpbin = (version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: httpbin-${version}
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: httpbin
+      version: ${version}
+  template:
+    metadata:
+      labels:
+        app: httpbin
+        version: ${version}
+    spec:
+      containers:
+      - image: docker.io/kennethreitz/httpbin
+        imagePullPolicy: IfNotPresent
+        name: httpbin
+        command: ["gunicorn", "--access-logfile", "-", "-b", "0.0.0.0:80", "httpbin:app"]
+        ports:
+        - containerPort: 80
+`;
+  const service = `apiVersion: v1
+kind: Service
+metadata:
+  name: httpbin
+  labels:
+    app: httpbin
+spec:
+  ports:
+  - name: http
+    port: 8000
+    targetPort: 80
+  selector:
+    app: httpbin
+`;
+  const mirrorRule = (percentage: string) => `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: httpbin
+spec:
+  hosts:
+  - httpbin
+  http:
+  - route:
+    - destination:
+        host: httpbin
+        subset: v1
+      weight: 100
+    mirror:
+      host: httpbin
+      subset: v2
+    mirrorPercentage:
+      value: ${percentage}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: httpbin
+spec:
+  host: httpbin
+  subsets:
+  - name: v1
+    labels:
+      version: v1
+  - name: v2
+    labels:
+      version: v2
+`;
+  const ns = ['-n', 'mirroring'];
+  const k = (args: string[], input?: string) => kubectl([...ns, ...args], input);
+  const logsOf = async (deployment: string, container: string) => (await k(['logs', `deploy/${deployment}`, '-c', container])).stdout.split('\n').filter(Boolean);
+  const until = async (check: () => Promise<boolean>) => {
+    for (let i = 0; i < 50 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  beforeAll(async () => {
+    await kubectl(['create', 'namespace', 'mirroring']);
+    await kubectl(['label', 'namespace', 'mirroring', 'istio-injection=enabled']);
+    expect((await k(['apply', '-f', '-'], [httpbin('v1'), httpbin('v2'), service, CURL_SAMPLE].join('---\n'))).code).toBe(0);
+    for (const d of ['httpbin-v1', 'httpbin-v2', 'curl']) expect((await k(['rollout', 'status', `deployment/${d}`, '--timeout=60s'])).code).toBe(0);
+  }, 90_000);
+
+  it('v2 logs the mirrored request: its sidecar saw Host httpbin-shadow:8000 with v1’s request id, gunicorn saw 127.0.0.6', async () => {
+    const applied = await k(['apply', '-f', '-'], mirrorRule('100.0'));
+    expect(applied.stderr).toBe('');
+    await meshOf(cluster.store)!.whenApplied();
+    // "Send in traffic": kubectl exec "${CURL_POD}" -c curl -- curl -sS http://httpbin:8000/headers
+    const r = await k(['exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', 'http://httpbin:8000/headers']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).headers.Host).toBe('httpbin:8000');
+    // "Now, you should see access logging for both v1 and v2. The access logs created in v2 are the mirrored
+    // requests that are actually going to v1."
+    const gunicornLine = /^127\.0\.0\.6 - - \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d \+0000\] "GET \/headers HTTP\/1\.1" 200 \d+ "-" "curl\/[^"]+"$/;
+    let v2: string[] = [];
+    await until(async () => (v2 = await logsOf('httpbin-v2', 'httpbin')).some((l) => l.includes('GET /headers')));
+    expect(v2.filter((l) => l.includes('GET /headers'))).toHaveLength(1);
+    expect(v2.find((l) => l.includes('GET /headers'))).toMatch(gunicornLine);
+    expect((await logsOf('httpbin-v1', 'httpbin')).filter((l) => l.includes('GET /headers'))).toHaveLength(1);
+    // "the requests are sent to the mirrored service with their Host/Authority headers appended with -shadow".
+    const inbound = (lines: string[]) => lines.find((l) => l.includes('"GET /headers HTTP/1.1"') && l.includes(' inbound|80|| ')) ?? '';
+    const v2Proxy = inbound(await logsOf('httpbin-v2', 'istio-proxy'));
+    const v1Proxy = inbound(await logsOf('httpbin-v1', 'istio-proxy'));
+    expect(v2Proxy).toContain('"httpbin-shadow:8000"');
+    expect(v2Proxy).toContain(' outbound_.8000_.v2_.httpbin.mirroring.svc.cluster.local ');
+    expect(v1Proxy).toContain('"httpbin:8000"');
+    const requestId = (line: string) => /"([0-9a-f-]{36})"/.exec(line)?.[1];
+    expect(requestId(v2Proxy)).toBeDefined();
+    expect(requestId(v2Proxy)).toBe(requestId(v1Proxy));
+    // The client's sidecar logs the request once, to v1: the shadow has no line of its own there.
+    expect((await logsOf('curl', 'istio-proxy')).filter((l) => l.includes('"GET /headers HTTP/1.1"'))).toHaveLength(1);
+  }, 60_000);
+
+  it('mirrorPercentage 0 mirrors nothing', async () => {
+    await k(['apply', '-f', '-'], mirrorRule('0'));
+    await meshOf(cluster.store)!.whenApplied();
+    const r = await k(['exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get?probe=no-mirror']);
+    expect(r.stdout).toBe('200');
+    await until(async () => (await logsOf('httpbin-v1', 'httpbin')).some((l) => l.includes('probe=no-mirror')));
+    await new Promise((res) => setTimeout(res, 300));
+    expect((await logsOf('httpbin-v2', 'istio-proxy')).some((l) => l.includes('probe=no-mirror'))).toBe(false);
+  });
+});

@@ -200,3 +200,31 @@ describe('simulate: VirtualService delegates', () => {
     expect(r.cluster).toBe('outbound|9080||productpage.nsa.svc.cluster.local');
   });
 });
+
+// Mirroring percentages as Istio translates them (mirrorPercent in pilot's route translation):
+// mirrorPercentage, else the deprecated integer mirrorPercent, else every request; an explicit 0 mirrors
+// nothing. https://istio.io/latest/docs/tasks/traffic-management/mirroring/ ("Mirroring traffic to v2":
+// mirrorPercentage value 100.0) and the VirtualService reference (HTTPRoute.mirrorPercentage, HTTPMirrorPolicy).
+describe('simulate: mirrors and their percentages', () => {
+  const drV2 = istio('DestinationRule', 'httpbin', 'bookinfo', { host: 'httpbin', subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] });
+  const v1 = { route: [{ destination: { host: 'httpbin', subset: 'v1', port: { number: 8000 } }, weight: 100 }] };
+  const mirrorV2 = { host: 'httpbin', subset: 'v2', port: { number: 8000 } };
+  const V2 = 'outbound|8000|v2|httpbin.bookinfo.svc.cluster.local';
+  const cds = { 'outbound|8000|v1|httpbin.bookinfo.svc.cluster.local': ['10.244.0.5:80'], [V2]: ['10.244.0.6:80'] };
+  const mirrorCases: { name: string; rule: Record<string, unknown>; random: number; clusters: string[] | undefined }[] = [
+    { name: 'mirror without a percentage: every request', rule: { ...v1, mirror: mirrorV2 }, random: 0.99, clusters: [V2] },
+    { name: 'mirrorPercentage 100.0 (the task’s rule)', rule: { ...v1, mirror: mirrorV2, mirrorPercentage: { value: 100.0 } }, random: 0.99, clusters: [V2] },
+    { name: 'mirrorPercentage 50: a draw under 50 mirrors', rule: { ...v1, mirror: mirrorV2, mirrorPercentage: { value: 50 } }, random: 0.4, clusters: [V2] },
+    { name: 'mirrorPercentage 50: a draw over 50 does not', rule: { ...v1, mirror: mirrorV2, mirrorPercentage: { value: 50 } }, random: 0.6, clusters: undefined },
+    { name: 'mirrorPercentage 0: nothing', rule: { ...v1, mirror: mirrorV2, mirrorPercentage: { value: 0 } }, random: 0, clusters: undefined },
+    { name: 'mirrorPercentage without a value: nothing', rule: { ...v1, mirror: mirrorV2, mirrorPercentage: {} }, random: 0, clusters: undefined },
+    { name: 'the deprecated mirrorPercent', rule: { ...v1, mirror: mirrorV2, mirrorPercent: 30 }, random: 0.5, clusters: undefined },
+    { name: 'the deprecated mirrorPercent, under it', rule: { ...v1, mirror: mirrorV2, mirrorPercent: 30 }, random: 0.2, clusters: [V2] },
+    { name: 'mirrors[] each with its own percentage', rule: { ...v1, mirrors: [{ destination: mirrorV2, percentage: { value: 10 } }, { destination: { host: 'httpbin', subset: 'v1', port: { number: 8000 } } }] }, random: 0.5, clusters: ['outbound|8000|v1|httpbin.bookinfo.svc.cluster.local'] },
+  ];
+  it.each(mirrorCases)('$name', ({ rule, random, clusters }) => {
+    const r = run([httpbinSvc, gateway, vsWith([rule]), drV2], cds, atIngress('/headers'), () => random);
+    expect(r.mirrorClusters).toEqual(clusters);
+    expect(r.cluster).toBe('outbound|8000|v1|httpbin.bookinfo.svc.cluster.local');
+  });
+});
