@@ -19,6 +19,7 @@ import type { LoopbackAddress } from '../world/external-network.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { podEnvironment } from './pod-environment.ts';
 import { PodNames, type OutsideWorld } from './pod-names.ts';
+import { peernameLibraryIn } from './peername-shim.ts';
 import { PROXYCHAINS_MISSING, proxychainsConfig, proxychainsEnv, proxychainsLibrary } from './proxychains-config.ts';
 import { startInterceptor } from './sidecar-interceptor.ts';
 
@@ -130,6 +131,7 @@ function validArgv(command: string[]): boolean {
 
 export class SandboxExecBackend implements ExecBackend {
   private readonly networkDir: string;
+  private peernameLib: string | undefined;
   private readonly homesDir: string;
   private readonly caBundlePath: string;
 
@@ -144,6 +146,8 @@ export class SandboxExecBackend implements ExecBackend {
   private prepareFiles(world: ExecWorld): void {
     if (this.written && existsSync(this.caBundlePath)) return;
     mkdirSync(this.networkDir, { recursive: true, mode: 0o755 });
+    // getpeername() answers the address the process connected to, not the interceptor's.
+    this.peernameLib = peernameLibraryIn(this.networkDir);
     writeFileSync(this.caBundlePath, world.caBundle(), { mode: 0o644 });
     this.written = true;
   }
@@ -211,6 +215,7 @@ export class SandboxExecBackend implements ExecBackend {
         HOME: sandboxed ? SANDBOX_HOME : homeDir,
         ...(request.tty ? { TERM: 'xterm' } : {}),
         ...proxychainsEnv(configPath),
+        ...(this.peernameLib ? { LD_PRELOAD: `${this.peernameLib}:${proxychainsEnv(configPath).LD_PRELOAD}` } : {}),
         CURL_CA_BUNDLE: this.caBundlePath,
         SSL_CERT_FILE: this.caBundlePath,
       };
