@@ -467,3 +467,22 @@ spec:
     expect(own).toMatch(/"GET \/politics HTTP\/1\.1" 301 .* outbound\|80\|cnn\|istio-egressgateway\.istio-system\.svc\.cluster\.local /);
   }, 90_000);
 });
+
+// What curl prints about its connection in a pod: the Service's cluster IP (kube-dns's answer)
+// in both `Trying` and `Connected to`, as on a real cluster where iptables redirects the
+// connection to the sidecar without changing the peer the application sees (e.g. istio.io's DNS
+// proxying page: `curl -sS -v address.internal` → `*   Trying 198.51.100.1:80...`).
+describe('what curl -v shows inside a pod', () => {
+  it('Trying and Connected to name the Service cluster IP, not loopback', async () => {
+    const ip = (await h.kubectl(['get', 'svc', 'httpbin', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    expect(ip).toMatch(/^10\.96\.\d+\.\d+$/);
+    const r = await fromSleep(['curl', '-sS', '-v', '-o', '/dev/null', 'http://httpbin:8000/headers']);
+    expect(r.code).toBe(0);
+    const esc = ip.replace(/\./g, '\\.');
+    expect(r.stderr).toMatch(new RegExp(`^\\* +Trying ${esc}:8000\\.\\.\\.$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^\\* Connected to httpbin \\(${esc}\\) port 8000`, 'm'));
+    expect(r.stderr).not.toContain('127.0.0.1');
+    const w = await fromSleep(['curl', '-sS', '-o', '/dev/null', '-w', '%{remote_ip}:%{remote_port}\n', 'http://httpbin:8000/get']);
+    expect(w.stdout).toBe(`${ip}:8000\n`);
+  }, 30_000);
+});
