@@ -27,8 +27,8 @@ describe('peer metadata', () => {
 
   it.each([
     ['bare pod', {}, { name: 'curl', owner: 'kubernetes://apis/v1/namespaces/default/pods/curl' }],
-    ['Deployment pod (through its ReplicaSet)', { labels: { 'pod-template-hash': '557747455f' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'sleep-557747455f', controller: true }] }, { name: 'sleep', owner: 'kubernetes://apis/apps/v1/namespaces/default/deployments/sleep' }],
-    ['StatefulSet pod', { ownerReferences: [{ kind: 'StatefulSet', name: 'db', controller: true }] }, { name: 'db', owner: 'kubernetes://apis/apps/v1/namespaces/default/statefulsets/db' }],
+    ['Deployment pod (through its ReplicaSet)', { labels: { 'pod-template-hash': '557747455f' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'sleep-557747455f', uid: 'u1', controller: true }] }, { name: 'sleep', owner: 'kubernetes://apis/apps/v1/namespaces/default/deployments/sleep' }],
+    ['StatefulSet pod', { ownerReferences: [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', uid: 'u2', controller: true }] }, { name: 'db', owner: 'kubernetes://apis/apps/v1/namespaces/default/statefulsets/db' }],
   ])('workload of a %s', (_n, meta, want) => {
     expect(workloadOf({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'curl', namespace: 'default', ...meta } } as KubeObject)).toEqual(want);
   });

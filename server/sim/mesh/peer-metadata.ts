@@ -8,7 +8,7 @@
 // WORKLOAD_NAME, with map keys in sorted order as Go's deterministic marshalling writes them.
 import protobuf from 'protobufjs';
 import type { KubeObject } from '../store/object-store.ts';
-import { ISTIO_VERSION } from '../controllers/sidecar-injection.ts';
+import { ISTIO_VERSION, workloadOf as injectedWorkloadOf } from '../controllers/sidecar-injection.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -54,22 +54,11 @@ export function decodeStruct(b: Buffer): Obj {
   return Struct.toObject(Struct.decode(b)) as Obj;
 }
 
-/** The workload a pod belongs to, as Istio names it: a Deployment's pods by the Deployment, else the pod. */
+/** The workload a pod belongs to and its owner URI, as the injector writes ISTIO_META_WORKLOAD_NAME and ISTIO_META_OWNER. */
 export function workloadOf(pod: KubeObject): { name: string; owner: string } {
   const ns = pod.metadata.namespace ?? 'default';
-  const owners = (pod.metadata.ownerReferences ?? []) as { kind?: string; name?: string; controller?: boolean }[];
-  const controller = owners.find((o) => o.controller) ?? owners[0];
-  const hash = pod.metadata.labels?.['pod-template-hash'];
-  if (controller?.kind === 'ReplicaSet' && controller.name) {
-    const deployment = hash && controller.name.endsWith(`-${hash}`) ? controller.name.slice(0, -hash.length - 1) : undefined;
-    if (deployment) return { name: deployment, owner: `kubernetes://apis/apps/v1/namespaces/${ns}/deployments/${deployment}` };
-    return { name: controller.name, owner: `kubernetes://apis/apps/v1/namespaces/${ns}/replicasets/${controller.name}` };
-  }
-  if (controller?.kind && controller.name) {
-    const group = controller.kind === 'Job' ? 'batch/v1' : 'apps/v1';
-    return { name: controller.name, owner: `kubernetes://apis/${group}/namespaces/${ns}/${controller.kind.toLowerCase()}s/${controller.name}` };
-  }
-  return { name: pod.metadata.name, owner: `kubernetes://apis/v1/namespaces/${ns}/pods/${pod.metadata.name}` };
+  const w = injectedWorkloadOf(pod);
+  return { name: w.name, owner: `kubernetes://apis/${w.apiVersion}/namespaces/${ns}/${w.kind.toLowerCase()}s/${w.name}` };
 }
 
 /** The sidecar's node id. */
