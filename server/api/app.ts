@@ -66,7 +66,7 @@ export function siteFileFor(siteDir: string, urlPath: string): string | undefine
   let path: string;
   try {
     path = decodeURIComponent(urlPath.split('?')[0]!);
-  } catch {
+  } catch { // not percent-decodable: no such file, the caller answers 404
     return undefined;
   }
   const rel = normalize(path).replace(/^(\.\.(\/|\\|$))+/, '').replace(/^\/+/, '');

@@ -64,7 +64,7 @@ export class EdgePolicy {
   originAllowed(origin: string): boolean {
     try {
       return this.origins.has(new URL(origin).origin);
-    } catch {
+    } catch { // an Origin that is not a URL is no allowed origin
       return false;
     }
   }

@@ -75,11 +75,11 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
   const queues = new Map<string, Promise<unknown>>();
   function serialized<T>(learner: Learner, fn: () => Promise<T>): Promise<T> {
     const previous = queues.get(learner.id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
+    const next = previous.catch(() => undefined).then(fn); // the previous call's failure was reported to its own caller
     queues.set(learner.id, next);
     void next.finally(() => {
       if (queues.get(learner.id) === next) queues.delete(learner.id);
-    }).catch(() => undefined);
+    }).catch(() => undefined); // only bookkeeping; the failure reaches the caller through `next`
     return next;
   }
 
@@ -239,7 +239,7 @@ export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerCon
       if (!handle.settled) return { lab: labId, settled: false };
       let timer: ReturnType<typeof setTimeout> | undefined;
       const settled = await Promise.race([
-        handle.settled().catch(() => false),
+        handle.settled().catch(() => false), // a cluster that cannot say is treated as not settled; the check runs anyway
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SETTLE_WAIT_MS))),
       ]);
       clearTimeout(timer);

@@ -91,7 +91,7 @@ export function descriptorUse(): { open: number; limit: number } | undefined {
     const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
     const limit = !m || m[1] === 'unlimited' ? Number.POSITIVE_INFINITY : Number(m[1]);
     return { open, limit };
-  } catch {
+  } catch { // no such file or not a number: the limit is unknown
     return undefined;
   }
 }
@@ -210,7 +210,7 @@ class LearnerSession implements Learner {
     const pending = this.clusterPromise;
     this.clusterPromise = undefined;
     this.handle = undefined;
-    if (pending) await (await pending.catch(() => undefined))?.destroy();
+    if (pending) await (await pending.catch(() => undefined))?.destroy(); // a cluster that failed to start has nothing to destroy; its error went to the request that started it
     if (home) this.unmountHome(true);
   }
 

@@ -103,7 +103,7 @@ export function currentEnv(ws: Workspace): Record<string, string> {
   let text = '';
   try {
     text = readFileSync(ws.stateFile, 'utf8');
-  } catch {
+  } catch { // no state file yet: the shell has not saved its environment
     return env;
   }
   // `export -p` prints `declare -x NAME="value"` with bash's double-quote escaping.

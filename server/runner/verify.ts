@@ -87,7 +87,7 @@ export async function verifyLabs(opts: VerifyOptions): Promise<VerifyResult> {
         : notRunReport(lab, `could not get a cluster from the ${opts.driver.name} driver (an infrastructure problem, not the lab's): ${(err as Error).message}`, 'infrastructure');
     }
     if (handle && opts.keep && !report.ok && !stop.signal.aborted) kept.push({ lab, handle });
-    else await handle?.destroy().catch(() => undefined);
+    else await handle?.destroy().catch(() => undefined); // the lab's report is final; a cluster that fails to go away is the driver's to log
     opts.progress?.labFinished(lab, report);
     if (!report.ok && opts.bail) stop.abort();
     return report;

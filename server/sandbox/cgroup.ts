@@ -52,7 +52,7 @@ function writeOptional(path: string, value: string): boolean {
   try {
     writeFileSync(path, value);
     return true;
-  } catch {
+  } catch { // the caller falls back when the controller cannot be set (no delegation, read-only cgroupfs)
     return false;
   }
 }
@@ -73,7 +73,7 @@ export class LearnerCgroups {
     let lines: string[];
     try {
       lines = readFileSync(selfCgroup, 'utf8').split('\n');
-    } catch {
+    } catch { // no cgroup file: not in a cgroup v2 hierarchy, limits are off
       return undefined;
     }
     const v1 = new Map<Controller, string>();

@@ -41,7 +41,7 @@ export function mountPoints(mountinfo: string): Set<string> {
 export function isMountPoint(dir: string): boolean {
   try {
     return mountPoints(readFileSync('/proc/self/mountinfo', 'utf8')).has(resolve(dir));
-  } catch {
+  } catch { // no /proc: treated as not mounted
     return false;
   }
 }

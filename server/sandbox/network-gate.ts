@@ -124,7 +124,7 @@ export class NetworkGate {
       await gate.close();
       throw err;
     }
-    gate.timer = setInterval(() => void gate.refresh().catch(() => {}), options.refreshMs ?? 1000);
+    gate.timer = setInterval(() => void gate.refresh().catch(() => {}), options.refreshMs ?? 1000); // a failed refresh keeps the last rules; the next tick tries again
     gate.timer.unref();
     return gate;
   }

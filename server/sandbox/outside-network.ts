@@ -39,7 +39,7 @@ function children(pid: number): number[] {
   try {
     const stat = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
     return stat ? stat.split(' ').map(Number) : [];
-  } catch {
+  } catch { // the process is gone: no children
     return [];
   }
 }
@@ -47,7 +47,7 @@ function children(pid: number): number[] {
 function netns(pid: number | 'self'): string | undefined {
   try {
     return readlinkSync(`/proc/${pid}/ns/net`);
-  } catch {
+  } catch { // the process is gone: no namespace
     return undefined;
   }
 }

@@ -20,6 +20,12 @@ import { LogBook } from './logs/log-book.ts';
 import { ObjectStore, type GroupResource, type KubeObject } from './store/object-store.ts';
 import { dataDir as defaultDataDir } from '../tools/binaries.ts';
 import type { UntypedObject } from './meta/untyped.ts';
+import type { Logger } from 'pino';
+import { componentLogger, createLogger } from '../util/logger.ts';
+
+let logger: Logger | undefined;
+/** The simulator's own log (stderr, JSON lines); MESHLAB_DEBUG=cluster turns on its debug level. */
+const clusterLog = (): Logger => (logger ??= componentLogger(createLogger(), 'cluster'));
 
 /** Something that runs beside the cluster (the mesh data plane, the simulated internet, ...). */
 export interface ClusterAddon {
@@ -177,9 +183,9 @@ export class EmbeddedCluster {
       return cluster;
     } catch (err) {
       // Addons that did start are stopped, newest first.
-      for (const a of (started?.addons ?? []).reverse()) await Promise.resolve(a.stop()).catch(() => {});
-      await controllers?.stop().catch(() => {});
-      await apiServer.close().catch(() => {});
+      for (const a of (started?.addons ?? []).reverse()) await Promise.resolve(a.stop()).catch(() => {}); // cleaning up after a failed start: the start error is the one thrown
+      await controllers?.stop().catch(() => {}); // cleaning up after a failed start: the start error is the one thrown
+      await apiServer.close().catch(() => {}); // cleaning up after a failed start: the start error is the one thrown
       for (const s of store.list('services').items) services.release('services', s as UntypedObject);
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -346,7 +352,7 @@ export class EmbeddedCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const a of this.addons.reverse()) await Promise.resolve(a.stop()).catch(() => {});
+    for (const a of this.addons.reverse()) await Promise.resolve(a.stop()).catch((err: unknown) => clusterLog().error({ err }, 'an addon failed to stop; the cluster stops anyway'));
     this.addons = [];
     await this.controllers.stop();
     await this.apiServer.close();

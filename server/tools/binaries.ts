@@ -41,7 +41,7 @@ function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
-  } catch {
+  } catch { // missing or not executable
     return false;
   }
 }

@@ -154,7 +154,7 @@ export async function clusterUp(o: ClusterUpOptions): Promise<number> {
     if (!handle) {
       // Let the driver finish cancelling (it removes what it half made), then remove what it did make.
       console.error('meshlab: stopping before the cluster was ready');
-      handle = await creating.catch(() => undefined);
+      handle = await creating.catch(() => undefined); // cancelled on purpose: the driver removed what it half made
       return 130;
     }
     const lines = exportLines(handle.shellEnv());

@@ -127,7 +127,7 @@ export async function runVerifyCommand(opts: VerifyCliOptions, deps: VerifyDeps)
       );
     deps.err('Ctrl-C removes the cluster.');
     await (deps.waitForRelease?.() ?? Promise.resolve());
-    await Promise.all(result.kept.map(({ handle }) => handle.destroy().catch(() => undefined)));
+    await Promise.all(result.kept.map(({ handle }) => handle.destroy().catch((err: unknown) => deps.err(`meshlab verify: could not remove a kept cluster: ${(err as Error).message}`))));
   }
   return result.ok ? 0 : 1;
 }
@@ -138,7 +138,7 @@ export function nextChange(dirs: string[], signal: AbortSignal, debounceMs = 300
     const watchers = dirs.map((d) => {
       try {
         return watch(d, { recursive: true }, (_event, name) => changed(name ? join(d, String(name)) : d));
-      } catch {
+      } catch { // a folder that cannot be watched (gone, or no inotify) is left out; the others still are
         return undefined;
       }
     });

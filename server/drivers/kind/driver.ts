@@ -136,7 +136,9 @@ export class KindDriver implements ClusterDriver {
     } catch (err) {
       if (!reused && !this.options.retainOnFailure) {
         progress.info(`Deleting the half-made cluster "${this.clusterName}" (set retainOnFailure to keep it)`);
-        await executePlan(kindDownPlan(plan), { runner: this.runner, progress: silentProgress, clusterExists: true }).catch(() => {});
+        await executePlan(kindDownPlan(plan), { runner: this.runner, progress: silentProgress, clusterExists: true }).catch((err: unknown) =>
+          progress.info(`Could not delete the half-made cluster "${this.clusterName}": ${(err as Error).message} (kind delete cluster --name ${this.clusterName})`),
+        );
       }
       throw err;
     }
@@ -250,7 +252,7 @@ class KindClusterHandle implements ClusterHandle {
     if (r.code !== 0) throw new CommandError(['helm', 'list'], r);
     try {
       return (JSON.parse(r.stdout) as { name: string; namespace: string }[]).filter((x) => typeof x?.name === 'string');
-    } catch {
+    } catch { // not the JSON expected: no releases to reuse
       return [];
     }
   }

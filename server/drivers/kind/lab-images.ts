@@ -36,7 +36,7 @@ export function labImages(dir: string): string[] {
     let entries: string[];
     try {
       entries = readdirSync(path);
-    } catch {
+    } catch { // a lab without this folder has no images in it
       return;
     }
     for (const entry of entries) {

@@ -137,7 +137,7 @@ export function isLoopbackHttp(url: string): boolean {
   try {
     const u = new URL(url);
     return u.protocol === 'http:' && (/^127\.\d+\.\d+\.\d+$/.test(u.hostname) || u.hostname === 'localhost' || u.hostname === '[::1]');
-  } catch {
+  } catch { // not a URL: not a local one
     return false;
   }
 }

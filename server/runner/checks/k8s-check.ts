@@ -34,7 +34,7 @@ async function podsElsewhere(selector: string, ctx: CheckContext): Promise<strin
     const pods = (await ctx.kube().core.listPodForAllNamespaces({ labelSelector: selector, limit: 50 })).items;
     const namespaces = [...new Set(pods.map((p) => p.metadata?.namespace).filter((n): n is string => Boolean(n)))];
     return namespaces.length ? ` (they are in namespace ${namespaces.slice(0, 3).join(', ')})` : '';
-  } catch {
+  } catch { // only a hint for the failure message; the check has already failed
     return '';
   }
 }

@@ -68,7 +68,7 @@ export function taskListProgress(labs: Lab[]): VerifyProgress & { done(): Promis
     })),
     { concurrent: true, exitOnError: false, rendererOptions: { collapseErrors: false } },
   );
-  const running = list.run().catch(() => undefined);
+  const running = list.run().catch(() => undefined); // listr2's own rendering failures; every lab's result is reported by the runner
   const update = (id: string, change: Partial<State>) => {
     const state = states.get(id);
     if (!state) return;

@@ -54,7 +54,7 @@ export function meshProxyMetadata(store: ObjectStore): Record<string, string> {
   try {
     const md = ((parse(mesh) as { defaultConfig?: { proxyMetadata?: unknown } } | null)?.defaultConfig?.proxyMetadata ?? {}) as Record<string, unknown>;
     return Object.fromEntries(Object.entries(md).filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean').map(([k, v]) => [k, String(v)]));
-  } catch {
+  } catch { // an unparsable mesh config sets no proxy metadata; istiod validation reports it
     return {};
   }
 }

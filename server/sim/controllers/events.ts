@@ -111,7 +111,7 @@ export class EventRecorder {
         };
     try {
       this.store.create('events', event);
-    } catch {
+    } catch { // an Event that cannot be stored (namespace terminating) is dropped, as kube's event broadcaster drops it
       return;
     }
     this.created.push([namespace, name]);

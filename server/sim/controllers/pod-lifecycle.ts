@@ -23,6 +23,14 @@ import {
 import { podIPOf } from '../meta/pod.ts';
 import type { Timers } from './timers.ts';
 import { WorkQueue } from './work-queue.ts';
+import type { Logger } from 'pino';
+import { componentLogger, createLogger } from '../../util/logger.ts';
+
+let logger: Logger | undefined;
+/** A pod's runtime that fails to stop leaves processes behind: say so, and go on deleting the pod. */
+function logStopFailure(err: unknown): void {
+  (logger ??= componentLogger(createLogger(), 'controllers')).error({ err }, 'pod runtime failed to stop');
+}
 
 type Obj = Record<string, unknown>;
 
@@ -158,7 +166,7 @@ export class PodLifecycleController {
       state.cancel?.();
       if (state.runtimeStarted) {
         const [namespace, name] = key.split('/');
-        stops.push(this.o.runtime.stopPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: name!, namespace, uid: state.uid } }).catch(() => {}));
+        stops.push(this.o.runtime.stopPod({ apiVersion: 'v1', kind: 'Pod', metadata: { name: name!, namespace, uid: state.uid } }).catch(logStopFailure));
       }
     }
     this.pods.clear();
@@ -193,7 +201,7 @@ export class PodLifecycleController {
     this.pods.delete(key);
     this.ips.release(s.ip ?? podIPOf(pod));
     if (s.runtimeStarted) {
-      void this.o.runtime.stopPod(pod).catch(() => {});
+      void this.o.runtime.stopPod(pod).catch(logStopFailure);
       // The kubelet's Killing events outlive the pod (written after the store's dispatch).
       queueMicrotask(() => this.recordKilling(pod));
     }
@@ -445,7 +453,7 @@ export class PodLifecycleController {
     if (state.runtimeStarted) {
       state.runtimeStarted = false;
       this.recordKilling(pod);
-      await this.o.runtime.stopPod(pod).catch(() => {});
+      await this.o.runtime.stopPod(pod).catch(logStopFailure);
     }
     const still = this.current(key, uid);
     if (!still) return;

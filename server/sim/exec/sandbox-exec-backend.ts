@@ -71,7 +71,7 @@ function executable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return statSync(path).isFile();
-  } catch {
+  } catch { // missing or not executable
     return false;
   }
 }

@@ -49,7 +49,7 @@ export function serverNameOf(data: Buffer): string | undefined {
       p += length;
     }
     return undefined;
-  } catch {
+  } catch { // a malformed ClientHello has no server name; the connection is treated as plain TCP
     return undefined;
   }
 }

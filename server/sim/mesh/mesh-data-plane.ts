@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type RequestOptions, type ServerResponse } from 'node:http';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
-import { createLogger } from '../../util/logger.ts';
+import { componentLogger, createLogger } from '../../util/logger.ts';
 import type { LogBook } from '../logs/log-book.ts';
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
@@ -95,7 +95,15 @@ export class MeshDataPlane {
     const clock = o.clock;
     this.now = clock ? () => clock.now() : () => new Date();
     this.random = o.random ?? Math.random;
-    this.logger = o.logger ?? (defaultLogger ??= createLogger()).child({ component: 'mesh' });
+    this.logger = o.logger ?? componentLogger((defaultLogger ??= createLogger()), 'mesh');
+    if (this.logger.isLevelEnabled('debug')) {
+      this.decisions.subscribe((d) =>
+        this.logger.debug(
+          { proxy: `${d.proxy.kind} ${d.proxy.namespace}/${d.proxy.pod}`, listener: d.listener.port, request: `${d.request.method} ${d.request.authority}${d.request.path}`, virtualService: d.virtualService, destination: d.destination, upstream: d.upstreamHost, response: d.response },
+          'route decision',
+        ),
+      );
+    }
     this.router = new HttpRouter({
       logs: o.logs,
       decisions: this.decisions,
@@ -294,7 +302,7 @@ export class MeshDataPlane {
   }
 
   private reconcileListeners(): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.listeners.reconcile()).catch(() => {});
+    this.reconciling = this.reconciling.then(() => this.listeners.reconcile()).catch((err: unknown) => this.logger.error({ err }, 'gateway listeners failed to follow the configuration'));
     return this.reconciling;
   }
 
@@ -332,7 +340,9 @@ export class MeshDataPlane {
     if (!ctx) {
       try {
         ctx = createSecureContext({ cert: Buffer.from(cert, 'base64'), key: Buffer.from(key, 'base64') });
-      } catch {
+      } catch (err) {
+        // As Envoy rejects an invalid SDS secret: the listener serves no TLS for it.
+        this.logger.warn({ err, secret: `${secret!.metadata.namespace}/${secret!.metadata.name}` }, 'credential secret is not a usable certificate and key');
         return undefined;
       }
       if (this.tlsCache.size > 100) this.tlsCache.clear();

@@ -21,7 +21,7 @@ function pathOf(req: AnyRequest): string {
     try {
       const u = new URL(raw);
       return `${u.pathname}${u.search}`;
-    } catch {
+    } catch { // not a URL: the site root
       return '/';
     }
   })();
