@@ -133,6 +133,13 @@ export class MeshDataPlane {
       },
       (pod, servicePort, servername) => this.tlsContext(pod, servicePort, servername),
       (pod, servicePort, targetPort, sni, remote) => this.gatewayTcpRoute(pod, servicePort, targetPort, sni, remote),
+      (pod, servicePort) => {
+        const servers = this.gatewayTable(pod).listeners.find((x) => x.port === servicePort && x.secure)?.servers ?? [];
+        const modes = new Set(servers.map((s) => (s.tlsMode === 'MUTUAL' ? 'required' : s.tlsMode === 'OPTIONAL_MUTUAL' ? 'optional' : 'none')));
+        if (modes.size > 1) return 'mixed';
+        const [m] = modes;
+        return m === 'required' || m === 'optional' ? m : undefined;
+      },
     );
     // Entry points never throw: malformed config written straight to the store must not take
     // the process down (the request fails the way a broken proxy config would).
@@ -323,23 +330,42 @@ export class MeshDataPlane {
     return randomEphemeralPort(this.random);
   }
 
-  /** The certificate of the HTTPS server whose hosts match the SNI name, from its credentialName Secret. */
+  /**
+   * The certificate of the HTTPS server whose hosts match the SNI name, from its credentialName
+   * Secret; MUTUAL and OPTIONAL_MUTUAL servers also trust the CA that verifies clients, in the
+   * formats Istio reads: `ca.crt` (or `cacert`) in the same Secret, else the `<name>-cacert` Secret.
+   */
   private tlsContext(pod: KubeObject, servicePort: number, servername: string): SecureContext | undefined {
     const listener = this.gatewayTable(pod).listeners.find((l) => l.port === servicePort && l.secure);
     if (!listener) return undefined;
     const name = servername.toLowerCase();
     const server = listener.servers.find((s) => s.credentialName && s.hosts.some((h) => hostMatches(h.slice(h.indexOf('/') + 1), name)));
     if (!server) return undefined;
-    const secret = this.o.store.get('secrets', pod.metadata.namespace ?? 'default', server.credentialName!);
+    const ns = pod.metadata.namespace ?? 'default';
+    const secret = this.o.store.get('secrets', ns, server.credentialName!);
     const data = (secret?.data as Record<string, string> | undefined) ?? {};
     const cert = data['tls.crt'] ?? data.cert;
     const key = data['tls.key'] ?? data.key;
     if (!cert || !key) return undefined;
-    const cacheKey = `${secret!.metadata.uid}/${secret!.metadata.resourceVersion}`;
+    const mutual = server.tlsMode === 'MUTUAL' || server.tlsMode === 'OPTIONAL_MUTUAL';
+    let ca: string | undefined;
+    let caVersion = '';
+    if (mutual) {
+      ca = data['ca.crt'] ?? data.cacert;
+      if (!ca) {
+        const caSecret = this.o.store.get('secrets', ns, `${server.credentialName}-cacert`);
+        const caData = (caSecret?.data as Record<string, string> | undefined) ?? {};
+        ca = caData.cacert ?? caData['ca.crt'];
+        caVersion = caSecret ? `${caSecret.metadata.uid}/${caSecret.metadata.resourceVersion}` : '';
+      }
+      // No CA to verify clients with: Envoy gets no validation context and the handshake fails.
+      if (!ca) return undefined;
+    }
+    const cacheKey = `${secret!.metadata.uid}/${secret!.metadata.resourceVersion}|${mutual ? `ca:${caVersion}` : ''}`;
     let ctx = this.tlsCache.get(cacheKey);
     if (!ctx) {
       try {
-        ctx = createSecureContext({ cert: Buffer.from(cert, 'base64'), key: Buffer.from(key, 'base64') });
+        ctx = createSecureContext({ cert: Buffer.from(cert, 'base64'), key: Buffer.from(key, 'base64'), ...(ca ? { ca: Buffer.from(ca, 'base64') } : {}) });
       } catch (err) {
         // As Envoy rejects an invalid SDS secret: the listener serves no TLS for it.
         this.logger.warn({ err, secret: `${secret!.metadata.namespace}/${secret!.metadata.name}` }, 'credential secret is not a usable certificate and key');

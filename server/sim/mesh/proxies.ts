@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createSecureServer, createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { parseSni } from './sni.ts';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ClusterNetwork } from '../network/cluster-network.ts';
 import { servicePorts } from '../network/cluster-network.ts';
@@ -93,6 +93,11 @@ interface ListenerSpec {
   passthrough: boolean;
   /** The status port (15021): health answers from pilot-agent, not routing. */
   status: boolean;
+  /**
+   * TLS ports with MUTUAL or OPTIONAL_MUTUAL servers: the handshake asks for the client's
+   * certificate; `required` fails it without one (TLS 1.3 alert certificate required).
+   */
+  clientCert?: 'required' | 'optional';
   bindPort: number; // 0 = any
   /** nodePort: the Service; pod: the pod and its ports. */
   service?: { namespace: string; name: string; port: number; targetPort: number | string; pods: string[] };
@@ -125,6 +130,8 @@ export class GatewayListeners {
     private readonly tlsContext: (pod: KubeObject, servicePort: number, servername: string) => SecureContext | undefined,
     /** Where a passed-through TLS connection for an SNI name goes (VS tls routes), with its log writer. */
     private readonly tcpRoute?: (pod: KubeObject, servicePort: number, targetPort: number, sni: string, remoteAddress: string) => TcpRoute | undefined,
+    /** Whether a TLS port's servers ask for the client's certificate (MUTUAL: required; OPTIONAL_MUTUAL: optional). */
+    private readonly clientCertificate?: (pod: KubeObject, servicePort: number) => 'required' | 'optional' | 'mixed' | undefined,
   ) {}
 
   /** Bring the sockets in line with the Services and gateway pods now in the store. */
@@ -147,15 +154,20 @@ export class GatewayListeners {
         const secure = kinds.find((k) => k !== undefined) === 'https';
         const isStatus = kinds.find((k) => k !== undefined) === 'status';
         const passthrough = kinds.find((k) => k !== undefined) === 'tls';
+        const certModes = secure ? serving.map((p) => this.clientCertificate?.(p, port.port)) : [];
+        // Envoy asks per filter chain (SNI); one Node server per port asks as its servers agree,
+        // and optionally when they differ (a MUTUAL host beside a SIMPLE one is not enforced).
+        const modes = new Set(certModes);
+        const clientCert = modes.size === 1 && certModes[0] !== 'mixed' ? certModes[0] : certModes.some(Boolean) ? 'optional' : undefined;
         if ((spec.type === 'NodePort' || spec.type === 'LoadBalancer') && port.nodePort) {
-          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, passthrough, status: isStatus, bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
+          desired.set(`np:${port.nodePort}`, { key: `np:${port.nodePort}`, kind: 'nodePort', secure, passthrough, status: isStatus, ...(clientCert ? { clientCert } : {}), bindPort: port.nodePort, service: { namespace: ns, name: svc.metadata.name, port: port.port, targetPort: port.targetPort, pods: serving.map((p) => p.metadata.name).sort() } });
         }
         for (const pod of serving) {
           const tp = resolveTargetPort(pod, port.targetPort);
           const ip = podIPOf(pod)!;
           if (!tp) continue;
           const key = `pod:${ns}/${pod.metadata.name}:${ip}:${tp}`;
-          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, passthrough, status: isStatus, bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
+          if (!desired.has(key)) desired.set(key, { key, kind: 'pod', secure, passthrough, status: isStatus, ...(clientCert ? { clientCert } : {}), bindPort: 0, pod: { namespace: ns, name: pod.metadata.name, ip, servicePort: port.port, targetPort: tp } });
         }
       }
     }
@@ -190,6 +202,9 @@ export class GatewayListeners {
       ? (createSecureServer(
           {
             allowHTTP1: true,
+            // MUTUAL: the CA comes with each SNI's context; Node's server fails the handshake
+            // without a valid client certificate as Envoy's require_client_certificate does.
+            ...(spec.clientCert ? { requestCert: true, rejectUnauthorized: spec.clientCert === 'required' } : {}),
             maxSessionMemory: 10,
             settings: { maxHeaderListSize: 64 * 1024 },
             SNICallback: (servername, cb) => {
@@ -201,7 +216,20 @@ export class GatewayListeners {
           handler as unknown as (req: Http2ServerRequest, res: Http2ServerResponse) => void,
         ) as unknown as Server)
       : createServer({ maxHeaderSize: 64 * 1024 }, handler);
-    if (spec.secure) server.on('tlsClientError', (_err, socket) => socket.destroy());
+    // A failed handshake: the alert goes out, then the connection closes as Envoy's delayed close
+    // does (FIN, reading on for a moment), so the client reads the alert instead of a reset.
+    if (spec.secure) {
+      server.on('tlsClientError', (_err, socket) => {
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      });
+    }
+    // OPTIONAL_MUTUAL: no certificate is fine, an untrusted one is not (Envoy validates what is presented).
+    if (spec.clientCert === 'optional') {
+      server.on('secureConnection', (socket: TLSSocket) => {
+        if (!socket.authorized && socket.getPeerCertificate()?.raw) socket.destroy();
+      });
+    }
     server.keepAliveTimeout = 0; // no Node `Keep-Alive` header; idle sockets end by server.timeout
     server.timeout = 120_000;
     server.on('connection', (s: Socket) => {

@@ -184,6 +184,8 @@ export interface GatewayServerRef {
   httpsRedirect: boolean;
   /** HTTPS servers: the Secret (in the gateway pod's namespace) holding the certificate. */
   credentialName?: string;
+  /** HTTPS servers: `SIMPLE`, or `MUTUAL`/`OPTIONAL_MUTUAL` (the client's certificate is asked for, checked against the credential's CA). */
+  tlsMode?: 'SIMPLE' | 'MUTUAL' | 'OPTIONAL_MUTUAL';
 }
 
 export interface GatewayListenerTable {
@@ -439,9 +441,10 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       const protocol = String(port.protocol ?? 'HTTP').toUpperCase();
       const tls = s.tls as Obj | undefined;
       const plainHttp = protocol === 'HTTP' || protocol === 'HTTP2' || protocol === 'GRPC';
-      // HTTPS terminated at the gateway (tls.mode SIMPLE with a credentialName); PASSTHROUGH,
-      // MUTUAL and opaque TLS/TCP servers are not served by the embedded gateway.
-      const terminated = protocol === 'HTTPS' && tls?.mode === 'SIMPLE' && typeof tls.credentialName === 'string';
+      // HTTPS terminated at the gateway (tls.mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL with a
+      // credentialName); ISTIO_MUTUAL and opaque TLS/TCP servers are not served by the embedded gateway.
+      const mode = typeof tls?.mode === 'string' ? tls.mode : undefined;
+      const terminated = protocol === 'HTTPS' && (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') && typeof tls!.credentialName === 'string';
       // TLS passed through by SNI (egress gateways for HTTPS hosts).
       const passthrough = (protocol === 'TLS' || protocol === 'HTTPS') && (tls?.mode ?? 'PASSTHROUGH') === 'PASSTHROUGH';
       if (!plainHttp && !terminated && !passthrough) return;
@@ -452,7 +455,7 @@ export function buildGatewayTable(snapshot: MeshSnapshot, pod: { namespace: stri
       }
       if (l.secure !== terminated || l.passthrough !== passthrough) return; // one kind of traffic per port
       const hosts = ((s.hosts as string[] | undefined) ?? []).map(String);
-      l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true, credentialName: terminated ? String(tls!.credentialName) : undefined });
+      l.servers.push({ gateway: gname, serverIndex: idx, portName: typeof port.name === 'string' ? port.name : undefined, protocol, hosts, httpsRedirect: tls?.httpsRedirect === true, credentialName: terminated ? String(tls!.credentialName) : undefined, ...(terminated ? { tlsMode: mode as GatewayServerRef['tlsMode'] } : {}) });
       for (const h of hosts) l.hostOwners.push({ gateway: gname, ...splitServerHost(h, g.metadata.namespace ?? 'default') });
     });
   }
