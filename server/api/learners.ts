@@ -43,7 +43,7 @@ export function readCookie(req: IncomingMessage, name: string): string | undefin
     try {
       value = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
-      value = undefined;
+      value = undefined; // malformed percent-encoding: not a cookie this server set
     }
   }
   return value;

@@ -154,7 +154,7 @@ export class LearnerCgroups {
       try {
         names = readdirSync(h.base).filter((n) => n.startsWith('meshlab-') && !n.startsWith('meshlab-probe-'));
       } catch {
-        continue;
+        continue; // a hierarchy that is gone or unreadable holds none of ours
       }
       for (const name of names) {
         const dir = join(h.base, name);
@@ -180,7 +180,7 @@ export class LearnerCgroups {
       try {
         rmdirSync(dir);
       } catch {
-        if (existsSync(dir)) gone = false;
+        if (existsSync(dir)) gone = false; // still busy (processes left): the caller tries again; already gone is fine
       }
     }
     return gone;

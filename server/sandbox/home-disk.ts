@@ -99,7 +99,7 @@ export function unmountHomeDisk(homeDir: string): void {
   try {
     run('umount', [dir]);
   } catch {
-    run('umount', ['-l', dir]);
+    run('umount', ['-l', dir]); // busy (a process still has a file open): detach now, the kernel finishes when it closes
   }
 }
 

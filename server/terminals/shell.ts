@@ -100,7 +100,7 @@ export function bindsFor(env: Record<string, string>, protectedDirs: string[]): 
       try {
         candidate = statSync(path).isDirectory() ? path : dirname(path);
       } catch {
-        continue;
+        continue; // a path that does not exist (yet) is not bound into the sandbox
       }
       // Binding a directory that contains a protected one (the data dir, the project) would expose it.
       if (protectedDirs.some((p) => isWithinOrEqual(candidate, p))) candidate = path;

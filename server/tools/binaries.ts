@@ -69,7 +69,7 @@ function kubectlVersion(path: string): string | undefined {
   try {
     return (JSON.parse(out ?? '') as { clientVersion?: { gitVersion?: string } }).clientVersion?.gitVersion;
   } catch {
-    return undefined;
+    return undefined; // not a kubectl that answers in JSON: its version is unknown
   }
 }
 

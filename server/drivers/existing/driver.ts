@@ -94,7 +94,7 @@ export class ExistingDriver implements ClusterDriver {
     }
     let nodes: Awaited<ReturnType<CoreV1Api['listNode']>>['items'] = [];
     if (!this.options.ingress && service?.spec?.type !== 'LoadBalancer') {
-      nodes = (await core.listNode().catch(() => ({ items: [] }))).items;
+      nodes = (await core.listNode().catch(() => ({ items: [] }))).items; // a learner's RBAC may not list nodes: then no node port address is offered
     }
     const apiHost = new URL(kc.getCurrentCluster()!.server).hostname.replace(/^\[(.*)\]$/, '$1');
     return { ...chooseIngress({ ingressUrl: this.options.ingress, service, nodes, apiHost }), service };

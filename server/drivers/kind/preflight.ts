@@ -58,7 +58,7 @@ async function checkDocker(o: KindPreflightOptions, deps: KindPreflightDeps, pro
   try {
     info = JSON.parse(result.stdout) as DockerInfo;
   } catch {
-    info = undefined;
+    info = undefined; // not JSON (an old docker, or an error text): the checks below report docker as unusable
   }
   const serverErrors = info?.ServerErrors?.filter(Boolean) ?? [];
   if (result.code !== 0 || serverErrors.length > 0 || !info?.ServerVersion) {

@@ -80,7 +80,7 @@ export async function runCheck(check: CheckSpecT, index: number, ctx: CheckConte
   for (;;) {
     attempts++;
     // Settled before the attempt: a wrong answer is final (nothing is still on its way).
-    const settled = ctx.settled ? await ctx.settled().catch(() => false) : false;
+    const settled = ctx.settled ? await ctx.settled().catch(() => false) : false; // a cluster that cannot say counts as still settling: the check retries
     try {
       last = await attempt(check, ctx, Math.max(1, timeoutSeconds));
     } catch (err) {

@@ -41,6 +41,11 @@ import { ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
 import { apiExtensionFor } from './extensions.ts';
+import type { Logger } from 'pino';
+import { componentLogger, createLogger } from '../../util/logger.ts';
+
+let logger: Logger | undefined;
+const apiLog = (): Logger => (logger ??= componentLogger(createLogger(), 'apiserver'));
 
 export interface ApiServerOptions {
   store: ObjectStore;
@@ -155,7 +160,10 @@ export class ApiServer {
       this.connections.set(key, { socket: s, busy: 0 });
     });
     server.on('upgrade', (req, socket, head) => {
-      this.handleUpgrade(req, socket, head).catch(() => socket.destroy());
+      this.handleUpgrade(req, socket, head).catch((err: unknown) => {
+        apiLog().error({ err, url: req.url }, 'upgrade request failed');
+        socket.destroy();
+      });
     });
     server.on('clientError', (_err, socket) => {
       // Malformed HTTP gets a plain 400, as Go's net/http answers it.

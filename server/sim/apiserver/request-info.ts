@@ -36,7 +36,7 @@ export function parseResourcePath(pathname: string): RequestInfo | undefined {
   try {
     decoded = rest.map((p) => decodeURIComponent(p));
   } catch {
-    return undefined;
+    return undefined; // malformed percent-encoding: no resource path, answered 404 as kube-apiserver does
   }
   let watchPrefix = false;
   if (decoded[0] === 'watch') {

@@ -37,7 +37,7 @@ function itemMatches(item: unknown, segment: string): boolean {
     try {
       key = JSON.parse(segment.slice(2));
     } catch {
-      return false;
+      return false; // a malformed k: key in managedFields matches no item
     }
     return isObj(item) && Object.entries(key).every(([k, v]) => k === 'protocol' ? (item[k] ?? 'TCP') === v : item[k] === v);
   }

@@ -130,7 +130,7 @@ export class ServiceAccountTokens {
       header = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString()) as { alg?: string };
       claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as Claims;
     } catch {
-      return undefined;
+      return undefined; // not a JWT: not a token this cluster issued, so not authenticated by it
     }
     if (header.alg !== 'RS256' || !claims || typeof claims !== 'object') return undefined;
     const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey!, Buffer.from(parts[2]!, 'base64url'));

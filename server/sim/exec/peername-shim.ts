@@ -13,7 +13,12 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
 import { dataDir } from '../../tools/binaries.ts';
+import { componentLogger, createLogger } from '../../util/logger.ts';
+
+let logger: Logger | undefined;
+const execLog = (): Logger => (logger ??= componentLogger(createLogger(), 'exec'));
 
 export const PEERNAME_SOURCE = `#define _GNU_SOURCE
 #include <dlfcn.h>
@@ -98,7 +103,9 @@ export function peernameLibrary(): string | undefined {
     execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', tmp, src, '-ldl', '-lpthread'], { stdio: 'ignore', timeout: 60_000 });
     renameSync(tmp, out);
     built = out;
-  } catch {
+  } catch (err) {
+    // No C compiler (or it failed): exec'd commands then see the loopback peer address, not the pod's.
+    execLog().warn({ err }, 'could not build the peer name library');
     built = null;
   }
   return built ?? undefined;

@@ -50,7 +50,7 @@ export function answer(request: Buffer, table: NameTable): Buffer | undefined {
     try {
       ip = table.addressOf(name);
     } catch {
-      ip = undefined;
+      ip = undefined; // a name the cluster cannot resolve: answered as not found
     }
     const bytes = ip === undefined ? undefined : ipToBytes(ip);
     return reply(bytes ?? Buffer.alloc(0));
@@ -62,7 +62,7 @@ export function answer(request: Buffer, table: NameTable): Buffer | undefined {
     try {
       name = table.nameOf(ip);
     } catch {
-      name = undefined;
+      name = undefined; // an address the cluster does not know: answered as not found
     }
     if (!name || Buffer.byteLength(name, 'latin1') >= MAX_NAME) return reply(Buffer.alloc(0));
     return reply(Buffer.concat([Buffer.from(name, 'latin1'), Buffer.from([0])]));

@@ -15,6 +15,11 @@ import type { LoopbackAddress } from '../world/external-network.ts';
 import { startRemoteDns, type NameTable, type RemoteDnsServer } from './remote-dns.ts';
 import { serverNameOf, looksLikeTls } from './tls-client-hello.ts';
 import { EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from '../network/ephemeral-port.ts';
+import type { Logger } from 'pino';
+import { componentLogger, createLogger } from '../../util/logger.ts';
+
+let logger: Logger | undefined;
+const execLog = (): Logger => (logger ??= componentLogger(createLogger(), 'exec'));
 
 const MAX_CONNECT_HEAD = 8 * 1024;
 const HEAD_TIMEOUT_MS = 10_000;
@@ -133,7 +138,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     try {
       ip = /^\d+\.\d+\.\d+\.\d+$/.test(target.host) ? target.host : options.names.addressOf(target.host);
     } catch {
-      ip = undefined;
+      ip = undefined; // an unresolvable host: the access log names the host without an address
     }
     const original = ip ? `${ip}:${target.port}` : undefined;
     const line = formatAccessLog({
@@ -168,7 +173,8 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     }
     try {
       dataPlane.handleOutboundHttp(pod, target, req, res);
-    } catch {
+    } catch (err) {
+      execLog().error({ err, pod: pod?.metadata.name, target }, 'sidecar failed to route an outbound request; answered 503');
       if (!res.headersSent) {
         res.statusCode = 503;
         res.setHeader('server', 'envoy');
@@ -205,7 +211,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     try {
       isHttp = dataPlane.isHttpPort(pod, target);
     } catch {
-      isHttp = false;
+      isHttp = false; // a target the mesh cannot place is passed through as plain TCP, as Envoy's passthrough does
     }
     if (isHttp) {
       targets.set(socket, target);
@@ -262,9 +268,12 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     }
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    handle(socket).catch(() => socket.destroy());
+    handle(socket).catch((err: unknown) => {
+      execLog().error({ err }, 'sidecar interceptor connection failed');
+      socket.destroy();
+    });
   });
-  server.on('error', () => {});
+  server.on('error', (err) => execLog().error({ err }, 'sidecar interceptor listener failed'));
 
   const proxyPort = await new Promise<number>((resolve, reject) => {
     server.once('error', reject);

@@ -274,7 +274,7 @@ export class GatewayListeners {
       h2.once('error', reject);
       h2.listen(0, '127.0.0.1', () => resolve((h2.address() as AddressInfo).port));
     });
-    h2Port.catch(() => {});
+    h2Port.catch(() => {}); // awaited below; this only keeps an early listen error from being an unhandled rejection
     const front = createNetServer((socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));

@@ -90,7 +90,7 @@ export class ChartRepository {
     try {
       path = new URL(req.url ?? '/', 'http://x').pathname;
     } catch {
-      path = '/';
+      path = '/'; // an unparsable request target is served as the index, as a static file server would
     }
     const send = (status: number, type: string, body: Buffer | string) => {
       const buf = typeof body === 'string' ? Buffer.from(body) : body;

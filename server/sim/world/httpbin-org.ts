@@ -74,7 +74,7 @@ export function httpbinOrg(req: AnyRequest, res: AnyResponse, scheme: 'http' | '
               }
               res.end(answer.body);
             } catch {
-              res.destroy();
+              res.destroy(); // a status the stream cannot carry, or a client already gone: end it rather than send half an answer
             }
           }
           resolve();
