@@ -48,7 +48,7 @@ function fakeDriver(withoutLog = false) {
   return { driver, logs };
 }
 
-const emptySnapshot = (): Snapshot => ({ namespaces: [], services: [], pods: [], gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [] });
+const emptySnapshot = (): Snapshot => ({ namespaces: [], services: [], pods: [], gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], peerAuthentications: [], authorizationPolicies: [] });
 
 describe('traffic routes', () => {
   let dir: string;

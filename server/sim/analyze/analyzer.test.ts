@@ -28,6 +28,8 @@ function chapter(): Snapshot {
     destinationRules: [obj('DestinationRule', 'httpbin', 'bookinfo', { host: 'httpbin', subsets: [{ name: 'v1', labels: { version: 'v1' } }] })],
     serviceEntries: [],
     sidecars: [],
+    peerAuthentications: [],
+    authorizationPolicies: [],
   };
 }
 

@@ -7,7 +7,7 @@ import { hasSidecar } from '../meta/pod.ts';
 export interface KObj {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; creationTimestamp?: string };
   spec?: Record<string, unknown>;
 }
 
@@ -21,6 +21,9 @@ export interface Snapshot {
   destinationRules: KObj[];
   serviceEntries: KObj[];
   sidecars: KObj[];
+  /** security.istio.io, read by `x describe pod` (the mesh itself enforces neither). */
+  peerAuthentications: KObj[];
+  authorizationPolicies: KObj[];
 }
 
 export interface AnalyzeScope {

@@ -4,11 +4,13 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import type { KObj, Snapshot } from './analyzer.ts';
 
 const ISTIO_KINDS = [
-  ['gateways', 'gateways'],
-  ['virtualServices', 'virtualservices'],
-  ['destinationRules', 'destinationrules'],
-  ['serviceEntries', 'serviceentries'],
-  ['sidecars', 'sidecars'],
+  ['gateways', 'networking.istio.io', 'gateways'],
+  ['virtualServices', 'networking.istio.io', 'virtualservices'],
+  ['destinationRules', 'networking.istio.io', 'destinationrules'],
+  ['serviceEntries', 'networking.istio.io', 'serviceentries'],
+  ['sidecars', 'networking.istio.io', 'sidecars'],
+  ['peerAuthentications', 'security.istio.io', 'peerauthentications'],
+  ['authorizationPolicies', 'security.istio.io', 'authorizationpolicies'],
 ] as const;
 
 function statusOf(err: unknown): number | undefined {
@@ -21,9 +23,9 @@ export async function collectSnapshot(kc: KubeConfig): Promise<Snapshot> {
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const items = (list: { items: unknown[] }): KObj[] => list.items as KObj[];
-  const istio = async (plural: string): Promise<KObj[]> => {
+  const istio = async (group: string, plural: string): Promise<KObj[]> => {
     try {
-      const list = (await custom.listClusterCustomObject({ group: 'networking.istio.io', version: 'v1', plural })) as { items: KObj[] };
+      const list = (await custom.listClusterCustomObject({ group, version: 'v1', plural })) as { items: KObj[] };
       return list.items;
     } catch (err) {
       if (statusOf(err) === 404) return [];
@@ -34,9 +36,9 @@ export async function collectSnapshot(kc: KubeConfig): Promise<Snapshot> {
     core.listNamespace().then(items),
     core.listServiceForAllNamespaces().then(items),
     core.listPodForAllNamespaces().then(items),
-    ...ISTIO_KINDS.map(([, plural]) => istio(plural)),
+    ...ISTIO_KINDS.map(([, group, plural]) => istio(group, plural)),
   ]);
-  const snapshot: Snapshot = { namespaces, services, pods, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [] };
+  const snapshot: Snapshot = { namespaces, services, pods, gateways: [], virtualServices: [], destinationRules: [], serviceEntries: [], sidecars: [], peerAuthentications: [], authorizationPolicies: [] };
   ISTIO_KINDS.forEach(([key], i) => (snapshot[key] = istioLists[i]!));
   return snapshot;
 }

@@ -2,10 +2,11 @@
 // and VirtualService that apply to each, the effective mTLS mode, and the ingress gateway routes
 // that reach it, in the layout of istio/istio istioctl/pkg/describe (three-space indents,
 // "--------------------" between parts, pod.namespace names outside the namespace described).
-// Istio reads the pod's Envoy configuration to find the DestinationRule and VirtualService;
-// meshlab's proxies are built from the same objects, so they are found from the objects here.
+// Istio reads the pod's Envoy configuration to find the DestinationRule, VirtualService and RBAC
+// policies; meshlab's proxies are built from the same objects, so they are found from the objects here.
 import { fqdn, hostMatches, type KObj, type Snapshot } from './analyzer.ts';
 import { hasSidecar } from '../meta/pod.ts';
+import { effectivePeerAuthentication, rbacPolicyNames } from './workload-policies.ts';
 
 type Obj = Record<string, unknown>;
 type Pod = KObj & { spec?: Obj; status?: Obj };
@@ -240,6 +241,7 @@ export function describePod(snapshot: Snapshot, name: string, namespace: string,
   if (!running || !meshed) return { stdout: `${out.join('\n')}\n`, stderr: '', exitCode: 0 };
   if (!services.length) out.push(`Warning: No Kubernetes Services select pod ${kname(pod)} (see https://istio.io/docs/setup/kubernetes/additional-setup/requirements/ )`);
   const podsLabels = [pod.metadata.labels ?? {}];
+  const rbac = rbacPolicyNames(snapshot.authorizationPolicies, namespace, pod.metadata.labels ?? {});
   out.push(SEP);
   services.forEach((svc, row) => {
     if (row) out.push(SEP);
@@ -255,10 +257,13 @@ export function describePod(snapshot: Snapshot, name: string, namespace: string,
       if (dr) out.push(...destinationRuleLines(dr, podsLabels, indent, kname));
       const vs = vsFor(snapshot, svcHost, (g) => g === 'mesh');
       if (vs) out.push(...virtualServiceLines(vs, svcHost, subsets, dr, indent, kname));
+      if (rbac.length) out.push(`${ports.length > 1 ? `${p.port} ` : ''}RBAC policies: ${rbac.join(', ')}`);
     }
   });
-  // meshlab's mesh has no PeerAuthentication: Istio's default mode applies.
-  out.push(SEP, 'Effective PeerAuthentication:', `${L1}Workload mTLS mode: PERMISSIVE`);
+  const pa = effectivePeerAuthentication(snapshot.peerAuthentications, namespace, pod.metadata.labels ?? {});
+  out.push(SEP, 'Effective PeerAuthentication:', `${L1}Workload mTLS mode: ${pa.mode}`);
+  if (pa.perPort.length) out.push(`${L1}Port Level mTLS mode:`, ...pa.perPort.map(([port, mode]) => `${L2}${port}: ${mode}`));
+  if (pa.applied.length) out.push('Applied PeerAuthentication:', `${L1}${pa.applied.map((o) => `${o.metadata.name}.${o.metadata.namespace ?? 'default'}`).join(', ')}`);
   out.push(...ingressLines(snapshot, services, podsLabels, kname));
   return { stdout: `${out.join('\n')}\n`, stderr: '', exitCode: 0 };
 }

@@ -91,6 +91,20 @@ describe("meshlab's istioctl in the terminal", () => {
     expect((await istioctl('analyze', '-n', 'bookinfo')).code).toBe(0);
   });
 
+  it('x describe pod: the effective PeerAuthentication and the RBAC policies from the applied objects', async () => {
+    const policies = [
+      'apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: istio-system\nspec:\n  mtls:\n    mode: STRICT',
+      'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: allow-get\n  namespace: bookinfo\nspec:\n  selector:\n    matchLabels:\n      app: httpbin\n  rules:\n  - to:\n    - operation:\n        methods: ["GET"]',
+    ].join('\n---\n');
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('kubectl', ['apply', '-f', '-'], { env: { ...handle.shellEnv(), PATH: `${join(PROJECT_ROOT, '.meshlab', 'tools')}:/usr/bin:/bin`, HOME: work } }, (err) => (err ? reject(err) : resolve()));
+      child.stdin!.end(policies);
+    });
+    const r = await istioctl('x', 'describe', 'pod', await httpbinPod(), '-n', 'bookinfo');
+    expect(r.stdout).toContain('\nRBAC policies: ns[bookinfo]-policy[allow-get]-rule[0]\n');
+    expect(r.stdout).toContain('Effective PeerAuthentication:\n   Workload mTLS mode: STRICT\nApplied PeerAuthentication:\n   default.istio-system\n');
+  });
+
   it('says what it does not answer, with istioctl-like errors', async () => {
     const r = await istioctl('proxy-config', 'clusters', 'x');
     expect(r.code).toBe(1);

@@ -16,5 +16,7 @@ export function snapshotOfStore(store: ObjectStore): Snapshot {
     destinationRules: items(`${ISTIO}/destinationrules`),
     serviceEntries: items(`${ISTIO}/serviceentries`),
     sidecars: items(`${ISTIO}/sidecars`),
+    peerAuthentications: items('security.istio.io/peerauthentications'),
+    authorizationPolicies: items('security.istio.io/authorizationpolicies'),
   };
 }
