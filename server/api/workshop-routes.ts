@@ -101,81 +101,69 @@ async function projectLabSteps(labsDir: string): Promise<LabSteps> {
   return (lab) => labs.get(lab) ?? [];
 }
 
-export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: ServerContext, options: WorkshopRoutesOptions = {}): Promise<void> {
-  const store = options.store ?? SqliteWorkshopStore.open(ctx.config.dataDir);
-  const progress = options.progress ?? ProgressStore.open(ctx.config.dataDir);
-  const stepsOf = options.stepsOf ?? (await projectLabSteps(ctx.config.labsDir));
-  const startedAt = new Date().toISOString();
-  const hookConfig = options.webhook ?? webhookFromEnv();
-  const webhook = hookConfig && new Webhook({ ...hookConfig, logger: ctx.logger.child({ component: 'workshop-webhook' }) });
-  /** Joins that can still come: the seats left in workshops open for joining. */
-  const seatsLeft = () =>
-    store
-      .list()
-      .filter((w) => !w.endedAt && !w.codeRevoked && (!w.endsAt || Date.parse(w.endsAt) > Date.now()))
-      .reduce((n, w) => n + Math.max(0, w.seats - store.attendees(w.id).length), 0);
-  const warm = new WarmPool({ size: options.warm ?? warmSizeFromEnv(), newSession: () => ctx.newSession(), wanted: seatsLeft, logger: ctx.logger.child({ component: 'workshop-warm' }), intervalMs: options.warmIntervalMs });
-  // After a restart, open workshops get their warm environments again.
-  setImmediate(() => warm.fill());
+/** What the workshop routes and sockets share: the stores, the warm pool, the webhook and the open sockets. */
+class WorkshopHub {
   // Open sockets are connections, not state: every message is recomputed from the store.
-  const dashboards = new Map<string, Set<WebSocket>>();
-  const attendeeSockets = new Map<string, Set<WebSocket>>();
+  readonly dashboards = new Map<string, Set<WebSocket>>();
+  readonly attendeeSockets = new Map<string, Set<WebSocket>>();
   // Instructors typing in an attendee's terminal right now, by attendee (open sockets, not state).
-  const takeovers = new Map<string, number>();
-  ctx.onClose(async () => {
-    for (const set of [...dashboards.values(), ...attendeeSockets.values()]) for (const ws of set) ws.terminate();
-    for (const ws of watchWss.clients) ws.terminate();
-    webhook?.close();
-    await warm.close();
-    store.close();
-    progress.close();
-  });
+  readonly takeovers = new Map<string, number>();
+  readonly startedAt = new Date().toISOString();
 
-  function instructor(req: FastifyRequest): void {
+  constructor(
+    readonly ctx: ServerContext,
+    readonly store: WorkshopStore,
+    readonly progress: ProgressStore,
+    readonly stepsOf: LabSteps,
+    readonly warm: WarmPool,
+    readonly webhook: Webhook | undefined,
+  ) {}
+
+  instructor(req: FastifyRequest): void {
     const header = req.headers.authorization ?? '';
     const token = /^Bearer (.+)$/.exec(header)?.[1];
-    if (!ctx.config.instructorToken) throw new ApiError(401, 'instructor routes are off: start the server with MESHLAB_INSTRUCTOR_TOKEN set (meshlab serve prints one otherwise)');
-    if (!token || !sameToken(token, ctx.config.instructorToken)) throw new ApiError(401, 'this route needs the instructor token: Authorization: Bearer <token printed by meshlab serve>');
+    if (!this.ctx.config.instructorToken) throw new ApiError(401, 'instructor routes are off: start the server with MESHLAB_INSTRUCTOR_TOKEN set (meshlab serve prints one otherwise)');
+    if (!token || !sameToken(token, this.ctx.config.instructorToken)) throw new ApiError(401, 'this route needs the instructor token: Authorization: Bearer <token printed by meshlab serve>');
   }
 
-  function isInstructor(req: FastifyRequest): boolean {
+  isInstructor(req: FastifyRequest): boolean {
     try {
-      instructor(req);
+      this.instructor(req);
       return true;
     } catch { // not the instructor: the answer is no, not an error
       return false;
     }
   }
 
-  function workshopOf(id: string): Workshop {
-    const w = store.get(id);
+  workshopOf(id: string): Workshop {
+    const w = this.store.get(id);
     if (!w) throw new ApiError(404, `there is no workshop ${id}`);
     return w;
   }
 
-  function learnerOf(req: FastifyRequest): Learner {
-    const learner = ctx.learners.fromRequest(req.raw);
+  learnerOf(req: FastifyRequest): Learner {
+    const learner = this.ctx.learners.fromRequest(req.raw);
     if (!learner) throw new ApiError(401, 'no session: reload the page to get one');
     return learner;
   }
 
   /** The attendee a route names, if the caller is that attendee or the instructor; 403 otherwise. */
-  function ownAttendee(req: FastifyRequest, workshopId: string, attendeeId: string): Attendee {
-    if (isInstructor(req)) {
-      const a = store.attendee(workshopId, attendeeId);
+  ownAttendee(req: FastifyRequest, workshopId: string, attendeeId: string): Attendee {
+    if (this.isInstructor(req)) {
+      const a = this.store.attendee(workshopId, attendeeId);
       if (!a) throw new ApiError(404, 'there is no such attendee in this workshop');
       return a;
     }
-    const learner = ctx.learners.fromRequest(req.raw);
-    const a = store.attendee(workshopId, attendeeId);
+    const learner = this.ctx.learners.fromRequest(req.raw);
+    const a = this.store.attendee(workshopId, attendeeId);
     // The same answer whether the attendee exists or not: ids of others are not probeable.
     if (!learner || !a || a.learnerId !== learner.id) throw new ApiError(403, 'this is not your attendee: you can only act on your own');
     return a;
   }
 
-  function view(w: Workshop) {
-    const attendees = store.attendees(w.id);
-    const rows = attendeeRows(w, attendees, store.checks(w.id), stepsOf);
+  view(w: Workshop) {
+    const attendees = this.store.attendees(w.id);
+    const rows = attendeeRows(w, attendees, this.store.checks(w.id), this.stepsOf);
     return {
       id: w.id,
       title: w.title,
@@ -185,269 +173,41 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
       endedAt: w.endedAt,
       joinCode: w.joinCode,
       codeRevoked: w.codeRevoked,
-      steps: w.labs.flatMap((lab) => stepsOf(lab).map((step) => ({ lab, step }))),
-      attendees: rows.map((r) => ({ ...r, takenOver: takeovers.has(r.id) })),
+      steps: w.labs.flatMap((lab) => this.stepsOf(lab).map((step) => ({ lab, step }))),
+      attendees: rows.map((r) => ({ ...r, takenOver: this.takeovers.has(r.id) })),
     };
   }
 
-  function banner(a: Attendee) {
-    const w = store.get(a.workshopId)!;
+  banner(a: Attendee) {
+    const w = this.store.get(a.workshopId)!;
     return {
       workshop: { id: w.id, title: w.title, labs: w.labs, endsAt: w.endsAt, endedAt: w.endedAt },
       attendee: { id: a.id, name: a.name, handRaised: a.handRaised },
-      messages: store.messages(w.id).slice(-20),
-      takenOver: (takeovers.get(a.id) ?? 0) > 0,
+      messages: this.store.messages(w.id).slice(-20),
+      takenOver: (this.takeovers.get(a.id) ?? 0) > 0,
     };
   }
 
-  function send(ws: WebSocket, message: unknown): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-  }
-
-  function pushDashboard(workshopId: string): void {
-    const sockets = dashboards.get(workshopId);
+  pushDashboard(workshopId: string): void {
+    const sockets = this.dashboards.get(workshopId);
     if (!sockets?.size) return;
-    const w = store.get(workshopId);
+    const w = this.store.get(workshopId);
     if (!w) return;
-    const message = { type: 'workshop', workshop: view(w) };
+    const message = { type: 'workshop', workshop: this.view(w) };
     for (const ws of sockets) send(ws, message);
   }
 
-  function pushAttendee(attendeeId: string, message: unknown): void {
-    for (const ws of attendeeSockets.get(attendeeId) ?? []) send(ws, message);
+  pushAttendee(attendeeId: string, message: unknown): void {
+    for (const ws of this.attendeeSockets.get(attendeeId) ?? []) send(ws, message);
   }
 
-  function pushAllAttendees(workshopId: string, make: (a: Attendee) => unknown): void {
-    for (const a of store.attendees(workshopId)) pushAttendee(a.id, make(a));
+  pushAllAttendees(workshopId: string, make: (a: Attendee) => unknown): void {
+    for (const a of this.store.attendees(workshopId)) this.pushAttendee(a.id, make(a));
   }
-
-  ctx.events.subscribe((event) => {
-    const a = store.attendeeOfLearner(event.learnerId);
-    if (!a) return;
-    const w = store.get(a.workshopId);
-    if (!w || !w.labs.includes(event.lab)) return;
-    if (event.kind === 'solve') store.recordSolve(a.id, event.lab, event.step, event.at);
-    else {
-      const solved = store.solveUsed(a.id, event.lab, event.step);
-      // Passed for the first time since the attendee's last reset: the one step.passed event.
-      const first =
-        event.passed && webhook && !store.checks(a.workshopId).some((c) => c.attendeeId === a.id && c.lab === event.lab && c.step === event.step && c.passed && (!a.resetAt || c.at >= a.resetAt));
-      store.recordCheck({ attendeeId: a.id, lab: event.lab, step: event.step, passed: event.passed, solved, at: event.at.toISOString() });
-      if (first) webhook.send({ type: 'step.passed', workshopId: a.workshopId, attendee: { id: a.id, name: a.name }, lab: event.lab, step: event.step, solvedWithSolve: solved }, event.at);
-    }
-    store.touch(a.id, event.at);
-    pushDashboard(a.workshopId);
-  });
-
-  async function stopEnvironment(a: Attendee): Promise<void> {
-    await ctx.learners.get(a.learnerId)?.release();
-  }
-
-  await app.register(async (scope) => {
-    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply: FastifyReply) => {
-      if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
-      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
-      ctx.logger.error({ err, url: req.url }, 'workshop route failed');
-      return reply.code(500).send({ error: `internal error: ${err.message}` });
-    });
-
-    scope.post('/api/workshops', async (req, reply) => {
-      instructor(req);
-      const body = parse(createBody, req.body, 'body');
-      const unknown = body.labs.filter((lab) => stepsOf(lab).length === 0);
-      if (unknown.length) throw new ApiError(400, `invalid body field "labs": there is no lab ${unknown.map((l) => `"${l}"`).join(', ')}`);
-      if (body.endsAt && Date.parse(body.endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
-      const w = store.create({ title: body.title, labs: body.labs, seats: body.seats, endsAt: body.endsAt ? new Date(body.endsAt).toISOString() : null });
-      warm.fill();
-      const origin = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
-      return reply.code(201).send({ id: w.id, joinCode: w.joinCode, joinUrl: `${origin}/workshop/join?code=${w.joinCode}` });
-    });
-
-    scope.get('/api/workshops', async (req) => {
-      instructor(req);
-      return { workshops: store.list().map((w) => ({ id: w.id, title: w.title, seats: w.seats, endsAt: w.endsAt, endedAt: w.endedAt, joinCode: w.joinCode, attendees: store.attendees(w.id).length })) };
-    });
-
-    // Static paths before `/:id` so they are not taken for ids.
-    scope.post('/api/workshops/join', async (req, reply) => {
-      const { code, name } = parse(joinBody, req.body, 'body');
-      const current = ctx.learners.fromRequest(req.raw);
-      const mine = current && store.attendeeOfLearner(current.id);
-      const codeWorkshop = store.list().find((w) => w.joinCode === code.toUpperCase());
-      if (mine && codeWorkshop && mine.workshopId === codeWorkshop.id) {
-        return { workshopId: mine.workshopId, attendeeId: mine.id, rejoined: true };
-      }
-      // A fresh session for the attendee: their environment starts empty, whatever the browser had;
-      // a warm one when ready (its cluster is up already).
-      const warmed = warm.take();
-      const session = warmed ?? ctx.newSession();
-      const result = store.join(code, session.learnerId, name);
-      if (!result.ok && warmed) warm.giveBack(warmed);
-      if (!result.ok) {
-        if (result.reason === 'full') throw new ApiError(409, 'this workshop has no seat left: ask the instructor');
-        if (result.reason === 'ended') throw new ApiError(403, 'this workshop has ended');
-        throw new ApiError(403, 'this code is not valid (unknown or revoked): check it with the instructor');
-      }
-      session.sendTo(reply);
-      pushDashboard(result.attendee.workshopId);
-      warm.fill();
-      if (!result.rejoined) webhook?.send({ type: 'attendee.joined', workshopId: result.attendee.workshopId, attendee: { id: result.attendee.id, name: result.attendee.name } });
-      return { workshopId: result.attendee.workshopId, attendeeId: result.attendee.id, rejoined: false };
-    });
-
-    scope.get('/api/workshops/me', async (req) => {
-      const learner = learnerOf(req);
-      const a = store.attendeeOfLearner(learner.id);
-      if (!a) throw new ApiError(404, 'you have not joined a workshop');
-      store.touch(a.id);
-      // After a restart the in-memory environment is gone; it is rebuilt on first use.
-      const lost = !learner.currentCluster() && a.lastActiveAt < startedAt;
-      return { ...banner(a), environment: lost ? { rebuilt: true, message: 'Your environment was lost (the server restarted) and is being rebuilt; your progress is kept.' } : { rebuilt: false } };
-    });
-
-    scope.get('/api/workshops/:id', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      return view(workshopOf(id));
-    });
-
-    scope.post('/api/workshops/:id/attendees/:attendeeId/hand', async (req) => {
-      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
-      const a = ownAttendee(req, id, attendeeId);
-      const { raised } = parse(handBody, req.body, 'body');
-      if (raised && !a.handRaised) webhook?.send({ type: 'hand.raised', workshopId: id, attendee: { id: a.id, name: a.name } });
-      store.setHand(a.id, raised);
-      store.touch(a.id);
-      pushDashboard(id);
-      pushAttendee(a.id, { type: 'banner', ...banner(store.attendee(id, a.id)!) });
-      return { attendeeId: a.id, handRaised: raised };
-    });
-
-    scope.get('/api/workshops/:id/attendees/:attendeeId/results', async (req) => {
-      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
-      const a = ownAttendee(req, id, attendeeId);
-      const w = workshopOf(id);
-      return { results: resultRows(w, [a], store.checks(id), stepsOf) };
-    });
-
-    scope.post('/api/workshops/:id/attendees/:attendeeId/reset', async (req) => {
-      instructor(req);
-      const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
-      const w = workshopOf(id);
-      const a = store.attendee(id, attendeeId);
-      if (!a) throw new ApiError(404, 'there is no such attendee in this workshop');
-      const handle = ctx.learners.get(a.learnerId)?.currentCluster();
-      if (handle) await handle.reset();
-      for (const lab of w.labs) progress.clear(a.learnerId, lab);
-      store.markReset(a.id);
-      store.setHand(a.id, false);
-      store.audit(id, a.id, 'reset', 'the instructor reset the environment');
-      pushDashboard(id);
-      pushAttendee(a.id, { type: 'reset', message: 'The instructor reset your environment.' });
-      return { attendeeId: a.id, reset: true, clusterReset: Boolean(handle) };
-    });
-
-    scope.post('/api/workshops/:id/broadcast', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      workshopOf(id);
-      const { message } = parse(broadcastBody, req.body, 'body');
-      const m = store.broadcast(id, message);
-      pushAllAttendees(id, () => ({ type: 'message', message: m }));
-      return m;
-    });
-
-    scope.post('/api/workshops/:id/revoke', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      workshopOf(id);
-      store.revokeCode(id);
-      warm.fill();
-      pushDashboard(id);
-      return { id, codeRevoked: true };
-    });
-
-    scope.post('/api/workshops/:id/extend', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      const w = workshopOf(id);
-      if (w.endedAt) throw new ApiError(409, 'this workshop has ended');
-      const { endsAt } = parse(extendBody, req.body, 'body');
-      if (Date.parse(endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
-      store.extend(id, new Date(endsAt).toISOString());
-      warm.fill();
-      pushDashboard(id);
-      pushAllAttendees(id, (a) => ({ type: 'banner', ...banner(a) }));
-      return { id, endsAt: store.get(id)!.endsAt };
-    });
-
-    scope.get('/api/workshops/:id/export.csv', async (req, reply) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      const w = workshopOf(id);
-      const csv = toCsv(resultRows(w, store.attendees(id), store.checks(id), stepsOf));
-      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="workshop-${id}.csv"`).send(csv);
-    });
-
-    scope.get('/api/workshops/:id/export.json', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      const w = workshopOf(id);
-      return { workshop: { id: w.id, title: w.title, labs: w.labs }, results: resultRows(w, store.attendees(id), store.checks(id), stepsOf), audit: store.auditLog(id) };
-    });
-
-    scope.delete('/api/workshops/:id', async (req) => {
-      instructor(req);
-      const { id } = parse(workshopParams, req.params, 'path');
-      const w = workshopOf(id);
-      const ended = store.end(id);
-      if (ended) webhook?.send({ type: 'workshop.ended', workshopId: id, title: w.title });
-      warm.fill();
-      const attendees = store.attendees(id);
-      const stopped = await Promise.allSettled(attendees.map(stopEnvironment));
-      pushDashboard(id);
-      pushAllAttendees(id, () => ({ type: 'ended', message: 'The workshop has ended. Thank you!' }));
-      return { id, ended: true, alreadyEnded: !ended, environmentsStopped: stopped.filter((s) => s.status === 'fulfilled').length };
-    });
-  });
-
-  /**
-   * An instructor's socket: browsers cannot set headers on a WebSocket, so the token comes in the
-   * first message (within a few seconds); `then` gets the checked hello.
-   */
-  function instructorSocket<T extends { token: string }>(wss: WebSocketServer, path: string, schema: z.ZodType<T>, shape: string, then: (ws: WebSocket, hello: T) => void): void {
-    ctx.onUpgrade(path, (req, socket, head) => {
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
-        ws.once('message', (data) => {
-          clearTimeout(timer);
-          let hello: T;
-          try {
-            hello = schema.parse(JSON.parse(String(data)));
-          } catch {
-            return ws.close(4400, `the first message must be ${shape}`);
-          }
-          if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
-          then(ws, hello);
-        });
-      });
-    });
-  }
-
-  const dashboardWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
-  instructorSocket(dashboardWss, DASHBOARD_WS_PATH, dashboardHello, '{ token, workshopId }', (ws, hello) => {
-    const w = store.get(hello.workshopId);
-    if (!w) return ws.close(4404, 'no such workshop');
-    let set = dashboards.get(w.id);
-    if (!set) dashboards.set(w.id, (set = new Set()));
-    set.add(ws);
-    ws.on('close', () => set.delete(ws));
-    send(ws, { type: 'workshop', workshop: view(w) });
-  });
 
   /** The terminal an instructor opens for an attendee: the one in use (attached, typed in last), else the newest. */
-  function terminalOf(a: Attendee): Terminal | undefined {
-    const live = (ctx.terminals?.listFor(a.learnerId) ?? []).filter((t) => t.state !== 'ended');
+  terminalOf(a: Attendee): Terminal | undefined {
+    const live = (this.ctx.terminals?.listFor(a.learnerId) ?? []).filter((t) => t.state !== 'ended');
     const rank = (t: Terminal) => [t.state === 'attached' ? 1 : 0, t.lastInputAt, t.createdAt];
     return live.sort((x, y) => {
       const [a1, b1, c1] = rank(x);
@@ -456,46 +216,336 @@ export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: Serv
     })[0];
   }
 
+  async stopEnvironment(a: Attendee): Promise<void> {
+    await this.ctx.learners.get(a.learnerId)?.release();
+  }
+}
+
+function send(ws: WebSocket, message: unknown): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+}
+
+async function openHub(ctx: ServerContext, options: WorkshopRoutesOptions): Promise<WorkshopHub> {
+  const store = options.store ?? SqliteWorkshopStore.open(ctx.config.dataDir);
+  const progress = options.progress ?? ProgressStore.open(ctx.config.dataDir);
+  const stepsOf = options.stepsOf ?? (await projectLabSteps(ctx.config.labsDir));
+  const hookConfig = options.webhook ?? webhookFromEnv();
+  const webhook = hookConfig ? new Webhook({ ...hookConfig, logger: ctx.logger.child({ component: 'workshop-webhook' }) }) : undefined;
+  /** Joins that can still come: the seats left in workshops open for joining. */
+  const seatsLeft = () =>
+    store
+      .list()
+      .filter((w) => !w.endedAt && !w.codeRevoked && (!w.endsAt || Date.parse(w.endsAt) > Date.now()))
+      .reduce((n, w) => n + Math.max(0, w.seats - store.attendees(w.id).length), 0);
+  const warm = new WarmPool({ size: options.warm ?? warmSizeFromEnv(), newSession: () => ctx.newSession(), wanted: seatsLeft, logger: ctx.logger.child({ component: 'workshop-warm' }), intervalMs: options.warmIntervalMs });
+  // After a restart, open workshops get their warm environments again.
+  setImmediate(() => warm.fill());
+  return new WorkshopHub(ctx, store, progress, stepsOf, warm, webhook);
+}
+
+/** Each Check and Solve of an attendee goes to the workshop's history, the webhook and the dashboard. */
+function recordRunnerEvents(h: WorkshopHub): void {
+  h.ctx.events.subscribe((event) => {
+    const a = h.store.attendeeOfLearner(event.learnerId);
+    if (!a) return;
+    const w = h.store.get(a.workshopId);
+    if (!w || !w.labs.includes(event.lab)) return;
+    if (event.kind === 'solve') h.store.recordSolve(a.id, event.lab, event.step, event.at);
+    else {
+      const solved = h.store.solveUsed(a.id, event.lab, event.step);
+      // Passed for the first time since the attendee's last reset: the one step.passed event.
+      const first =
+        event.passed && h.webhook && !h.store.checks(a.workshopId).some((c) => c.attendeeId === a.id && c.lab === event.lab && c.step === event.step && c.passed && (!a.resetAt || c.at >= a.resetAt));
+      h.store.recordCheck({ attendeeId: a.id, lab: event.lab, step: event.step, passed: event.passed, solved, at: event.at.toISOString() });
+      if (first) h.webhook.send({ type: 'step.passed', workshopId: a.workshopId, attendee: { id: a.id, name: a.name }, lab: event.lab, step: event.step, solvedWithSolve: solved }, event.at);
+    }
+    h.store.touch(a.id, event.at);
+    h.pushDashboard(a.workshopId);
+  });
+}
+
+function workshopErrorHandler(ctx: ServerContext) {
+  return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ApiError) return reply.code(err.status).send({ error: err.message });
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    ctx.logger.error({ err, url: req.url }, 'workshop route failed');
+    return reply.code(500).send({ error: `internal error: ${err.message}` });
+  };
+}
+
+/** Joining, and what an attendee (or the instructor for them) reads and does: banner, hand, results. */
+function attendeeRoutes(scope: FastifyInstance, h: WorkshopHub): void {
+    scope.post('/api/workshops/join', async (req, reply) => {
+    const { code, name } = parse(joinBody, req.body, 'body');
+    const current = h.ctx.learners.fromRequest(req.raw);
+    const mine = current && h.store.attendeeOfLearner(current.id);
+    const codeWorkshop = h.store.list().find((w) => w.joinCode === code.toUpperCase());
+    if (mine && codeWorkshop && mine.workshopId === codeWorkshop.id) {
+      return { workshopId: mine.workshopId, attendeeId: mine.id, rejoined: true };
+    }
+    // A fresh session for the attendee: their environment starts empty, whatever the browser had;
+    // a warm one when ready (its cluster is up already).
+    const warmed = h.warm.take();
+    const session = warmed ?? h.ctx.newSession();
+    const result = h.store.join(code, session.learnerId, name);
+    if (!result.ok && warmed) h.warm.giveBack(warmed);
+    if (!result.ok) {
+      if (result.reason === 'full') throw new ApiError(409, 'this workshop has no seat left: ask the instructor');
+      if (result.reason === 'ended') throw new ApiError(403, 'this workshop has ended');
+      throw new ApiError(403, 'this code is not valid (unknown or revoked): check it with the instructor');
+    }
+    session.sendTo(reply);
+    h.pushDashboard(result.attendee.workshopId);
+    h.warm.fill();
+    if (!result.rejoined) h.webhook?.send({ type: 'attendee.joined', workshopId: result.attendee.workshopId, attendee: { id: result.attendee.id, name: result.attendee.name } });
+    return { workshopId: result.attendee.workshopId, attendeeId: result.attendee.id, rejoined: false };
+  });
+
+  scope.get('/api/workshops/me', async (req) => {
+    const learner = h.learnerOf(req);
+    const a = h.store.attendeeOfLearner(learner.id);
+    if (!a) throw new ApiError(404, 'you have not joined a workshop');
+    h.store.touch(a.id);
+    // After a restart the in-memory environment is gone; it is rebuilt on first use.
+    const lost = !learner.currentCluster() && a.lastActiveAt < h.startedAt;
+    return { ...h.banner(a), environment: lost ? { rebuilt: true, message: 'Your environment was lost (the server restarted) and is being rebuilt; your progress is kept.' } : { rebuilt: false } };
+  });
+
+  scope.post('/api/workshops/:id/attendees/:attendeeId/hand', async (req) => {
+    const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+    const a = h.ownAttendee(req, id, attendeeId);
+    const { raised } = parse(handBody, req.body, 'body');
+    if (raised && !a.handRaised) h.webhook?.send({ type: 'hand.raised', workshopId: id, attendee: { id: a.id, name: a.name } });
+    h.store.setHand(a.id, raised);
+    h.store.touch(a.id);
+    h.pushDashboard(id);
+    h.pushAttendee(a.id, { type: 'banner', ...h.banner(h.store.attendee(id, a.id)!) });
+    return { attendeeId: a.id, handRaised: raised };
+  });
+
+  scope.get('/api/workshops/:id/attendees/:attendeeId/results', async (req) => {
+    const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+    const a = h.ownAttendee(req, id, attendeeId);
+    const w = h.workshopOf(id);
+    return { results: resultRows(w, [a], h.store.checks(id), h.stepsOf) };
+  });
+}
+
+/** The instructor's views: create and list workshops, one workshop, its results exported. */
+function instructorReadRoutes(scope: FastifyInstance, h: WorkshopHub): void {
+  scope.post('/api/workshops', async (req, reply) => {
+    h.instructor(req);
+    const body = parse(createBody, req.body, 'body');
+    const unknown = body.labs.filter((lab) => h.stepsOf(lab).length === 0);
+    if (unknown.length) throw new ApiError(400, `invalid body field "labs": there is no lab ${unknown.map((l) => `"${l}"`).join(', ')}`);
+    if (body.endsAt && Date.parse(body.endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
+    const w = h.store.create({ title: body.title, labs: body.labs, seats: body.seats, endsAt: body.endsAt ? new Date(body.endsAt).toISOString() : null });
+    h.warm.fill();
+    const origin = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+    return reply.code(201).send({ id: w.id, joinCode: w.joinCode, joinUrl: `${origin}/workshop/join?code=${w.joinCode}` });
+  });
+
+  scope.get('/api/workshops', async (req) => {
+    h.instructor(req);
+    return { workshops: h.store.list().map((w) => ({ id: w.id, title: w.title, seats: w.seats, endsAt: w.endsAt, endedAt: w.endedAt, joinCode: w.joinCode, attendees: h.store.attendees(w.id).length })) };
+  });
+
+
+  scope.get('/api/workshops/:id', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    return h.view(h.workshopOf(id));
+  });
+
+
+  scope.get('/api/workshops/:id/export.csv', async (req, reply) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    const w = h.workshopOf(id);
+    const csv = toCsv(resultRows(w, h.store.attendees(id), h.store.checks(id), h.stepsOf));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="workshop-${id}.csv"`).send(csv);
+  });
+
+  scope.get('/api/workshops/:id/export.json', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    const w = h.workshopOf(id);
+    return { workshop: { id: w.id, title: w.title, labs: w.labs }, results: resultRows(w, h.store.attendees(id), h.store.checks(id), h.stepsOf), audit: h.store.auditLog(id) };
+  });
+
+}
+
+/** The instructor's actions on a running workshop: reset, broadcast, revoke, extend, end. */
+function instructorActionRoutes(scope: FastifyInstance, h: WorkshopHub): void {
+  scope.post('/api/workshops/:id/attendees/:attendeeId/reset', async (req) => {
+    h.instructor(req);
+    const { id, attendeeId } = parse(attendeeParams, req.params, 'path');
+    const w = h.workshopOf(id);
+    const a = h.store.attendee(id, attendeeId);
+    if (!a) throw new ApiError(404, 'there is no such attendee in this workshop');
+    const handle = h.ctx.learners.get(a.learnerId)?.currentCluster();
+    if (handle) await handle.reset();
+    for (const lab of w.labs) h.progress.clear(a.learnerId, lab);
+    h.store.markReset(a.id);
+    h.store.setHand(a.id, false);
+    h.store.audit(id, a.id, 'reset', 'the instructor reset the environment');
+    h.pushDashboard(id);
+    h.pushAttendee(a.id, { type: 'reset', message: 'The instructor reset your environment.' });
+    return { attendeeId: a.id, reset: true, clusterReset: Boolean(handle) };
+  });
+
+  scope.post('/api/workshops/:id/broadcast', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    h.workshopOf(id);
+    const { message } = parse(broadcastBody, req.body, 'body');
+    const m = h.store.broadcast(id, message);
+    h.pushAllAttendees(id, () => ({ type: 'message', message: m }));
+    return m;
+  });
+
+  scope.post('/api/workshops/:id/revoke', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    h.workshopOf(id);
+    h.store.revokeCode(id);
+    h.warm.fill();
+    h.pushDashboard(id);
+    return { id, codeRevoked: true };
+  });
+
+  scope.post('/api/workshops/:id/extend', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    const w = h.workshopOf(id);
+    if (w.endedAt) throw new ApiError(409, 'this workshop has ended');
+    const { endsAt } = parse(extendBody, req.body, 'body');
+    if (Date.parse(endsAt) <= Date.now()) throw new ApiError(400, 'invalid body field "endsAt": must be in the future');
+    h.store.extend(id, new Date(endsAt).toISOString());
+    h.warm.fill();
+    h.pushDashboard(id);
+    h.pushAllAttendees(id, (a) => ({ type: 'banner', ...h.banner(a) }));
+    return { id, endsAt: h.store.get(id)!.endsAt };
+  });
+
+
+  scope.delete('/api/workshops/:id', async (req) => {
+    h.instructor(req);
+    const { id } = parse(workshopParams, req.params, 'path');
+    const w = h.workshopOf(id);
+    const ended = h.store.end(id);
+    if (ended) h.webhook?.send({ type: 'workshop.ended', workshopId: id, title: w.title });
+    h.warm.fill();
+    const attendees = h.store.attendees(id);
+    const stopped = await Promise.allSettled(attendees.map((a) => h.stopEnvironment(a)));
+    h.pushDashboard(id);
+    h.pushAllAttendees(id, () => ({ type: 'ended', message: 'The workshop has ended. Thank you!' }));
+    return { id, ended: true, alreadyEnded: !ended, environmentsStopped: stopped.filter((s) => s.status === 'fulfilled').length };
+  });
+}
+
+/**
+ * An instructor's socket: browsers cannot set headers on a WebSocket, so the token comes in the
+ * first message (within a few seconds); `then` gets the checked hello.
+ */
+function instructorSocket<T extends { token: string }>(ctx: ServerContext, wss: WebSocketServer, path: string, schema: z.ZodType<T>, shape: string, then: (ws: WebSocket, hello: T) => void): void {
+  ctx.onUpgrade(path, (req, socket, head) => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const timer = setTimeout(() => ws.close(4401, 'authenticate first'), AUTH_TIMEOUT_MS);
+      ws.once('message', (data) => {
+        clearTimeout(timer);
+        let hello: T;
+        try {
+          hello = schema.parse(JSON.parse(String(data)));
+        } catch {
+          return ws.close(4400, `the first message must be ${shape}`);
+        }
+        if (!ctx.config.instructorToken || !sameToken(hello.token, ctx.config.instructorToken)) return ws.close(4401, 'wrong instructor token');
+        then(ws, hello);
+      });
+    });
+  });
+}
+
+/** The instructor's dashboard: the workshop, pushed again on every change. */
+function dashboardSocket(h: WorkshopHub): WebSocketServer {
+  const dashboardWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
+  instructorSocket(h.ctx, dashboardWss, DASHBOARD_WS_PATH, dashboardHello, '{ token, workshopId }', (ws, hello) => {
+    const w = h.store.get(hello.workshopId);
+    if (!w) return ws.close(4404, 'no such workshop');
+    let set = h.dashboards.get(w.id);
+    if (!set) h.dashboards.set(w.id, (set = new Set()));
+    set.add(ws);
+    ws.on('close', () => set.delete(ws));
+    send(ws, { type: 'workshop', workshop: h.view(w) });
+  });
+  return dashboardWss;
+}
+
+/** An attendee's terminal as the instructor sees it, read-only until taken over. */
+function watchSocket(h: WorkshopHub): WebSocketServer {
   const watchWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WATCH_MESSAGE, perMessageDeflate: false });
-  instructorSocket(watchWss, WATCH_WS_PATH, watchHello, '{ token, workshopId, attendeeId }', (ws, hello) => {
-    const a = store.attendee(hello.workshopId, hello.attendeeId);
+  instructorSocket(h.ctx, watchWss, WATCH_WS_PATH, watchHello, '{ token, workshopId, attendeeId }', (ws, hello) => {
+    const a = h.store.attendee(hello.workshopId, hello.attendeeId);
     if (!a) return ws.close(4404, 'no such attendee in this workshop');
-    const terminal = terminalOf(a);
+    const terminal = h.terminalOf(a);
     if (!terminal) return ws.close(4404, 'this attendee has no terminal open');
-    store.audit(a.workshopId, a.id, 'watch', `the instructor opened terminal ${terminal.id}`);
+    h.store.audit(a.workshopId, a.id, 'watch', `the instructor opened terminal ${terminal.id}`);
     serveWatchSocket(ws, {
       terminal,
       onTakeover(active) {
-        const n = Math.max(0, (takeovers.get(a.id) ?? 0) + (active ? 1 : -1));
-        if (n) takeovers.set(a.id, n);
-        else takeovers.delete(a.id);
-        store.audit(a.workshopId, a.id, active ? 'takeover' : 'release', active ? `the instructor took over terminal ${terminal.id}` : `the instructor gave terminal ${terminal.id} back`);
-        pushAttendee(a.id, { type: 'takeover', active: n > 0, message: n > 0 ? 'The instructor is typing in your terminal.' : 'The instructor gave your terminal back.' });
-        pushDashboard(a.workshopId);
+        const n = Math.max(0, (h.takeovers.get(a.id) ?? 0) + (active ? 1 : -1));
+        if (n) h.takeovers.set(a.id, n);
+        else h.takeovers.delete(a.id);
+        h.store.audit(a.workshopId, a.id, active ? 'takeover' : 'release', active ? `the instructor took over terminal ${terminal.id}` : `the instructor gave terminal ${terminal.id} back`);
+        h.pushAttendee(a.id, { type: 'takeover', active: n > 0, message: n > 0 ? 'The instructor is typing in your terminal.' : 'The instructor gave your terminal back.' });
+        h.pushDashboard(a.workshopId);
       },
     });
   });
+  return watchWss;
+}
 
+/** The caller's own banner: messages, reset, takeover and end as they happen. */
+function attendeeSocket(h: WorkshopHub): WebSocketServer {
   const attendeeWss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE, perMessageDeflate: false });
-  ctx.onUpgrade(ATTENDEE_WS_PATH, (req, socket, head, learner) => {
-    const a = store.attendeeOfLearner(learner.id);
+  h.ctx.onUpgrade(ATTENDEE_WS_PATH, (req, socket, head, learner) => {
+    const a = h.store.attendeeOfLearner(learner.id);
     if (!a) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     attendeeWss.handleUpgrade(req, socket, head, (ws) => {
-      let set = attendeeSockets.get(a.id);
-      if (!set) attendeeSockets.set(a.id, (set = new Set()));
+      let set = h.attendeeSockets.get(a.id);
+      if (!set) h.attendeeSockets.set(a.id, (set = new Set()));
       set.add(ws);
       ws.on('close', () => set.delete(ws));
       ws.on('message', () => ws.close(4400, 'this socket only listens'));
-      send(ws, { type: 'banner', ...banner(a) });
+      send(ws, { type: 'banner', ...h.banner(a) });
     });
   });
-  ctx.onClose(() => {
-    dashboardWss.close();
-    watchWss.close();
-    attendeeWss.close();
+  return attendeeWss;
+}
+
+export async function registerWorkshopRoutesWith(app: FastifyInstance, ctx: ServerContext, options: WorkshopRoutesOptions = {}): Promise<void> {
+  const h = await openHub(ctx, options);
+  recordRunnerEvents(h);
+  await app.register(async (scope) => {
+    scope.setErrorHandler(workshopErrorHandler(ctx));
+    // Static paths (join, me) are matched before `/:id`, whatever the order they are registered in.
+    attendeeRoutes(scope, h);
+    instructorReadRoutes(scope, h);
+    instructorActionRoutes(scope, h);
+  });
+  const sockets = [dashboardSocket(h), watchSocket(h), attendeeSocket(h)];
+  ctx.onClose(async () => {
+    for (const set of [...h.dashboards.values(), ...h.attendeeSockets.values()]) for (const ws of set) ws.terminate();
+    for (const wss of sockets) for (const ws of wss.clients) ws.terminate();
+    h.webhook?.close();
+    await h.warm.close();
+    h.store.close();
+    h.progress.close();
+    for (const wss of sockets) wss.close();
   });
 }
 
