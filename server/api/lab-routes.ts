@@ -64,194 +64,224 @@ export interface LabRoutesOptions {
   store?: ProgressStore;
 }
 
+/** What the lab routes share: the runner, the learners' progress, the labs, and each learner's queue of cluster work. */
+class LabApi {
+  // One cluster operation at a time per learner: a Check must not race a Reset.
+  private readonly queues = new Map<string, Promise<unknown>>();
+  // A lab page calls prepare when it opens: a cluster that served another lab (or none) gets what
+  // this lab requires, once per cluster and lab.
+  readonly prepared = new Set<string>();
+
+  constructor(
+    readonly ctx: ServerContext,
+    readonly runner: LabRunner,
+    readonly store: ProgressStore,
+    readonly labs: ReadonlyMap<string, Lab>,
+  ) {}
+
+  serialized<T>(learner: Learner, fn: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(learner.id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn); // the previous call's failure was reported to its own caller
+    this.queues.set(learner.id, next);
+    void next.finally(() => {
+      if (this.queues.get(learner.id) === next) this.queues.delete(learner.id);
+    }).catch(() => undefined); // only bookkeeping; the failure reaches the caller through `next`
+    return next;
+  }
+
+  learnerOf(req: FastifyRequest): Learner {
+    const learner = this.ctx.learners.fromRequest(req.raw);
+    if (!learner) throw new ApiError(401, 'no session: reload the page to get one');
+    return learner;
+  }
+
+  labOf(id: string): Lab {
+    const lab = this.labs.get(id);
+    if (!lab) throw new ApiError(404, `there is no lab "${id}"`);
+    return lab;
+  }
+
+  assertStep(lab: Lab, step: string): void {
+    if (!lab.steps.some((s) => s.id === step)) throw new ApiError(404, `lab "${lab.id}" has no step "${step}"`);
+  }
+
+  async clusterOf(learner: Learner): Promise<ClusterHandle> {
+    try {
+      return await learner.cluster();
+    } catch (err) {
+      if (err instanceof CapacityError) throw new ApiError(503, `could not start your cluster: ${err.message}`, err.retryAfterSeconds);
+      this.ctx.logger.error({ err, learner: learner.id }, 'cluster creation failed');
+      throw new ApiError(503, `could not start your cluster: ${(err as Error).message}`);
+    }
+  }
+}
+
+function labErrorHandler(ctx: ServerContext) {
+  return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof ApiError) {
+      if (err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
+      return reply.code(err.status).send(err.retryAfterSeconds !== undefined ? { error: err.message, retryAfterSeconds: err.retryAfterSeconds } : { error: err.message });
+    }
+    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    ctx.logger.error({ err, url: req.url }, 'lab route failed');
+    return reply.code(500).send({ error: `internal error: ${err.message}` });
+  };
+}
+
+/** A learner's progress in a lab: read it, clear it. */
+function progressRoutes(scope: FastifyInstance, h: LabApi): void {
+  scope.get('/api/labs/:lab/progress', async (req): Promise<LabProgressView> => {
+    const { lab } = parse(labParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const known = h.labOf(lab);
+    const order = new Map(known.steps.map((s, i) => [s.id, i]));
+    const steps = h.store
+      .get(learner.id, lab)
+      .steps.filter((s) => order.has(s.step))
+      .sort((a, b) => order.get(a.step)! - order.get(b.step)!);
+    return { lab, steps: steps as LabProgressView['steps'] };
+  });
+
+  scope.delete('/api/labs/:lab/progress', async (req) => {
+    const { lab } = parse(labParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    h.labOf(lab);
+    return { lab, cleared: h.store.clear(learner.id, lab) };
+  });
+}
+
+/** One step: Check it, get its solution to type, undo it (and what came after). */
+function stepRoutes(scope: FastifyInstance, h: LabApi): void {
+  scope.post('/api/labs/:lab/steps/:step/check', async (req): Promise<StepCheckReport> => {
+    const { lab: labId, step } = parse(stepParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const lab = h.labOf(labId);
+    h.assertStep(lab, step);
+    return h.serialized(learner, async () => {
+      const handle = await h.clusterOf(learner);
+      const started = Date.now();
+      let raw: StepReport;
+      try {
+        raw = await h.runner.checkStep(handle, lab, step);
+      } catch (err) {
+        h.ctx.logger.warn({ err, lab: labId, step }, 'check could not run');
+        raw = errorReport(`the check could not run: ${(err as Error).message}`);
+      }
+      const report = toCheckReport(raw, lab, step, Date.now() - started);
+      const later = report.passed ? [] : laterPassedSteps(lab, step, h.store.get(learner.id, labId).steps);
+      if (later.length > 0) return { ...report, changedByLaterSteps: later };
+      h.store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
+      h.ctx.events.emit({ kind: 'check', learnerId: learner.id, lab: labId, step, passed: report.passed, at: new Date() });
+      return report;
+    });
+  });
+
+  scope.get('/api/labs/:lab/steps/:step/solution', async (req): Promise<StepSolutionView> => {
+    const { lab: labId, step } = parse(stepParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const lab = h.labOf(labId);
+    h.assertStep(lab, step);
+    const commands = toSolutionCommands(h.runner.solutionFor(lab, step));
+    if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
+    h.ctx.events.emit({ kind: 'solve', learnerId: learner.id, lab: labId, step, at: new Date() });
+    return { lab: labId, step, commands };
+  });
+
+  // "Redo this step": the step and the later steps the learner did are undone on the cluster
+  // and become steps to do again.
+  scope.post('/api/labs/:lab/steps/:step/undo', async (req): Promise<StepUndoView> => {
+    const { lab: labId, step } = parse(stepParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const lab = h.labOf(labId);
+    h.assertStep(lab, step);
+    return h.serialized(learner, async () => {
+      const done = new Set(h.store.get(learner.id, labId).steps.filter((s) => s.status !== 'pending').map((s) => s.step));
+      let chain: LabStep[];
+      try {
+        chain = undoChain(lab, step, done);
+      } catch (err) {
+        if (err instanceof CannotUndoError) throw new ApiError(409, err.message);
+        throw err;
+      }
+      if (!h.runner.undoSteps) throw new ApiError(501, 'this server cannot undo steps: reset the lab instead');
+      const handle = await h.clusterOf(learner);
+      const started = Date.now();
+      await h.runner.undoSteps(handle, lab, chain);
+      for (const s of chain) h.store.record(learner.id, labId, s.id, 'pending', null);
+      return { lab: labId, step, undone: chain.map((s) => s.id), durationMs: Date.now() - started };
+    });
+  });
+
+}
+
+/** The learner's cluster for a lab: reset it, prepare it, ask whether it has settled. */
+function clusterRoutes(scope: FastifyInstance, h: LabApi): void {
+  scope.post('/api/labs/:lab/reset', async (req): Promise<LabResetView> => {
+    const { lab: labId } = parse(labParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const lab = h.labOf(labId);
+    return h.serialized(learner, async () => {
+      const handle = await h.clusterOf(learner);
+      const started = Date.now();
+      await h.runner.resetLab(handle, lab);
+      h.prepared.add(`${handle.id}/${labId}`);
+      h.store.clear(learner.id, labId);
+      return { lab: labId, reset: true as const, durationMs: Date.now() - started };
+    });
+  });
+
+  // A lab page calls this when it opens (see LabApi.prepared).
+  scope.post('/api/labs/:lab/prepare', async (req) => {
+    const { lab: labId } = parse(labParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    const lab = h.labOf(labId);
+    return h.serialized(learner, async () => {
+      const handle = await h.clusterOf(learner);
+      const key = `${handle.id}/${labId}`;
+      if (!h.prepared.has(key) && h.runner.prepareLab) {
+        try {
+          await h.runner.prepareLab(handle, lab);
+        } catch (err) {
+          throw new ApiError(503, `could not prepare your cluster for this lab: ${(err as Error).message}`);
+        }
+        h.prepared.add(key);
+      }
+      return { lab: labId, prepared: true };
+    });
+  });
+
+  // Solve asks this between commands, so a command sees the configuration the one before it
+  // applied (the embedded mesh applies it a moment later, as Istio does). Drivers that cannot
+  // tell answer false at once.
+  scope.get('/api/labs/:lab/settled', async (req): Promise<LabSettledView> => {
+    const { lab: labId } = parse(labParams, req.params, 'path');
+    const learner = h.learnerOf(req);
+    h.labOf(labId);
+    const handle = await h.clusterOf(learner);
+    if (!handle.settled) return { lab: labId, settled: false };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settled = await Promise.race([
+      handle.settled().catch(() => false), // a cluster that cannot say is treated as not settled; the check runs anyway
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SETTLE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    return { lab: labId, settled };
+  });
+
+}
+
 export async function registerLabRoutesWith(app: FastifyInstance, ctx: ServerContext, options: LabRoutesOptions): Promise<void> {
   const { runner } = options;
   const store = options.store ?? ProgressStore.open(ctx.config.dataDir);
   ctx.onClose(() => store.close());
   const labs = new Map<string, Lab>();
   for (const lab of await runner.loadLabs(ctx.config.labsDir)) labs.set(lab.id, lab);
-
-  // One cluster operation at a time per learner: a Check must not race a Reset.
-  const queues = new Map<string, Promise<unknown>>();
-  function serialized<T>(learner: Learner, fn: () => Promise<T>): Promise<T> {
-    const previous = queues.get(learner.id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn); // the previous call's failure was reported to its own caller
-    queues.set(learner.id, next);
-    void next.finally(() => {
-      if (queues.get(learner.id) === next) queues.delete(learner.id);
-    }).catch(() => undefined); // only bookkeeping; the failure reaches the caller through `next`
-    return next;
-  }
-
-  function learnerOf(req: FastifyRequest): Learner {
-    const learner = ctx.learners.fromRequest(req.raw);
-    if (!learner) throw new ApiError(401, 'no session: reload the page to get one');
-    return learner;
-  }
-
-  function labOf(id: string): Lab {
-    const lab = labs.get(id);
-    if (!lab) throw new ApiError(404, `there is no lab "${id}"`);
-    return lab;
-  }
-
-  function assertStep(lab: Lab, step: string): void {
-    if (!lab.steps.some((s) => s.id === step)) throw new ApiError(404, `lab "${lab.id}" has no step "${step}"`);
-  }
-
-  async function clusterOf(learner: Learner): Promise<ClusterHandle> {
-    try {
-      return await learner.cluster();
-    } catch (err) {
-      if (err instanceof CapacityError) throw new ApiError(503, `could not start your cluster: ${err.message}`, err.retryAfterSeconds);
-      ctx.logger.error({ err, learner: learner.id }, 'cluster creation failed');
-      throw new ApiError(503, `could not start your cluster: ${(err as Error).message}`);
-    }
-  }
-
+  const h = new LabApi(ctx, runner, store, labs);
   await app.register(async (scope) => {
-    scope.setErrorHandler((err: Error & { statusCode?: number }, req, reply: FastifyReply) => {
-      if (err instanceof ApiError) {
-        if (err.retryAfterSeconds !== undefined) reply.header('Retry-After', String(err.retryAfterSeconds));
-        return reply.code(err.status).send(err.retryAfterSeconds !== undefined ? { error: err.message, retryAfterSeconds: err.retryAfterSeconds } : { error: err.message });
-      }
-      if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
-      ctx.logger.error({ err, url: req.url }, 'lab route failed');
-      return reply.code(500).send({ error: `internal error: ${err.message}` });
-    });
-
-    scope.get('/api/labs/:lab/progress', async (req): Promise<LabProgressView> => {
-      const { lab } = parse(labParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const known = labOf(lab);
-      const order = new Map(known.steps.map((s, i) => [s.id, i]));
-      const steps = store
-        .get(learner.id, lab)
-        .steps.filter((s) => order.has(s.step))
-        .sort((a, b) => order.get(a.step)! - order.get(b.step)!);
-      return { lab, steps: steps as LabProgressView['steps'] };
-    });
-
-    scope.post('/api/labs/:lab/steps/:step/check', async (req): Promise<StepCheckReport> => {
-      const { lab: labId, step } = parse(stepParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const lab = labOf(labId);
-      assertStep(lab, step);
-      return serialized(learner, async () => {
-        const handle = await clusterOf(learner);
-        const started = Date.now();
-        let raw: StepReport;
-        try {
-          raw = await runner.checkStep(handle, lab, step);
-        } catch (err) {
-          ctx.logger.warn({ err, lab: labId, step }, 'check could not run');
-          raw = errorReport(`the check could not run: ${(err as Error).message}`);
-        }
-        const report = toCheckReport(raw, lab, step, Date.now() - started);
-        const later = report.passed ? [] : laterPassedSteps(lab, step, store.get(learner.id, labId).steps);
-        if (later.length > 0) return { ...report, changedByLaterSteps: later };
-        store.record(learner.id, labId, step, report.passed ? 'passed' : 'failed', report);
-        ctx.events.emit({ kind: 'check', learnerId: learner.id, lab: labId, step, passed: report.passed, at: new Date() });
-        return report;
-      });
-    });
-
-    scope.get('/api/labs/:lab/steps/:step/solution', async (req): Promise<StepSolutionView> => {
-      const { lab: labId, step } = parse(stepParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const lab = labOf(labId);
-      assertStep(lab, step);
-      const commands = toSolutionCommands(runner.solutionFor(lab, step));
-      if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
-      ctx.events.emit({ kind: 'solve', learnerId: learner.id, lab: labId, step, at: new Date() });
-      return { lab: labId, step, commands };
-    });
-
-    // "Redo this step": the step and the later steps the learner did are undone on the cluster
-    // and become steps to do again.
-    scope.post('/api/labs/:lab/steps/:step/undo', async (req): Promise<StepUndoView> => {
-      const { lab: labId, step } = parse(stepParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const lab = labOf(labId);
-      assertStep(lab, step);
-      return serialized(learner, async () => {
-        const done = new Set(store.get(learner.id, labId).steps.filter((s) => s.status !== 'pending').map((s) => s.step));
-        let chain: LabStep[];
-        try {
-          chain = undoChain(lab, step, done);
-        } catch (err) {
-          if (err instanceof CannotUndoError) throw new ApiError(409, err.message);
-          throw err;
-        }
-        if (!runner.undoSteps) throw new ApiError(501, 'this server cannot undo steps: reset the lab instead');
-        const handle = await clusterOf(learner);
-        const started = Date.now();
-        await runner.undoSteps(handle, lab, chain);
-        for (const s of chain) store.record(learner.id, labId, s.id, 'pending', null);
-        return { lab: labId, step, undone: chain.map((s) => s.id), durationMs: Date.now() - started };
-      });
-    });
-
-    scope.post('/api/labs/:lab/reset', async (req): Promise<LabResetView> => {
-      const { lab: labId } = parse(labParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const lab = labOf(labId);
-      return serialized(learner, async () => {
-        const handle = await clusterOf(learner);
-        const started = Date.now();
-        await runner.resetLab(handle, lab);
-        prepared.add(`${handle.id}/${labId}`);
-        store.clear(learner.id, labId);
-        return { lab: labId, reset: true as const, durationMs: Date.now() - started };
-      });
-    });
-
-    // A lab page calls this when it opens: a cluster that served another lab (or none) gets what
-    // this lab requires, once per cluster and lab.
-    const prepared = new Set<string>();
-    scope.post('/api/labs/:lab/prepare', async (req) => {
-      const { lab: labId } = parse(labParams, req.params, 'path');
-      const learner = learnerOf(req);
-      const lab = labOf(labId);
-      return serialized(learner, async () => {
-        const handle = await clusterOf(learner);
-        const key = `${handle.id}/${labId}`;
-        if (!prepared.has(key) && runner.prepareLab) {
-          try {
-            await runner.prepareLab(handle, lab);
-          } catch (err) {
-            throw new ApiError(503, `could not prepare your cluster for this lab: ${(err as Error).message}`);
-          }
-          prepared.add(key);
-        }
-        return { lab: labId, prepared: true };
-      });
-    });
-
-    // Solve asks this between commands, so a command sees the configuration the one before it
-    // applied (the embedded mesh applies it a moment later, as Istio does). Drivers that cannot
-    // tell answer false at once.
-    scope.get('/api/labs/:lab/settled', async (req): Promise<LabSettledView> => {
-      const { lab: labId } = parse(labParams, req.params, 'path');
-      const learner = learnerOf(req);
-      labOf(labId);
-      const handle = await clusterOf(learner);
-      if (!handle.settled) return { lab: labId, settled: false };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const settled = await Promise.race([
-        handle.settled().catch(() => false), // a cluster that cannot say is treated as not settled; the check runs anyway
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SETTLE_WAIT_MS))),
-      ]);
-      clearTimeout(timer);
-      return { lab: labId, settled };
-    });
-
-    scope.delete('/api/labs/:lab/progress', async (req) => {
-      const { lab } = parse(labParams, req.params, 'path');
-      const learner = learnerOf(req);
-      labOf(lab);
-      return { lab, cleared: store.clear(learner.id, lab) };
-    });
+    scope.setErrorHandler(labErrorHandler(ctx));
+    progressRoutes(scope, h);
+    stepRoutes(scope, h);
+    clusterRoutes(scope, h);
   });
 }
 
