@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EmbeddedCluster } from '../server/sim/cluster.ts';
-import { meshAddon, meshOf, workloadRuntime } from '../server/sim/mesh/mesh-addon.ts';
+import { meshAddon, workloadRuntime } from '../server/sim/mesh/mesh-addon.ts';
+import type { MeshDataPlane } from '../server/sim/mesh/mesh-data-plane.ts';
 import type { KubeObject } from '../server/sim/store/object-store.ts';
 import { PROJECT_ROOT } from '../server/tools/binaries.ts';
 
@@ -52,11 +53,12 @@ const vs = (marker: string): KubeObject => ({
 interface MeshModules {
   EmbeddedCluster: typeof EmbeddedCluster;
   meshAddon: typeof meshAddon;
-  meshOf: typeof meshOf;
+  /** How the tree before found a cluster's mesh (by its store); today's cluster has a `mesh` field. */
+  meshOf?: (store: object) => MeshDataPlane | undefined;
   workloadRuntime: typeof workloadRuntime;
 }
 
-const CURRENT: MeshModules = { EmbeddedCluster, meshAddon, meshOf, workloadRuntime };
+const CURRENT: MeshModules = { EmbeddedCluster, meshAddon, workloadRuntime };
 
 /** The mesh at BEFORE_REDESIGN, loaded from its own server/ tree (undefined when git cannot give it). */
 async function loadBefore(work: string): Promise<MeshModules | undefined> {
@@ -99,7 +101,9 @@ async function startCluster(m: MeshModules, work: string, propagationMs: number)
     if (r.status === 200) break;
     await new Promise((res) => setTimeout(res, 25));
   }
-  return { cluster, agent, port, mesh: m.meshOf(store)! };
+  const mesh = cluster.mesh ?? m.meshOf?.(store);
+  if (!mesh) throw new Error('the cluster started without its mesh');
+  return { cluster, agent, port, mesh };
 }
 
 interface IngressNumbers {

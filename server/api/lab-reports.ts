@@ -2,7 +2,7 @@
 // (protocol/lab-api.ts), bounding every text a learner's browser receives.
 import type { CheckResultView, StepCheckReport } from '../protocol/lab-api.ts';
 import type { CheckResult, StepReport } from '../protocol/runner-events.ts';
-import type { LabCommand } from '../runner/lab.ts';
+import type { LabCommand } from '../runner/index.ts';
 
 /** The part of a runner lab the routes read. */
 export interface RunnerLab {

@@ -17,8 +17,7 @@ import { LAB_ID_PATTERN, LAB_ID_RULE } from '../protocol/lab-id.ts';
 import { ProgressStore } from '../store/progress-store.ts';
 import type { Learner, ServerContext } from './context.ts';
 import type { StepReport } from '../protocol/runner-events.ts';
-import type { Lab, LabCommand, LabStep } from '../runner/lab.ts';
-import { CannotUndoError, undoChain } from '../runner/undo-step.ts';
+import { CannotUndoError, undoChain, type Lab, type LabCommand, type LabStep } from '../runner/index.ts';
 import { errorReport, toCheckReport, toSolutionCommands } from './lab-reports.ts';
 
 /** What the routes need of the runner (server/runner); injected in tests. */
@@ -299,11 +298,9 @@ export function laterPassedSteps(lab: Lab, step: string, progress: readonly { st
     .filter((id) => passed.has(id));
 }
 
-/** The real runner; prepareLab establishes the lab's requirements the way resetLab does, without the reset. */
+/** The real runner (its public API, server/runner/index.ts). */
 async function realRunner(): Promise<LabRunner> {
   const runner = await import('../runner/index.ts');
-  const { establishRequirements } = await import('../runner/requirements.ts');
-  const { kubeClients } = await import('../runner/checks/kube-clients.ts');
   return {
     loadLabs: runner.loadLabs,
     checkStep: (handle, lab, stepId) => runner.checkStep(handle, lab, stepId),
@@ -311,8 +308,8 @@ async function realRunner(): Promise<LabRunner> {
     resetLab: runner.resetLab,
     undoSteps: runner.undoSteps,
     async prepareLab(handle, lab) {
-      let clients: ReturnType<typeof kubeClients> | undefined;
-      const result = await establishRequirements(lab.requires, () => (clients ??= kubeClients(handle.kubeconfigPath)));
+      // Establishes the lab's requirements the way resetLab does, without the reset.
+      const result = await runner.prepareLab(handle, lab);
       if (!result.ok) throw new Error(result.messages.join('; '));
       return result;
     },

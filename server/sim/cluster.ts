@@ -4,6 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AdmissionPlugin } from './apiserver/admission.ts';
 import { ApiServer } from './apiserver/api-server.ts';
+import { ApiExtensions } from './apiserver/extensions.ts';
 import { ServiceAllocations } from './apiserver/service-allocations.ts';
 import { bootstrapCluster } from './bootstrap/bootstrap.ts';
 import { meshProxyMetadata, type OutboundTrafficPolicyMode } from './bootstrap/mesh-config.ts';
@@ -17,6 +18,9 @@ import { realTimers, type Timers } from './controllers/timers.ts';
 import { TrackedTimers } from './controllers/tracked-timers.ts';
 import type { ExecBackend } from './exec/exec-backend.ts';
 import { LogBook } from './logs/log-book.ts';
+import type { MeshDataPlane } from './mesh/mesh-data-plane.ts';
+import { ClusterNetwork } from './network/cluster-network.ts';
+import type { SimulatedInternet } from './world/simulated-internet.ts';
 import { ObjectStore, type GroupResource, type KubeObject } from './store/object-store.ts';
 import { dataDir as defaultDataDir } from '../tools/binaries.ts';
 import type { UntypedObject } from './meta/untyped.ts';
@@ -38,6 +42,18 @@ export interface ClusterAddon {
   sandboxPorts?(): { tcp: number[]; udp: number[] };
   /** Resolves once the addon has acted on every change made so far (e.g. mesh configuration pushed). */
   settled?(): Promise<void>;
+  /** The parts this addon contributes to the cluster (its mesh data plane, its simulated internet). */
+  provides?: AddonParts;
+}
+
+/**
+ * What addons contribute, filled in as each one starts: the cluster exposes them as fields, and
+ * parts started earlier read them lazily through `ClusterContext.parts` (an exec before the mesh
+ * is up finds none).
+ */
+export interface AddonParts {
+  mesh?: MeshDataPlane;
+  world?: SimulatedInternet;
 }
 
 /** What an addon factory gets: the cluster's parts, already running. */
@@ -48,6 +64,12 @@ export interface ClusterContext {
   store: ObjectStore;
   logs: LogBook;
   timers: Timers;
+  /** Virtual addresses → loopback sockets: the workloads register, the mesh and exec look up. */
+  network: ClusterNetwork;
+  /** Non-resource paths served by the cluster's API server (`kubectl get --raw`). */
+  extensions: ApiExtensions;
+  /** The addons' parts, as far as they have started. */
+  parts: Readonly<AddonParts>;
   meshPropagationMs?: number;
 }
 
@@ -94,8 +116,10 @@ export class EmbeddedCluster {
   readonly logs: LogBook;
   readonly apiServer: ApiServer;
   readonly controllers: ControllerManager;
+  readonly network: ClusterNetwork;
   readonly ingress: { host: string; port: number; securePort: number };
   private addons: ClusterAddon[] = [];
+  private readonly parts: AddonParts;
   private snapshot = new Map<string, { resource: GroupResource; object: KubeObject }>();
   private stopped = false;
   private resetting: Promise<void> | undefined;
@@ -107,14 +131,35 @@ export class EmbeddedCluster {
     readonly name: string,
     readonly dir: string,
     readonly kubeconfigPath: string,
-    parts: { store: ObjectStore; logs: LogBook; apiServer: ApiServer; controllers: ControllerManager; services: ServiceAllocations; ingress: { host: string; port: number; securePort: number } },
+    parts: {
+      store: ObjectStore;
+      logs: LogBook;
+      apiServer: ApiServer;
+      controllers: ControllerManager;
+      network: ClusterNetwork;
+      addonParts: AddonParts;
+      services: ServiceAllocations;
+      ingress: { host: string; port: number; securePort: number };
+    },
   ) {
     this.store = parts.store;
     this.logs = parts.logs;
     this.apiServer = parts.apiServer;
     this.controllers = parts.controllers;
+    this.network = parts.network;
+    this.parts = parts.addonParts;
     this.services = parts.services;
     this.ingress = parts.ingress;
+  }
+
+  /** The mesh data plane (gateways and sidecars), when an addon provides one. */
+  get mesh(): MeshDataPlane | undefined {
+    return this.parts.mesh;
+  }
+
+  /** The simulated internet this cluster's pods and learner reach, when an addon provides it. */
+  get world(): SimulatedInternet | undefined {
+    return this.parts.world;
   }
 
   static async start(options: EmbeddedClusterOptions = {}): Promise<EmbeddedCluster> {
@@ -127,7 +172,10 @@ export class EmbeddedCluster {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const store = new ObjectStore(timers);
     const logs = new LogBook(() => timers.now());
-    const ctx: ClusterContext = { id, name, dir, store, logs, timers, meshPropagationMs: options.meshPropagationMs };
+    const network = new ClusterNetwork(store);
+    const extensions = new ApiExtensions();
+    const addonParts: AddonParts = {};
+    const ctx: ClusterContext = { id, name, dir, store, logs, timers, network, extensions, parts: addonParts, meshPropagationMs: options.meshPropagationMs };
     const podRuntime = typeof options.podRuntime === 'function' ? options.podRuntime(ctx) : (options.podRuntime ?? noopPodRuntime);
     const exec = typeof options.exec === 'function' ? options.exec(ctx) : options.exec;
     const admission: AdmissionPlugin[] = [
@@ -135,7 +183,7 @@ export class EmbeddedCluster {
       podDefaultsAdmission,
       ...(options.admission ?? []),
     ];
-    const apiServer = new ApiServer({ store, logs, exec, admission, clock: timers, clusterName: name });
+    const apiServer = new ApiServer({ store, logs, exec, admission, extensions, clock: timers, clusterName: name });
     let controllers: ControllerManager | undefined;
     let started: EmbeddedCluster | undefined;
     const services = new ServiceAllocations(store);
@@ -171,7 +219,7 @@ export class EmbeddedCluster {
         name,
         dir,
         kubeconfigPath,
-        { store, logs, apiServer, controllers, services, ingress: { host: '127.0.0.1', port: boot.ingressHttpNodePort, securePort: boot.ingressHttpsNodePort } },
+        { store, logs, apiServer, controllers, network, addonParts, services, ingress: { host: '127.0.0.1', port: boot.ingressHttpNodePort, securePort: boot.ingressHttpsNodePort } },
       );
       // Settle the controllers' first pass (default SAs, CA ConfigMaps, endpoints), then remember
       // this state as what reset() returns to.
@@ -179,7 +227,11 @@ export class EmbeddedCluster {
       cluster.takeSnapshot();
       cluster.timers = timers;
       started = cluster;
-      for (const factory of options.addons ?? []) cluster.addons.push(await factory(ctx));
+      for (const factory of options.addons ?? []) {
+        const addon = await factory(ctx);
+        cluster.addons.push(addon);
+        Object.assign(addonParts, addon.provides);
+      }
       return cluster;
     } catch (err) {
       // Addons that did start are stopped, newest first.

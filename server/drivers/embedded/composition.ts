@@ -8,11 +8,11 @@ import { gatewayControllerAddon } from '../../sim/gateway-api/controller.ts';
 import { gatewayApiConverter } from '../../sim/gateway-api/convert.ts';
 import { gatewayApiDefaultsAdmission } from '../../sim/gateway-api/defaults.ts';
 import { loadBalancerNetwork } from '../../sim/gateway-api/load-balancer.ts';
-import { clusterNetworkFor } from '../../sim/network/cluster-network.ts';
 import { istioctlAddon } from '../../sim/analyze/istioctl-command.ts';
-import { meshAddon, meshOf, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
+import { meshAddon, workloadRuntime } from '../../sim/mesh/mesh-addon.ts';
 import { istioValidationPlugin } from '../../sim/mesh/validation.ts';
-import { startWorldAddon, type WorldAddon } from '../../sim/world/world-addon.ts';
+import type { SimulatedInternet } from '../../sim/world/simulated-internet.ts';
+import { startWorldAddon } from '../../sim/world/world-addon.ts';
 
 export interface FullClusterOptions extends EmbeddedClusterOptions {
   /** Run exec'd commands without bubblewrap (single-user machines only, as `--unsafe-no-sandbox`). */
@@ -21,11 +21,16 @@ export interface FullClusterOptions extends EmbeddedClusterOptions {
   owner?: SandboxOwner;
 }
 
+/** The simulated internet the world addon (started before the mesh) provided. */
+function worldOf(ctx: ClusterContext): SimulatedInternet {
+  const world = ctx.parts.world;
+  if (!world) throw new Error('the mesh starts after the simulated internet');
+  return world;
+}
+
 /** Options for EmbeddedCluster.start() with every part of the data plane wired in. */
 export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedClusterOptions {
   const { unsafeNoSandbox, owner, ...base } = options;
-  // One world addon per cluster, found again by the cluster's store.
-  const worlds = new WeakMap<object, WorldAddon>();
   return {
     ...base,
     podRuntime: base.podRuntime ?? workloadRuntime,
@@ -37,22 +42,18 @@ export function fullClusterOptions(options: FullClusterOptions = {}): EmbeddedCl
           store: ctx.store,
           clusterDir: ctx.dir,
           // Both start after the API server; until then exec answers that the network is not ready.
-          dataPlane: () => meshOf(ctx.store)?.sidecar,
-          world: () => worlds.get(ctx.store)?.world,
+          dataPlane: () => ctx.parts.mesh?.sidecar,
+          world: () => ctx.parts.world,
           // TCP through a pod's sidecar is logged like Envoy's; a pod's localhost reaches its own ports.
           logs: ctx.logs,
-          podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
+          podSocket: (ip, port) => ctx.network.socketOf(ip, port),
           unsafeNoSandbox,
           owner,
         })),
     addons: [
-      async (ctx) => {
-        // The learner's machine reaches the gateways' load balancer addresses too.
-        const world = await startWorldAddon(ctx, undefined, { nearer: loadBalancerNetwork(ctx.store) });
-        worlds.set(ctx.store, world);
-        return world;
-      },
-      meshAddon({ external: (ctx) => worlds.get(ctx.store)!.world, configConverters: [gatewayApiConverter] }),
+      // The learner's machine reaches the gateways' load balancer addresses too.
+      (ctx) => startWorldAddon(ctx, undefined, { nearer: loadBalancerNetwork(ctx.store) }),
+      meshAddon({ external: worldOf, configConverters: [gatewayApiConverter] }),
       gatewayControllerAddon(),
       istioctlAddon(),
       ...(base.addons ?? []),

@@ -4,7 +4,6 @@ import { access, mkdir, constants } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EmbeddedCluster, type EmbeddedClusterOptions } from '../../sim/cluster.ts';
 import { fullClusterOptions, type FullClusterOptions } from './composition.ts';
-import { meshOf } from '../../sim/mesh/mesh-addon.ts';
 import { dataDir as defaultDataDir } from '../../tools/binaries.ts';
 import { silentProgress, type ClusterDriver, type ClusterHandle, type CreateOptions, type IngressAddress, type PreflightResult, type ProgressSink, type RecentRequests } from '../types.ts';
 
@@ -66,7 +65,7 @@ export class EmbeddedClusterHandle implements ClusterHandle {
   }
 
   recentRequests(): RecentRequests | undefined {
-    return meshOf(this.cluster.store)?.decisions;
+    return this.cluster.mesh?.decisions;
   }
 
   destroy(): Promise<void> {

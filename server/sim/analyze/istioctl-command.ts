@@ -6,7 +6,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { registerApiExtension } from '../apiserver/extensions.ts';
 import type { ClusterAddon, ClusterContext } from '../cluster.ts';
 import { ISTIO_VERSION } from '../controllers/sidecar-injection.ts';
 import type { ObjectStore } from '../store/object-store.ts';
@@ -156,7 +155,7 @@ case "$code" in ''|*[!0-9]*) exit 1 ;; *) exit "$code" ;; esac
 /** Writes the script into `<clusterDir>/bin` and serves its answers; stopped with the cluster. */
 export function istioctlAddon(): (ctx: ClusterContext) => Promise<ClusterAddon> {
   return async (ctx) => {
-    const unregister = registerApiExtension(ctx.store, ISTIOCTL_PATH, (req, res, url) => serveIstioctl(ctx.store, req, res, url));
+    const unregister = ctx.extensions.register(ISTIOCTL_PATH, (req, res, url) => serveIstioctl(ctx.store, req, res, url));
     const bin = join(ctx.dir, 'bin');
     await mkdir(bin, { recursive: true, mode: 0o755 });
     const file = join(bin, 'istioctl');

@@ -40,7 +40,7 @@ import { confirmNoEscalation } from './escalation.ts';
 import { ensureBootstrapPolicy, startClusterRoleAggregation } from './bootstrap-policy.ts';
 import { selfReview } from './self-review.ts';
 import { CrdRegistrar } from './crd-registrar.ts';
-import { apiExtensionFor } from './extensions.ts';
+import { ApiExtensions } from './extensions.ts';
 import type { Logger } from 'pino';
 import { componentLogger, createLogger } from '../../util/logger.ts';
 
@@ -58,6 +58,8 @@ export interface ApiServerOptions {
   garbageCollector?: boolean;
   /** Request, connection and object limits (default: from the environment, see limits.ts). */
   limits?: ApiLimits;
+  /** Non-resource paths addons serve (default: a registry of its own, empty). */
+  extensions?: ApiExtensions;
 }
 
 /** How long a client told 429 should wait, as API Priority and Fairness answers by default. */
@@ -83,6 +85,8 @@ export class ApiServer {
   readonly token = newToken();
   readonly registry = new ResourceRegistry();
   readonly admission: AdmissionPlugin[];
+  /** Non-resource GET paths addons serve (`/meshlab/v1/requests`, istioctl's answers). */
+  readonly extensions: ApiExtensions;
   private readonly clock: Clock;
   private readonly handlers: RestHandlers;
   private openapi: OpenApiDocs;
@@ -107,6 +111,7 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     this.clock = options.clock ?? systemClock;
     this.admission = options.admission ?? [];
+    this.extensions = options.extensions ?? new ApiExtensions();
     this.services = new ServiceAllocations(options.store);
     this.limits = options.limits ?? apiLimitsFromEnv();
     this.quota = new QuotaTracker(options.store, this.limits.objectBudget);
@@ -335,7 +340,7 @@ export class ApiServer {
       req.resume();
       return sendError(res, forbidden(attributes, decision.reason));
     }
-    const extension = method === 'GET' ? apiExtensionFor(this.options.store, path) : undefined;
+    const extension = method === 'GET' ? this.extensions.handlerFor(path) : undefined;
     if (extension) return extension(req, res, url);
     if (path === '/api' || path === '/api/' || path === '/apis' || path === '/apis/') return this.discovery(req, res, path.startsWith('/api/') || path === '/api');
     if (path === '/openapi/v3' || path === '/openapi/v3/') return this.sendText(res, 200, this.openapi.indexJson(), 'application/json');

@@ -12,9 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fullClusterOptions } from '../../drivers/embedded/composition.ts';
 import { EmbeddedCluster } from '../cluster.ts';
-import { meshOf } from '../mesh/mesh-addon.ts';
 import type { MeshDataPlane } from '../mesh/mesh-data-plane.ts';
-import { clusterNetworkFor } from '../network/cluster-network.ts';
 import { acquireSimulatedInternet, type SimulatedInternetLease } from '../world/simulated-internet.ts';
 import { findTool } from '../../tools/binaries.ts';
 import { SandboxExecBackend } from './sandbox-exec-backend.ts';
@@ -127,13 +125,13 @@ beforeAll(async () => {
           store: ctx.store,
           logs: ctx.logs,
           clusterDir: ctx.dir,
-          dataPlane: () => meshOf(ctx.store)?.sidecar,
+          dataPlane: () => ctx.parts.mesh?.sidecar,
           world: lease.world,
-          podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
+          podSocket: (ip, port) => ctx.network.socketOf(ip, port),
         }),
     }),
   );
-  mesh = meshOf(cluster.store);
+  mesh = cluster.mesh;
   expect(mesh).toBeDefined();
   const shell = cluster.shellEnv();
   env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };

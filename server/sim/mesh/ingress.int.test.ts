@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTool } from '../../tools/binaries.ts';
 import { EmbeddedCluster } from '../cluster.ts';
-import { meshAddon, meshOf, workloadRuntime } from './mesh-addon.ts';
+import { meshAddon, workloadRuntime } from './mesh-addon.ts';
 import type { MeshDataPlane } from './mesh-data-plane.ts';
 import { istioValidationPlugin } from './validation.ts';
 import { createWorldCertificates } from '../world/world-ca.ts';
@@ -215,7 +215,7 @@ beforeAll(async () => {
     addons: [meshAddon()],
     meshPropagationMs: 30,
   });
-  mesh = meshOf(cluster.store)!;
+  mesh = cluster.mesh!;
   base = `http://${cluster.ingress.host}:${cluster.ingress.port}`;
   expect((await kubectl('create', 'namespace', NS)).code).toBe(0);
   await apply('httpbin', HTTPBIN);

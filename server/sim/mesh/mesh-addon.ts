@@ -1,10 +1,10 @@
 // How an EmbeddedCluster gets its data plane: `podRuntime: workloadRuntime` runs the containers,
 // `addons: [meshAddon()]` starts the mesh, `admission: [istioValidationPlugin]` validates config.
-// All three share the cluster's ClusterNetwork through clusterNetworkFor(store).
+// All three share the cluster's ClusterNetwork (ClusterContext.network); the mesh addon provides
+// the cluster's `mesh` field.
 import type { Logger } from 'pino';
 import type { ClusterAddon, ClusterContext } from '../cluster.ts';
 import { createLogger } from '../../util/logger.ts';
-import { clusterNetworkFor } from '../network/cluster-network.ts';
 import type { ExternalNetwork } from '../world/external-network.ts';
 import { noExternalNetwork } from '../world/external-network.ts';
 import { WorkloadRuntime } from '../workloads/workload-runtime.ts';
@@ -15,17 +15,11 @@ import { installExplainCommand } from './explain-command.ts';
 
 export interface MeshAddon extends ClusterAddon {
   mesh: MeshDataPlane;
-}
-
-const meshes = new WeakMap<object, MeshDataPlane>();
-
-/** The running data plane of a cluster (by its store), e.g. for the exec backend's sidecars. */
-export function meshOf(store: object): MeshDataPlane | undefined {
-  return meshes.get(store);
+  provides: { mesh: MeshDataPlane };
 }
 
 export function workloadRuntime(ctx: ClusterContext): WorkloadRuntime {
-  return new WorkloadRuntime({ network: clusterNetworkFor(ctx.store), logs: ctx.logs, now: () => ctx.timers.now() });
+  return new WorkloadRuntime({ network: ctx.network, logs: ctx.logs, now: () => ctx.timers.now() });
 }
 
 let processLogger: Logger | undefined;
@@ -46,7 +40,7 @@ export function meshAddon(options: MeshAddonOptions = {}): (ctx: ClusterContext)
     const mesh = new MeshDataPlane({
       store: ctx.store,
       logs: ctx.logs,
-      network: clusterNetworkFor(ctx.store),
+      network: ctx.network,
       external,
       clock: { now: () => ctx.timers.now() },
       propagationDelayMs: ctx.meshPropagationMs,
@@ -55,15 +49,14 @@ export function meshAddon(options: MeshAddonOptions = {}): (ctx: ClusterContext)
       random: options.random,
     });
     await mesh.start();
-    meshes.set(ctx.store, mesh);
-    const unexpose = exposeRecentRequests(ctx.store, mesh.decisions);
+    const unexpose = exposeRecentRequests(ctx.extensions, mesh.decisions);
     await installExplainCommand(ctx.dir);
     return {
       mesh,
+      provides: { mesh },
       reset: () => mesh.decisions.clear(),
       settled: () => mesh.whenApplied(),
       stop: async () => {
-        meshes.delete(ctx.store);
         unexpose();
         await mesh.stop();
       },

@@ -2,7 +2,7 @@
 // /meshlab/v1/explain (text), filtered by path prefix, host, status or request id. What
 // `meshlab explain` in the terminal and the Checks' reports read.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerApiExtension } from '../apiserver/extensions.ts';
+import type { ApiExtensions } from '../apiserver/extensions.ts';
 import type { DecisionLog, RouteDecision } from './decisions.ts';
 import { formatExplanation, noRequestText, type ExplainLang } from './explain-text.ts';
 
@@ -53,10 +53,10 @@ export function serveRecentRequests(decisions: DecisionLog, req: IncomingMessage
 }
 
 /** Serves the ring of one cluster's mesh on its API server; returns the unregister. */
-export function exposeRecentRequests(store: object, decisions: DecisionLog): () => void {
+export function exposeRecentRequests(extensions: ApiExtensions, decisions: DecisionLog): () => void {
   const handler = (req: IncomingMessage, res: ServerResponse, url: URL) => serveRecentRequests(decisions, req, res, url);
-  const a = registerApiExtension(store, REQUESTS_PATH, handler);
-  const b = registerApiExtension(store, EXPLAIN_PATH, handler);
+  const a = extensions.register(REQUESTS_PATH, handler);
+  const b = extensions.register(EXPLAIN_PATH, handler);
   return () => {
     a();
     b();

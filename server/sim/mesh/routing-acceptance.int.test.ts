@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedCluster } from '../cluster.ts';
 import { startLearnerShell, type LearnerShell } from '../gateway-api/learner-shell.ts';
 import { CURL_SAMPLE, HTTPBIN_SAMPLE } from '../gateway-api/testing/manifests.ts';
-import { meshOf } from './mesh-addon.ts';
 
 let shell: LearnerShell;
 let cluster: EmbeddedCluster;
@@ -17,12 +16,12 @@ async function apply(yaml: string): Promise<void> {
   const r = await kubectl(['apply', '-f', '-'], yaml);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  await meshOf(cluster.store)!.whenApplied();
+  await cluster.mesh!.whenApplied();
 }
 
 async function remove(kind: string, name: string): Promise<void> {
   await kubectl(['delete', kind, name, '--ignore-not-found']);
-  await meshOf(cluster.store)!.whenApplied();
+  await cluster.mesh!.whenApplied();
 }
 
 /** The istio-proxy log lines of the pods with this label. */
@@ -191,7 +190,7 @@ spec:
   selector:
     app: httpbin
 `);
-    await meshOf(cluster.store)!.whenApplied();
+    await cluster.mesh!.whenApplied();
     const retried = await fromCurl(['curl', '-s', '-w', ' %{http_code}', 'nowhere:8000/get?probe=default']);
     expect(retried.stdout).toBe('upstream connect error or disconnect/reset before headers. retried and the latest reset reason: connection failure 503');
     expect(await curlLogged('/get?probe=default')).toMatch(/" 503 UF,URX upstream_reset_before_response_started\{connection_failure\} /);
@@ -294,7 +293,7 @@ spec:
           number: 8000
 `);
     expect(created.stdout).toBe('virtualservice.networking.istio.io/status created\n');
-    await meshOf(cluster.store)!.whenApplied();
+    await cluster.mesh!.whenApplied();
     const listed = await kubectl(['get', 'virtualservice', '-n', 'team-a']);
     expect(listed.stdout).toMatch(/^NAME\s+GATEWAYS\s+HOSTS\s+AGE\nstatus\s+\s+\d+s\n$/);
 
@@ -422,7 +421,7 @@ spec:
   it('v2 logs the mirrored request: its sidecar saw Host httpbin-shadow:8000 with v1’s request id, gunicorn saw 127.0.0.6', async () => {
     const applied = await k(['apply', '-f', '-'], mirrorRule('100.0'));
     expect(applied.stderr).toBe('');
-    await meshOf(cluster.store)!.whenApplied();
+    await cluster.mesh!.whenApplied();
     // "Send in traffic": kubectl exec "${CURL_POD}" -c curl -- curl -sS http://httpbin:8000/headers
     const r = await k(['exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', 'http://httpbin:8000/headers']);
     expect(r.code).toBe(0);
@@ -451,7 +450,7 @@ spec:
 
   it('mirrorPercentage 0 mirrors nothing', async () => {
     await k(['apply', '-f', '-'], mirrorRule('0'));
-    await meshOf(cluster.store)!.whenApplied();
+    await cluster.mesh!.whenApplied();
     const r = await k(['exec', 'deploy/curl', '-c', 'curl', '--', 'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', 'http://httpbin:8000/get?probe=no-mirror']);
     expect(r.stdout).toBe('200');
     await until(async () => (await logsOf('httpbin-v1', 'httpbin')).some((l) => l.includes('probe=no-mirror')));

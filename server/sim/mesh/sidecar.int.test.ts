@@ -15,11 +15,10 @@ import { findTool } from '../../tools/binaries.ts';
 import { EmbeddedCluster } from '../cluster.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import type { ExternalNetwork } from '../world/external-network.ts';
-import { meshAddon, meshOf, workloadRuntime } from './mesh-addon.ts';
+import { meshAddon, workloadRuntime } from './mesh-addon.ts';
 import type { MeshDataPlane } from './mesh-data-plane.ts';
 import { istioValidationPlugin } from './validation.ts';
 import { createWorldCertificates } from '../world/world-ca.ts';
-import { clusterNetworkFor } from '../network/cluster-network.ts';
 import { request as httpRequest } from 'node:http';
 
 const run = promisify(execFile);
@@ -112,7 +111,7 @@ beforeAll(async () => {
     addons: [meshAddon({ external })],
     meshPropagationMs: 30,
   });
-  mesh = meshOf(cluster.store)!;
+  mesh = cluster.mesh!;
   await kubectl('label', 'namespace', 'default', 'istio-injection=enabled');
   await apply('curl', `apiVersion: apps/v1
 kind: Deployment
@@ -182,7 +181,7 @@ describe('sidecar → in-mesh service', () => {
 describe('caller identity and hop-by-hop headers', () => {
   it('a pod listener takes the caller from the connection, not from x-meshlab-peer-address', async () => {
     const server = cluster.store.list('pods', 'default').items.find((p) => p.metadata.labels?.app === 'httpbin')!;
-    const socket = clusterNetworkFor(cluster.store).socketOf((server.status as { podIP: string }).podIP, 8080)!;
+    const socket = cluster.network.socketOf((server.status as { podIP: string }).podIP, 8080)!;
     const origin = await new Promise<string>((resolve, reject) => {
       const r = httpRequest({ host: socket.host, port: socket.port, path: '/get', headers: { 'x-meshlab-peer-address': '6.6.6.6' } }, (res) => {
         let body = '';

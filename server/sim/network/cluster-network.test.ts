@@ -2,7 +2,7 @@
 // svc.cluster.local cluster.local`) resolves them, and kube-proxy's Service → endpoint choice.
 import { describe, expect, it } from 'vitest';
 import { ObjectStore } from '../store/object-store.ts';
-import { ClusterNetwork, clusterNetworkFor } from './cluster-network.ts';
+import { ClusterNetwork } from './cluster-network.ts';
 
 function setup() {
   const store = new ObjectStore();
@@ -67,10 +67,5 @@ describe('addresses', () => {
       { ip: '10.244.0.5', port: 8080, podName: 'a', podNamespace: 'default' },
       { ip: '10.244.0.6', port: 8080, podName: undefined, podNamespace: 'default' },
     ]);
-  });
-  it('clusterNetworkFor gives one network per store', () => {
-    const { store } = setup();
-    expect(clusterNetworkFor(store)).toBe(clusterNetworkFor(store));
-    expect(clusterNetworkFor(new ObjectStore())).not.toBe(clusterNetworkFor(store));
   });
 });

@@ -182,18 +182,3 @@ export class ClusterNetwork {
     return this.socketOf(ep.ip, ep.port);
   }
 }
-
-const networks = new WeakMap<ObjectStore, ClusterNetwork>();
-
-/**
- * The one ClusterNetwork of a cluster (keyed by its store), so the workload runtime that
- * registers sockets and the mesh that looks them up share it without being wired together.
- */
-export function clusterNetworkFor(store: ObjectStore): ClusterNetwork {
-  let n = networks.get(store);
-  if (!n) {
-    n = new ClusterNetwork(store);
-    networks.set(store, n);
-  }
-  return n;
-}

@@ -10,6 +10,7 @@ import { acquireSimulatedInternet, type SimulatedInternet } from './simulated-in
 export interface WorldAddon extends ClusterAddon {
   world: SimulatedInternet;
   hostNetwork: HostNetwork;
+  provides: { world: SimulatedInternet };
 }
 
 /** The world as the learner's machine sees it: `nearer` (e.g. the cluster's load balancer addresses) first. */
@@ -33,6 +34,7 @@ export async function startWorldAddon(ctx: Pick<ClusterContext, 'dir'>, helmPath
   return {
     world: lease.world,
     hostNetwork,
+    provides: { world: lease.world },
     shellEnv: () => hostNetwork.env(),
     sandboxPorts: () => hostNetwork.ports(),
     async stop() {

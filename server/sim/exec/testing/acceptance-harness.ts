@@ -7,9 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fullClusterOptions } from '../../../drivers/embedded/composition.ts';
 import { EmbeddedCluster } from '../../cluster.ts';
-import { meshOf } from '../../mesh/mesh-addon.ts';
 import type { MeshDataPlane } from '../../mesh/mesh-data-plane.ts';
-import { clusterNetworkFor } from '../../network/cluster-network.ts';
 import { acquireSimulatedInternet, type SimulatedInternetLease } from '../../world/simulated-internet.ts';
 import { findTool } from '../../../tools/binaries.ts';
 import { SandboxExecBackend } from '../sandbox-exec-backend.ts';
@@ -45,13 +43,13 @@ export async function startAcceptanceCluster(): Promise<AcceptanceCluster> {
           store: ctx.store,
           logs: ctx.logs,
           clusterDir: ctx.dir,
-          dataPlane: () => meshOf(ctx.store)?.sidecar,
+          dataPlane: () => ctx.parts.mesh?.sidecar,
           world: lease.world,
-          podSocket: (ip, port) => clusterNetworkFor(ctx.store).socketOf(ip, port),
+          podSocket: (ip, port) => ctx.network.socketOf(ip, port),
         }),
     }),
   );
-  const mesh = meshOf(cluster.store);
+  const mesh = cluster.mesh;
   if (!mesh) throw new Error('the composed cluster has no mesh');
   const shell = cluster.shellEnv();
   const env = { ...shell, PATH: `${shell.PATH ? `${shell.PATH}:` : ''}${dirname(findTool('kubectl'))}:/usr/bin:/bin`, HOME: join(work, 'home') };
