@@ -383,13 +383,18 @@ export class MeshDataPlane {
    * one of its endpoints, or undefined when the simulation closes the connection.
    */
   private tlsDestination(proxyPod: KubeObject, kind: 'gateway' | 'sidecar', sni: string, port: number): { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } | undefined {
+    return this.tlsPlan(proxyPod, kind, sni, port).destination;
+  }
+
+  /** The simulation of a TLS connection by SNI, and the in-cluster endpoint it reaches (when it reaches one). */
+  private tlsPlan(proxyPod: KubeObject, kind: 'gateway' | 'sidecar', sni: string, port: number): { result: SimulationResult; destination?: { cluster: string; endpoint: { address: string; socket: LoopbackAddress } } } {
     const { result, clusters } = this.plan({ proxy: { kind, namespace: proxyPod.metadata.namespace ?? 'default', labels: proxyPod.metadata.labels ?? {} }, port, authority: sni, path: '', sni, passthrough: true }, proxyPod);
-    if (result.response.kind !== 'tls_passthrough') return undefined;
+    if (result.response.kind !== 'tls_passthrough') return { result };
     const lookup = clusters.get(result.cluster ?? '');
     const eps = lookup?.kind === 'ok' ? lookup.endpoints.filter((e) => e.socket) : [];
-    if (!eps.length) return undefined;
+    if (!eps.length) return { result };
     const ep = eps[Math.floor(this.random() * eps.length)]!;
-    return { cluster: result.cluster!, endpoint: { address: ep.address, socket: ep.socket! } };
+    return { result, destination: { cluster: result.cluster!, endpoint: { address: ep.address, socket: ep.socket! } } };
   }
 
   private gatewayTcpRoute(pod: KubeObject, servicePort: number, targetPort: number, sni: string, remote: string): TcpRoute | undefined {
@@ -570,15 +575,17 @@ export class MeshDataPlane {
     }
     const direct = this.o.network.socketOf(target.host, target.port);
     if (direct) return { kind: 'forward', address: direct, cluster: 'PassthroughCluster' };
-    // VirtualService `tls` routes by SNI (e.g. to an egress gateway in PASSTHROUGH mode).
+    const meshed = pod && isInjected(pod) && !isGatewayPod(pod);
+    // VirtualService `tls` routes by SNI (e.g. to an egress gateway in PASSTHROUGH mode); without
+    // one, the simulation's outbound traffic policy says whether the connection is closed.
     if (pod && isInjected(pod) && target.sni) {
-      const d = this.tlsDestination(pod, 'sidecar', target.sni.toLowerCase(), target.port);
-      if (d) return { kind: 'forward', address: d.endpoint.socket, cluster: d.cluster };
+      const { result, destination } = this.tlsPlan(pod, 'sidecar', target.sni.toLowerCase(), target.port);
+      if (destination) return { kind: 'forward', address: destination.endpoint.socket, cluster: destination.cluster };
+      if (meshed && result.cluster === 'BlackHoleCluster') return { kind: 'deny', reason: result.reason };
     }
     const sidecarConfig = pod ? sidecarFor(this.snapshot, { namespace: ns, labels: pod.metadata.labels ?? {} }) : undefined;
     const seNs = serviceEntriesFor(this.snapshot, host, ns)[0]?.metadata.namespace;
     const inRegistry = !!this.upstreams.serviceEntryPort(this.snapshot, host, target.port, ns) && sidecarAllowsHost(sidecarConfig, ns, host, seNs);
-    const meshed = pod && isInjected(pod) && !isGatewayPod(pod);
     if (meshed && !inRegistry && outboundModeFor(this.snapshot, sidecarConfig) === 'REGISTRY_ONLY') return { kind: 'deny', reason: 'REGISTRY_ONLY: no ServiceEntry for ' + host };
     const address = this.o.external.lookup(host, target.port) ?? this.o.external.lookup(target.host, target.port);
     if (!address) return { kind: 'deny', reason: `${host} does not resolve` };

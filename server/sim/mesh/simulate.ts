@@ -355,6 +355,7 @@ function simulateTls(input: SimulationInput, call: SimulatedCall): SimulationRes
   let routes: TlsRouteEntry[];
   type Server = { gateway: string; serverIndex: number; hosts: string[] };
   let servers: Server[] | undefined;
+  let sidecarTable: SidecarRouteTable | undefined;
   if (call.proxy.kind === 'gateway') {
     const listener = input.gatewayTable?.listeners.find((l) => l.port === call.port);
     if (!listener) {
@@ -367,8 +368,8 @@ function simulateTls(input: SimulationInput, call: SimulatedCall): SimulationRes
     routes = listener.tlsRoutes ?? [];
     servers = listener.servers.map((s) => ({ gateway: s.gateway, serverIndex: s.serverIndex, hosts: s.hosts }));
   } else {
-    const table = input.sidecarTable ?? new SidecarRouteTable(input.snapshot, { namespace: call.proxy.namespace, labels: call.proxy.labels ?? {} });
-    routes = table.tlsRoutes(call.port);
+    sidecarTable = input.sidecarTable ?? new SidecarRouteTable(input.snapshot, { namespace: call.proxy.namespace, labels: call.proxy.labels ?? {} });
+    routes = sidecarTable.tlsRoutes(call.port);
   }
   if (!sni) {
     return closed('filter_chain_not_found', `no filter chain matched: the TLS ClientHello carries no SNI, and VirtualService tls routes match on sniHosts`, `没有匹配的 filter chain：TLS ClientHello 不带 SNI，而 VirtualService 的 tls 路由按 sniHosts 匹配`);
@@ -400,6 +401,7 @@ function simulateTls(input: SimulationInput, call: SimulatedCall): SimulationRes
     }
     r.passedOver.push({ virtualService: vsName, ruleIndex: entry.ruleIndex, failures: entry.matches.map((x) => (x.sniHosts.length ? `SNI ${sni} does not match sniHosts ${listOf(x.sniHosts, false)}` : 'the match block has no sniHosts')), failuresZh: entry.matches.map((x) => (x.sniHosts.length ? `SNI ${sni} 不匹配 sniHosts ${listOf(x.sniHosts, true)}` : '该 match 块没有 sniHosts')) });
   }
+  if (!chosen && sidecarTable) return sidecarTlsOutbound(input, call, r, sni, sidecarTable);
   if (!chosen) {
     const where = call.proxy.kind === 'gateway' ? `bound to Gateway ${server!.gateway} on port ${call.port}` : `for the mesh on port ${call.port}`;
     const whereZh = call.proxy.kind === 'gateway' ? `绑定到 Gateway ${server!.gateway}、端口 ${call.port}` : `在端口 ${call.port} 上用于 mesh`;
@@ -431,6 +433,50 @@ function simulateTls(input: SimulationInput, call: SimulatedCall): SimulationRes
     return { ...r, response: { kind: 'no_healthy_upstream', flags: 'UH', details: 'no_healthy_upstream' }, reason: `no healthy upstream: no ready endpoint of ${host}${subset ? ` subset ${subset}` : ''} (${rule})`, reasonZh: `没有健康的上游：${host}${subset ? ` 的 subset ${subset}` : ''} 没有就绪的端点（${ruleZh}）` };
   }
   return { ...r, response: { kind: 'tls_passthrough', flags: '-', details: 'via_upstream' }, reason: `TLS with SNI ${sni} passed through by ${rule} to ${lookup.name}`, reasonZh: `SNI 为 ${sni} 的 TLS 由 ${ruleZh} 直通到 ${lookup.name}` };
+}
+
+/**
+ * A sidecar's TLS connection no VirtualService tls route takes: the outbound listener of a Service
+ * or ServiceEntry port proxies it to that cluster; otherwise the outbound traffic policy decides,
+ * PassthroughCluster under ALLOW_ANY, BlackHoleCluster under REGISTRY_ONLY (or for a host the
+ * Sidecar resource hides), which has no hosts: Envoy closes the connection during the handshake
+ * (UH), and curl reports exit 35.
+ */
+function sidecarTlsOutbound(input: SimulationInput, call: SimulatedCall, r: Partial0, sni: string, table: SidecarRouteTable): SimulationResult {
+  const s = input.snapshot;
+  const ns = call.proxy.namespace;
+  const svc = serviceNamed(s, sni, ns);
+  const host = svc?.fqdn ?? sni;
+  const mode = table.outboundMode;
+  const entries = serviceEntriesFor(s, host, ns);
+  const visible = sidecarAllowsHost(table.sidecar, ns, host, svc?.service.metadata.namespace ?? entries[0]?.metadata.namespace);
+  const servicePort = (((svc?.service.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).some((p) => p.port === call.port);
+  const entry = svc ? undefined : entries.find((se) => (((se.spec as Obj | undefined)?.ports as Obj[] | undefined) ?? []).some((p) => p.number === call.port));
+  if (visible && (servicePort || entry)) {
+    r.outbound = { mode, result: 'service', ...(entry ? { serviceEntry: `${entry.metadata.namespace ?? 'default'}/${entry.metadata.name}` } : {}) };
+    r.destination = { host, port: call.port };
+    const od = call.originalDestination;
+    const lookup = input.cluster({ host, namespace: ns, clientNamespace: ns, port: call.port, listenerPort: call.port, originalDestination: od ? { host: od.host, port: od.port } : { host: sni, port: call.port } });
+    r.cluster = lookup.name;
+    if (lookup.kind === 'not_found') return { ...r, response: { kind: 'cluster_not_found', flags: 'NC', details: 'cluster_not_found' }, reason: `cluster not found: ${lookup.name} does not exist`, reasonZh: `找不到集群：${lookup.name} 不存在` };
+    r.endpoints = lookup.endpoints.map((e) => e.address);
+    if (!r.endpoints.length) return { ...r, response: { kind: 'no_healthy_upstream', flags: 'UH', details: 'no_healthy_upstream' }, reason: `no healthy upstream: no ready endpoint of ${host}`, reasonZh: `没有健康的上游：${host} 没有就绪的端点` };
+    return { ...r, response: { kind: 'tls_passthrough', flags: '-', details: 'via_upstream' }, reason: `TLS with SNI ${sni} proxied to ${lookup.name}${entry ? ` (ServiceEntry ${r.outbound.serviceEntry})` : ''}`, reasonZh: `SNI 为 ${sni} 的 TLS 被代理到 ${lookup.name}${entry ? `（ServiceEntry ${r.outbound.serviceEntry}）` : ''}` };
+  }
+  const hidden = visible ? undefined : 'hidden_by_sidecar';
+  if (mode === 'REGISTRY_ONLY') {
+    r.outbound = { mode, result: hidden ?? 'blocked' };
+    r.cluster = 'BlackHoleCluster';
+    const why = hidden ? `outboundTrafficPolicy REGISTRY_ONLY and the Sidecar resource does not let this workload see ${host}` : `outboundTrafficPolicy REGISTRY_ONLY and no ServiceEntry for ${host} on port ${call.port}`;
+    const whyZh = hidden ? `outboundTrafficPolicy 为 REGISTRY_ONLY，且 Sidecar 资源不让此工作负载看到 ${host}` : `outboundTrafficPolicy 为 REGISTRY_ONLY，且端口 ${call.port} 上没有 ${host} 的 ServiceEntry`;
+    return { ...r, response: { kind: 'registry_only_blocked', flags: 'UH', details: '-' }, reason: `connection closed during the TLS handshake (BlackHoleCluster): ${why}`, reasonZh: `TLS 握手期间连接被关闭（BlackHoleCluster）：${whyZh}` };
+  }
+  const dst = call.originalDestination ?? { host: sni, port: call.port };
+  r.outbound = { mode, result: hidden ?? 'passthrough' };
+  r.cluster = 'PassthroughCluster';
+  r.destination = { host: dst.host, port: dst.port };
+  r.endpoints = [`${dst.host}:${dst.port}`];
+  return { ...r, response: { kind: 'passthrough', flags: '-', details: 'via_upstream' }, reason: `TLS with SNI ${sni} passed through (outboundTrafficPolicy ALLOW_ANY, PassthroughCluster)`, reasonZh: `SNI 为 ${sni} 的 TLS 被直通（outboundTrafficPolicy ALLOW_ANY，PassthroughCluster）` };
 }
 
 /** A simulation and the Envoy clusters it looked up (by name), which a proxy then connects to. */
