@@ -23,7 +23,6 @@ const NOT_YET_SPLIT = new Set([
   'server/terminals/socket.ts serveTerminalSocket',
   'server/api/terminal-routes.ts createTerminalRoutes',
   'server/api/terminal-routes.ts registerTerminalRoutes',
-  'server/sim/bootstrap/workloads.ts ingressGateway',
   'server/cli/commands/serve.ts register',
   'server/sim/apiserver/watch.ts serveWatch',
   'server/api/traffic-routes.ts createTrafficRoutes',

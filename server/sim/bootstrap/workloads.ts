@@ -8,6 +8,20 @@ type Obj = Record<string, unknown>;
 export const fieldEnv = (name: string, path: string) => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: path } } });
 export const resourceEnv = (name: string, resource: string) => ({ name, valueFrom: { resourceFieldRef: { divisor: '0', resource } } });
 
+/** The projected token istio-agent presents to istiod's CA (audience istio-ca, 12 hours). */
+export const istioTokenVolume = () => ({ name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } });
+/** The workload identity sockets and certificates every Istio proxy mounts (emptyDirs); fresh objects each call. */
+export const proxyIdentityVolumes = () => [
+  { emptyDir: {}, name: 'workload-socket' },
+  { emptyDir: {}, name: 'credential-socket' },
+  { emptyDir: {}, name: 'workload-certs' },
+];
+export const proxyIdentityMounts = () => [
+  { mountPath: '/var/run/secrets/workload-spiffe-uds', name: 'workload-socket' },
+  { mountPath: '/var/run/secrets/credential-uds', name: 'credential-socket' },
+  { mountPath: '/var/run/secrets/workload-spiffe-credentials', name: 'workload-certs' },
+];
+
 const ISTIO_LABELS = {
   'app.kubernetes.io/instance': 'istio',
   'app.kubernetes.io/managed-by': 'Helm',
@@ -144,7 +158,7 @@ export function istiod(): { deployment: KubeObject; service: KubeObject; service
       tolerations: [{ key: 'cni.istio.io/not-ready', operator: 'Exists' }],
       volumes: [
         { emptyDir: { medium: 'Memory' }, name: 'local-certs' },
-        { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+        istioTokenVolume(),
         { name: 'cacerts', secret: { optional: true, secretName: 'cacerts' } },
         { name: 'istio-kubeconfig', secret: { optional: true, secretName: 'istio-kubeconfig' } },
         { name: 'istio-csr-dns-cert', secret: { optional: true, secretName: 'istiod-tls' } },
@@ -170,6 +184,53 @@ export function istiod(): { deployment: KubeObject; service: KubeObject; service
         type: 'ClusterIP',
       },
     },
+  };
+}
+
+/** The ingress gateway's router proxy, as the istio/gateway chart of the demo profile has it. */
+function ingressGatewayContainer(): Obj {
+  return {
+    args: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning', '--proxyComponentLogLevel=misc:error', '--log_output_level=default:info'],
+    env: [
+      { name: 'PILOT_CERT_PROVIDER', value: 'istiod' },
+      { name: 'CA_ADDR', value: 'istiod.istio-system.svc:15012' },
+      fieldEnv('NODE_NAME', 'spec.nodeName'),
+      fieldEnv('POD_NAME', 'metadata.name'),
+      fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
+      fieldEnv('INSTANCE_IP', 'status.podIP'),
+      fieldEnv('HOST_IP', 'status.hostIP'),
+      resourceEnv('ISTIO_CPU_LIMIT', 'limits.cpu'), // a resourceFieldRef, as in the real chart
+      fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
+      { name: 'ISTIO_META_WORKLOAD_NAME', value: 'istio-ingressgateway' },
+      { name: 'ISTIO_META_OWNER', value: 'kubernetes://apis/apps/v1/namespaces/istio-system/deployments/istio-ingressgateway' },
+      { name: 'ISTIO_META_MESH_ID', value: 'cluster.local' },
+      { name: 'TRUST_DOMAIN', value: 'cluster.local' },
+      { name: 'ISTIO_META_UNPRIVILEGED_POD', value: 'true' },
+      { name: 'ISTIO_META_CLUSTER_ID', value: 'Kubernetes' },
+      fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
+    ],
+    image: `docker.io/istio/proxyv2:${ISTIO_VERSION}`,
+    name: 'istio-proxy',
+    ports: [
+      { containerPort: 15021, protocol: 'TCP' },
+      { containerPort: 8080, protocol: 'TCP' },
+      { containerPort: 8443, protocol: 'TCP' },
+      { containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' },
+    ],
+    readinessProbe: { failureThreshold: 30, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, initialDelaySeconds: 1, periodSeconds: 2, successThreshold: 1, timeoutSeconds: 1 },
+    resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '10m', memory: '40Mi' } },
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true },
+    volumeMounts: [
+      ...proxyIdentityMounts(),
+      { mountPath: '/etc/istio/proxy', name: 'istio-envoy' },
+      { mountPath: '/etc/istio/config', name: 'config-volume' },
+      { mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' },
+      { mountPath: '/var/run/secrets/tokens', name: 'istio-token', readOnly: true },
+      { mountPath: '/var/lib/istio/data', name: 'istio-data' },
+      { mountPath: '/etc/istio/pod', name: 'podinfo' },
+      { mountPath: '/etc/istio/ingressgateway-certs', name: 'ingressgateway-certs', readOnly: true },
+      { mountPath: '/etc/istio/ingressgateway-ca-certs', name: 'ingressgateway-ca-certs', readOnly: true },
+    ],
   };
 }
 
@@ -205,73 +266,22 @@ export function ingressGateway(): { deployment: KubeObject; service: KubeObject;
       'sidecar.istio.io/inject': 'false',
     },
     spec: {
-      containers: [
-        {
-          args: ['proxy', 'router', '--domain', '$(POD_NAMESPACE).svc.cluster.local', '--proxyLogLevel=warning', '--proxyComponentLogLevel=misc:error', '--log_output_level=default:info'],
-          env: [
-            { name: 'PILOT_CERT_PROVIDER', value: 'istiod' },
-            { name: 'CA_ADDR', value: 'istiod.istio-system.svc:15012' },
-            fieldEnv('NODE_NAME', 'spec.nodeName'),
-            fieldEnv('POD_NAME', 'metadata.name'),
-            fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
-            fieldEnv('INSTANCE_IP', 'status.podIP'),
-            fieldEnv('HOST_IP', 'status.hostIP'),
-            fieldEnv('ISTIO_CPU_LIMIT', 'limits.cpu'),
-            fieldEnv('SERVICE_ACCOUNT', 'spec.serviceAccountName'),
-            { name: 'ISTIO_META_WORKLOAD_NAME', value: 'istio-ingressgateway' },
-            { name: 'ISTIO_META_OWNER', value: 'kubernetes://apis/apps/v1/namespaces/istio-system/deployments/istio-ingressgateway' },
-            { name: 'ISTIO_META_MESH_ID', value: 'cluster.local' },
-            { name: 'TRUST_DOMAIN', value: 'cluster.local' },
-            { name: 'ISTIO_META_UNPRIVILEGED_POD', value: 'true' },
-            { name: 'ISTIO_META_CLUSTER_ID', value: 'Kubernetes' },
-            fieldEnv('ISTIO_META_NODE_NAME', 'spec.nodeName'),
-          ],
-          image: `docker.io/istio/proxyv2:${ISTIO_VERSION}`,
-          name: 'istio-proxy',
-          ports: [
-            { containerPort: 15021, protocol: 'TCP' },
-            { containerPort: 8080, protocol: 'TCP' },
-            { containerPort: 8443, protocol: 'TCP' },
-            { containerPort: 15090, name: 'http-envoy-prom', protocol: 'TCP' },
-          ],
-          readinessProbe: { failureThreshold: 30, httpGet: { path: '/healthz/ready', port: 15021, scheme: 'HTTP' }, initialDelaySeconds: 1, periodSeconds: 2, successThreshold: 1, timeoutSeconds: 1 },
-          resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '10m', memory: '40Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true },
-          volumeMounts: [
-            { mountPath: '/var/run/secrets/workload-spiffe-uds', name: 'workload-socket' },
-            { mountPath: '/var/run/secrets/credential-uds', name: 'credential-socket' },
-            { mountPath: '/var/run/secrets/workload-spiffe-credentials', name: 'workload-certs' },
-            { mountPath: '/etc/istio/proxy', name: 'istio-envoy' },
-            { mountPath: '/etc/istio/config', name: 'config-volume' },
-            { mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' },
-            { mountPath: '/var/run/secrets/tokens', name: 'istio-token', readOnly: true },
-            { mountPath: '/var/lib/istio/data', name: 'istio-data' },
-            { mountPath: '/etc/istio/pod', name: 'podinfo' },
-            { mountPath: '/etc/istio/ingressgateway-certs', name: 'ingressgateway-certs', readOnly: true },
-            { mountPath: '/etc/istio/ingressgateway-ca-certs', name: 'ingressgateway-ca-certs', readOnly: true },
-          ],
-        },
-      ],
+      containers: [ingressGatewayContainer()],
       securityContext: { runAsGroup: 1337, runAsNonRoot: true, runAsUser: 1337 },
       serviceAccountName: 'istio-ingressgateway-service-account',
       volumes: [
-        { emptyDir: {}, name: 'workload-socket' },
-        { emptyDir: {}, name: 'credential-socket' },
-        { emptyDir: {}, name: 'workload-certs' },
+        ...proxyIdentityVolumes(),
         { configMap: { name: 'istio-ca-root-cert' }, name: 'istiod-ca-cert' },
         { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.labels' }, path: 'labels' }, { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.annotations' }, path: 'annotations' }] }, name: 'podinfo' },
         { emptyDir: {}, name: 'istio-envoy' },
         { emptyDir: {}, name: 'istio-data' },
-        { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+        istioTokenVolume(),
         { configMap: { name: 'istio', optional: true }, name: 'config-volume' },
         { name: 'ingressgateway-certs', secret: { optional: true, secretName: 'istio-ingressgateway-certs' } },
         { name: 'ingressgateway-ca-certs', secret: { optional: true, secretName: 'istio-ingressgateway-ca-certs' } },
       ],
     },
   });
-  // ISTIO_CPU_LIMIT is a resourceFieldRef in the real chart.
-  const env = ((((d.spec as Obj).template as Obj).spec as Obj).containers as Obj[])[0]!.env as Obj[];
-  env[7] = resourceEnv('ISTIO_CPU_LIMIT', 'limits.cpu');
   return {
     serviceAccount: serviceAccount('istio-ingressgateway-service-account', 'istio-system', { ...ISTIO_LABELS, app: 'istio-ingressgateway', istio: 'ingressgateway' }),
     deployment: d,

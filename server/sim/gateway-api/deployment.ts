@@ -2,7 +2,7 @@
 // in pilot/pkg/config/kube/gateway/testdata/deployment/simple.yaml): a ServiceAccount, a Deployment
 // of one router proxy and a LoadBalancer Service, all named `<gateway>-istio`, labelled with the
 // gateway's name and class and owned by the Gateway (deleting it deletes them).
-import { fieldEnv, resourceEnv } from '../bootstrap/workloads.ts';
+import { fieldEnv, istioTokenVolume, proxyIdentityMounts, proxyIdentityVolumes, resourceEnv } from '../bootstrap/workloads.ts';
 import { ISTIO_VERSION } from '../controllers/sidecar-injection.ts';
 import type { KubeObject } from '../store/object-store.ts';
 import { listenersOf } from './attachment.ts';
@@ -90,9 +90,7 @@ export function automatedObjects(gateway: KubeObject): { serviceAccount: KubeObj
               resources: { limits: { cpu: '2', memory: '1Gi' }, requests: { cpu: '100m', memory: '128Mi' } },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, privileged: false, readOnlyRootFilesystem: true, runAsGroup: 1337, runAsNonRoot: true, runAsUser: 1337 },
               volumeMounts: [
-                { mountPath: '/var/run/secrets/workload-spiffe-uds', name: 'workload-socket' },
-                { mountPath: '/var/run/secrets/credential-uds', name: 'credential-socket' },
-                { mountPath: '/var/run/secrets/workload-spiffe-credentials', name: 'workload-certs' },
+                ...proxyIdentityMounts(),
                 { mountPath: '/var/run/secrets/istio', name: 'istiod-ca-cert' },
                 { mountPath: '/var/lib/istio/data', name: 'istio-data' },
                 { mountPath: '/etc/istio/proxy', name: 'istio-envoy' },
@@ -105,13 +103,11 @@ export function automatedObjects(gateway: KubeObject): { serviceAccount: KubeObj
           securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '0' }] },
           serviceAccountName: name,
           volumes: [
-            { emptyDir: {}, name: 'workload-socket' },
-            { emptyDir: {}, name: 'credential-socket' },
-            { emptyDir: {}, name: 'workload-certs' },
+            ...proxyIdentityVolumes(),
             { emptyDir: { medium: 'Memory' }, name: 'istio-envoy' },
             { emptyDir: {}, name: 'istio-data' },
             { downwardAPI: { items: [{ fieldRef: { fieldPath: 'metadata.labels' }, path: 'labels' }, { fieldRef: { fieldPath: 'metadata.annotations' }, path: 'annotations' }] }, name: 'istio-podinfo' },
-            { name: 'istio-token', projected: { sources: [{ serviceAccountToken: { audience: 'istio-ca', expirationSeconds: 43200, path: 'istio-token' } }] } },
+            istioTokenVolume(),
             { configMap: { name: 'istio-ca-root-cert' }, name: 'istiod-ca-cert' },
           ],
         },
