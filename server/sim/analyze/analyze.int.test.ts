@@ -1,4 +1,4 @@
-// `meshlab analyze` against the embedded cluster after both chapters' labs ran through the runner
+// `meshlab analyze` against the embedded cluster after both chapters' labs (each tab) ran through the runner
 // (the real kubectl, helm and curl): nothing on their final configurations, and the messages of
 // istioctl analyze once real kubectl applies a broken VirtualService.
 import { execFile, spawn } from 'node:child_process';
@@ -40,7 +40,11 @@ describe('meshlab analyze on the chapters’ final configurations', () => {
   it.each([
     ['ingress-gateway', 'bookinfo'],
     ['egress-gateway', 'egress-demo'],
+    // The chapters' Gateway API tabs (HTTPRoutes turned into Istio's configuration).
+    ['ingress-gateway-api', 'bookinfo'],
+    ['egress-gateway-api', 'egress-demo'],
   ])('%s: nothing to report in namespace %s', { timeout: 300_000 }, async (lab, namespace) => {
+    await handle.reset();
     const report = await runLab(handle, loadLab(join(PROJECT_ROOT, 'labs', lab)));
     expect(report.ok, JSON.stringify(report.steps.filter((s) => s.status !== 'passed').map((s) => [s.id, s.failure?.message]))).toBe(true);
     const r = await meshlab(['analyze', '-n', namespace]);
