@@ -3,6 +3,8 @@
 import type { KubeObject } from '../store/object-store.ts';
 import { establishedStatus } from './crd-registrar.ts';
 import type { UntypedObject as Obj } from '../meta/untyped.ts';
+import { storeKey } from './kinds/kind.ts';
+import type { ResourceType } from './resources.ts';
 
 function defaultContainer(c: Obj): void {
   if (!c || typeof c !== 'object') return;
@@ -66,7 +68,8 @@ function defaultPod(pod: Obj): void {
   ];
 }
 
-function defaultTemplate(obj: Obj): void {
+/** A workload's pod template (spec.template) with PodSpec defaults. */
+export function defaultTemplate(obj: Obj): void {
   obj.spec ??= {};
   obj.spec.template ??= {};
   obj.spec.template.metadata ??= {};
@@ -144,6 +147,18 @@ export function applyDefaults(resourceKey: string, obj: KubeObject): void {
     // The NamespaceDefaultLabelName feature: every namespace carries its own name as a label.
     labels['kubernetes.io/metadata.name'] = obj.metadata.name;
   }
+}
+
+/** The kind's defaults: its strategy's, else the table's (kinds not moved to kinds/ yet). */
+export function defaultObject(type: ResourceType, obj: KubeObject): void {
+  if (type.strategy) type.strategy.defaults?.(obj);
+  else applyDefaults(storeKey(type), obj);
+}
+
+/** The status a new object starts with: the strategy's PrepareForCreate, else the table's. */
+export function prepareForCreate(type: ResourceType, obj: KubeObject): void {
+  if (type.strategy) type.strategy.prepareForCreate?.(obj);
+  else initialStatus(storeKey(type), obj);
 }
 
 /** The status a freshly created object starts with (PrepareForCreate). */

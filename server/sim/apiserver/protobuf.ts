@@ -6,6 +6,8 @@
 import protobuf from 'protobufjs';
 import { errors } from './status.ts';
 import type { UntypedObject as Obj } from '../meta/untyped.ts';
+import { BUILT_IN_KINDS } from './kinds/index.ts';
+import { apiVersionOf } from './kinds/kind.ts';
 
 const PROTO = `
 syntax = "proto2";
@@ -134,6 +136,18 @@ const MESSAGES: Record<string, string> = {
   'v1/DeleteOptions': 'k8s.DeleteOptions',
 };
 
+/** Pointer fields in the Go types, where zero and false are real values and must survive. */
+const POINTER_FIELDS = new Set(['gracePeriodSeconds', 'orphanDependents', 'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds', 'expirationSeconds']);
+
+// The kinds declared in kinds/ bring their messages, written against the shared ones above.
+for (const t of BUILT_IN_KINDS) {
+  const pb = t.strategy?.protobuf;
+  if (!pb) continue;
+  protobuf.parse(`syntax = "proto2";\npackage k8s;\n${pb.proto}`, root, { keepCase: true });
+  for (const v of t.versions) MESSAGES[`${apiVersionOf(t.group, v)}/${t.kind}`] = `k8s.${pb.message}`;
+  for (const f of pb.pointerFields ?? []) POINTER_FIELDS.add(f);
+}
+
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Turns protobuf-shaped values into their JSON forms: IntOrString, Quantity, Time, int64. */
@@ -160,8 +174,6 @@ function toJsonShape(v: unknown, key = ''): unknown {
   return out;
 }
 
-/** Pointer fields in the Go types, where zero and false are real values and must survive. */
-const POINTER_FIELDS = new Set(['gracePeriodSeconds', 'orphanDependents', 'replicas', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'priority', 'tolerationSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'runAsNonRoot', 'automountServiceAccountToken', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'immutable', 'optional', 'controller', 'blockOwnerDeletion', 'deletionGracePeriodSeconds', 'expirationSeconds']);
 
 /** gogo-protobuf writes every non-pointer scalar; JSON's omitempty drops zero values. */
 function isOmittedZero(key: string, v: unknown): boolean {

@@ -7,7 +7,7 @@ import type { AdmissionDenial, AdmissionPlugin, AdmissionRequest } from './admis
 import type { Clock, KubeObject, ObjectStore } from '../store/object-store.ts';
 import { StoreError } from '../store/object-store.ts';
 import { decodeJson, decodeObject, decodeYaml } from './decode.ts';
-import { applyDefaults, initialStatus } from './defaults.ts';
+import { defaultObject, prepareForCreate } from './defaults.ts';
 import { recordUpdate } from './managed-fields.ts';
 import type { ResourceRegistry, ResourceType } from './resources.ts';
 import { apiVersionOf, storeKey } from './resources.ts';
@@ -59,8 +59,8 @@ const GENERATION_KINDS = new Set(['pods', 'apps/deployments', 'apps/replicasets'
 export function servedAs(obj: KubeObject, type: ResourceType, version: string): KubeObject {
   obj.apiVersion = apiVersionOf(type.group, version);
   obj.kind = type.kind;
-  const key = storeKey(type);
-  if (!GENERATION_KINDS.has(key) && !type.custom) delete obj.metadata.generation;
+  const tracked = type.strategy ? type.strategy.tracksGeneration : GENERATION_KINDS.has(storeKey(type));
+  if (!tracked && !type.custom) delete obj.metadata.generation;
   return obj;
 }
 
@@ -137,8 +137,7 @@ export class RestHandlers {
   /** The objects a list or watch selects, already filtered by label and field selectors. */
   selection(req: RestRequest): { label: ReturnType<typeof parseLabelSelector>; field: ReturnType<typeof parseFieldSelector> } {
     const label = parseLabelSelector(req.query.get('labelSelector'));
-    const field = parseFieldSelector(req.query.get('fieldSelector'));
-    checkFieldSelector(storeKey(req.type), field);
+    const field = checkFieldSelector(req.type, parseFieldSelector(req.query.get('fieldSelector')));
     return { label, field };
   }
 
@@ -185,7 +184,7 @@ export class RestHandlers {
     }
     obj.metadata ??= {};
     this.checkMetaTypes(req, obj.metadata);
-    const shape = shapeError(storeKey(req.type), obj);
+    const shape = shapeError(req.type, obj);
     if (shape) {
       if (shape.want === 'integer' && req.type.custom) {
         // CRD schema validation (apiextensions) words a wrong type like this.
@@ -209,13 +208,13 @@ export class RestHandlers {
       const want = { object: 'an object', array: 'a list', map: 'a map', scalar: 'a value' }[shape.want];
       throw errors.badRequest(`${prefix} ${shape.path} (${want} is expected there)`);
     }
-    const unknown = unknownFields(storeKey(req.type), obj);
+    const unknown = unknownFields(req.type, obj);
     const mode = req.query.get('fieldValidation') ?? 'Warn';
     if (!['Strict', 'Warn', 'Ignore'].includes(mode)) throw errors.badRequest(`fieldValidation parameter unsupported: ${mode}`);
     if (unknown.length && mode === 'Strict') {
       throw errors.badRequest(`${req.type.kind} in version "${req.version}" cannot be handled as a ${req.type.kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
     }
-    if (unknown.length) pruneUnknown(storeKey(req.type), obj);
+    if (unknown.length) pruneUnknown(req.type, obj);
     return mode === 'Warn' ? unknown.map((f) => `unknown field "${f}"`) : [];
   }
 
@@ -253,12 +252,15 @@ export class RestHandlers {
 
   private admit(req: RestRequest, operation: AdmissionRequest['operation'], obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): void {
     req.authorizeObject?.(obj, old);
-    if (this.ctx.admission.length === 0) return;
+    // The kind's own admission runs first, as the built-in plugins come before webhooks.
+    const own = req.type.strategy?.admission;
+    const plugins = own ? [own, ...this.ctx.admission] : this.ctx.admission;
+    if (plugins.length === 0) return;
     const namespaceObject = req.namespace ? this.ctx.store.get('namespaces', undefined, req.namespace) : undefined;
     const request: AdmissionRequest = { resource: storeKey(req.type), operation, object: obj, dryRun };
     if (old) request.oldObject = old;
     if (namespaceObject) request.namespaceObject = namespaceObject;
-    for (const p of this.ctx.admission) {
+    for (const p of plugins) {
       try {
         p.mutate?.(request);
       } catch (err) {
@@ -267,9 +269,9 @@ export class RestHandlers {
     }
     // As in a real API server: mutating admission, then object (schema) validation, then
     // validating admission, so e.g. a CRD enum violation is reported before any webhook runs.
-    const causes = validateObject(storeKey(req.type), obj);
+    const causes = validateObject(req.type, obj);
     if (causes.length) throw this.invalid(req, String(obj.metadata?.name ?? ''), causes);
-    for (const p of this.ctx.admission) {
+    for (const p of plugins) {
       let denial: AdmissionDenial | undefined;
       try {
         denial = p.validate?.(request);
@@ -312,21 +314,21 @@ export class RestHandlers {
     if (typeof meta.name !== 'string' || meta.name === '') {
       throw this.invalid(req, '', [{ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' }]);
     }
-    const nameCauses = validateName(key, meta.name);
+    const nameCauses = validateName(req.type, meta.name);
     if (nameCauses.length) throw this.invalid(req, meta.name, nameCauses);
     if (typeof meta.resourceVersion === 'string' && meta.resourceVersion !== '') throw errors.badRequest('resourceVersion should not be set on objects to be created');
     this.requireNamespace(req, true);
     this.clearServerFields(meta);
     obj.apiVersion = apiVersionOf(req.type.group, req.type.storageVersion);
     obj.kind = req.type.kind;
-    initialStatus(key, obj);
+    prepareForCreate(req.type, obj);
     // A custom resource with a status subresource ignores status on create.
     if (req.type.custom && req.type.subresources.includes('status')) delete (obj as Obj).status;
-    applyDefaults(key, obj);
+    defaultObject(req.type, obj);
     if (this.ctx.store.get(key, meta.namespace, meta.name)) throw errors.alreadyExists(req.type.group, req.type.resource, meta.name);
     this.admit(req, 'CREATE', obj, undefined, dryRun);
-    applyDefaults(key, obj);
-    const causes = validateObject(key, obj);
+    defaultObject(req.type, obj);
+    const causes = validateObject(req.type, obj);
     if (causes.length) throw this.invalid(req, meta.name, causes);
     this.ctx.quota?.admit({ resourceKey: key, group: req.type.group, resource: req.type.resource, object: obj });
     const svcCauses = this.ctx.services.prepare(key, obj as Obj, undefined, dryRun);
@@ -395,11 +397,12 @@ export class RestHandlers {
       if ((old as Obj).status === undefined) delete (obj as Obj).status;
       else (obj as Obj).status = (old as Obj).status;
     }
-    applyDefaults(key, obj);
+    defaultObject(req.type, obj);
     if (key === 'services') dropTypeDependentFields(obj as Obj, old as Obj);
+    req.type.strategy?.prepareForUpdate?.(obj, old);
     this.admit(req, 'UPDATE', obj, old, dryRun);
-    applyDefaults(key, obj);
-    const causes = [...validateObject(key, obj), ...validateUpdate(key, obj, old)];
+    defaultObject(req.type, obj);
+    const causes = [...validateObject(req.type, obj), ...validateUpdate(req.type, obj, old)];
     if (causes.length) throw this.invalid(req, old.metadata.name, causes);
     this.ctx.quota?.admit({ resourceKey: key, group: req.type.group, resource: req.type.resource, object: obj, old });
     const svcCauses = this.ctx.services.prepare(key, obj as Obj, old as Obj, dryRun);

@@ -3,6 +3,8 @@
 // otherwise. Data only: an object schema lists its fields; ANY accepts anything below it.
 // Built from k8s.io/api types and Istio's networking/v1 API (reasonably complete for what
 // learners write; free-form where detail is not worth the risk of false rejections).
+import { storeKey } from './kinds/kind.ts';
+import type { ResourceType } from './resources.ts';
 
 export const ANY = 'any' as const;
 export const LEAF = 'leaf' as const;
@@ -20,8 +22,10 @@ function fields(names: string): Record<string, Schema> {
   return Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, LEAF]));
 }
 
+export { fields };
+
 const ownerReference = fields('apiVersion kind name uid controller blockOwnerDeletion');
-const objectMeta: Schema = {
+export const objectMeta: Schema = {
   ...fields('name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp deletionGracePeriodSeconds'),
   labels: MAP,
   annotations: MAP,
@@ -29,7 +33,7 @@ const objectMeta: Schema = {
   finalizers: [LEAF],
   managedFields: ANY,
 };
-const labelSelector: Schema = { matchLabels: MAP, matchExpressions: [fields('key operator values')] };
+export const labelSelector: Schema = { matchLabels: MAP, matchExpressions: [fields('key operator values')] };
 
 const container: Schema = {
   ...fields('name image workingDir terminationMessagePath terminationMessagePolicy imagePullPolicy stdin stdinOnce tty restartPolicy'),
@@ -73,9 +77,10 @@ const podSpec: Schema = {
   resources: ANY,
 };
 
-const podTemplate: Schema = { metadata: objectMeta, spec: podSpec };
+export const podTemplate: Schema = { metadata: objectMeta, spec: podSpec };
 
-function kind(spec: Schema | undefined, extra: Record<string, Schema> = {}, status: Schema = ANY): Schema {
+/** A kind's schema: apiVersion, kind, metadata, spec and anything else at the top, status free-form. */
+export function kind(spec: Schema | undefined, extra: Record<string, Schema> = {}, status: Schema = ANY): Schema {
   const s: Record<string, Schema> = { apiVersion: LEAF, kind: LEAF, metadata: objectMeta, ...extra };
   if (spec !== undefined) s.spec = spec;
   s.status = status;
@@ -250,9 +255,14 @@ function walk(value: unknown, schema: Schema, path: string, found: (p: string) =
   }
 }
 
+/** A kind's schema: its strategy's, else the table's (kinds not moved to kinds/ yet). */
+function schemaOf(type: ResourceType): Schema | undefined {
+  return type.strategy ? type.strategy.schema : SCHEMAS[storeKey(type)];
+}
+
 /** Unknown field paths in an object (`spec.replica`, `spec.template.spec.containers[0].imagee`). */
-export function unknownFields(resourceKey: string, obj: Record<string, unknown>): string[] {
-  const schema = SCHEMAS[resourceKey];
+export function unknownFields(type: ResourceType, obj: Record<string, unknown>): string[] {
+  const schema = schemaOf(type);
   if (!schema) return [];
   const out: string[] = [];
   walk(obj, schema, '', (p) => out.push(p), false, { n: 100_000 });
@@ -260,8 +270,8 @@ export function unknownFields(resourceKey: string, obj: Record<string, unknown>)
 }
 
 /** Removes unknown fields in place, as decoding into the Go types or CRD pruning does. */
-export function pruneUnknown(resourceKey: string, obj: Record<string, unknown>): void {
-  const schema = SCHEMAS[resourceKey];
+export function pruneUnknown(type: ResourceType, obj: Record<string, unknown>): void {
+  const schema = schemaOf(type);
   if (schema) walk(obj, schema, '', () => {}, true, { n: 100_000 });
 }
 
@@ -281,8 +291,8 @@ function jsonKind(v: unknown): string {
  * The first place where the object's shape contradicts the schema (an object where a list is
  * expected, a string where an object is expected, ...): the Go decoder refuses such bodies.
  */
-export function shapeError(resourceKey: string, obj: Record<string, unknown>): ShapeError | undefined {
-  const schema = SCHEMAS[resourceKey];
+export function shapeError(type: ResourceType, obj: Record<string, unknown>): ShapeError | undefined {
+  const schema = schemaOf(type);
   if (!schema) return undefined;
   let found: ShapeError | undefined;
   let budget = 100_000;

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { ResourceRegistry, type ResourceType } from './resources.ts';
 import { ApiError } from './status.ts';
 import { checkFieldSelector, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
+
+const registry = new ResourceRegistry();
+const typeOf = (key: string): ResourceType => registry.byStoreKey(key)!;
 
 const labels = { app: 'httpbin', version: 'v1', tier: 'web' };
 
@@ -42,24 +46,24 @@ describe('field selectors', () => {
   ];
   it.each(cases)('%s: %s', (_name, selector, want) => {
     const reqs = parseFieldSelector(selector);
-    checkFieldSelector('pods', reqs);
+    checkFieldSelector(typeOf('pods'), reqs);
     expect(matchesFields(reqs, pod)).toBe(want);
   });
 
   it('events by involvedObject, as kubectl describe asks', () => {
     const ev = { metadata: { name: 'e', namespace: 'default' }, involvedObject: { name: 'p', namespace: 'default', uid: 'u1', kind: 'Pod' } };
     const reqs = parseFieldSelector('involvedObject.name=p,involvedObject.namespace=default,involvedObject.uid=u1');
-    checkFieldSelector('events', reqs);
+    checkFieldSelector(typeOf('events'), reqs);
     expect(matchesFields(reqs, ev)).toBe(true);
   });
 
   it('secrets by type', () => {
     const reqs = parseFieldSelector('type=helm.sh/release.v1');
-    checkFieldSelector('secrets', reqs);
+    checkFieldSelector(typeOf('secrets'), reqs);
     expect(matchesFields(reqs, { metadata: { name: 's' }, type: 'helm.sh/release.v1' })).toBe(true);
   });
 
   it('unsupported field is a 400 with the real message', () => {
-    expect(() => checkFieldSelector('configmaps', parseFieldSelector('data.x=1'))).toThrowError('field label not supported: data.x');
+    expect(() => checkFieldSelector(typeOf('configmaps'), parseFieldSelector('data.x=1'))).toThrowError('field label not supported: data.x');
   });
 });

@@ -1,6 +1,8 @@
 // Label and field selectors as k8s.io/apimachinery/pkg/labels and pkg/fields parse them.
 import { ApiError, errors } from './status.ts';
 import type { UntypedObject } from '../meta/untyped.ts';
+import { storeKey } from './kinds/kind.ts';
+import type { ResourceType } from './resources.ts';
 
 type Op = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -108,6 +110,8 @@ export interface FieldRequirement {
   field: string;
   op: '=' | '!=';
   value: string;
+  /** The field's value in an object, when the kind declares it (kinds/ fieldLabels). */
+  get?: (obj: UntypedObject) => string;
 }
 
 /** Field selectors: `a=b`, `a==b`, `a!=b`, comma separated; `\,` escapes. */
@@ -147,17 +151,24 @@ function fieldValue(obj: UntypedObject, field: string): string {
   return String(cur);
 }
 
-/** Throws 400 BadRequest for a field the resource does not support, like a real server. */
-export function checkFieldSelector(resourceKey: string, reqs: FieldRequirement[]): void {
-  const allowed = FIELD_LABELS[resourceKey] ?? COMMON_FIELDS;
-  for (const r of reqs) {
+/**
+ * The requirements as the resource reads them; throws 400 BadRequest for a field the resource does
+ * not support, like a real server.
+ */
+export function checkFieldSelector(type: ResourceType, reqs: FieldRequirement[]): FieldRequirement[] {
+  const declared = type.strategy?.fieldLabels as Record<string, (obj: UntypedObject) => string> | undefined;
+  const allowed = type.strategy ? COMMON_FIELDS : (FIELD_LABELS[storeKey(type)] ?? COMMON_FIELDS);
+  return reqs.map((r) => {
+    const get = declared?.[r.field];
+    if (get) return { ...r, get };
     if (!allowed.includes(r.field)) throw errors.badRequest(`field label not supported: ${r.field}`);
-  }
+    return r;
+  });
 }
 
 export function matchesFields(reqs: FieldRequirement[], obj: UntypedObject): boolean {
   for (const r of reqs) {
-    const v = fieldValue(obj, r.field);
+    const v = r.get ? r.get(obj) : fieldValue(obj, r.field);
     if (r.op === '=' ? v !== r.value : v === r.value) return false;
   }
   return true;

@@ -4,8 +4,8 @@
 import type { KubeObject } from '../store/object-store.ts';
 import { findColumnValues, parseColumnPath } from './column-path.ts';
 import { ageSince } from './human-duration.ts';
+import { storeKey } from './kinds/kind.ts';
 import type { ResourceType } from './resources.ts';
-import { storeKey } from './resources.ts';
 import type { UntypedObject as Obj } from '../meta/untyped.ts';
 
 export interface ColumnDefinition {
@@ -16,29 +16,29 @@ export interface ColumnDefinition {
   priority: number;
 }
 
-type Cell = string | number | boolean | null;
+export type Cell = string | number | boolean | null;
 
-interface Printer {
+export interface Printer<T = Obj> {
   columns: ColumnDefinition[];
-  cells(obj: Obj, now: Date): Cell[];
+  cells(obj: T, now: Date): Cell[];
 }
 
-function col(name: string, type = 'string', priority = 0, format = '', description = ''): ColumnDefinition {
+export function col(name: string, type = 'string', priority = 0, format = '', description = ''): ColumnDefinition {
   return { name, type, format, description: description || `${name} column`, priority };
 }
 
-const NAME = col('Name', 'string', 0, 'name', 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names');
-const AGE = col('Age', 'string', 0, '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+export const NAME = col('Name', 'string', 0, 'name', 'Name must be unique within a namespace. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names');
+export const AGE = col('Age', 'string', 0, '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 const CREATED_AT = col('Created At', 'date', 0, '', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
 
 const NONE = '<none>';
 
 /** A list field as an array without null entries (printers must survive any stored object). */
-function arr<T = Obj>(v: unknown): T[] {
+export function arr<T = Obj>(v: unknown): T[] {
   return Array.isArray(v) ? v.filter((x) => x !== null && x !== undefined) : [];
 }
 
-function age(obj: Obj, now: Date): string {
+export function age(obj: { metadata?: { creationTimestamp?: string } }, now: Date): string {
   return ageSince(obj.metadata?.creationTimestamp, now);
 }
 
@@ -515,6 +515,7 @@ const defaultPrinter: Printer = {
 };
 
 export function printerFor(type: ResourceType): Printer {
+  if (type.strategy?.printer) return type.strategy.printer as Printer;
   const key = storeKey(type);
   const p = builtin[key];
   if (p) return p;

@@ -1,8 +1,11 @@
 // Object validation in the words of k8s.io/apimachinery/pkg/util/validation and the kinds'
 // validation.go: the causes a 422 Invalid carries and kubectl prints as `field: detail`.
+import type { KubeObject } from '../store/object-store.ts';
 import type { StatusCause } from './status.ts';
 import { selectorMatches } from '../meta/label-selector.ts';
 import type { UntypedObject as Obj } from '../meta/untyped.ts';
+import { storeKey, type NameRule } from './kinds/kind.ts';
+import type { ResourceType } from './resources.ts';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -35,8 +38,6 @@ export const field = {
   tooLong: (path: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes`, field: path }),
 };
 
-type NameRule = 'label' | 'subdomain' | 'dns1035';
-
 const NAME_RULES: Record<string, NameRule> = {
   namespaces: 'label',
   services: 'dns1035',
@@ -52,9 +53,9 @@ export function nameErrors(name: string, rule: NameRule, path = 'metadata.name')
 }
 
 /** Name validation alone, used before the namespace and uniqueness checks. */
-export function validateName(resourceKey: string, name: unknown): StatusCause[] {
+export function validateName(type: ResourceType, name: unknown): StatusCause[] {
   if (typeof name !== 'string' || name === '') return [field.required('metadata.name', 'name or generateName is required')];
-  return nameErrors(name, NAME_RULES[resourceKey] ?? 'subdomain');
+  return nameErrors(name, (type.strategy ? type.strategy.nameRule : NAME_RULES[storeKey(type)]) ?? 'subdomain');
 }
 
 function qualifiedNameErrors(key: string, path: string): StatusCause[] {
@@ -72,7 +73,7 @@ function qualifiedNameErrors(key: string, path: string): StatusCause[] {
   return [];
 }
 
-function labelErrors(labels: unknown, path: string): StatusCause[] {
+export function labelErrors(labels: unknown, path: string): StatusCause[] {
   if (labels === undefined || labels === null) return [];
   const out: StatusCause[] = [];
   for (const [k, v] of Object.entries(labels as Obj)) {
@@ -92,7 +93,7 @@ function metaErrors(obj: Obj): StatusCause[] {
   return out;
 }
 
-function portErrors(port: unknown, path: string): StatusCause[] {
+export function portErrors(port: unknown, path: string): StatusCause[] {
   if (port === undefined) return [field.required(path)];
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return [field.invalid(path, port, 'must be between 1 and 65535, inclusive')];
   return [];
@@ -122,7 +123,7 @@ function containerErrors(containers: unknown, path: string, required: boolean): 
   return out;
 }
 
-function podSpecErrors(spec: Obj | undefined, path: string): StatusCause[] {
+export function podSpecErrors(spec: Obj | undefined, path: string): StatusCause[] {
   if (!spec) return [field.required(`${path}.containers`)];
   const out = [...containerErrors(spec.containers, `${path}.containers`, true), ...containerErrors(spec.initContainers, `${path}.initContainers`, false)];
   if (spec.restartPolicy !== undefined && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) out.push(field.notSupported(`${path}.restartPolicy`, spec.restartPolicy, ['Always', 'OnFailure', 'Never']));
@@ -135,7 +136,7 @@ function podSpecErrors(spec: Obj | undefined, path: string): StatusCause[] {
   return out;
 }
 
-function goMap(m: Obj | undefined): string {
+export function goMap(m: Obj | undefined): string {
   const entries = Object.keys(m ?? {})
     .sort()
     .map((k) => `${JSON.stringify(k)}:${JSON.stringify(m![k])}`);
@@ -254,12 +255,15 @@ const KIND_RULES: Record<string, (o: Obj) => StatusCause[]> = {
 };
 
 /** Every cause that makes the object invalid (after defaulting). */
-export function validateObject(resourceKey: string, obj: Obj): StatusCause[] {
-  return [...validateName(resourceKey, obj.metadata?.name), ...metaErrors(obj), ...(KIND_RULES[resourceKey]?.(obj) ?? [])];
+export function validateObject(type: ResourceType, obj: Obj): StatusCause[] {
+  const kindCauses = type.strategy ? (type.strategy.validate?.(obj as KubeObject) ?? []) : (KIND_RULES[storeKey(type)]?.(obj) ?? []);
+  return [...validateName(type, obj.metadata?.name), ...metaErrors(obj), ...kindCauses];
 }
 
 /** Immutable-field checks on update. */
-export function validateUpdate(resourceKey: string, obj: Obj, old: Obj): StatusCause[] {
+export function validateUpdate(type: ResourceType, obj: Obj, old: Obj): StatusCause[] {
+  if (type.strategy) return type.strategy.validateUpdate?.(obj as KubeObject, old as KubeObject) ?? [];
+  const resourceKey = storeKey(type);
   const out: StatusCause[] = [];
   const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
   if (resourceKey === 'apps/deployments' || resourceKey === 'apps/replicasets') {
@@ -282,7 +286,7 @@ export function validateUpdate(resourceKey: string, obj: Obj, old: Obj): StatusC
   return out;
 }
 
-function formatSelectorGo(sel: Obj | undefined): string {
+export function formatSelectorGo(sel: Obj | undefined): string {
   const ml = goMap(sel?.matchLabels).replace('map[string]string', 'MatchLabels:map[string]string');
   return `v1.LabelSelector{${ml}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}`;
 }

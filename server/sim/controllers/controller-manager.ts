@@ -2,6 +2,7 @@
 // kube-controller-manager, kube-scheduler and the node's kubelet do for a real cluster.
 import type { AdmissionPlugin } from '../apiserver/admission.ts';
 import { applyDefaults } from '../apiserver/defaults.ts';
+import { BUILT_IN_KINDS } from '../apiserver/kinds/index.ts';
 import type { LogBook } from '../logs/log-book.ts';
 import type { KubeObject, ObjectStore } from '../store/object-store.ts';
 import { DeploymentController } from './deployment-controller.ts';
@@ -70,6 +71,12 @@ export class ControllerManager {
       }),
       new EndpointsController(o.store, this.timers),
     );
+    // The controllers of the kinds declared in apiserver/kinds/ (the Job controller, ...).
+    const kindContext = { store: o.store, admitPod: admit, now: () => this.timers.now(), event: (component: string, about: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => this.events.record({ component }, about, type, reason, message) };
+    for (const t of BUILT_IN_KINDS) {
+      const controller = t.strategy?.controller?.(kindContext);
+      if (controller) this.parts.push(controller);
+    }
     if (o.garbageCollector !== false) this.parts.push(new GarbageCollector(o.store));
   }
 
