@@ -147,26 +147,22 @@ export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: stri
 /** Parse one client text frame; never throws. */
 export function parseClientMessage(text: string): ParseResult<ClientMessage> {
   if (text.length > MAX_MESSAGE_BYTES) return { ok: false, error: `message larger than ${MAX_MESSAGE_BYTES} bytes` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return { ok: false, error: 'not JSON' };
-  }
-  const parsed = clientMessage.safeParse(value);
-  if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
-  return { ok: true, message: parsed.data };
+  return parseFrame(clientMessage, text);
 }
 
 /** Parse one server text frame (browser side); never throws. */
 export function parseServerMessage(text: string): ParseResult<ServerMessage> {
+  return parseFrame(serverMessage, text);
+}
+
+function parseFrame<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  const parsed = serverMessage.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) return { ok: false, error: describeIssues(parsed.error) };
   return { ok: true, message: parsed.data };
 }
