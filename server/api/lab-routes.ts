@@ -100,8 +100,13 @@ class LabApi {
     return lab;
   }
 
-  assertStep(lab: Lab, step: string): void {
+  /** The caller, the lab and the step a step route names: 401, 404 or 400 when any is wrong. */
+  stepOf(req: FastifyRequest): { labId: string; step: string; learner: Learner; lab: Lab } {
+    const { lab: labId, step } = parse(stepParams, req.params, 'path');
+    const learner = this.learnerOf(req);
+    const lab = this.labOf(labId);
     if (!lab.steps.some((s) => s.id === step)) throw new ApiError(404, `lab "${lab.id}" has no step "${step}"`);
+    return { labId, step, learner, lab };
   }
 
   async clusterOf(learner: Learner): Promise<ClusterHandle> {
@@ -152,10 +157,7 @@ function progressRoutes(scope: FastifyInstance, h: LabApi): void {
 /** One step: Check it, get its solution to type, undo it (and what came after). */
 function stepRoutes(scope: FastifyInstance, h: LabApi): void {
   scope.post('/api/labs/:lab/steps/:step/check', async (req): Promise<StepCheckReport> => {
-    const { lab: labId, step } = parse(stepParams, req.params, 'path');
-    const learner = h.learnerOf(req);
-    const lab = h.labOf(labId);
-    h.assertStep(lab, step);
+    const { labId, step, learner, lab } = h.stepOf(req);
     return h.serialized(learner, async () => {
       const handle = await h.clusterOf(learner);
       const started = Date.now();
@@ -176,10 +178,7 @@ function stepRoutes(scope: FastifyInstance, h: LabApi): void {
   });
 
   scope.get('/api/labs/:lab/steps/:step/solution', async (req): Promise<StepSolutionView> => {
-    const { lab: labId, step } = parse(stepParams, req.params, 'path');
-    const learner = h.learnerOf(req);
-    const lab = h.labOf(labId);
-    h.assertStep(lab, step);
+    const { labId, step, learner, lab } = h.stepOf(req);
     const commands = toSolutionCommands(h.runner.solutionFor(lab, step));
     if (commands.length === 0) throw new ApiError(404, `step "${step}" has no solution to type`);
     h.ctx.events.emit({ kind: 'solve', learnerId: learner.id, lab: labId, step, at: new Date() });
@@ -189,10 +188,7 @@ function stepRoutes(scope: FastifyInstance, h: LabApi): void {
   // "Redo this step": the step and the later steps the learner did are undone on the cluster
   // and become steps to do again.
   scope.post('/api/labs/:lab/steps/:step/undo', async (req): Promise<StepUndoView> => {
-    const { lab: labId, step } = parse(stepParams, req.params, 'path');
-    const learner = h.learnerOf(req);
-    const lab = h.labOf(labId);
-    h.assertStep(lab, step);
+    const { labId, step, learner, lab } = h.stepOf(req);
     return h.serialized(learner, async () => {
       const done = new Set(h.store.get(learner.id, labId).steps.filter((s) => s.status !== 'pending').map((s) => s.step));
       let chain: LabStep[];
